@@ -1,0 +1,107 @@
+"""Calculator factory: one name -> one ASE calculator, with element checks and provenance.
+
+>>> calc = get_calculator("sevennet", atoms=atoms)          # checks elements first
+>>> calc = get_calculator("gpaw:ecut_eV=300,kpts=4x4x4")
+>>> calculator_provenance(calc)  # {'name': 'gpaw', 'model': 'PBE', 'parameters': {...}, ...}
+
+Names: emt, sevennet (default), chgnet, lammps:<potential>, gpaw, vasp, espresso
+(the last two write inputs only). ML models are built once per process and device.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .backends import LAMMPS_POTENTIALS, resolve_device
+from .inputs import InputOnlyCalculator
+from .registry import (
+    Backend,
+    CalcSpec,
+    available_calculators,
+    backend,
+    calculators_covering,
+    check_elements,
+    parse_calc_spec,
+    supported_elements,
+)
+
+DEFAULT_CALCULATOR = "sevennet"
+
+__all__ = [
+    "DEFAULT_CALCULATOR",
+    "LAMMPS_POTENTIALS",
+    "Backend",
+    "CalcSpec",
+    "InputOnlyCalculator",
+    "available_calculators",
+    "backend",
+    "calculator_provenance",
+    "calculators_covering",
+    "check_elements",
+    "get_calculator",
+    "parse_calc_spec",
+    "resolve_device",
+    "supported_elements",
+]
+
+
+def get_calculator(spec: str | CalcSpec = DEFAULT_CALCULATOR, atoms=None, **options: Any):
+    """Build the ASE calculator named by ``spec`` (``NAME[:key=value,...]``).
+
+    Keyword ``options`` override those in the spec. If ``atoms`` (ase.Atoms or a list of
+    chemical symbols) is given, every element is checked against the calculator *before*
+    anything is loaded, and an :class:`~interfacemodel.errors.UnsupportedElementsError` names
+    the missing elements and the calculators that would do. The returned calculator carries
+    its parsed spec in ``calc.interfacemodel_spec`` (see :func:`calculator_provenance`).
+    """
+    parsed = parse_calc_spec(spec, **options)
+    if atoms is not None:
+        symbols = atoms.get_chemical_symbols() if hasattr(atoms, "get_chemical_symbols") else atoms
+        check_elements(parsed, symbols)
+    calc = parsed.backend.make(parsed.options)
+    calc.interfacemodel_spec = parsed
+    return calc
+
+
+def _package_version(module: str | None) -> str | None:
+    if module is None:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(module)
+    except PackageNotFoundError:
+        return None
+
+
+def calculator_provenance(calc_or_spec) -> dict[str, Any]:
+    """What produced a number: calculator name, model/potential, all parameters, versions.
+
+    Accepts a calculator from :func:`get_calculator`, a :class:`CalcSpec` or a spec string.
+    A foreign ASE calculator is described by its class name and ``parameters``.
+    """
+    if isinstance(calc_or_spec, (str, CalcSpec)):
+        spec = parse_calc_spec(calc_or_spec)
+    else:
+        spec = getattr(calc_or_spec, "interfacemodel_spec", None)
+        if spec is None:
+            return {
+                "name": type(calc_or_spec).__name__,
+                "model": None,
+                "parameters": dict(getattr(calc_or_spec, "parameters", {}) or {}),
+                "package_version": None,
+            }
+    options = dict(spec.options)
+    if "device" in options:
+        options["device"] = resolve_device(options["device"])
+    if spec.name == "lammps":
+        options["citation"] = LAMMPS_POTENTIALS[options["potential"]]["citation"]
+    return {
+        "name": spec.name,
+        "label": spec.label(),
+        "model": spec.model,
+        "parameters": options,
+        "package_version": _package_version(
+            {"sevennet": "sevenn", "emt": "ase"}.get(spec.name, spec.backend.module)
+        ),
+    }

