@@ -40,20 +40,23 @@ if [ ! -x "$venv/bin/python" ]; then
     log "creating venv $venv"
     "$python" -m venv "$venv"
 fi
-pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
-"${pip[@]}" --upgrade "pip>=24" "setuptools>=77" wheel
+pip_install() {  # quiet pip; drop this machine's harmless "Location ... is ignored" notices
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" \
+        2> >(grep -v "^WARNING: Location 'file://" >&2)
+}
+pip_install --upgrade "pip>=24" "setuptools>=77" wheel
 
 # 3. CPU torch first: otherwise sevenn/chgnet pull the CUDA build (several GB).
 if [[ ",$extras," == *",mlip,"* ]]; then
     if ! "$venv/bin/python" -c 'import torch' >/dev/null 2>&1; then
         log "installing the CPU torch wheel (torch==2.13.0)"
-        "${pip[@]}" "torch==2.13.0"
+        pip_install "torch==2.13.0"
     fi
 fi
 
 # 4. The package with its extras (GPAW builds serial from source with our site config).
 log "installing interfacemodel[$extras] (GPAW compiles on first install: a few minutes)"
-GPAW_CONFIG="$repo/scripts/gpaw-siteconfig.py" "${pip[@]}" -e "$repo[$extras]"
+GPAW_CONFIG="$repo/scripts/gpaw-siteconfig.py" pip_install -e "$repo[$extras]"
 
 echo "$stamp_key" > "$stamp"
 log "environment ready: $venv"

@@ -10,7 +10,7 @@ import ctypes
 import os
 import sys
 import warnings
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ register(
 _MODEL_CACHE: dict[tuple, Any] = {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sevennet_checkpoint(model: str):
     _require("sevenn", "mlip", "sevennet")
     from sevenn import util

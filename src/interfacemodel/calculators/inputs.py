@@ -57,11 +57,11 @@ class InputOnlyCalculator(Calculator):
 
 def make_vasp_writer(options: dict[str, Any]) -> InputOnlyCalculator:
     def write(atoms, directory: Path) -> list[str]:
-        from pymatgen.io import vasp
         from pymatgen.io.ase import AseAtomsAdaptor
+        from pymatgen.io.vasp import sets
 
         structure = AseAtomsAdaptor.get_structure(atoms)
-        set_cls = getattr(vasp.sets, options["input_set"])
+        set_cls = getattr(sets, options["input_set"])
         incar = {"ENCUT": options["encut_eV"]} if options["encut_eV"] else {}
         kpts = {"reciprocal_density": options["kpt_density"]} if options["kpt_density"] else {}
         input_set = set_cls(structure, user_incar_settings=incar, user_kpoints_settings=kpts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal, overload
@@ -80,14 +80,16 @@ def phase_info(name: str) -> BulkPhase:
     return _resolve(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_structure(file: str):
     from pymatgen.core import Structure
 
     with warnings.catch_warnings():
         # pymatgen warns about rounding of fractional coordinates in hand-made CIFs; harmless here.
         warnings.simplefilter("ignore")
-        return Structure.from_file(str(catalogue_dir() / file))
+        structure = Structure.from_file(str(catalogue_dir() / file))
+    structure.remove_oxidation_states()  # some CIFs carry them (MP); energies never use them
+    return structure
 
 
 @overload

