@@ -64,10 +64,10 @@ def parse_miller(miller) -> tuple[int, int, int]:
             raise UserInputError(f"Miller index {miller!r} is not a list of integers") from None
     miller = tuple(int(i) for i in miller)
     if len(miller) == 4:
-        h, k, i, l = miller
+        h, k, i, l_ = miller
         if h + k + i != 0:
             raise UserInputError(f"four-index Miller {miller} needs h + k + i = 0")
-        miller = (h, k, l)
+        miller = (h, k, l_)
     if len(miller) != 3:
         raise UserInputError(f"Miller index {miller} must have 3 (or 4 hexagonal) integers")
     if miller == (0, 0, 0):

@@ -1,0 +1,199 @@
+"""Lattice matching of a film face on a substrate face (pymatgen ``ZSLGenerator``).
+
+Each match reports its area, the in-plane strain that makes the film supercell coincide with
+the substrate supercell, its von Mises equivalent, and which side carries the strain. By
+default the film (Li, the soft metal) is strained onto the coating; ``strained="substrate"``
+strains the substrate instead. Strain is Green–Lagrange, E = ½(FᵀF − I), in the interface
+plane, with F the 2×2 deformation gradient taking the strained side's supercell vectors onto
+the other side's (rotation removed by construction).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import UserInputError
+from .slabs import _as_structure, parse_miller
+
+
+@dataclass
+class LatticeMatch:
+    """One coincidence supercell. Lengths Å, area Å², strains dimensionless (not %)."""
+
+    film: str
+    substrate: str
+    film_miller: tuple[int, int, int]
+    substrate_miller: tuple[int, int, int]
+    area_A2: float  # interface area: that of the unstrained side's supercell
+    film_area_A2: float  # unstrained film supercell (pymatgen's match_area)
+    substrate_area_A2: float
+    film_sl_vectors_A: list[list[float]]  # two in-plane supercell vectors (Cartesian)
+    substrate_sl_vectors_A: list[list[float]]
+    strained: str  # 'film' or 'substrate'
+    strain_2d: list[list[float]]  # Green-Lagrange strain in the interface plane
+    von_mises_strain: float
+    max_abs_strain: float  # largest |principal strain|
+    zsl_match: object = None  # the pymatgen ZSLMatch, for the interface builder
+
+    def summary(self) -> str:
+        return (f"{self.film}{self.film_miller} on {self.substrate}{self.substrate_miller}: "
+                f"area {self.area_A2:.1f} Å², strain on {self.strained} "
+                f"{100 * self.max_abs_strain:.2f} % (von Mises {100 * self.von_mises_strain:.2f} %)")
+
+
+def _in_plane(vectors) -> np.ndarray:
+    """Two 3D vectors -> 2x2 rows in their own plane frame (first along x)."""
+    u, v = (np.asarray(x, dtype=float) for x in vectors)
+    e1 = u / np.linalg.norm(u)
+    normal = np.cross(u, v)
+    e2 = np.cross(normal / np.linalg.norm(normal), e1)
+    return np.array([[u @ e1, u @ e2], [v @ e1, v @ e2]])
+
+
+def in_plane_strain(strained_vectors, target_vectors) -> np.ndarray:
+    """Green–Lagrange strain (2×2) that maps ``strained_vectors`` onto ``target_vectors``."""
+    a = _in_plane(strained_vectors)
+    b = _in_plane(target_vectors)
+    # rows are vectors: b = a @ F^T  ->  F^T = a^-1 b
+    f = (np.linalg.solve(a, b)).T
+    return 0.5 * (f.T @ f - np.eye(2))
+
+
+def _von_mises(strain_2d: np.ndarray) -> float:
+    from pymatgen.analysis.elasticity.strain import Strain
+
+    full = np.zeros((3, 3))
+    full[:2, :2] = strain_2d
+    return float(Strain(full).von_mises_strain)
+
+
+def enumerate_matches(
+    film,
+    substrate,
+    film_miller,
+    substrate_miller,
+    max_area_A2: float = 200.0,
+    max_length_tol: float = 0.05,
+    max_angle_tol: float = 0.05,
+    max_area_ratio_tol: float = 0.09,
+    strained: str = "film",
+) -> list[LatticeMatch]:
+    """All ZSL coincidence supercells within the tolerances, sorted by area then strain.
+
+    ``film``/``substrate``: catalogue names, Structures or Atoms. Tolerances are pymatgen's
+    (fractional length and angle mismatch, area-ratio mismatch). Raises ``UserInputError``
+    naming the tolerance to loosen and the smallest strain that exists when nothing matches.
+    """
+    if strained not in ("film", "substrate"):
+        raise UserInputError(f"strained={strained!r}; accepted: film, substrate")
+    if not max_area_A2 > 0:
+        raise UserInputError(f"max_area_A2={max_area_A2} must be > 0 Å²")
+    for name, value in [("max_length_tol", max_length_tol), ("max_angle_tol", max_angle_tol),
+                        ("max_area_ratio_tol", max_area_ratio_tol)]:
+        if not 0 < value < 1:
+            raise UserInputError(f"{name}={value} must be in (0, 1)")
+    film_miller, substrate_miller = parse_miller(film_miller), parse_miller(substrate_miller)
+    film_name, film_s = _as_structure(film)
+    sub_name, sub_s = _as_structure(substrate)
+    zsl_matches = _zsl(film_s, sub_s, film_miller, substrate_miller, max_area_A2,
+                       max_length_tol, max_angle_tol, max_area_ratio_tol)
+    if not zsl_matches:
+        loose = _zsl(film_s, sub_s, film_miller, substrate_miller, max_area_A2, 0.3, 0.3, 0.5)
+        best = min((_strain_of(m, strained)[1] for m in loose), default=None)
+        hint = (f"; the smallest strain within {max_area_A2:g} Å² is {100 * best:.1f} %: loosen "
+                f"max_length_tol (now {max_length_tol}) or max_area_ratio_tol "
+                f"(now {max_area_ratio_tol})" if best is not None
+                else f"; none even at loose tolerances: raise max_area_A2 (now {max_area_A2:g})")
+        raise UserInputError(
+            f"no lattice match of {film_name}{film_miller} on {sub_name}{substrate_miller} "
+            f"within max_area_A2={max_area_A2:g}, max_length_tol={max_length_tol}, "
+            f"max_angle_tol={max_angle_tol}{hint}"
+        )
+    matches: list[LatticeMatch] = []
+    processed = []
+    for m in sorted(zsl_matches, key=lambda z: z.match_area):
+        # ZSL returns the same interface more than once: as equivalent cells of one area and
+        # as supercells of a smaller match (or of its equivalents); keep one representative
+        repeat = any(_same_interface(m, earlier) for earlier in processed)
+        processed.append(m)
+        if repeat:
+            continue
+        strain, max_abs = _strain_of(m, strained)
+        film_area = _area(m.film_sl_vectors)
+        sub_area = _area(m.substrate_sl_vectors)
+        matches.append(LatticeMatch(
+            film=film_name, substrate=sub_name, film_miller=film_miller,
+            substrate_miller=substrate_miller,
+            area_A2=sub_area if strained == "film" else film_area,
+            film_area_A2=film_area, substrate_area_A2=sub_area,
+            film_sl_vectors_A=np.asarray(m.film_sl_vectors).tolist(),
+            substrate_sl_vectors_A=np.asarray(m.substrate_sl_vectors).tolist(),
+            strained=strained, strain_2d=strain.tolist(),
+            von_mises_strain=_von_mises(strain), max_abs_strain=max_abs, zsl_match=m,
+        ))
+    matches.sort(key=lambda x: (round(x.area_A2, 3), x.von_mises_strain))
+    return matches
+
+
+def _area(vectors) -> float:
+    return float(np.linalg.norm(np.cross(*np.asarray(vectors, dtype=float))))
+
+
+def _integer_combination(big, small, tol: float = 1e-4) -> bool:
+    """True if both vectors of ``big`` are integer combinations of those of ``small``."""
+    small = np.asarray(small, dtype=float)
+    coeffs, *_ = np.linalg.lstsq(small.T, np.asarray(big, dtype=float).T, rcond=None)
+    fitted = small.T @ coeffs
+    return (np.allclose(fitted, np.asarray(big, dtype=float).T, atol=tol)
+            and np.allclose(coeffs, np.round(coeffs), atol=tol))
+
+
+def _cell_shape(vectors) -> np.ndarray:
+    """Sorted lengths and |cos angle| of two in-plane vectors (invariant under rotations,
+    mirrors and swapping the vectors)."""
+    u, v = (np.asarray(x, dtype=float) for x in vectors)
+    lu, lv = np.linalg.norm(u), np.linalg.norm(v)
+    return np.array([*sorted((lu, lv)), abs(u @ v) / (lu * lv)])
+
+
+def _same_interface(candidate, kept) -> bool:
+    """``candidate`` repeats ``kept``: same strain and either a supercell of it (both film and
+    substrate vectors integer combinations of ``kept``'s) or a cell of the same area and the
+    same film and substrate cell shapes (a symmetry-related orientation on these faces)."""
+    same_strain = np.allclose(
+        np.linalg.eigvalsh(in_plane_strain(candidate.film_sl_vectors, candidate.substrate_sl_vectors)),
+        np.linalg.eigvalsh(in_plane_strain(kept.film_sl_vectors, kept.substrate_sl_vectors)),
+        atol=1e-6,
+    )
+    if not same_strain:
+        return False
+    if (_integer_combination(candidate.film_sl_vectors, kept.film_sl_vectors)
+            and _integer_combination(candidate.substrate_sl_vectors, kept.substrate_sl_vectors)):
+        return True
+    return (np.allclose(_cell_shape(candidate.film_sl_vectors), _cell_shape(kept.film_sl_vectors),
+                        atol=1e-4)
+            and np.allclose(_cell_shape(candidate.substrate_sl_vectors),
+                            _cell_shape(kept.substrate_sl_vectors), atol=1e-4))
+
+
+def _strain_of(match, strained: str) -> tuple[np.ndarray, float]:
+    film_v, sub_v = match.film_sl_vectors, match.substrate_sl_vectors
+    strain = in_plane_strain(film_v, sub_v) if strained == "film" else in_plane_strain(sub_v, film_v)
+    return strain, float(np.abs(np.linalg.eigvalsh(strain)).max())
+
+
+def _zsl(film_s, sub_s, film_miller, substrate_miller, max_area, length_tol, angle_tol, ratio_tol):
+    from pymatgen.analysis.interfaces import CoherentInterfaceBuilder, ZSLGenerator
+
+    zsl = ZSLGenerator(max_area=max_area, max_length_tol=length_tol, max_angle_tol=angle_tol,
+                       max_area_ratio_tol=ratio_tol)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        builder = CoherentInterfaceBuilder(
+            substrate_structure=sub_s, film_structure=film_s, film_miller=film_miller,
+            substrate_miller=substrate_miller, zslgen=zsl, label_index=True,
+        )
+    return list(builder.zsl_matches)
