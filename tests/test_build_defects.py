@@ -1,0 +1,403 @@
+import math
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bcc110, bulk
+from ase.constraints import FixAtoms
+from ase.data import covalent_radii
+from ase.geometry import find_mic
+from ase.neighborlist import neighbor_list
+
+from interfacemodel.build.defects import (
+    Hop,
+    interface_hops,
+    layers_from_top,
+    make_interstitial,
+    make_vacancy,
+    slab_hops,
+    vacancy_hops,
+)
+from interfacemodel.errors import UserInputError
+from interfacemodel.structures import load_bulk
+
+A_LI = 3.51
+A_CU = 3.615
+A_LIF = 4.026
+
+
+def _assert_one_line(exc_info):
+    msg = str(exc_info.value)
+    assert msg and "\n" not in msg
+
+
+def _assert_no_overlap(atoms):
+    i, j, d = neighbor_list("ijd", atoms, 2.0 * covalent_radii.max())
+    limit = 0.7 * (covalent_radii[atoms.numbers[i]] + covalent_radii[atoms.numbers[j]])
+    assert np.all(d >= limit)
+
+
+def _li_bcc():
+    return bulk("Li", "bcc", a=A_LI, cubic=True)
+
+
+def _lif():
+    return bulk("LiF", "rocksalt", a=A_LIF, cubic=True)
+
+
+def _mic_distance(atoms, a, b):
+    _, d = find_mic(np.atleast_2d(a - b), atoms.cell.array, atoms.pbc)
+    return float(d[0])
+
+
+def _check_endpoints(hop: Hop, perfect: Atoms):
+    """Physical checks of one vacancy hop against the perfect supercell it came from."""
+    ini, fin = hop.initial, hop.final
+    m = hop.moving_index
+    assert len(ini) == len(fin) == len(perfect) - 1
+    assert ini.get_chemical_symbols() == fin.get_chemical_symbols()
+    assert ini[m].symbol == hop.species
+    moved = np.linalg.norm(fin.positions - ini.positions, axis=1)
+    assert np.count_nonzero(moved > 1e-9) == 1 and moved[m] > 0
+    assert moved[m] == pytest.approx(hop.length_A, abs=1e-6)
+    # the atom ends on a site of the perfect crystal that is empty in the initial state...
+    dest = fin.positions[m]
+    assert min(_mic_distance(perfect, p, dest) for p in perfect.positions) < 1e-6
+    assert min(_mic_distance(ini, p, dest) for p in ini.positions) > 0.5 * hop.length_A
+    # ...and leaves behind an empty site
+    src = ini.positions[m]
+    others = [p for k, p in enumerate(fin.positions) if k != m]
+    assert min(_mic_distance(fin, p, src) for p in others) > 0.5 * hop.length_A
+    _assert_no_overlap(ini)
+    _assert_no_overlap(fin)
+
+
+# --- vacancy and interstitial --------------------------------------------------------------
+
+
+def test_make_vacancy_removes_one_atom_and_keeps_constraints():
+    atoms = _lif().repeat(2)
+    atoms.set_constraint(FixAtoms(indices=[0, 5, 9]))
+    out = make_vacancy(atoms, 5)
+    assert len(out) == len(atoms) - 1
+    assert out.info["vacancy_symbol"] == atoms[5].symbol
+    np.testing.assert_allclose(out.info["vacancy_position_A"], atoms.positions[5])
+    np.testing.assert_array_equal(out.positions[5:], atoms.positions[6:])
+    np.testing.assert_array_equal(out.constraints[0].index, [0, 8])
+    assert len(atoms) == 64  # input untouched
+
+
+@pytest.mark.parametrize("index", [-1, 2, 1.0, True, "0"])
+def test_make_vacancy_bad_index(index):
+    with pytest.raises(UserInputError, match="index") as exc:
+        make_vacancy(_li_bcc(), index)
+    _assert_one_line(exc)
+
+
+def test_make_interstitial_tetrahedral_site_in_bcc_li():
+    atoms = _li_bcc().repeat(2)
+    frac = np.array([0.25, 0.125, 0.0])  # tetrahedral site (1/2, 1/4, 0) of the cubic cell
+    out = make_interstitial(atoms, frac, "Li", coords="fractional")
+    assert len(out) == len(atoms) + 1 and out[-1].symbol == "Li"
+    np.testing.assert_allclose(out.positions[-1], frac @ atoms.cell.array)
+    # tetrahedral site: 4 neighbours at sqrt(5)/4 a
+    d = out.get_distances(len(out) - 1, range(len(atoms)), mic=True)
+    assert d.min() == pytest.approx(math.sqrt(5) / 4 * A_LI)
+    assert np.count_nonzero(np.isclose(d, d.min())) == 4
+    same = make_interstitial(atoms, frac @ atoms.cell.array, "Li")
+    np.testing.assert_allclose(same.positions, out.positions)
+
+
+def test_make_interstitial_refuses_overlap_through_periodic_images():
+    atoms = _li_bcc().repeat(2)
+    # 0.3 A from the atom at the origin, reached only through the periodic boundary
+    with pytest.raises(UserInputError, match=r"0\.7") as exc:
+        make_interstitial(atoms, [2 * A_LI - 0.3, 0.0, 0.0], "Mg")
+    _assert_one_line(exc)
+
+
+@pytest.mark.parametrize(
+    "args, word",
+    [(([0, 0, 0.5], "Q"), "element"), (([0, 0], "Li"), "position"),
+     (([0.1, 0.1, 0.1], "Li", "polar"), "coords")],
+)
+def test_make_interstitial_bad_arguments(args, word):
+    with pytest.raises(UserInputError, match=word) as exc:
+        make_interstitial(_li_bcc(), *args)
+    _assert_one_line(exc)
+
+
+# --- bulk hops -----------------------------------------------------------------------------
+
+
+def test_bcc_li_has_one_nearest_neighbour_hop_with_multiplicity_8():
+    atoms = _li_bcc()
+    hops = vacancy_hops(atoms, "Li")
+    assert len(hops) == 1
+    hop = hops[0]
+    assert hop.length_A == pytest.approx(math.sqrt(3) / 2 * A_LI)
+    assert hop.multiplicity == 8
+    assert hop.mechanism == "vacancy" and hop.reverse_equivalent
+    rep = hop.initial.info["supercell"]
+    perfect = atoms.repeat(rep)
+    assert np.all(perfect.cell.lengths() >= 8.0)
+    assert np.all(perfect.cell.lengths() > 2 * hop.length_A)
+    _check_endpoints(hop, perfect)
+
+
+def test_bcc_li_primitive_cell_gives_the_same_hop():
+    prim = bulk("Li", "bcc", a=A_LI)  # one-atom cell: the neighbours are its own images
+    hops = vacancy_hops(prim, "Li")
+    assert [(round(h.length_A, 6), h.multiplicity) for h in hops] == [
+        (round(math.sqrt(3) / 2 * A_LI, 6), 8)]
+    perfect = prim.repeat(hops[0].initial.info["supercell"])
+    _check_endpoints(hops[0], perfect)
+
+
+def test_bcc_li_second_shell_with_max_length():
+    hops = vacancy_hops(_li_bcc(), "Li", max_length_A=A_LI + 0.01)
+    got = [(round(h.length_A, 6), h.multiplicity) for h in hops]
+    assert got == [(round(math.sqrt(3) / 2 * A_LI, 6), 8), (round(A_LI, 6), 6)]
+    # the supercell keeps the vacancy more than two hop lengths from its images
+    cell = hops[-1].initial.info["supercell"]
+    assert min(cell) * A_LI > 2 * A_LI
+
+
+@pytest.mark.parametrize("cubic", [True, False])
+def test_fcc_cu_has_one_hop_with_multiplicity_12(cubic):
+    atoms = bulk("Cu", "fcc", a=A_CU, cubic=cubic)
+    hops = vacancy_hops(atoms, "Cu")
+    assert len(hops) == 1
+    assert hops[0].length_A == pytest.approx(A_CU / math.sqrt(2))
+    assert hops[0].multiplicity == 12
+    _check_endpoints(hops[0], atoms.repeat(hops[0].initial.info["supercell"]))
+
+
+@pytest.mark.parametrize("species", ["Li", "F"])
+def test_rocksalt_lif_same_sublattice_hop(species):
+    atoms = _lif()
+    hops = vacancy_hops(atoms, species)
+    assert len(hops) == 1
+    assert hops[0].length_A == pytest.approx(A_LIF / math.sqrt(2))
+    assert hops[0].multiplicity == 12
+    _check_endpoints(hops[0], atoms.repeat(hops[0].initial.info["supercell"]))
+
+
+def test_hcp_mg_basal_and_pyramidal_hops():
+    a, c = 3.2094, 5.2105
+    hops = vacancy_hops(bulk("Mg", "hcp", a=a, c=c), "Mg")
+    got = sorted((round(h.length_A, 5), h.multiplicity) for h in hops)
+    # 6 neighbours in the basal plane at a, 3 + 3 in the planes above and below
+    assert got == sorted([(round(a, 5), 6), (round(math.sqrt(a**2 / 3 + c**2 / 4), 5), 6)])
+    assert all(h.reverse_equivalent for h in hops)
+
+
+@pytest.mark.parametrize("name, species", [("MgF2", "F"), ("MgF2", "Mg"), ("LLZO", "Li")])
+def test_multiplicities_add_up_to_the_first_shell(name, species):
+    atoms = load_bulk(name, as_atoms=True)
+    hops = vacancy_hops(atoms, species)
+    sites = [k for k, s in enumerate(atoms.get_chemical_symbols()) if s == species]
+    i, j, d = neighbor_list("ijd", atoms, 4.0)
+    for start in {h.from_site for h in hops}:
+        same = d[(i == start) & np.isin(j, sites)]
+        shell = np.count_nonzero(same <= 1.1 * same.min() + 1e-9)
+        assert sum(h.multiplicity for h in hops if h.from_site == start) == shell
+    by_label = {h.label: h for h in hops}
+    for hop in hops:
+        if not hop.reverse_equivalent:
+            # a hop between inequivalent sites: its reverse is listed, same path length
+            back = by_label[hop.reverse_label]
+            assert back.reverse_label == hop.label
+            assert back.length_A == pytest.approx(hop.length_A)
+            assert back.from_site != hop.from_site
+
+
+def test_rutile_f_hops_between_equivalent_sites_are_merged_with_their_reverse():
+    hops = vacancy_hops(load_bulk("MgF2", as_atoms=True), "F")
+    assert all(h.reverse_equivalent and h.reverse_label is None for h in hops)
+    assert len({round(h.length_A, 3) for h in hops}) == len(hops)
+
+
+def test_vacancy_hops_supercell_override_and_refusals():
+    hops = vacancy_hops(_li_bcc(), "Li", supercell=(4, 4, 4))
+    assert len(hops[0].initial) == 127
+    with pytest.raises(UserInputError, match="twice") as exc:
+        vacancy_hops(_li_bcc(), "Li", supercell=(1, 2, 2))
+    _assert_one_line(exc)
+    for bad in [(2, 2), (0, 2, 2), "big"]:
+        with pytest.raises(UserInputError, match="supercell"):
+            vacancy_hops(_li_bcc(), "Li", supercell=bad)
+    with pytest.raises(UserInputError, match="species") as exc:
+        vacancy_hops(_li_bcc(), "Mg")
+    _assert_one_line(exc)
+    with pytest.raises(UserInputError, match="slab_hops"):
+        vacancy_hops(bcc110("Li", size=(2, 2, 4), a=A_LI, vacuum=10), "Li")
+
+
+# --- slab hops -----------------------------------------------------------------------------
+
+D110 = A_LI / math.sqrt(2)  # bcc(110) interlayer spacing
+NN = math.sqrt(3) / 2 * A_LI
+
+
+def _slab(layers=4):
+    return bcc110("Li", size=(2, 2, layers), a=A_LI, vacuum=10)
+
+
+def test_atomic_layers_from_top():
+    slab = _slab()
+    layers = layers_from_top(slab)
+    assert [len(layer) for layer in layers] == [4, 4, 4, 4]
+    tops = [slab.positions[layer, 2].mean() for layer in layers]
+    np.testing.assert_allclose(-np.diff(tops), D110)
+    assert tops[0] == pytest.approx(slab.positions[:, 2].max())
+
+
+@pytest.mark.parametrize("dedupe", ["symmetry", "layers"])
+def test_bcc110_slab_hops_by_layer(dedupe):
+    slab = _slab()
+    hops = slab_hops(slab, "Li", dedupe=dedupe)
+    table = {(h.from_layer, h.to_layer): h for h in hops}
+    # (110) plane: 4 in-plane nearest neighbours; 2 in each adjacent plane
+    expected = {(k, k): 4 for k in range(4)}
+    expected.update({(k, k + 1): 2 for k in range(3)})
+    expected.update({(k + 1, k): 2 for k in range(3)})
+    assert {key: h.multiplicity for key, h in table.items()} == expected
+    assert len(hops) == len(expected)
+    for (la, lb), hop in table.items():
+        assert hop.length_A == pytest.approx(NN)
+        assert hop.reverse_equivalent == (la == lb)
+    z_top = slab.positions[:, 2].max()
+    for key in [(0, 0), (0, 1), (1, 0)]:
+        hop = table[key]
+        m = hop.moving_index
+        assert z_top - hop.initial.positions[m, 2] == pytest.approx(key[0] * D110, abs=1e-6)
+        assert z_top - hop.final.positions[m, 2] == pytest.approx(key[1] * D110, abs=1e-6)
+        perfect = slab.repeat(hop.initial.info["supercell"])
+        w = perfect.cell.array
+        area = np.linalg.norm(np.cross(w[0], w[1]))
+        assert area / np.linalg.norm(w[1]) >= 8.0 and area / np.linalg.norm(w[0]) >= 8.0
+        _check_endpoints(hop, perfect)
+
+
+def test_slab_hops_respect_fixed_atoms_and_max_layer():
+    slab = _slab()
+    layers = layers_from_top(slab)
+    slab.set_constraint(FixAtoms(indices=np.concatenate(layers[2:])))
+    hops = slab_hops(slab, "Li")
+    assert {(h.from_layer, h.to_layer) for h in hops} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    for hop in hops:
+        fixed = set(hop.initial.constraints[0].index.tolist())
+        assert hop.moving_index not in fixed
+        assert len(fixed) == len(hop.final.constraints[0].index)
+    top = slab_hops(_slab(), "Li", max_layer=0)
+    assert [(h.from_layer, h.to_layer, h.multiplicity) for h in top] == [(0, 0, 4)]
+    with pytest.raises(UserInputError, match="max_layer"):
+        slab_hops(_slab(), "Li", max_layer=-1)
+    with pytest.raises(UserInputError, match="dedupe"):
+        slab_hops(_slab(), "Li", dedupe="none")
+
+
+# --- interface hops ------------------------------------------------------------------------
+
+GAP = 2.0  # film top layer -> first coating layer
+
+
+def _toy_interface(first_layer_li=True, coating_on_top=True):
+    """Li bcc(100) film (3 layers, 2x2) under a toy rocksalt 'LiF' coating (2 layers)
+    strained onto it (a_rs = a_Li, unphysical but simple): in the first coating layer, Li
+    sits on top of film atoms (GAP above) and above the film's hollow sites."""
+    a = A_LI
+    atoms = Atoms(cell=[2 * a, 2 * a, 3 * a + GAP + a / 2 + 20], pbc=[True, True, False])
+    side = []
+    for k in range(3):  # film, layer k at z = k a/2
+        off = 0.0 if k % 2 == 0 else a / 2
+        for ix in range(2):
+            for iy in range(2):
+                atoms.append("Li")
+                atoms.positions[-1] = [ix * a + off, iy * a + off, k * a / 2]
+                side.append(0)
+    z1 = a + GAP
+    for k, z in enumerate([z1, z1 + a / 2]):
+        for ix in range(2):
+            for iy in range(2):
+                for (dx, dy) in [(0, 0), (a / 2, a / 2), (a / 2, 0), (0, a / 2)]:
+                    on_cation = (dx == dy) == (k == 0)
+                    sym = "Li" if on_cation else "F"
+                    if k == 0 and sym == "Li" and not first_layer_li:
+                        sym = "F"
+                    atoms.append(sym)
+                    atoms.positions[-1] = [ix * a + dx, iy * a + dy, z]
+                    side.append(1)
+    atoms.positions[:, 2] += 10.0
+    if not coating_on_top:
+        atoms.positions[:, 2] = atoms.cell[2, 2] - atoms.positions[:, 2]
+    atoms.arrays["interface_side"] = np.array(side)
+    return atoms
+
+
+def test_interface_vacancy_hops_from_film_into_coating():
+    iface = _toy_interface()
+    hops = interface_hops(iface, "Li")
+    lengths = [round(h.length_A, 6) for h in hops]
+    hollow = math.sqrt(2 * (A_LI / 2) ** 2 + GAP**2)
+    assert lengths == [round(GAP, 6), round(hollow, 6)]
+    assert [h.multiplicity for h in hops] == [1, 4]
+    side = iface.arrays["interface_side"]
+    for hop in hops:
+        m = hop.moving_index
+        assert side[hop.from_site] == 0 and side[hop.to_site] == 1
+        np.testing.assert_array_equal(hop.initial.arrays["interface_side"],
+                                      hop.final.arrays["interface_side"])
+        assert hop.initial.arrays["interface_side"][m] == 0
+        z_film_top = iface.positions[side == 0, 2].max()
+        assert hop.initial.positions[m, 2] == pytest.approx(z_film_top)
+        assert hop.final.positions[m, 2] == pytest.approx(z_film_top + GAP)
+        _check_endpoints(hop, iface.repeat(hop.initial.info["supercell"]))
+
+
+def test_interface_z_split_and_flipped_geometry_agree():
+    iface = _toy_interface()
+    by_array = [(round(h.length_A, 6), h.multiplicity) for h in interface_hops(iface)]
+    plain = iface.copy()
+    del plain.arrays["interface_side"]
+    z_split = iface.positions[iface.arrays["interface_side"] == 0, 2].max() + GAP / 2
+    by_split = [(round(h.length_A, 6), h.multiplicity)
+                for h in interface_hops(plain, z_split_A=z_split)]
+    flipped = [(round(h.length_A, 6), h.multiplicity)
+               for h in interface_hops(_toy_interface(coating_on_top=False))]
+    assert by_array == by_split == flipped
+
+
+def test_interface_without_coating_sites_and_interstitial_targets():
+    iface = _toy_interface(first_layer_li=False)
+    with pytest.raises(UserInputError, match="target_positions_A") as exc:
+        interface_hops(iface, "Li")
+    _assert_one_line(exc)
+    # a free site: remove the first-layer coating atom above a film hollow, then target it
+    side = iface.arrays["interface_side"]
+    z1 = iface.positions[side == 0, 2].max() + GAP
+    hollow = np.array([A_LI / 2, A_LI / 2, z1])
+    k = int(np.argmin(np.linalg.norm(iface.positions - hollow, axis=1)))
+    del iface[k]
+    hops = interface_hops(iface, "Li", target_positions_A=[hollow])
+    assert len(hops) == 1
+    hop = hops[0]
+    assert hop.mechanism == "interstitial" and hop.to_site is None
+    assert hop.length_A == pytest.approx(math.sqrt(2 * (A_LI / 2) ** 2 + GAP**2))
+    assert len(hop.initial) == len(hop.final) == len(iface.repeat(hop.initial.info["supercell"]))
+    moved = np.linalg.norm(hop.final.positions - hop.initial.positions, axis=1)
+    assert np.count_nonzero(moved > 1e-9) == 1
+    np.testing.assert_allclose(hop.final.positions[hop.moving_index], hollow, atol=1e-9)
+    _assert_no_overlap(hop.final)
+    with pytest.raises(UserInputError, match=r"0\.7") as exc:
+        interface_hops(iface, "Li", target_positions_A=[hollow + [0.5, 0.0, 0.0]])
+    _assert_one_line(exc)
+
+
+def test_interface_needs_sides():
+    iface = _toy_interface()
+    del iface.arrays["interface_side"]
+    with pytest.raises(UserInputError, match="interface_side") as exc:
+        interface_hops(iface, "Li")
+    _assert_one_line(exc)
