@@ -5,9 +5,9 @@ import pytest
 from ase import Atoms
 from ase.build import bcc110
 from ase.constraints import FixAtoms
-from ase.data import covalent_radii
 from ase.neighborlist import neighbor_list
 
+from checks import assert_no_close_contacts, assert_one_line
 from interfacemodel.build.alloys import (
     li_mg_alloy,
     substitute_in_slab,
@@ -18,17 +18,6 @@ from interfacemodel.errors import UserInputError
 
 A_LI = 3.51004  # bcc Li, 25 C (Nadler & Kempter 1959)
 A_LIMG = 3.42  # B2 LiMg end member of the catalogue
-
-
-def _assert_one_line(exc_info):
-    msg = str(exc_info.value)
-    assert msg and "\n" not in msg
-
-
-def _assert_no_overlap(atoms):
-    i, j, d = neighbor_list("ijd", atoms, 2.0 * covalent_radii.max())
-    limit = 0.7 * (covalent_radii[atoms.numbers[i]] + covalent_radii[atoms.numbers[j]])
-    assert np.all(d >= limit)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +58,7 @@ def test_vegard_lattice_parameter_and_bcc_geometry():
     second = np.bincount(i[d > 0.95 * a], minlength=len(atoms))
     assert np.all(near == 8) and np.all(second == 6)
     np.testing.assert_allclose(d[d < 0.9 * a], math.sqrt(3) / 2 * a)
-    _assert_no_overlap(atoms)
+    assert_no_close_contacts(atoms)
 
 
 def test_given_lattice_parameter():
@@ -92,7 +81,7 @@ def test_seeded_reproducibility(method):
 def test_x_mg_out_of_range(x):
     with pytest.raises(UserInputError, match="x_mg") as exc:
         li_mg_alloy(x)
-    _assert_one_line(exc)
+    assert_one_line(exc)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +96,7 @@ def test_x_mg_out_of_range(x):
 def test_bad_options(kwargs, word):
     with pytest.raises(UserInputError, match=word) as exc:
         li_mg_alloy(0.2, **kwargs)
-    _assert_one_line(exc)
+    assert_one_line(exc)
 
 
 def _b2(a=3.42, rep=(3, 3, 3)):
@@ -146,7 +135,7 @@ def test_warren_cowley_refusals():
     pure = li_mg_alloy(0.0)
     with pytest.raises(UserInputError, match="both Li and Mg") as exc:
         warren_cowley(pure, 1)
-    _assert_one_line(exc)
+    assert_one_line(exc)
     for shell in (0, 6, 1.5):
         with pytest.raises(UserInputError, match="shell"):
             warren_cowley(_b2(), shell)
@@ -223,7 +212,7 @@ def test_substitute_in_slab_count_seed_and_constraints():
 def test_substitute_in_slab_bad_layer(layer):
     with pytest.raises(UserInputError, match="layer") as exc:
         substitute_in_slab(_slab(), layer)
-    _assert_one_line(exc)
+    assert_one_line(exc)
 
 
 @pytest.mark.parametrize(
@@ -234,4 +223,4 @@ def test_substitute_in_slab_bad_layer(layer):
 def test_substitute_in_slab_bad_options(kwargs, word):
     with pytest.raises(UserInputError, match=word) as exc:
         substitute_in_slab(_slab(), 0, **kwargs)
-    _assert_one_line(exc)
+    assert_one_line(exc)

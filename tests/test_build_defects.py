@@ -5,10 +5,10 @@ import pytest
 from ase import Atoms
 from ase.build import bcc110, bulk
 from ase.constraints import FixAtoms
-from ase.data import covalent_radii
 from ase.geometry import find_mic
 from ase.neighborlist import neighbor_list
 
+from checks import assert_no_close_contacts, assert_one_line
 from interfacemodel.build.defects import (
     Hop,
     interface_hops,
@@ -24,17 +24,6 @@ from interfacemodel.structures import load_bulk
 A_LI = 3.51
 A_CU = 3.615
 A_LIF = 4.026
-
-
-def _assert_one_line(exc_info):
-    msg = str(exc_info.value)
-    assert msg and "\n" not in msg
-
-
-def _assert_no_overlap(atoms):
-    i, j, d = neighbor_list("ijd", atoms, 2.0 * covalent_radii.max())
-    limit = 0.7 * (covalent_radii[atoms.numbers[i]] + covalent_radii[atoms.numbers[j]])
-    assert np.all(d >= limit)
 
 
 def _li_bcc():
@@ -68,8 +57,8 @@ def _check_endpoints(hop: Hop, perfect: Atoms):
     src = ini.positions[m]
     others = [p for k, p in enumerate(fin.positions) if k != m]
     assert min(_mic_distance(fin, p, src) for p in others) > 0.5 * hop.length_A
-    _assert_no_overlap(ini)
-    _assert_no_overlap(fin)
+    assert_no_close_contacts(ini)
+    assert_no_close_contacts(fin)
 
 
 # --- vacancy and interstitial --------------------------------------------------------------
@@ -91,7 +80,7 @@ def test_make_vacancy_removes_one_atom_and_keeps_constraints():
 def test_make_vacancy_bad_index(index):
     with pytest.raises(UserInputError, match="index") as exc:
         make_vacancy(_li_bcc(), index)
-    _assert_one_line(exc)
+    assert_one_line(exc)
 
 
 def test_make_interstitial_tetrahedral_site_in_bcc_li():
@@ -113,7 +102,7 @@ def test_make_interstitial_refuses_overlap_through_periodic_images():
     # 0.3 A from the atom at the origin, reached only through the periodic boundary
     with pytest.raises(UserInputError, match=r"0\.7") as exc:
         make_interstitial(atoms, [2 * A_LI - 0.3, 0.0, 0.0], "Mg")
-    _assert_one_line(exc)
+    assert_one_line(exc)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +113,7 @@ def test_make_interstitial_refuses_overlap_through_periodic_images():
 def test_make_interstitial_bad_arguments(args, word):
     with pytest.raises(UserInputError, match=word) as exc:
         make_interstitial(_li_bcc(), *args)
-    _assert_one_line(exc)
+    assert_one_line(exc)
 
 
 # --- bulk hops -----------------------------------------------------------------------------
@@ -223,13 +212,13 @@ def test_vacancy_hops_supercell_override_and_refusals():
     assert len(hops[0].initial) == 127
     with pytest.raises(UserInputError, match="twice") as exc:
         vacancy_hops(_li_bcc(), "Li", supercell=(1, 2, 2))
-    _assert_one_line(exc)
+    assert_one_line(exc)
     for bad in [(2, 2), (0, 2, 2), "big"]:
         with pytest.raises(UserInputError, match="supercell"):
             vacancy_hops(_li_bcc(), "Li", supercell=bad)
     with pytest.raises(UserInputError, match="species") as exc:
         vacancy_hops(_li_bcc(), "Mg")
-    _assert_one_line(exc)
+    assert_one_line(exc)
     with pytest.raises(UserInputError, match="slab_hops"):
         vacancy_hops(bcc110("Li", size=(2, 2, 4), a=A_LI, vacuum=10), "Li")
 
@@ -373,7 +362,7 @@ def test_interface_without_coating_sites_and_interstitial_targets():
     iface = _toy_interface(first_layer_li=False)
     with pytest.raises(UserInputError, match="target_positions_A") as exc:
         interface_hops(iface, "Li")
-    _assert_one_line(exc)
+    assert_one_line(exc)
     # a free site: remove the first-layer coating atom above a film hollow, then target it
     side = iface.arrays["interface_side"]
     z1 = iface.positions[side == 0, 2].max() + GAP
@@ -389,10 +378,10 @@ def test_interface_without_coating_sites_and_interstitial_targets():
     moved = np.linalg.norm(hop.final.positions - hop.initial.positions, axis=1)
     assert np.count_nonzero(moved > 1e-9) == 1
     np.testing.assert_allclose(hop.final.positions[hop.moving_index], hollow, atol=1e-9)
-    _assert_no_overlap(hop.final)
+    assert_no_close_contacts(hop.final)
     with pytest.raises(UserInputError, match=r"0\.7") as exc:
         interface_hops(iface, "Li", target_positions_A=[hollow + [0.5, 0.0, 0.0]])
-    _assert_one_line(exc)
+    assert_one_line(exc)
 
 
 def test_interface_needs_sides():
@@ -400,4 +389,4 @@ def test_interface_needs_sides():
     del iface.arrays["interface_side"]
     with pytest.raises(UserInputError, match="interface_side") as exc:
         interface_hops(iface, "Li")
-    _assert_one_line(exc)
+    assert_one_line(exc)

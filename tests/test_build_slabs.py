@@ -2,23 +2,16 @@
 
 import numpy as np
 import pytest
-from ase.data import covalent_radii
-from ase.neighborlist import neighbor_list
 from pymatgen.io.ase import AseAtomsAdaptor
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
+from checks import assert_no_close_contacts
 from interfacemodel.build.slabs import atomic_planes_per_unit_plane, make_slabs, parse_miller
 from interfacemodel.errors import UserInputError
 from interfacemodel.structures import load_bulk, phase_info
 
 A_LI = phase_info("Li").reference_lattice_A["a"]
 A_LIF = phase_info("LiF").reference_lattice_A["a"]
-
-
-def assert_no_close_contacts(atoms, factor=0.7):
-    i, j, d = neighbor_list("ijd", atoms, 3.5)
-    limit = factor * (covalent_radii[atoms.numbers[i]] + covalent_radii[atoms.numbers[j]])
-    assert np.all(d >= limit), f"close contact {d[d < limit].min():.2f} Å"
 
 
 def flips_normal(atoms) -> bool:

@@ -129,6 +129,17 @@ def _closest_contact(atoms: Atoms, index: int) -> tuple[int, float, float] | Non
     return others[k], float(d[k]), float(limit[k])
 
 
+def _refuse_overlap(atoms: Atoms, index: int, what: str) -> None:
+    """One-line UserInputError if atom ``index`` overlaps another atom (see OVERLAP_FACTOR)."""
+    clash = _closest_contact(atoms, index)
+    if clash is not None:
+        k, dist, limit = clash
+        raise UserInputError(
+            f"{what} is {dist:.3f} Å from atom {k} ({atoms[k].symbol}), closer than "
+            f"{OVERLAP_FACTOR} × covalent radii = {limit:.3f} Å; choose another site"
+        )
+
+
 # --- layers --------------------------------------------------------------------------------
 
 
@@ -208,14 +219,8 @@ def make_interstitial(
     out.append(element)
     new = len(out) - 1
     out.positions[new] = pos
-    clash = _closest_contact(out, new)
-    if clash is not None:
-        k, d, limit = clash
-        raise UserInputError(
-            f"interstitial {element} at ({pos[0]:.3f}, {pos[1]:.3f}, {pos[2]:.3f}) Å is "
-            f"{d:.3f} Å from atom {k} ({atoms[k].symbol}), closer than "
-            f"{OVERLAP_FACTOR} × covalent radii = {limit:.3f} Å; choose another site"
-        )
+    _refuse_overlap(out, new, f"interstitial {element} at ({pos[0]:.3f}, {pos[1]:.3f}, "
+                              f"{pos[2]:.3f}) Å")
     out.info["interstitial_index"] = new
     out.info["interstitial_symbol"] = element
     return out
@@ -739,13 +744,7 @@ def _interstitial_hops(interface, species, starts, targets, max_length_A, superc
         initial = interface.repeat(rep)
         final = initial.copy()
         final.positions[a] += vector
-        clash = _closest_contact(final, a)
-        if clash is not None:
-            k, dist, limit = clash
-            raise UserInputError(
-                f"target {t} is {dist:.3f} Å from atom {k} ({final[k].symbol}), closer than "
-                f"{OVERLAP_FACTOR} × covalent radii = {limit:.3f} Å; choose another site"
-            )
+        _refuse_overlap(final, a, f"target {t}")
         for image, state in ((initial, "initial"), (final, "final")):
             image.info.update({"hop_label": label, "hop_state": state,
                                "supercell": tuple(int(n) for n in rep), "moving_index": a})
