@@ -1,0 +1,114 @@
+"""Named Li/coating systems: recipes with default orientations and sizes (DESIGN.md §4).
+
+Each recipe picks, per orientation, the smallest-area lattice match whose largest principal
+strain on Li is at most ``max_strain`` (else the least-strained match within ``max_area_A2``),
+and builds every termination. Defaults keep models under ~300 atoms for the ML potential;
+every parameter can be overridden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import UnknownNameError, UserInputError
+from ..structures import phase_info
+from .interfaces import InterfaceModel, build_interfaces
+from .matching import LatticeMatch, enumerate_matches
+
+
+@dataclass(frozen=True)
+class SystemRecipe:
+    name: str
+    substrate: str  # catalogue phase of the coating
+    orientations: tuple[tuple[str, str], ...]  # (Li face, coating face) Miller strings
+    description: str
+    film: str = "Li"
+    film_layers: int = 6
+    substrate_layers: int = 6
+    max_area_A2: float = 120.0
+    max_strain: float = 0.04
+    li_rich_first: bool = False  # order terminations by Li fraction of the coating's top plane
+    notes: str = ""
+
+
+SYSTEMS: dict[str, SystemRecipe] = {
+    r.name: r
+    for r in (
+        SystemRecipe("li-li2se", "Li2Se", (("110", "110"),),
+                     "Li(110) || Li2Se(110): epitaxy seen in CVD growth, Li2Se(220) || Li(110)"),
+        SystemRecipe("li-lif", "LiF", (("100", "100"), ("110", "100")),
+                     "Li(100) and Li(110) on LiF(100), the stable LiF face"),
+        SystemRecipe("li-mg", "Mg", (("110", "001"),),
+                     "Li(110) || Mg(0001); Mg in Li: see build.alloys.li_mg_alloy",
+                     max_strain=0.05),
+        SystemRecipe("li-mgf2", "MgF2", (("110", "110"),),
+                     "Li(110) || MgF2(110): conversion coating (MgF2 + 2Li -> 2LiF + Mg)"),
+        SystemRecipe("li-llzo", "LLZO", (("100", "100"),),
+                     "Li(100) || tetragonal LLZO(100), Li-rich termination first",
+                     substrate_layers=20, max_area_A2=200.0, li_rich_first=True,
+                     notes="one LLZO(100) unit plane is ~20 atomic planes (192 atoms): "
+                           "models are ~270 atoms, near the ML-potential comfort limit"),
+        SystemRecipe("li-li2o", "Li2O", (("110", "111"),),
+                     "Li(110) || Li2O(111), the lowest-energy antifluorite face (reference)"),
+        SystemRecipe("li-li2s", "Li2S", (("110", "111"),),
+                     "Li(110) || Li2S(111), the lowest-energy antifluorite face (reference)"),
+    )
+}
+
+
+def system_recipe(name: str) -> SystemRecipe:
+    key = name.strip().lower()
+    if key not in SYSTEMS:
+        raise UnknownNameError(f"unknown system {name!r}; known: {', '.join(SYSTEMS)}")
+    return SYSTEMS[key]
+
+
+def choose_match(matches: list[LatticeMatch], max_strain: float) -> LatticeMatch:
+    """Smallest area with strain <= ``max_strain``; otherwise the least-strained match."""
+    within = [m for m in matches if m.max_abs_strain <= max_strain]
+    if within:
+        return min(within, key=lambda m: (m.area_A2, m.max_abs_strain))
+    return min(matches, key=lambda m: (m.max_abs_strain, m.area_A2))
+
+
+def build_system(name: str, kind: str = "slab", **overrides: Any) -> list[InterfaceModel]:
+    """Build every orientation and termination of a named system.
+
+    Overrides: ``film_layers``, ``substrate_layers``, ``max_area_A2``, ``max_strain``,
+    ``orientations`` (list of (Li face, coating face)), and any keyword of
+    :func:`~interfacemodel.build.interfaces.build_interfaces` (``gap_A``, ``vacuum_A``,
+    ``fix_substrate_layers``, ``terminations``, tolerances).
+    """
+    recipe = system_recipe(name)
+    recipe_keys = {"film_layers", "substrate_layers", "max_area_A2", "max_strain", "orientations"}
+    recipe = replace(recipe, **{k: (tuple(tuple(o) for o in v) if k == "orientations" else v)
+                                for k, v in overrides.items() if k in recipe_keys})
+    if not 0 < recipe.max_strain < 1:
+        raise UserInputError(f"max_strain={recipe.max_strain} must be in (0, 1)")
+    build_kw = {k: v for k, v in overrides.items() if k not in recipe_keys}
+    tol_keys = ("max_length_tol", "max_angle_tol", "max_area_ratio_tol")
+    tolerances = {k: build_kw.pop(k) for k in tol_keys if k in build_kw}
+    models: list[InterfaceModel] = []
+    for film_miller, sub_miller in recipe.orientations:
+        matches = enumerate_matches(recipe.film, recipe.substrate, film_miller, sub_miller,
+                                    max_area_A2=recipe.max_area_A2, **tolerances)
+        match = choose_match(matches, recipe.max_strain)
+        built = build_interfaces(recipe.film, recipe.substrate, film_miller, sub_miller,
+                                 match=match, kind=kind, film_layers=recipe.film_layers,
+                                 substrate_layers=recipe.substrate_layers, **build_kw)
+        if recipe.li_rich_first:
+            built.sort(key=lambda m: -_li_fraction(m.substrate_interface_layer))
+        models.extend(built)
+    return models
+
+
+def _li_fraction(formula: str) -> float:
+    from pymatgen.core import Composition
+
+    return Composition(formula).get_atomic_fraction("Li")
+
+
+def source_crystals(recipe: SystemRecipe) -> dict[str, str]:
+    """Catalogue sources of the crystals a system is built from."""
+    return {p: phase_info(p).source for p in (recipe.film, recipe.substrate)}

@@ -1,0 +1,208 @@
+"""Interface models, registry scans, named systems and export against independent facts."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.data import covalent_radii
+from ase.io import read
+from ase.neighborlist import neighbor_list
+from pymatgen.core import Lattice, Structure
+
+from checks import assert_no_close_contacts
+from interfacemodel.build.interfaces import build_interfaces
+from interfacemodel.build.registry import scan_registry
+from interfacemodel.build.systems import SYSTEMS, build_system
+from interfacemodel.calculators import get_calculator
+from interfacemodel.errors import UserInputError
+from interfacemodel.structures import phase_info
+
+A_LI = phase_info("Li").reference_lattice_A["a"]
+
+
+@pytest.fixture(scope="module")
+def named_models():
+    """Every named system with its defaults (slab models), built once."""
+    return {name: build_system(name) for name in SYSTEMS}
+
+
+def _in_plane_distances(atoms, mask):
+    """In-plane distances (mic) between atoms of one layer."""
+    idx = np.nonzero(mask)[0]
+    d = atoms.get_distances(idx[0], idx[1:], mic=True)
+    return np.sort(d)
+
+
+def test_every_named_system_builds_without_close_contacts(named_models):
+    for name, models in named_models.items():
+        assert models, name
+        for m in models:
+            assert_no_close_contacts(m.atoms)
+            assert len(m.atoms) < 300, f"{m.label}: {len(m.atoms)} atoms"
+            side = m.atoms.arrays["interface_side"]
+            film_z = m.atoms.positions[side == 0, 2]
+            sub_z = m.atoms.positions[side == 1, 2]
+            assert film_z.min() - sub_z.max() == pytest.approx(m.gap_A, abs=1e-6)
+            # the automatic gap's rule, across the interface only (bulk LLZO has O-Zr at 0.87)
+            i, j, d = neighbor_list("ijd", m.atoms, 4.0)
+            cross = side[i] != side[j]
+            radii = covalent_radii[m.atoms.numbers[i]] + covalent_radii[m.atoms.numbers[j]]
+            assert np.all(d[cross] >= (0.9 - 1e-3) * radii[cross]), m.label
+            assert set(m.atoms[side == 0].get_chemical_symbols()) == {"Li"}
+
+
+def test_model_area_is_the_match_area(named_models):
+    for models in named_models.values():
+        for m in models:
+            cell = m.atoms.cell
+            assert np.linalg.norm(np.cross(cell[0], cell[1])) == pytest.approx(m.area_A2, rel=1e-6)
+            assert abs(cell[2] @ cell[0]) < 1e-6 and abs(cell[2] @ cell[1]) < 1e-6
+
+
+@pytest.mark.parametrize("system, nn_bulk", [("li-li2se", np.sqrt(3) / 2 * A_LI),
+                                             ("li-lif", A_LI)])
+def test_reported_strain_is_the_strain_of_the_built_film(named_models, system, nn_bulk):
+    # both matches strain the Li film isotropically, so every in-plane distance of a film
+    # layer is the bulk one times sqrt(1 + 2E), E the reported Green-Lagrange strain
+    m = named_models[system][0]
+    e = np.array(m.match.strain_2d)
+    assert np.allclose(e, e[0, 0] * np.eye(2), atol=1e-9)
+    side = m.atoms.arrays["interface_side"]
+    z = m.atoms.positions[:, 2]
+    bottom = (side == 0) & (np.abs(z - z[side == 0].min()) < 0.3)
+    measured = _in_plane_distances(m.atoms, bottom)[0]
+    assert measured == pytest.approx(nn_bulk * np.sqrt(1 + 2 * e[0, 0]), rel=1e-6)
+
+
+def test_periodic_model_has_two_equal_gaps():
+    (m,) = build_interfaces("Li", "Li2Se", "110", "110", kind="periodic", max_area_A2=60,
+                            fix_substrate_layers=0, gap_A=2.3)
+    side = m.atoms.arrays["interface_side"]
+    z = m.atoms.positions[:, 2]
+    top_gap = z[side == 1].min() + m.atoms.cell[2, 2] - z[side == 0].max()
+    assert top_gap == pytest.approx(2.3, abs=1e-6) and m.n_interfaces == 2
+
+
+def test_fixed_layers_are_the_bottom_substrate_layers(named_models):
+    m = named_models["li-li2se"][0]
+    fixed = m.atoms.constraints[0].get_indices()
+    side = m.atoms.arrays["interface_side"]
+    z = m.atoms.positions[:, 2]
+    assert np.all(side[fixed] == 1)
+    free_sub = np.setdiff1d(np.nonzero(side == 1)[0], fixed)
+    assert z[fixed].max() < z[free_sub].min()
+    assert len(np.unique(np.round(z[fixed], 2))) == 2  # two atomic layers
+
+
+def test_llzo_li_rich_termination_first_and_all_distinct(named_models):
+    models = named_models["li-llzo"]
+    assert models[0].substrate_interface_layer == "Li"
+    assert len({m.termination_index for m in models}) == len(models) >= 2
+
+
+def test_registry_scan_recovers_bulk_for_a_homo_interface():
+    """Cu(100) on Cu(100), periodic: the best registry and gap must rebuild the fcc crystal,
+    so the scan's lowest energy is N times the EMT bulk energy per atom."""
+    calc = get_calculator("emt")
+    a = 3.5898  # EMT Cu lattice constant (relax_bulk test)
+    cu = Structure(Lattice.cubic(a), ["Cu"] * 4,
+                   [[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
+    (m,) = build_interfaces(cu, cu, (1, 0, 0), (1, 0, 0), kind="periodic", film_layers=4,
+                            substrate_layers=4, fix_substrate_layers=0, max_area_A2=20)
+    scan = scan_registry(m, calc, grid=(4, 4), gaps_A=[a / 2 - 0.1, a / 2, a / 2 + 0.1])
+    ref = bulk("Cu", "fcc", a=a)
+    ref.calc = calc
+    e_bulk = ref.get_potential_energy() * len(m.atoms)
+    assert scan.points[0].energy_eV == pytest.approx(e_bulk, abs=1e-6)
+    assert scan.points[0].gap_A == pytest.approx(a / 2)
+    assert scan.evaluations == 16 + 3
+    assert all(p.relative_energy_J_per_m2 >= 0 for p in scan.points)
+    best = scan.best.atoms.copy()
+    best.calc = calc
+    assert best.get_potential_energy() == pytest.approx(e_bulk, abs=1e-6)
+
+
+def test_registry_scan_checks_elements():
+    (m,) = build_interfaces("Li", "Li2Se", "110", "110", max_area_A2=60)
+    with pytest.raises(UserInputError, match="cannot treat"):
+        scan_registry(m, get_calculator("emt"))
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"kind": "bulk"}, "kind='bulk'"), ({"gap_A": 0}, "gap_A=0"), ({"vacuum_A": -1}, "vacuum_A"),
+    ({"film_layers": 0}, "film_layers=0"), ({"terminations": 7}, "out of range"),
+    ({"match": 99}, "out of range"),
+])
+def test_bad_interface_input(kwargs, fragment):
+    with pytest.raises(UserInputError) as exc:
+        build_interfaces("Li", "Li2Se", "110", "110", max_area_A2=60, **kwargs)
+    assert fragment in str(exc.value)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "interfacemodel.cli", *args],
+                          capture_output=True, text=True)
+
+
+def test_cli_build_exports_files_that_reload(tmp_path):
+    out = tmp_path / "li-li2se"
+    proc = run_cli("build", "li-li2se", "--kind", "both", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    index = json.loads((out / "index.json").read_text())
+    assert index["system"] == "li-li2se" and len(index["structures"]) == 2
+    for entry in index["structures"]:
+        meta = json.loads((out / f"{entry['name']}.json").read_text())
+        for key in ("film_miller", "substrate_miller", "termination", "area_A2", "strain_2d",
+                    "natoms", "fixed_indices", "in_plane_shift_frac", "source_crystals",
+                    "interfacemodel_version"):
+            assert key in meta, key
+        ref = read(out / f"{entry['name']}.extxyz")
+        assert "interface_side" in ref.arrays
+        for ext in ("cif", "vasp"):
+            a = read(out / f"{entry['name']}.{ext}")
+            s = Structure.from_file(out / f"{entry['name']}.{ext}")
+            assert a.get_chemical_formula() == ref.get_chemical_formula()
+            assert s.composition.reduced_formula == a.get_chemical_formula(mode="reduce") or \
+                s.composition == Structure.from_file(out / f"{entry['name']}.vasp").composition
+            assert s.composition.num_atoms == len(ref) == meta["natoms"]
+            assert np.allclose(a.cell.cellpar(), ref.cell.cellpar(), atol=1e-4)
+            assert np.allclose(s.lattice.parameters, ref.cell.cellpar(), atol=1e-4)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["build", "li-nothing", "--out", "X"], "unknown system 'li-nothing'"),
+    (["build", "li-li2se", "--vacuum", "0", "--out", "X"], "vacuum_A=0.0 must be > 0"),
+    (["build", "li-li2se", "--film-layers", "0", "--out", "X"], "film_layers=0"),
+    (["build", "li-li2se", "--format", "pdb", "--out", "X"], "unknown format 'pdb'"),
+    (["match", "Li", "Li2Se", "--film-miller", "000", "--substrate-miller", "110"],
+     "(0, 0, 0) is not a plane"),
+    (["match", "Li", "Li2Se", "--film-miller", "110", "--substrate-miller", "110",
+      "--max-area", "60", "--max-length-tol", "0.001", "--max-area-ratio-tol", "0.001"],
+     "loosen max_length_tol"),
+])
+def test_cli_bad_input_writes_nothing(tmp_path, args, fragment):
+    args = [str(tmp_path / "X") if a == "X" else a for a in args]
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_refuses_existing_output(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    proc = run_cli("build", "li-li2se", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "exists" in proc.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+
+
+def test_cli_match_table_and_list():
+    proc = run_cli("match", "Li", "Li2Se", "--film-miller", "110", "--substrate-miller", "110",
+                   "--max-area", "60")
+    assert proc.returncode == 0 and "51.2" in proc.stdout and "1.02" in proc.stdout
+    proc = run_cli("build", "--list")
+    assert proc.returncode == 0 and all(name in proc.stdout for name in SYSTEMS)
