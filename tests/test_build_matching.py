@@ -60,6 +60,15 @@ def test_no_repeated_matches():
             assert not (same_strain and big.area_A2 >= small.area_A2 - 1e-6)
 
 
+def test_von_mises_is_pymatgens():
+    from pymatgen.analysis.elasticity.strain import Strain
+
+    for m in enumerate_matches("Li", "Li2Se", (1, 1, 0), (1, 1, 0), **TOLS):
+        full = np.zeros((3, 3))
+        full[:2, :2] = m.strain_2d
+        assert m.von_mises_strain == pytest.approx(Strain(full).von_mises_strain, abs=1e-12)
+
+
 def test_in_plane_strain_analytic():
     base = np.array([[3.0, 0, 0], [0, 4.0, 0]])
     e = in_plane_strain(base, base * 1.02)  # isotropic 2 % stretch

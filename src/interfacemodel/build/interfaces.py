@@ -194,6 +194,18 @@ def contact_gap(atoms, gap_A: float, factor: float = CONTACT_FACTOR,
     return max(needed, 0.0)
 
 
+def _bare_atoms(interface):
+    """Minimal ase.Atoms (numbers, positions, cell, interface_side) of a pymatgen Interface."""
+    from ase import Atoms
+
+    atoms = Atoms(numbers=interface.atomic_numbers, positions=interface.cart_coords,
+                  cell=interface.lattice.matrix, pbc=True)
+    side = np.zeros(len(interface), dtype=int)
+    side[list(interface.substrate_indices)] = 1
+    atoms.arrays["interface_side"] = side
+    return atoms
+
+
 def _unit_planes(structure, miller, layers: int, what: str) -> int:
     if not isinstance(layers, (int, np.integer)) or layers <= 0:
         raise UserInputError(f"{what}={layers!r} must be a positive number of atomic layers")
@@ -283,11 +295,14 @@ def build_interfaces(
             substrate_layers=substrate_layers, fix_substrate_layers=fix_substrate_layers,
             fix_film_layers=fix_film_layers,
         )
-        model = _to_model(interface, None, (0.0, 0.0), start_gap, **fields)
+        gap = start_gap
         if gap_A is None:
-            model = model.with_registry(gap_A=round(contact_gap(
-                model.atoms, start_gap, periodic=kind == "periodic"), 3))
-        models.append(model)
+            gap = round(contact_gap(_bare_atoms(interface), start_gap,
+                                    periodic=kind == "periodic"), 3)
+            interface.gap = gap
+            if kind == "periodic":
+                interface.vacuum_over_film = gap
+        models.append(_to_model(interface, None, (0.0, 0.0), gap, **fields))
     return models
 
 
@@ -303,9 +318,26 @@ def _choose_terminations(terminations, n: int) -> list[int]:
     return chosen
 
 
+def _same_crystal(a, b) -> bool:
+    """Cheap identity test of two Structures (same cell, species and coordinates in order)."""
+    return (len(a) == len(b) and a.species == b.species
+            and np.allclose(a.lattice.matrix, b.lattice.matrix, atol=1e-8)
+            and np.allclose(a.frac_coords, b.frac_coords, atol=1e-8))
+
+
 def _builder(film_s, sub_s, film_miller, substrate_miller, match: LatticeMatch):
+    """A builder restricted to ``match``: the matcher's own (terminations already computed)
+    when the match came from :func:`enumerate_matches` with these faces, else a new one."""
     from pymatgen.analysis.interfaces import CoherentInterfaceBuilder, ZSLGenerator
 
+    found = match.builder
+    if (found is not None and tuple(found.film_miller) == film_miller
+            and tuple(found.substrate_miller) == substrate_miller
+            and _same_crystal(found.film_structure, film_s)
+            and _same_crystal(found.substrate_structure, sub_s)):
+        builder = copy.copy(found)  # shallow: only zsl_matches is replaced below
+        builder.zsl_matches = [match.zsl_match]
+        return builder
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         builder = CoherentInterfaceBuilder(

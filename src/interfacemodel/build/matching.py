@@ -10,6 +10,7 @@ the other side's (rotation removed by construction).
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ class LatticeMatch:
     von_mises_strain: float
     max_abs_strain: float  # largest |principal strain|
     zsl_match: object = None  # the pymatgen ZSLMatch, for the interface builder
+    builder: object = None  # the CoherentInterfaceBuilder that found it (terminations reused)
 
     def summary(self) -> str:
         return (f"{self.film}{self.film_miller} on {self.substrate}{self.substrate_miller}: "
@@ -45,12 +47,11 @@ class LatticeMatch:
 
 
 def _in_plane(vectors) -> np.ndarray:
-    """Two 3D vectors -> 2x2 rows in their own plane frame (first along x)."""
+    """Two 3D vectors -> 2x2 rows in their own plane frame (first along x, Gram-Schmidt)."""
     u, v = (np.asarray(x, dtype=float) for x in vectors)
-    e1 = u / np.linalg.norm(u)
-    normal = np.cross(u, v)
-    e2 = np.cross(normal / np.linalg.norm(normal), e1)
-    return np.array([[u @ e1, u @ e2], [v @ e1, v @ e2]])
+    lu = math.sqrt(u @ u)
+    along = (v @ u) / lu
+    return np.array([[lu, 0.0], [along, math.sqrt(max(v @ v - along * along, 0.0))]])
 
 
 def in_plane_strain(strained_vectors, target_vectors) -> np.ndarray:
@@ -63,11 +64,12 @@ def in_plane_strain(strained_vectors, target_vectors) -> np.ndarray:
 
 
 def _von_mises(strain_2d: np.ndarray) -> float:
-    from pymatgen.analysis.elasticity.strain import Strain
-
+    """Von Mises equivalent strain of the in-plane strain (zero out of plane), the same
+    definition as pymatgen's ``Strain.von_mises_strain``: sqrt(2/3 e':e'), e' deviatoric."""
     full = np.zeros((3, 3))
     full[:2, :2] = strain_2d
-    return float(Strain(full).von_mises_strain)
+    dev = full - np.trace(full) / 3 * np.eye(3)
+    return float(math.sqrt(2 / 3 * np.sum(dev * dev)))
 
 
 def enumerate_matches(
@@ -98,10 +100,12 @@ def enumerate_matches(
     film_miller, substrate_miller = parse_miller(film_miller), parse_miller(substrate_miller)
     film_name, film_s = _as_structure(film)
     sub_name, sub_s = _as_structure(substrate)
-    zsl_matches = _zsl(film_s, sub_s, film_miller, substrate_miller, max_area_A2,
-                       max_length_tol, max_angle_tol, max_area_ratio_tol)
+    builder = _zsl(film_s, sub_s, film_miller, substrate_miller, max_area_A2,
+                   max_length_tol, max_angle_tol, max_area_ratio_tol)
+    zsl_matches = list(builder.zsl_matches)
     if not zsl_matches:
-        loose = _zsl(film_s, sub_s, film_miller, substrate_miller, max_area_A2, 0.3, 0.3, 0.5)
+        loose = _zsl(film_s, sub_s, film_miller, substrate_miller, max_area_A2,
+                     0.3, 0.3, 0.5).zsl_matches
         best = min((_strain_of(m, strained)[1] for m in loose), default=None)
         hint = (f"; the smallest strain within {max_area_A2:g} Å² is {100 * best:.1f} %: loosen "
                 f"max_length_tol (now {max_length_tol}) or max_area_ratio_tol "
@@ -113,12 +117,14 @@ def enumerate_matches(
             f"max_angle_tol={max_angle_tol}{hint}"
         )
     matches: list[LatticeMatch] = []
-    processed = []
+    seen: dict[tuple, list[_Seen]] = {}  # strain-eigenvalue bucket -> matches processed
     for m in sorted(zsl_matches, key=lambda z: z.match_area):
         # ZSL returns the same interface more than once: as equivalent cells of one area and
         # as supercells of a smaller match (or of its equivalents); keep one representative
-        repeat = any(_same_interface(m, earlier) for earlier in processed)
-        processed.append(m)
+        this = _Seen(m)
+        bucket = seen.setdefault(tuple(np.round(this.eig, 4)), [])
+        repeat = any(this.repeats(earlier) for earlier in bucket)
+        bucket.append(this)
         if repeat:
             continue
         strain, max_abs = _strain_of(m, strained)
@@ -133,13 +139,15 @@ def enumerate_matches(
             substrate_sl_vectors_A=np.asarray(m.substrate_sl_vectors).tolist(),
             strained=strained, strain_2d=strain.tolist(),
             von_mises_strain=_von_mises(strain), max_abs_strain=max_abs, zsl_match=m,
+            builder=builder,
         ))
     matches.sort(key=lambda x: (round(x.area_A2, 3), x.von_mises_strain))
     return matches
 
 
 def _area(vectors) -> float:
-    return float(np.linalg.norm(np.cross(*np.asarray(vectors, dtype=float))))
+    u, v = (np.asarray(x, dtype=float) for x in vectors)
+    return float(math.sqrt(max((u @ u) * (v @ v) - (u @ v) ** 2, 0.0)))
 
 
 def _integer_combination(big, small, tol: float = 1e-4) -> bool:
@@ -159,24 +167,29 @@ def _cell_shape(vectors) -> np.ndarray:
     return np.array([*sorted((lu, lv)), abs(u @ v) / (lu * lv)])
 
 
-def _same_interface(candidate, kept) -> bool:
-    """``candidate`` repeats ``kept``: same strain and either a supercell of it (both film and
-    substrate vectors integer combinations of ``kept``'s) or a cell of the same area and the
-    same film and substrate cell shapes (a symmetry-related orientation on these faces)."""
-    same_strain = np.allclose(
-        np.linalg.eigvalsh(in_plane_strain(candidate.film_sl_vectors, candidate.substrate_sl_vectors)),
-        np.linalg.eigvalsh(in_plane_strain(kept.film_sl_vectors, kept.substrate_sl_vectors)),
-        atol=1e-6,
-    )
-    if not same_strain:
-        return False
-    if (_integer_combination(candidate.film_sl_vectors, kept.film_sl_vectors)
-            and _integer_combination(candidate.substrate_sl_vectors, kept.substrate_sl_vectors)):
-        return True
-    return (np.allclose(_cell_shape(candidate.film_sl_vectors), _cell_shape(kept.film_sl_vectors),
-                        atol=1e-4)
-            and np.allclose(_cell_shape(candidate.substrate_sl_vectors),
-                            _cell_shape(kept.substrate_sl_vectors), atol=1e-4))
+class _Seen:
+    """What the de-duplication compares, computed once per ZSL match."""
+
+    def __init__(self, zsl_match):
+        self.film = np.asarray(zsl_match.film_sl_vectors, dtype=float)
+        self.sub = np.asarray(zsl_match.substrate_sl_vectors, dtype=float)
+        self.eig = np.linalg.eigvalsh(in_plane_strain(self.film, self.sub))
+        self.film_shape = _cell_shape(self.film)
+        self.sub_shape = _cell_shape(self.sub)
+        self.film_area = _area(self.film)
+
+    def repeats(self, kept: _Seen) -> bool:
+        """Same strain and either a supercell of ``kept`` (film and substrate vectors integer
+        combinations of its own) or a cell of the same film and substrate shapes (a
+        symmetry-related orientation on these faces)."""
+        ratio = self.film_area / kept.film_area  # a repeat has an integer area ratio
+        if abs(ratio - round(ratio)) > 1e-6 or not np.allclose(self.eig, kept.eig, atol=1e-6):
+            return False
+        if (np.allclose(self.film_shape, kept.film_shape, atol=1e-4)
+                and np.allclose(self.sub_shape, kept.sub_shape, atol=1e-4)):
+            return True
+        return (_integer_combination(self.film, kept.film)
+                and _integer_combination(self.sub, kept.sub))
 
 
 def _strain_of(match, strained: str) -> tuple[np.ndarray, float]:
@@ -196,4 +209,4 @@ def _zsl(film_s, sub_s, film_miller, substrate_miller, max_area, length_tol, ang
             substrate_structure=sub_s, film_structure=film_s, film_miller=film_miller,
             substrate_miller=substrate_miller, zslgen=zsl, label_index=True,
         )
-    return list(builder.zsl_matches)
+    return builder
