@@ -118,16 +118,17 @@ def enumerate_matches(
         )
     matches: list[LatticeMatch] = []
     seen: dict[tuple, list[_Seen]] = {}  # strain-eigenvalue bucket -> matches processed
-    for m in sorted(zsl_matches, key=lambda z: z.match_area):
+    ordered = sorted(zsl_matches, key=lambda z: z.match_area)
+    for m, this in zip(ordered, _Seen.batch(ordered), strict=True):
         # ZSL returns the same interface more than once: as equivalent cells of one area and
         # as supercells of a smaller match (or of its equivalents); keep one representative
-        this = _Seen(m)
         bucket = seen.setdefault(tuple(np.round(this.eig, 4)), [])
         repeat = any(this.repeats(earlier) for earlier in bucket)
         bucket.append(this)
         if repeat:
             continue
-        strain, max_abs = _strain_of(m, strained)
+        strain = this.strain if strained == "film" else in_plane_strain(this.sub, this.film)
+        max_abs = float(np.abs(np.linalg.eigvalsh(strain)).max())
         film_area = _area(m.film_sl_vectors)
         sub_area = _area(m.substrate_sl_vectors)
         matches.append(LatticeMatch(
@@ -159,34 +160,57 @@ def _integer_combination(big, small, tol: float = 1e-4) -> bool:
             and np.allclose(coeffs, np.round(coeffs), atol=tol))
 
 
-def _cell_shape(vectors) -> np.ndarray:
-    """Sorted lengths and |cos angle| of two in-plane vectors (invariant under rotations,
-    mirrors and swapping the vectors)."""
-    u, v = (np.asarray(x, dtype=float) for x in vectors)
-    lu, lv = np.linalg.norm(u), np.linalg.norm(v)
-    return np.array([*sorted((lu, lv)), abs(u @ v) / (lu * lv)])
+def _batch_in_plane(vectors: np.ndarray) -> np.ndarray:
+    """(N, 2, 3) vector pairs -> (N, 2, 2) rows in each pair's own plane frame."""
+    u, v = vectors[:, 0], vectors[:, 1]
+    lu = np.sqrt(np.einsum("ij,ij->i", u, u))
+    along = np.einsum("ij,ij->i", v, u) / lu
+    perp = np.sqrt(np.clip(np.einsum("ij,ij->i", v, v) - along**2, 0, None))
+    out = np.zeros((len(vectors), 2, 2))
+    out[:, 0, 0], out[:, 1, 0], out[:, 1, 1] = lu, along, perp
+    return out
+
+
+def _batch_shape(two_d: np.ndarray) -> np.ndarray:
+    """Sorted lengths and |cos angle| of each in-plane cell (rotation/mirror/swap invariant)."""
+    lu = two_d[:, 0, 0]
+    lv = np.hypot(two_d[:, 1, 0], two_d[:, 1, 1])
+    return np.column_stack([np.minimum(lu, lv), np.maximum(lu, lv), np.abs(two_d[:, 1, 0]) / lv])
 
 
 class _Seen:
-    """What the de-duplication compares, computed once per ZSL match."""
+    """What the de-duplication compares, for one ZSL match (rows of batch-computed arrays)."""
 
-    def __init__(self, zsl_match):
-        self.film = np.asarray(zsl_match.film_sl_vectors, dtype=float)
-        self.sub = np.asarray(zsl_match.substrate_sl_vectors, dtype=float)
-        self.eig = np.linalg.eigvalsh(in_plane_strain(self.film, self.sub))
-        self.film_shape = _cell_shape(self.film)
-        self.sub_shape = _cell_shape(self.sub)
-        self.film_area = _area(self.film)
+    __slots__ = ("film", "sub", "strain", "eig", "film_shape", "sub_shape", "film_area")
+
+    @classmethod
+    def batch(cls, zsl_matches) -> list[_Seen]:
+        film = np.array([m.film_sl_vectors for m in zsl_matches], dtype=float)
+        sub = np.array([m.substrate_sl_vectors for m in zsl_matches], dtype=float)
+        a, b = _batch_in_plane(film), _batch_in_plane(sub)
+        f = np.transpose(np.linalg.solve(a, b), (0, 2, 1))  # rows: b = a F^T
+        strain = 0.5 * (np.transpose(f, (0, 2, 1)) @ f - np.eye(2))  # on the film
+        eig = np.linalg.eigvalsh(strain)
+        film_shape, sub_shape = _batch_shape(a), _batch_shape(b)
+        film_area = a[:, 0, 0] * a[:, 1, 1]
+        seen = []
+        for k in range(len(zsl_matches)):
+            item = cls()
+            item.film, item.sub, item.strain, item.eig = film[k], sub[k], strain[k], eig[k]
+            item.film_shape, item.sub_shape = film_shape[k], sub_shape[k]
+            item.film_area = float(film_area[k])
+            seen.append(item)
+        return seen
 
     def repeats(self, kept: _Seen) -> bool:
         """Same strain and either a supercell of ``kept`` (film and substrate vectors integer
         combinations of its own) or a cell of the same film and substrate shapes (a
         symmetry-related orientation on these faces)."""
         ratio = self.film_area / kept.film_area  # a repeat has an integer area ratio
-        if abs(ratio - round(ratio)) > 1e-6 or not np.allclose(self.eig, kept.eig, atol=1e-6):
+        if abs(ratio - round(ratio)) > 1e-6 or np.abs(self.eig - kept.eig).max() > 1e-6:
             return False
-        if (np.allclose(self.film_shape, kept.film_shape, atol=1e-4)
-                and np.allclose(self.sub_shape, kept.sub_shape, atol=1e-4)):
+        if (np.abs(self.film_shape - kept.film_shape).max() < 1e-4
+                and np.abs(self.sub_shape - kept.sub_shape).max() < 1e-4):
             return True
         return (_integer_combination(self.film, kept.film)
                 and _integer_combination(self.sub, kept.sub))
