@@ -206,3 +206,36 @@ def test_cli_match_table_and_list():
     assert proc.returncode == 0 and "51.2" in proc.stdout and "1.02" in proc.stdout
     proc = run_cli("build", "--list")
     assert proc.returncode == 0 and all(name in proc.stdout for name in SYSTEMS)
+
+
+def test_mg_solute_at_the_li_coating_interface(named_models):
+    from interfacemodel.build import substitute_in_slab
+
+    m = named_models["li-li2se"][0]
+    side = m.atoms.arrays["interface_side"]
+    out = substitute_in_slab(m.atoms, layer=m.film_layers - 1, element="Mg")
+    (k,) = out.info["substituted_indices"]
+    assert side[k] == 0  # a Li of the film, never of Li2Se
+    z = m.atoms.positions[:, 2]
+    assert z[k] == pytest.approx(z[side == 0].min(), abs=0.3)  # the plane touching the coating
+    assert out.info["n_host_layers"] == m.film_layers
+
+
+def test_li_hops_across_a_built_interface(named_models):
+    from interfacemodel.build import interface_hops
+
+    m = named_models["li-lif"][0]  # Li(100) on LiF(100): Li sites in the first LiF plane
+    hops = interface_hops(m.atoms, species="Li")
+    assert hops
+    side = m.atoms.arrays["interface_side"]
+    for hop in hops:
+        assert len(hop.initial) == len(hop.final)
+        assert hop.initial.get_chemical_symbols() == hop.final.get_chemical_symbols()
+        moved = np.linalg.norm(hop.final.positions - hop.initial.positions, axis=1)
+        assert np.count_nonzero(moved > 1e-8) == 1
+        assert moved.max() == pytest.approx(hop.length_A)
+        # from the Li film down into the coating: the moving atom ends lower than it started
+        i = hop.moving_index
+        assert hop.final.positions[i, 2] < hop.initial.positions[i, 2]
+        assert hop.length_A < 4.0
+    assert set(side) == {0, 1}

@@ -276,6 +276,9 @@ def substitute_in_slab(
     slab must not be wrapped across the cell in z). Which atoms of the layer is chosen by
     ``seed``. Constraints of the input (e.g. ``FixAtoms``) are kept. For a segregation
     profile compare the energies for layer = 0, 1, 2, ... with the bulk-like middle.
+    On an interface model (``arrays['interface_side']``, 0 = Li film on top of the coating)
+    only film atoms are hosts, so the last layer (``n_host_layers - 1``) is the Li plane at
+    the Li/coating interface; Li of the coating is never replaced.
 
     ``info``: ``substituted_layer``, ``substituted_depth_A`` (mean height of the top host
     layer minus that of the chosen layer), ``substituted_indices``, ``solute``, ``host``,
@@ -285,7 +288,10 @@ def substitute_in_slab(
     _check_element(host, "host")
     if element == host:
         raise UserInputError(f"element={element!r} equals host; nothing to substitute")
-    hosts = np.flatnonzero(np.asarray(slab.get_chemical_symbols()) == host)
+    is_host = np.asarray(slab.get_chemical_symbols()) == host
+    if "interface_side" in slab.arrays:
+        is_host &= np.asarray(slab.arrays["interface_side"]) == 0
+    hosts = np.flatnonzero(is_host)
     if len(hosts) == 0:
         raise UserInputError(f"host={host!r} not in the slab")
     layers = layers_from_top(slab, hosts, layer_tolerance_A)
