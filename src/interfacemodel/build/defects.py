@@ -38,7 +38,7 @@ from ase.geometry import find_mic
 from ase.neighborlist import neighbor_list
 
 from ..errors import UserInputError
-from .slabs import LAYER_TOLERANCE_A
+from .slabs import LAYER_TOLERANCE_A, layer_tags
 
 #: An atom closer than this fraction of the sum of covalent radii to another one overlaps it.
 OVERLAP_FACTOR = 0.7
@@ -148,27 +148,17 @@ def layers_from_top(
 ) -> list[np.ndarray]:
     """Atomic layers along z, outermost (largest z) first; each an array of atom indices.
 
-    Atoms (all, or ``indices``) are sorted by z; a gap larger than ``tolerance_A`` (Å) between
-    consecutive heights starts a new layer (single linkage). The slab must not be wrapped
-    across the cell boundary in z, and layers closer than ``tolerance_A`` merge. (Unlike
-    :func:`interfacemodel.build.slabs.atomic_layers`, which tags every atom with its layer
-    counted from the bottom, this lists the layers from the top: surface first.)
+    Atoms (all, or ``indices``) are grouped by :func:`interfacemodel.build.slabs.layer_tags`
+    (a gap larger than ``tolerance_A`` Å between consecutive heights starts a new layer); the
+    slab must not be wrapped across the cell boundary in z.
     """
     if tolerance_A <= 0:
         raise UserInputError(f"layer tolerance {tolerance_A} must be > 0 (Å)")
     idx = np.arange(len(atoms)) if indices is None else np.asarray(indices, dtype=int)
     if len(idx) == 0:
         return []
-    z = atoms.positions[idx, 2]
-    order = np.argsort(-z, kind="stable")
-    layers, current = [], [idx[order[0]]]
-    for prev, k in zip(order[:-1], order[1:], strict=True):
-        if z[prev] - z[k] > tolerance_A:
-            layers.append(np.array(sorted(current)))
-            current = []
-        current.append(idx[k])
-    layers.append(np.array(sorted(current)))
-    return layers
+    tags = layer_tags(atoms.positions[idx, 2], tolerance_A)
+    return [np.sort(idx[tags == t]) for t in range(int(tags.max()), -1, -1)]
 
 
 def _layer_of(layers: list[np.ndarray], n: int) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import UserInputError
 from .matching import LatticeMatch, enumerate_matches
-from .slabs import _as_structure, atomic_planes_per_unit_plane, parse_miller
+from .slabs import _as_structure, atomic_planes_per_unit_plane, layer_tags, parse_miller
 
 KINDS = ("slab", "periodic")
 CONTACT_FACTOR = 0.9  # automatic gap: closest film-substrate pair >= this x covalent-radius sum
@@ -96,18 +96,6 @@ class InterfaceModel:
         }
 
 
-def _layers_from_bottom(z: np.ndarray, tol: float = 0.3) -> np.ndarray:
-    order = np.argsort(z)
-    tags = np.empty(len(z), dtype=int)
-    layer = 0
-    for prev, k in zip(order[:-1], order[1:], strict=True):
-        tags[prev] = layer
-        if z[k] - z[prev] > tol:
-            layer += 1
-    tags[order[-1]] = layer
-    return tags
-
-
 def _layer_formula(symbols, mask) -> str:
     from pymatgen.core import Composition
 
@@ -139,8 +127,8 @@ def _to_model(interface, template: InterfaceModel | None = None, shift=(0.0, 0.0
     sub, film = side == 1, side == 0
     sub_layers = np.full(len(atoms), -1)
     film_layers = np.full(len(atoms), -1)
-    sub_layers[sub] = _layers_from_bottom(z[sub])
-    film_layers[film] = _layers_from_bottom(z[film])
+    sub_layers[sub] = layer_tags(z[sub])
+    film_layers[film] = layer_tags(z[film])
     symbols = atoms.get_chemical_symbols()
     fixed = np.nonzero((sub & (sub_layers < base.get("fix_substrate_layers", 0)))
                        | (film & (film_layers > film_layers.max()

@@ -87,12 +87,22 @@ def _as_structure(bulk):
     return bulk.get_chemical_formula(mode="reduce"), AseAtomsAdaptor.get_structure(bulk)
 
 
-def atomic_layers(atoms, tolerance_A: float = LAYER_TOLERANCE_A) -> np.ndarray:
-    """Layer index of every atom along z, 0 = lowest (ASE ``get_layers`` on the c axis)."""
-    from ase.geometry import get_layers
+def layer_tags(z, tolerance_A: float = LAYER_TOLERANCE_A) -> np.ndarray:
+    """Atomic-layer index of each height in ``z`` (Å), 0 = lowest: heights are sorted and a
+    gap larger than ``tolerance_A`` starts a new layer (single linkage). The structure must
+    not be wrapped across the cell in z."""
+    z = np.asarray(z, dtype=float)
+    if len(z) == 0:
+        return np.zeros(0, dtype=int)
+    order = np.argsort(z, kind="stable")
+    tags = np.empty(len(z), dtype=int)
+    tags[order] = np.concatenate([[0], np.cumsum(np.diff(z[order]) > tolerance_A)])
+    return tags
 
-    tags, _ = get_layers(atoms, (0, 0, 1), tolerance=tolerance_A)
-    return np.asarray(tags)
+
+def atomic_layers(atoms, tolerance_A: float = LAYER_TOLERANCE_A) -> np.ndarray:
+    """Layer index of every atom along z, 0 = lowest (see :func:`layer_tags`)."""
+    return layer_tags(atoms.positions[:, 2], tolerance_A)
 
 
 def atomic_planes_per_unit_plane(structure, miller, tolerance_A: float = LAYER_TOLERANCE_A) -> int:
