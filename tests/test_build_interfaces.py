@@ -239,3 +239,13 @@ def test_li_hops_across_a_built_interface(named_models):
         assert hop.final.positions[i, 2] < hop.initial.positions[i, 2]
         assert hop.length_A < 4.0
     assert set(side) == {0, 1}
+
+
+def test_cli_match_json_is_the_record():
+    proc = run_cli("match", "Li", "Li2Se", "--film-miller", "110", "--substrate-miller", "110",
+                   "--max-area", "60", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (rec,) = json.loads(proc.stdout)
+    assert rec["area_A2"] == pytest.approx(51.2, abs=0.05)
+    assert "zsl_match" not in rec and "builder" not in rec
+    assert np.allclose(rec["strain_2d"], -0.0102385 * np.eye(2), atol=1e-6)

@@ -200,11 +200,7 @@ def cmd_match(args) -> int:
                                 max_area_ratio_tol=args.max_area_ratio_tol,
                                 strained=args.strained)
     if args.json:
-        data = []
-        for m in matches:
-            d = to_dict({k: v for k, v in vars(m).items() if k != "zsl_match"})
-            data.append(d)
-        json.dump(data, sys.stdout, indent=2)
+        json.dump(to_dict(matches), sys.stdout, indent=2)
         print()
         return 0
     rows = [[str(i), f"{m.area_A2:.1f}", f"{m.film_area_A2:.1f}", f"{m.substrate_area_A2:.1f}",

@@ -45,9 +45,14 @@ def structure_hash(atoms, decimals: int = 4) -> str:
     return h.hexdigest()[:16]
 
 
+#: dataclass field metadata marking a live object (a pymatgen builder, say) kept out of JSON
+NOT_SERIALISED = {"serialise": False}
+
+
 def _jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                if f.metadata.get("serialise", True)}
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -21,7 +21,13 @@ import numpy as np
 
 from ..errors import UserInputError
 from .matching import LatticeMatch, enumerate_matches
-from .slabs import _as_structure, atomic_planes_per_unit_plane, layer_tags, parse_miller
+from .slabs import (
+    _as_structure,
+    atomic_planes_per_unit_plane,
+    layer_formula,
+    layer_tags,
+    parse_miller,
+)
 
 KINDS = ("slab", "periodic")
 CONTACT_FACTOR = 0.9  # automatic gap: closest film-substrate pair >= this x covalent-radius sum
@@ -96,12 +102,6 @@ class InterfaceModel:
         }
 
 
-def _layer_formula(symbols, mask) -> str:
-    from pymatgen.core import Composition
-
-    return Composition("".join(np.asarray(symbols)[mask])).reduced_formula
-
-
 def _to_model(interface, template: InterfaceModel | None = None, shift=(0.0, 0.0),
               gap=None, **fields) -> InterfaceModel:
     """Convert a pymatgen Interface to an InterfaceModel (atoms ordered substrate then film,
@@ -139,8 +139,8 @@ def _to_model(interface, template: InterfaceModel | None = None, shift=(0.0, 0.0
         atoms=atoms, interface=interface, fixed_indices=[int(i) for i in fixed],
         in_plane_shift_frac=tuple(float(x) for x in shift),
         gap_A=float(interface.gap if gap is None else gap),
-        film_interface_layer=_layer_formula(symbols, film & (film_layers == 0)),
-        substrate_interface_layer=_layer_formula(symbols, sub & (sub_layers == sub_layers.max())),
+        film_interface_layer=layer_formula(symbols, film & (film_layers == 0)),
+        substrate_interface_layer=layer_formula(symbols, sub & (sub_layers == sub_layers.max())),
     )
     model = InterfaceModel(**base)
     atoms.info.update({"interface_label": model.label, "kind": model.kind,

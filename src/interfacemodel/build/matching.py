@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import UserInputError
+from ..records import NOT_SERIALISED
 from .slabs import _as_structure, parse_miller
 
 
@@ -37,8 +38,9 @@ class LatticeMatch:
     strain_2d: list[list[float]]  # Green-Lagrange strain in the interface plane
     von_mises_strain: float
     max_abs_strain: float  # largest |principal strain|
-    zsl_match: object = None  # the pymatgen ZSLMatch, for the interface builder
-    builder: object = None  # the CoherentInterfaceBuilder that found it (terminations reused)
+    # live pymatgen objects for the interface builder, not part of the record
+    zsl_match: object = field(default=None, repr=False, metadata=NOT_SERIALISED)
+    builder: object = field(default=None, repr=False, metadata=NOT_SERIALISED)
 
     def summary(self) -> str:
         return (f"{self.film}{self.film_miller} on {self.substrate}{self.substrate_miller}: "
@@ -46,21 +48,10 @@ class LatticeMatch:
                 f"{100 * self.max_abs_strain:.2f} % (von Mises {100 * self.von_mises_strain:.2f} %)")
 
 
-def _in_plane(vectors) -> np.ndarray:
-    """Two 3D vectors -> 2x2 rows in their own plane frame (first along x, Gram-Schmidt)."""
-    u, v = (np.asarray(x, dtype=float) for x in vectors)
-    lu = math.sqrt(u @ u)
-    along = (v @ u) / lu
-    return np.array([[lu, 0.0], [along, math.sqrt(max(v @ v - along * along, 0.0))]])
-
-
 def in_plane_strain(strained_vectors, target_vectors) -> np.ndarray:
     """Green–Lagrange strain (2×2) that maps ``strained_vectors`` onto ``target_vectors``."""
-    a = _in_plane(strained_vectors)
-    b = _in_plane(target_vectors)
-    # rows are vectors: b = a @ F^T  ->  F^T = a^-1 b
-    f = (np.linalg.solve(a, b)).T
-    return 0.5 * (f.T @ f - np.eye(2))
+    return _batch_strain(np.asarray([strained_vectors], dtype=float),
+                         np.asarray([target_vectors], dtype=float))[0]
 
 
 def _von_mises(strain_2d: np.ndarray) -> float:
@@ -171,6 +162,18 @@ def _batch_in_plane(vectors: np.ndarray) -> np.ndarray:
     return out
 
 
+def _strain_from_in_plane(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 2, 2) Green–Lagrange strains taking in-plane cells ``a`` onto ``b`` (rows are
+    vectors: b = a Fᵀ, so Fᵀ = a⁻¹ b; E = ½(FᵀF − I), rotation-free by construction)."""
+    f = np.transpose(np.linalg.solve(a, b), (0, 2, 1))
+    return 0.5 * (np.transpose(f, (0, 2, 1)) @ f - np.eye(2))
+
+
+def _batch_strain(strained: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(N, 2, 3) vector pairs -> (N, 2, 2) strains mapping ``strained`` onto ``target``."""
+    return _strain_from_in_plane(_batch_in_plane(strained), _batch_in_plane(target))
+
+
 def _batch_shape(two_d: np.ndarray) -> np.ndarray:
     """Sorted lengths and |cos angle| of each in-plane cell (rotation/mirror/swap invariant)."""
     lu = two_d[:, 0, 0]
@@ -188,8 +191,7 @@ class _Seen:
         film = np.array([m.film_sl_vectors for m in zsl_matches], dtype=float)
         sub = np.array([m.substrate_sl_vectors for m in zsl_matches], dtype=float)
         a, b = _batch_in_plane(film), _batch_in_plane(sub)
-        f = np.transpose(np.linalg.solve(a, b), (0, 2, 1))  # rows: b = a F^T
-        strain = 0.5 * (np.transpose(f, (0, 2, 1)) @ f - np.eye(2))  # on the film
+        strain = _strain_from_in_plane(a, b)  # on the film
         eig = np.linalg.eigvalsh(strain)
         film_shape, sub_shape = _batch_shape(a), _batch_shape(b)
         film_area = a[:, 0, 0] * a[:, 1, 1]

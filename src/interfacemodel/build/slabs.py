@@ -116,11 +116,11 @@ def atomic_planes_per_unit_plane(structure, miller, tolerance_A: float = LAYER_T
     return max(1, int(np.sum(gaps > tolerance_A)))
 
 
-def _layer_formula(atoms, layers, which: int) -> str:
+def layer_formula(symbols, mask) -> str:
+    """Reduced formula of the atoms selected by boolean ``mask`` (e.g. one atomic layer)."""
     from pymatgen.core import Composition
 
-    symbols = [s for s, t in zip(atoms.get_chemical_symbols(), layers, strict=True) if t == which]
-    return Composition("".join(symbols)).reduced_formula
+    return Composition("".join(np.asarray(symbols)[np.asarray(mask)])).reduced_formula
 
 
 def make_slabs(
@@ -214,8 +214,8 @@ def make_slabs(
             phase=name,
             miller=miller,
             termination_index=index,
-            top_layer=_layer_formula(atoms, layer_of, nlayers - 1),
-            bottom_layer=_layer_formula(atoms, layer_of, 0),
+            top_layer=layer_formula(atoms.get_chemical_symbols(), layer_of == nlayers - 1),
+            bottom_layer=layer_formula(atoms.get_chemical_symbols(), layer_of == 0),
             shift=float(slab.shift),
             symmetric=symmetric,
             stoichiometric=composition.reduced_formula == bulk_formula
