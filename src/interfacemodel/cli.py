@@ -215,6 +215,80 @@ def cmd_match(args) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------ energetics
+
+
+def cmd_energetics(args) -> int:
+    import time
+
+    from .analysis.interface_energetics import EnergeticsSettings, interface_energetics
+    from .build.systems import system_recipe
+    from .calculators import get_calculator, parse_calc_spec
+    from .records import write_json_atomic
+    from .run.optimizers import get_optimizer
+
+    recipe = system_recipe(args.system)  # unknown system: one line, before any work
+    spec = parse_calc_spec(args.calc)
+    if not spec.backend.computes:
+        raise UserInputError(
+            f"calculator {spec.name!r} only writes inputs for a cluster run; choose one that "
+            f"computes here: emt, sevennet, chgnet, lammps:<potential>, gpaw")
+    from .run.relax import DEFAULT_OPTIMIZER
+
+    optimizer = get_optimizer(args.optimizer or DEFAULT_OPTIMIZER).__name__
+    for flag, value in (("--fmax", args.fmax), ("--T", args.T)):
+        if not value > 0:
+            raise UserInputError(f"{flag} {value} must be > 0")
+    if args.steps < 1:
+        raise UserInputError(f"--steps {args.steps} must be >= 1")
+    if args.json and args.json != "-":
+        from pathlib import Path
+
+        if Path(args.json).exists() and not args.overwrite:
+            raise UserInputError(f"output file {args.json!r} exists; pass --overwrite to replace it")
+    settings = EnergeticsSettings(
+        fmax=args.fmax, steps=args.steps, optimizer=optimizer, kind=args.kind,
+        orientation=args.orientation, termination=args.termination,
+        film_layers=args.film_layers, substrate_layers=args.substrate_layers,
+        scan_grid=_grid(args.scan) if args.scan else None, T_K=args.T,
+        surface_slabs=not args.no_surfaces, reactivity=not args.no_reactivity)
+    from .structures import load_bulk
+
+    symbols = sorted(set(load_bulk(recipe.film).symbol_set) | set(load_bulk(recipe.substrate).symbol_set))
+    calc = get_calculator(spec, atoms=symbols)
+    t0 = time.perf_counter()
+
+    def progress(msg: str) -> None:
+        _err(f"[energetics {time.perf_counter() - t0:6.1f} s] {msg}")
+
+    result = interface_energetics(recipe.name, calc, settings, workdir=args.workdir,
+                                  progress=progress, allow_unconverged=args.allow_unconverged)
+    if args.json == "-":
+        json.dump(_jsonable_result(result), sys.stdout, indent=2)
+        print()
+    else:
+        m = result.interface
+        print(f"{result.system}: {m['label']}, {m['natoms']} atoms, area {m['area_A2']:.2f} Å², "
+              f"strain on Li {m['max_abs_strain_percent']:.2f} %, "
+              f"planes {m['film_interface_layer']}/{m['substrate_interface_layer']}")
+        print(f"calculator {result.calculator['label']} ({result.calculator['package_version']}); "
+              f"fmax {settings.fmax} eV/Å, optimizer {settings.optimizer}; "
+              f"wall {result.wall_time_s:.0f} s")
+        _print_table([list(r) for r in result.summary_rows()], ["quantity", "value", "note"])
+        bad = [k for k, r in result.records.items() if not r.converged]
+        print("all relaxations converged" if not bad else f"NOT CONVERGED: {', '.join(bad)}")
+        if args.json:
+            write_json_atomic(_jsonable_result(result), args.json, overwrite=args.overwrite)
+            print(f"wrote {args.json}")
+    return 0 if result.converged else 1
+
+
+def _jsonable_result(result):
+    from .records import to_dict
+
+    return to_dict(result)
+
+
 # ------------------------------------------------------------------------- listings
 
 
@@ -300,6 +374,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strained", default="film", choices=["film", "substrate"])
     p.add_argument("--json", action="store_true", help="JSON to stdout")
     p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("energetics", help="relax a Li/coating interface: γ, W_adh, γ_int, "
+                                          "contact angle, reaction with Li")
+    p.add_argument("system", help="named system, e.g. li-lif (interfacemodel build --list)")
+    p.add_argument("--calc", default="sevennet", help="calculator spec (default: sevennet)")
+    p.add_argument("--kind", default="slab", choices=["slab", "periodic"])
+    p.add_argument("--orientation", type=int, default=0, help="index into the system's faces (0)")
+    p.add_argument("--termination", type=int, default=0, help="coating termination index (0)")
+    p.add_argument("--film-layers", type=int, help="Li atomic layers (recipe default)")
+    p.add_argument("--substrate-layers", type=int, help="coating atomic layers (recipe default)")
+    p.add_argument("--fmax", type=float, default=0.05, help="force tolerance, eV/Å (0.05)")
+    p.add_argument("--steps", type=int, default=500, help="step limit per relaxation (500)")
+    p.add_argument("--optimizer", default=None, help="ASE optimiser (default: the benchmarked one)")
+    p.add_argument("--scan", metavar="GRID", help="registry scan before relaxing, e.g. 3x3")
+    p.add_argument("--T", type=float, default=453.65,
+                   help="temperature for the liquid-Li surface tension, K (453.65, the melting point)")
+    p.add_argument("--no-surfaces", action="store_true", help="skip the free-surface slabs")
+    p.add_argument("--no-reactivity", action="store_true", help="skip the reaction with Li")
+    p.add_argument("--workdir", help="checkpoint directory: a rerun resumes its relaxations")
+    p.add_argument("--allow-unconverged", action="store_true",
+                   help="report numbers from relaxations that hit the step limit (flagged)")
+    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                   help="write the record as JSON to FILE (or stdout instead of the table)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --json FILE")
+    p.set_defaults(func=cmd_energetics)
 
     p = sub.add_parser("calculators", help="list calculators, options and status")
     p.add_argument("--elements", action="store_true", help="also list supported elements")

@@ -18,9 +18,8 @@ import numpy as np
 
 from ..calculators import calculator_provenance, check_elements
 from ..errors import UserInputError
+from ..units import EV_PER_A2_TO_J_PER_M2
 from .interfaces import InterfaceModel
-
-EV_PER_A2_TO_J_PER_M2 = 16.021766
 
 
 @dataclass

@@ -76,7 +76,9 @@ def build_system(name: str, kind: str = "slab", **overrides: Any) -> list[Interf
     """Build every orientation and termination of a named system.
 
     Overrides: ``film_layers``, ``substrate_layers``, ``max_area_A2``, ``max_strain``,
-    ``orientations`` (list of (Li face, coating face)), and any keyword of
+    ``orientations`` (list of (Li face, coating face)), ``film_bulk`` / ``substrate_bulk``
+    (a Structure or Atoms replacing the catalogue crystal, e.g. relaxed with the calculator
+    that will compute the energies, so neither part carries a spurious strain), and any keyword of
     :func:`~interfacemodel.build.interfaces.build_interfaces` (``gap_A``, ``vacuum_A``,
     ``fix_substrate_layers``, ``terminations``, tolerances).
     """
@@ -86,15 +88,19 @@ def build_system(name: str, kind: str = "slab", **overrides: Any) -> list[Interf
                                 for k, v in overrides.items() if k in recipe_keys})
     if not 0 < recipe.max_strain < 1:
         raise UserInputError(f"max_strain={recipe.max_strain} must be in (0, 1)")
+    film = overrides.pop("film_bulk", None)
+    substrate = overrides.pop("substrate_bulk", None)
+    film = recipe.film if film is None else film
+    substrate = recipe.substrate if substrate is None else substrate
     build_kw = {k: v for k, v in overrides.items() if k not in recipe_keys}
     tol_keys = ("max_length_tol", "max_angle_tol", "max_area_ratio_tol")
     tolerances = {k: build_kw.pop(k) for k in tol_keys if k in build_kw}
     models: list[InterfaceModel] = []
     for film_miller, sub_miller in recipe.orientations:
-        matches = enumerate_matches(recipe.film, recipe.substrate, film_miller, sub_miller,
+        matches = enumerate_matches(film, substrate, film_miller, sub_miller,
                                     max_area_A2=recipe.max_area_A2, **tolerances)
         match = choose_match(matches, recipe.max_strain)
-        built = build_interfaces(recipe.film, recipe.substrate, film_miller, sub_miller,
+        built = build_interfaces(film, substrate, film_miller, sub_miller,
                                  match=match, kind=kind, film_layers=recipe.film_layers,
                                  substrate_layers=recipe.substrate_layers, **build_kw)
         if recipe.li_rich_first:

@@ -31,15 +31,19 @@ class InputOnlyCalculator(Calculator):
         self._writer = writer
         self.input_parameters = dict(parameters)
 
-    def write_inputs(self, atoms, directory: str | os.PathLike, overwrite: bool = False) -> list[Path]:
-        """Write the input files for ``atoms`` into ``directory``; returns the written paths."""
+    def write_inputs(self, atoms, directory: str | os.PathLike, overwrite: bool = False,
+                     relax: dict[str, Any] | None = None) -> list[Path]:
+        """Write the input files for ``atoms`` into ``directory``; returns the written paths.
+
+        ``relax`` (``fmax_eV_per_A``, ``steps``, ``relax_normal_cell``) turns the single point
+        into the code's own ionic relaxation, atoms under ``FixAtoms`` held fixed."""
         directory = Path(directory)
         if directory.exists() and any(directory.iterdir()) and not overwrite:
             raise UserInputError(f"output directory {str(directory)!r} is not empty; pass overwrite")
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
-            names = self._writer(atoms, tmp)
+            names = self._writer(atoms, tmp, relax)
             if directory.exists():
                 shutil.rmtree(directory)
             tmp.rename(directory)
@@ -47,6 +51,13 @@ class InputOnlyCalculator(Calculator):
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return [directory / n for n in names]
+
+    def write_relax_inputs(self, atoms, directory, fmax_eV_per_A: float, steps: int,
+                           relax_normal_cell: bool = False, overwrite: bool = False) -> list[Path]:
+        """Inputs for a relaxation run by the code itself (see :meth:`write_inputs`)."""
+        return self.write_inputs(atoms, directory, overwrite=overwrite,
+                                 relax={"fmax_eV_per_A": fmax_eV_per_A, "steps": steps,
+                                        "relax_normal_cell": relax_normal_cell})
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=()):
         raise CalculatorUnavailableError(
@@ -56,13 +67,21 @@ class InputOnlyCalculator(Calculator):
 
 
 def make_vasp_writer(options: dict[str, Any]) -> InputOnlyCalculator:
-    def write(atoms, directory: Path) -> list[str]:
+    def write(atoms, directory: Path, relax: dict | None) -> list[str]:
         from pymatgen.io.ase import AseAtomsAdaptor
         from pymatgen.io.vasp import sets
 
-        structure = AseAtomsAdaptor.get_structure(atoms)
+        structure = AseAtomsAdaptor.get_structure(atoms)  # FixAtoms -> selective dynamics
         set_cls = getattr(sets, options["input_set"])
         incar = {"ENCUT": options["encut_eV"]} if options["encut_eV"] else {}
+        if relax is not None:
+            if relax["relax_normal_cell"]:
+                raise UserInputError(
+                    "VASP cannot relax only the cell normal (ISIF=3 moves all of it); relax "
+                    "positions (relax_normal_cell=False) or use espresso (cell_dofree='z')")
+            # EDIFFG < 0: stop on forces (eV/Å); ISIF=2: positions only, cell fixed
+            incar.update({"IBRION": 2, "NSW": relax["steps"], "ISIF": 2,
+                          "EDIFFG": -relax["fmax_eV_per_A"]})
         kpts = {"reciprocal_density": options["kpt_density"]} if options["kpt_density"] else {}
         input_set = set_cls(structure, user_incar_settings=incar, user_kpoints_settings=kpts)
         input_set.write_input(str(directory), potcar_spec=True)
@@ -72,8 +91,9 @@ def make_vasp_writer(options: dict[str, Any]) -> InputOnlyCalculator:
 
 
 def make_espresso_writer(options: dict[str, Any]) -> InputOnlyCalculator:
-    def write(atoms, directory: Path) -> list[str]:
+    def write(atoms, directory: Path, relax: dict | None) -> list[str]:
         from ase.io.espresso import write_espresso_in
+        from ase.units import Bohr, Rydberg
 
         species = sorted(set(atoms.get_chemical_symbols()))
         input_data = {
@@ -84,6 +104,14 @@ def make_espresso_writer(options: dict[str, Any]) -> InputOnlyCalculator:
                        "degauss": options["smearing_Ry"]},
             "electrons": {"conv_thr": 1e-8},
         }
+        if relax is not None:  # pw.x relaxes itself; FixAtoms become if_pos = 0 0 0
+            vc = relax["relax_normal_cell"]
+            input_data["control"].update({
+                "calculation": "vc-relax" if vc else "relax", "nstep": relax["steps"],
+                "forc_conv_thr": relax["fmax_eV_per_A"] / (Rydberg / Bohr)})
+            input_data["ions"] = {"ion_dynamics": "bfgs"}
+            if vc:
+                input_data["cell"] = {"cell_dynamics": "bfgs", "cell_dofree": "z"}
         pseudos = {el: f"{el}{options['pseudo_suffix']}" for el in species}
         with open(directory / "pw.in", "w") as fd:
             write_espresso_in(fd, atoms, input_data=input_data, pseudopotentials=pseudos,

@@ -37,6 +37,7 @@ class BulkPhase:
     source: str
     ordered: bool = True
     notes: str = ""
+    role: str = "system"  # 'system': builds interfaces; 'competing': phase-diagram reference only
     aliases: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -57,9 +58,12 @@ def _load_index() -> dict[str, BulkPhase]:
     return phases
 
 
-def bulk_phases(ordered_only: bool = False) -> list[str]:
-    """Names of the catalogue's phases, in catalogue order."""
-    return [n for n, p in _load_index().items() if p.ordered or not ordered_only]
+def bulk_phases(ordered_only: bool = False, competing: bool = False) -> list[str]:
+    """Names of the catalogue's phases, in catalogue order. Competing phases (elements and
+    oxides that only serve the phase diagrams of :mod:`interfacemodel.analysis.reactivity`)
+    are listed only with ``competing=True``."""
+    return [n for n, p in _load_index().items()
+            if (p.ordered or not ordered_only) and (p.role == "system" or competing)]
 
 
 def _resolve(name: str) -> BulkPhase:

@@ -1,0 +1,302 @@
+"""The energetics of one Li/coating interface, end to end, with one calculator.
+
+:func:`interface_energetics` relaxes what is needed and returns one record:
+
+1. bulk references (Li and the coating; cell + positions, symmetry kept);
+2. the interface built from those *relaxed* crystals (so the coating is unstrained at the
+   calculator's own lattice constant and only the Li film carries the match strain),
+   optionally placed by a registry/interlayer scan;
+3. the interface relaxed (positions; the cell normal too for periodic models);
+4. film and substrate cut from the relaxed interface: single points → W_adh(ideal);
+   each part relaxed alone → W_adh(relaxed); their surface energies (Li-rich limit) →
+   γ_int = γ_film + γ_substrate − W_adh(relaxed);
+5. free-surface energies γ(hkl, termination) of the two faces from symmetric slabs;
+6. the Young–Dupré contact angle of liquid Li from W_adh(relaxed);
+7. the reaction energy of Li with the coating (phase diagram from the same calculator).
+
+Library layer: plain functions on ase/pymatgen objects, no FireWorks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..calculators import calculator_provenance
+from ..errors import UserInputError
+from ..records import package_versions, to_dict
+from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax, single_point
+from .energetics import (
+    BulkReference,
+    InterfaceEnergy,
+    SurfaceEnergy,
+    WorkOfAdhesion,
+    interface_energy,
+    li_rich_limit,
+    surface_energy,
+    work_of_adhesion,
+)
+from .wetting import LI_MELTING_K, ContactAngle, young_dupre
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class EnergeticsSettings:
+    """What the pipeline does; forces eV/Å, temperature K."""
+
+    fmax: float = 0.05
+    steps: int = 500
+    optimizer: str = DEFAULT_OPTIMIZER
+    bulk_fmax: float = 0.01
+    kind: str = "slab"
+    orientation: int = 0
+    termination: int = 0
+    film_layers: int | None = None  # None: the system recipe's
+    substrate_layers: int | None = None
+    scan_grid: tuple[int, int] | None = None  # registry grid; None: no scan
+    T_K: float = LI_MELTING_K
+    surface_slabs: bool = True
+    max_surface_terminations: int = 3
+    reactivity: bool = True
+
+
+@dataclass
+class InterfaceEnergetics:
+    """Everything :func:`interface_energetics` computed. J/m², eV, Å, K."""
+
+    system: str
+    interface: dict[str, Any]  # builder metadata of the model that was relaxed
+    calculator: dict[str, Any]
+    settings: EnergeticsSettings
+    bulk: dict[str, BulkReference]
+    w_adh_ideal: WorkOfAdhesion
+    w_adh_relaxed: WorkOfAdhesion
+    interface_energy: InterfaceEnergy
+    contact_angle: ContactAngle
+    surface_energies: dict[str, SurfaceEnergy]
+    reaction: Any | None  # reactivity.ReactionWithLi
+    reaction_note: str
+    registry: dict[str, Any] | None
+    records: dict[str, EnergyRecord]
+    converged: bool
+    wall_time_s: float
+    versions: dict[str, str] = field(default_factory=package_versions)
+
+    def summary_rows(self) -> list[tuple[str, str, str]]:
+        """(quantity, value, note) rows for a printed table."""
+        rows = []
+        for label, g in self.surface_energies.items():
+            note = "stoichiometric" if g.stoichiometric else f"μ: {g.mu_limit}"
+            rows.append((f"γ {label}", f"{g.gamma_J_per_m2:.3f} J/m²", note))
+        ie = self.interface_energy
+        rows += [
+            ("W_adh ideal", f"{self.w_adh_ideal.w_adh_J_per_m2:.3f} J/m²", "rigid cleaved parts"),
+            ("W_adh relaxed", f"{self.w_adh_relaxed.w_adh_J_per_m2:.3f} J/m²",
+             "parts relaxed alone"),
+            ("γ film (strained, as cut)", f"{ie.gamma_film_J_per_m2:.3f} J/m²", "relaxed part"),
+            ("γ substrate (as cut)", f"{ie.gamma_substrate_J_per_m2:.3f} J/m²",
+             f"μ: {ie.mu_limit}" if ie.mu_limit else "stoichiometric"),
+            ("γ_int", f"{ie.gamma_int_J_per_m2:.3f} J/m²", "γ_film + γ_substrate − W_adh(relaxed)"),
+            ("contact angle (liquid Li)", f"{self.contact_angle.theta_deg:.1f}°",
+             f"{self.contact_angle.regime}, γ_lv={self.contact_angle.gamma_lv_J_per_m2:.3f} J/m² "
+             f"at {self.contact_angle.T_K:.2f} K"),
+        ]
+        if self.reaction is not None:
+            r = self.reaction
+            per_li = "" if r.reaction_energy_eV_per_Li is None else \
+                f", {r.reaction_energy_eV_per_Li:.3f} eV/Li"
+            rows.append(("reaction with Li", f"{r.reaction_energy_meV_per_atom:.1f} meV/atom{per_li}",
+                         r.reaction if not r.stable_against_li else "stable against Li"))
+        else:
+            rows.append(("reaction with Li", "-", self.reaction_note))
+        return rows
+
+
+def bulk_reference(phase, calc, fmax: float = 0.01, steps: int = 300):
+    """Relax a bulk crystal (catalogue name, Structure or Atoms) with ``calc``; returns
+    ``(relaxed_atoms, BulkReference, RelaxRecord)``."""
+    from pymatgen.core import Structure
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    from ..run.bulk import relax_bulk
+    from ..structures import load_bulk
+
+    if isinstance(phase, str):
+        atoms = load_bulk(phase, as_atoms=True)
+    elif isinstance(phase, Structure):
+        atoms = AseAtomsAdaptor.get_atoms(phase)
+    else:
+        atoms = phase
+    relaxed, rec = relax_bulk(atoms, calc, fmax=fmax, steps=steps)
+    ref = BulkReference.from_energy(relaxed, rec.energy_eV, rec.calculator, rec.converged)
+    return relaxed, ref, rec
+
+
+def cleave(atoms) -> tuple[Any, Any]:
+    """(film, substrate) parts of an interface ``atoms`` (by ``arrays['interface_side']``),
+    each in the same cell, constraints kept."""
+    if "interface_side" not in atoms.arrays:
+        raise UserInputError("atoms carry no 'interface_side' array: not an interface model")
+    side = atoms.arrays["interface_side"]
+    return atoms[side == 0], atoms[side == 1]
+
+
+def _step_relax(atoms, calc, settings: EnergeticsSettings, label: str, workdir: Path | None,
+                records: dict, progress: Progress | None, relax_normal_cell: bool = False):
+    if progress:
+        progress(f"relax {label} ({len(atoms)} atoms)")
+    ckpt = None if workdir is None else workdir / label
+    relaxed, rec = relax(atoms, calc, fmax=settings.fmax, steps=settings.steps,
+                         optimizer=settings.optimizer, relax_normal_cell=relax_normal_cell,
+                         checkpoint=ckpt, label=label)
+    records[label] = rec
+    return relaxed, rec
+
+
+def interface_energetics(
+    system: str,
+    calc,
+    settings: EnergeticsSettings | None = None,
+    workdir: str | Path | None = None,
+    progress: Progress | None = None,
+    allow_unconverged: bool = False,
+) -> InterfaceEnergetics:
+    """Relax and analyse one interface of a named system (see the module docstring).
+
+    ``workdir``: relaxation checkpoints go to ``workdir/<label>``; a second call with the
+    same directory resumes interrupted relaxations. Non-converged relaxations make the
+    analyzers refuse (``allow_unconverged=True`` to report them anyway, flagged).
+    """
+    from ..build.registry import scan_registry
+    from ..build.slabs import make_slabs
+    from ..build.systems import build_system, system_recipe
+    from ..calculators import check_elements
+
+    settings = settings or EnergeticsSettings()
+    recipe = system_recipe(system)
+    spec = getattr(calc, "interfacemodel_spec", None)
+    if spec is not None:
+        from ..structures import load_bulk
+
+        symbols = set(load_bulk(recipe.film).symbol_set) | set(load_bulk(recipe.substrate).symbol_set)
+        check_elements(spec, sorted(symbols))
+    if not 0 <= settings.orientation < len(recipe.orientations):
+        raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
+                             f"{len(recipe.orientations)} ({recipe.orientations})")
+    workdir = Path(workdir) if workdir is not None else None
+    start = time.perf_counter()
+    records: dict[str, EnergyRecord] = {}
+
+    # 1. bulk references
+    if progress:
+        progress(f"relax bulk {recipe.film} and {recipe.substrate}")
+    film_bulk, film_ref, _ = bulk_reference(recipe.film, calc, fmax=settings.bulk_fmax)
+    sub_bulk, sub_ref, sub_rec = bulk_reference(recipe.substrate, calc, fmax=settings.bulk_fmax)
+    li_ref = film_ref if film_ref.formula == "Li" else bulk_reference("Li", calc)[1]
+    mu = li_rich_limit(li_ref)
+
+    # 2. build (from the relaxed crystals) and place
+    overrides: dict[str, Any] = {"orientations": [recipe.orientations[settings.orientation]],
+                                 "film_bulk": film_bulk, "substrate_bulk": sub_bulk}
+    if settings.film_layers is not None:
+        overrides["film_layers"] = settings.film_layers
+    if settings.substrate_layers is not None:
+        overrides["substrate_layers"] = settings.substrate_layers
+    if settings.kind == "periodic":
+        overrides["fix_substrate_layers"] = 0  # no free surface to anchor: nothing fixed
+    models = build_system(system, kind=settings.kind, **overrides)
+    if not 0 <= settings.termination < len(models):
+        raise UserInputError(f"termination {settings.termination} out of range: "
+                             f"{len(models)} for {system} orientation {settings.orientation}")
+    model = models[settings.termination]
+    registry = None
+    if settings.scan_grid is not None:
+        if progress:
+            progress(f"registry scan {settings.scan_grid[0]}x{settings.scan_grid[1]} + gaps")
+        scan = scan_registry(model, calc, grid=settings.scan_grid)
+        model = scan.best
+        registry = {"best_shift_frac": list(model.in_plane_shift_frac), "best_gap_A": model.gap_A,
+                    "points": scan.evaluations, "grid": list(settings.scan_grid),
+                    "spread_J_per_m2": max(p.relative_energy_J_per_m2 for p in scan.points)}
+    n_int = model.n_interfaces
+    label = model.label
+
+    # 3. the interface
+    relaxed, rec_int = _step_relax(model.atoms, calc, settings, label, workdir, records,
+                                   progress, relax_normal_cell=settings.kind == "periodic")
+
+    # 4. its parts: rigid (ideal) and relaxed alone
+    film, sub = cleave(relaxed)
+    rec_f0 = single_point(film, calc, f"{label}:film-cleaved")
+    rec_s0 = single_point(sub, calc, f"{label}:substrate-cleaved")
+    records[rec_f0.label], records[rec_s0.label] = rec_f0, rec_s0
+    w_ideal = work_of_adhesion(rec_int, rec_f0, rec_s0, n_int, "ideal", allow_unconverged)
+    _, rec_f = _step_relax(film, calc, settings, f"{label}:film-relaxed", workdir, records,
+                           progress)
+    _, rec_s = _step_relax(sub, calc, settings, f"{label}:substrate-relaxed", workdir, records,
+                           progress)
+    w_relaxed = work_of_adhesion(rec_int, rec_f, rec_s, n_int, "relaxed", allow_unconverged)
+    g_film = surface_energy(rec_f, film_ref, mu, mu_limit="Li-rich (μ_Li = E bcc Li)",
+                            allow_unconverged=allow_unconverged)
+    g_sub = surface_energy(rec_s, sub_ref, mu, mu_limit="Li-rich (μ_Li = E bcc Li)",
+                           allow_unconverged=allow_unconverged)
+    gamma_int = interface_energy(w_relaxed, g_film, g_sub)
+
+    # 5. free surfaces of the two faces
+    surfaces: dict[str, SurfaceEnergy] = {}
+    if settings.surface_slabs:
+        faces = ((film_bulk, film_ref, model.film_miller, model.film_layers),
+                 (sub_bulk, sub_ref, model.substrate_miller, model.substrate_layers))
+        for bulk_atoms, ref, miller, layers in faces:
+            slabs = make_slabs(bulk_atoms, miller, layers=layers)
+            for slab in slabs[: settings.max_surface_terminations]:
+                tag = f"{ref.formula}({''.join(map(str, miller))})-t{slab.termination_index}" \
+                      f"-{slab.top_layer}"
+                _, rec = _step_relax(slab.atoms, calc, settings, f"slab:{tag}", workdir,
+                                     records, progress)
+                surfaces[tag] = surface_energy(rec, ref, mu, mu_limit="Li-rich (μ_Li = E bcc Li)",
+                                               allow_unconverged=allow_unconverged)
+
+    # 6. wetting
+    angle = young_dupre(w_relaxed.w_adh_J_per_m2, T_K=settings.T_K)
+
+    # 7. reactivity with Li
+    reaction, note = None, ""
+    if settings.reactivity:
+        from .reactivity import (
+            REACTION_PHASES,
+            PhaseEnergy,
+            coating_key,
+            phase_energies,
+            reaction_with_li,
+        )
+
+        try:
+            key = coating_key(recipe.substrate)
+        except UserInputError as exc:
+            note = str(exc)
+        else:
+            known = {recipe.substrate: PhaseEnergy(
+                recipe.substrate, sub_ref.formula, sub_ref.per_atom_eV(), len(sub_bulk),
+                "crystal", sub_ref.converged, sub_ref.calculator, to_dict(sub_rec)),
+                "Li": PhaseEnergy("Li", "Li", li_ref.per_atom_eV(), 2, "crystal",
+                                  li_ref.converged, li_ref.calculator)}
+            if progress:
+                progress(f"relax competing phases: {', '.join(REACTION_PHASES[key])}")
+            energies = phase_energies(REACTION_PHASES[key], calc, known=known)
+            reaction = reaction_with_li(key, energies, allow_unconverged)
+
+    converged = all(r.converged for r in records.values())
+    return InterfaceEnergetics(
+        system=recipe.name, interface=model.metadata(), calculator=calculator_provenance(calc),
+        settings=settings, bulk={recipe.film: film_ref, recipe.substrate: sub_ref},
+        w_adh_ideal=w_ideal, w_adh_relaxed=w_relaxed, interface_energy=gamma_int,
+        contact_angle=angle, surface_energies=surfaces, reaction=reaction, reaction_note=note,
+        registry=registry, records=records, converged=converged,
+        wall_time_s=time.perf_counter() - start,
+    )
+

@@ -1,0 +1,180 @@
+"""Reactivity of a coating with Li metal: reaction energy to the most stable products.
+
+The competing phases are relaxed with the SAME calculator as everything else and fed to
+pymatgen's ``PhaseDiagram`` and ``InterfacialReactivity``. The reaction energy is the most
+negative energy along the Li–coating mixing line (eV per atom of the mixture, reported in
+meV/atom) and per Li atom consumed; 0 means the coating is stable against Li (no product is
+lower than the two reactants). Sign: negative = the reaction releases energy.
+
+Which phases each coating needs is in :data:`REACTION_PHASES`. A phase missing from a
+phase diagram can only make a coating look *more* stable than it is; the record lists the
+phases that were used.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import UnknownNameError, UserInputError
+
+#: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules)
+REACTION_PHASES: dict[str, tuple[str, ...]] = {
+    "Li2Se": ("Li", "Se", "Li2Se"),
+    "LiF": ("Li", "F2", "LiF"),
+    "Mg": ("Li", "Mg", "LiMg"),
+    "MgF2": ("Li", "Mg", "F2", "LiF", "LiMg", "MgF2"),
+    "Li2O": ("Li", "O2", "Li2O"),
+    "LLZO": ("Li", "La", "Zr", "O2", "Li2O", "La2O3", "ZrO2", "Zr3O", "LLZO"),
+}
+MOLECULES = ("F2", "O2")
+MOLECULE_BOX_A = 12.0  # cubic box edge for a molecule in periodic boundary conditions
+STABLE_TOL_EV_PER_ATOM = 1e-4
+
+
+def coating_key(name: str) -> str:
+    """Canonical key of :data:`REACTION_PHASES` for a coating name ('lif', 'Li7La3Zr2O12')."""
+    folded = name.strip().lower()
+    for key in REACTION_PHASES:
+        if folded == key.lower():
+            return key
+    if folded in ("li7la3zr2o12", "llzo-tetragonal"):
+        return "LLZO"
+    raise UnknownNameError(f"no reaction phase set for coating {name!r}; known: "
+                           f"{', '.join(REACTION_PHASES)} (Li2S lacks an elemental S reference)")
+
+
+@dataclass
+class PhaseEnergy:
+    """Relaxed energy of one competing phase (eV per atom)."""
+
+    name: str
+    formula: str  # reduced formula
+    energy_per_atom_eV: float
+    natoms: int
+    kind: str  # 'crystal' (cell and positions relaxed, symmetry kept) or 'molecule' (in a box)
+    converged: bool
+    calculator: dict[str, Any]
+    relax: dict[str, Any] = field(default_factory=dict)
+
+
+def phase_energy(name: str, calc, fmax: float = 0.01, steps: int = 300) -> PhaseEnergy:
+    """Relax one competing phase with ``calc``: a catalogue crystal (cell + positions,
+    symmetry kept, :func:`~interfacemodel.run.bulk.relax_bulk`) or a molecule (F2, O2)
+    in a :data:`MOLECULE_BOX_A` Å box (positions; spin is not treated by the ML potentials)."""
+    from ..records import to_dict
+    from ..run.bulk import relax_bulk
+    from ..run.relax import relax
+
+    if name in MOLECULES:
+        from ase.build import molecule
+
+        atoms = molecule(name)
+        atoms.set_cell([MOLECULE_BOX_A] * 3)
+        atoms.center()
+        atoms.pbc = True
+        relaxed, rec = relax(atoms, calc, fmax=fmax, steps=steps, optimizer="BFGS", label=name)
+        return PhaseEnergy(name, name, rec.energy_eV / len(relaxed), len(relaxed), "molecule",
+                           rec.converged, rec.calculator, to_dict(rec))
+    from ..structures import load_bulk, phase_info
+
+    atoms = load_bulk(name, as_atoms=True)
+    relaxed, rec = relax_bulk(atoms, calc, fmax=fmax, steps=steps)
+    return PhaseEnergy(phase_info(name).name, _reduced(relaxed), rec.energy_per_atom_eV, len(relaxed), "crystal",
+                       rec.converged, rec.calculator, to_dict(rec))
+
+
+def _reduced(atoms) -> str:
+    from pymatgen.core import Composition
+
+    return Composition(atoms.get_chemical_formula()).reduced_formula
+
+
+def phase_energies(names: Iterable[str], calc, fmax: float = 0.01, steps: int = 300,
+                   progress: Callable[[str, int, int], None] | None = None,
+                   known: Mapping[str, PhaseEnergy] | None = None) -> dict[str, PhaseEnergy]:
+    """:func:`phase_energy` for every name (those in ``known`` are reused, not recomputed)."""
+    names = list(dict.fromkeys(names))
+    out: dict[str, PhaseEnergy] = {}
+    for i, name in enumerate(names):
+        if known and name in known:
+            out[name] = known[name]
+            continue
+        if progress:
+            progress(name, i + 1, len(names))
+        out[name] = phase_energy(name, calc, fmax=fmax, steps=steps)
+    return out
+
+
+@dataclass
+class ReactionWithLi:
+    """Li + coating → most stable products (energies from one calculator)."""
+
+    coating: str  # reduced formula
+    reaction_energy_meV_per_atom: float  # ≤ 0; per atom of the Li + coating mixture
+    reaction_energy_eV_per_Li: float | None  # per Li atom consumed (None when stable)
+    li_atom_fraction: float  # Li atoms / all atoms of the mixture at the minimum
+    reaction: str
+    products: list[str]
+    stable_against_li: bool
+    coating_e_above_hull_meV_per_atom: float
+    phases_eV_per_atom: dict[str, float]
+    converged: bool
+    calculator: dict[str, Any]
+    wall_time_s: float = 0.0
+
+
+def reaction_with_li(coating: str, energies: Mapping[str, PhaseEnergy],
+                     allow_unconverged: bool = False) -> ReactionWithLi:
+    """Most exothermic reaction of Li metal with ``coating`` on the phase diagram of
+    ``energies`` (which must hold every phase of ``REACTION_PHASES[coating]``).
+
+    Uses ``InterfacialReactivity(coating, Li, PhaseDiagram, norm=True)``: the mixing line
+    x·coating + (1−x)·Li per atom; E_min at x_min gives meV/atom; per Li consumed it is
+    E_min/(1 − x_min).
+    """
+    from pymatgen.analysis.interface_reactions import InterfacialReactivity
+    from pymatgen.analysis.phase_diagram import PhaseDiagram
+    from pymatgen.core import Composition
+    from pymatgen.entries.computed_entries import ComputedEntry
+
+    start = time.perf_counter()
+    key = coating_key(coating)
+    missing = [n for n in REACTION_PHASES[key] if n not in energies]
+    if missing:
+        raise UserInputError(f"reaction of Li with {key} needs the energies of "
+                             f"{', '.join(missing)}")
+    used = [energies[n] for n in REACTION_PHASES[key]]
+    labels = {str(p.calculator.get("label") or p.calculator.get("name")) for p in used}
+    if len(labels) > 1:
+        raise UserInputError(f"phase energies come from different calculators "
+                             f"({', '.join(sorted(labels))}); use one for all")
+    bad = [p.name for p in used if not p.converged]
+    if bad and not allow_unconverged:
+        raise UserInputError(f"phase(s) {', '.join(bad)} not converged; relax further or pass "
+                             f"allow_unconverged=True")
+    entries = [ComputedEntry(Composition(p.formula), p.energy_per_atom_eV
+                             * Composition(p.formula).num_atoms, entry_id=p.name) for p in used]
+    pd = PhaseDiagram(entries)
+    coating_entry = entries[-1]
+    e_hull = pd.get_e_above_hull(coating_entry, allow_negative=True)
+    react = InterfacialReactivity(Composition(coating_entry.composition.reduced_formula),
+                                  Composition("Li"), pd, norm=True, use_hull_energy=False)
+    kinks = react.get_kinks()
+    _, x_min, e_min, rxn, _ = min(kinks, key=lambda k: k[2])
+    stable = e_min > -STABLE_TOL_EV_PER_ATOM
+    li_fraction = 1.0 - float(x_min)
+    per_li = None if stable or li_fraction <= 0 else float(e_min) / li_fraction
+    return ReactionWithLi(
+        coating=coating_entry.composition.reduced_formula,
+        reaction_energy_meV_per_atom=1000 * min(float(e_min), 0.0),
+        reaction_energy_eV_per_Li=per_li, li_atom_fraction=li_fraction,
+        reaction="no reaction" if stable else str(rxn),
+        products=[] if stable else sorted(p.reduced_formula for p in rxn.products),
+        stable_against_li=bool(stable), coating_e_above_hull_meV_per_atom=1000 * float(e_hull),
+        phases_eV_per_atom={p.name: p.energy_per_atom_eV for p in used},
+        converged=not bad, calculator=used[0].calculator, wall_time_s=time.perf_counter() - start,
+    )
+

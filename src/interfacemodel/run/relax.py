@@ -1,0 +1,295 @@
+"""Relaxation of slabs and interfaces (positions; optionally the cell normal to the
+interface), with fixed layers honoured, a step checkpoint that resumes, and a record.
+
+Units: energies eV, forces eV/Å, lengths Å, areas Å², stresses GPa in records.
+
+A relaxation is *converged* when every free atomic force is below ``fmax`` (and, with
+``relax_normal_cell``, |σ_zz| below ``stress_tol_GPa``) before ``steps`` ran out; a record
+with ``converged=False`` must not be used as a converged number (the analyzers refuse it
+unless told ``allow_unconverged=True``). For VASP and Quantum ESPRESSO the relaxation runs
+inside the code: :func:`relax` writes IBRION=2 / ``calculation='relax'`` inputs instead.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ase import units
+
+from ..calculators import InputOnlyCalculator, calculator_provenance
+from ..errors import UserInputError
+from ..records import structure_hash, write_json_atomic
+from .optimizers import count_calculations, get_optimizer, optimizer_options
+
+#: optimiser attributes ASE's restart file leaves out; kept in state.json so a resumed run
+#: takes the same steps as an uninterrupted one
+_EXTRA_STATE = {"FIRE": ("a", "Nsteps"), "PreconFIRE": ("a", "Nsteps"),
+                "PreconLBFGS": ("e1", "_just_reset_hessian", "H0")}
+
+#: chosen by bench/relax.py: fewest force calls on the li-lif and li-li2se interfaces
+DEFAULT_OPTIMIZER = "PreconLBFGS"
+
+
+@dataclass
+class EnergyRecord:
+    """Energy of one slab, interface or bulk cell, relaxed or single point.
+
+    ``counts`` is the number of atoms per element, ``area_A2`` the in-plane area |a × b| of
+    the cell (the interface/surface area for slabs). ``status``: 'relaxed', 'single-point',
+    'not-converged' or 'inputs-written' (VASP/QE: nothing computed here).
+    """
+
+    label: str
+    status: str
+    energy_eV: float | None
+    natoms: int
+    counts: dict[str, int]
+    area_A2: float
+    converged: bool
+    fmax_target_eV_per_A: float | None
+    fmax_reached_eV_per_A: float | None
+    steps: int
+    steps_max: int
+    force_calls: int
+    wall_time_s: float
+    optimizer: str | None
+    relax_normal_cell: bool
+    n_fixed: int
+    calculator: dict[str, Any]
+    structure_hash: str
+    stress_zz_GPa: float | None = None
+    resumed_at_step: int | None = None  # step the run restarted from its checkpoint
+    cell_c_A: float = 0.0
+    inputs_dir: str | None = None
+
+
+def in_plane_area(atoms) -> float:
+    """|a × b| of the cell (Å²): the surface / interface area of a slab with z normal."""
+    return float(np.linalg.norm(np.cross(atoms.cell[0], atoms.cell[1])))
+
+
+def element_counts(atoms) -> dict[str, int]:
+    symbols, n = np.unique(atoms.get_chemical_symbols(), return_counts=True)
+    return {str(s): int(k) for s, k in zip(symbols, n, strict=True)}
+
+
+def _n_fixed(atoms) -> int:
+    from ase.constraints import FixAtoms
+
+    return sum(len(c.index) for c in atoms.constraints if isinstance(c, FixAtoms))
+
+
+def _max_free_force(atoms) -> float:
+    forces = atoms.get_forces()  # constrained forces: fixed atoms read zero
+    return float(np.linalg.norm(forces, axis=1).max()) if len(forces) else 0.0
+
+
+def single_point(atoms, calc, label: str = "") -> EnergyRecord:
+    """Energy of ``atoms`` as given (no relaxation): a rigid cleaved slab, a scan point."""
+    work = atoms.copy()
+    work.calc = calc
+    start = time.perf_counter()
+    with count_calculations(calc) as counter:
+        energy = float(work.get_potential_energy())
+    return EnergyRecord(
+        label=label or work.get_chemical_formula(), status="single-point", energy_eV=energy,
+        natoms=len(work), counts=element_counts(work), area_A2=in_plane_area(work),
+        converged=True, fmax_target_eV_per_A=None, fmax_reached_eV_per_A=None, steps=0,
+        steps_max=0, force_calls=counter.calls, wall_time_s=time.perf_counter() - start,
+        optimizer=None, relax_normal_cell=False, n_fixed=_n_fixed(work),
+        calculator=calculator_provenance(calc), structure_hash=structure_hash(work),
+        cell_c_A=float(work.cell[2, 2]),
+    )
+
+
+class _Checkpoint:
+    """A relaxation's checkpoint directory: ``relax.traj`` (one frame per evaluated step),
+    ``optimizer.json`` (ASE's own restart file: BFGS Hessian, L-BFGS memory, FIRE velocity)
+    and ``state.json`` (steps and force calls so far, original cell, a fingerprint that ties
+    the directory to one input structure, calculator and optimiser)."""
+
+    def __init__(self, directory: str | Path, fingerprint: dict[str, Any]):
+        self.dir = Path(directory)
+        self.traj = self.dir / "relax.traj"
+        self.optimizer_file = self.dir / "optimizer.json"
+        self.state_file = self.dir / "state.json"
+        self.fingerprint = fingerprint
+        self.state: dict[str, Any] | None = None
+        if self.state_file.exists():
+            state = json.loads(self.state_file.read_text())
+            if state.get("fingerprint") != fingerprint:
+                raise UserInputError(
+                    f"checkpoint {str(self.dir)!r} belongs to another relaxation "
+                    f"({state.get('fingerprint')}); remove it or choose another directory")
+            if self.traj.exists():
+                self.state = state
+        else:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            # a trajectory without state is a run killed before its first step was saved
+            self.traj.unlink(missing_ok=True)
+            self.optimizer_file.unlink(missing_ok=True)
+
+    def last_frame(self):
+        from ase.io import read
+
+        return read(self.traj, index=-1)
+
+    def save(self, atoms, steps: int, force_calls: int, wall_time_s: float,
+             orig_cell, finished: bool = False, optimizer_state: dict | None = None) -> None:
+        from ase.io import Trajectory
+
+        with Trajectory(self.traj, "a") as traj:
+            traj.write(atoms)
+        self.state = {"fingerprint": self.fingerprint, "steps": steps,
+                      "force_calls": force_calls, "wall_time_s": wall_time_s,
+                      "orig_cell": np.asarray(orig_cell).tolist(), "finished": finished,
+                      "optimizer_state": optimizer_state or {}}
+        write_json_atomic(self.state, self.state_file, overwrite=True)
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def relax(
+    atoms,
+    calc,
+    fmax: float = 0.05,
+    steps: int = 500,
+    optimizer: str = DEFAULT_OPTIMIZER,
+    relax_normal_cell: bool = False,
+    stress_tol_GPa: float = 0.05,
+    checkpoint: str | Path | None = None,
+    label: str = "",
+    logfile: str | None = None,
+    inputs_dir: str | Path | None = None,
+    progress: Callable[[int, float], None] | None = None,
+):
+    """Relax the positions of a slab or interface; returns ``(relaxed_atoms, EnergyRecord)``.
+
+    Constraints already on ``atoms`` (``FixAtoms`` on fixed layers from the builders) are
+    honoured. ``relax_normal_cell`` also relaxes the cell length along z (periodic
+    interface models: the stacking relaxes to zero σ_zz, in-plane cell kept) through ASE's
+    ``FrechetCellFilter`` with only the zz strain free. ``checkpoint`` is a directory: every
+    step is saved there, and calling :func:`relax` again with the same directory, input
+    structure, calculator and optimiser resumes from the last saved step (the optimiser's
+    Hessian or memory included) — the total force calls then exceed an uninterrupted run's
+    by one, the re-evaluation of the resumed step. ``progress(step, fmax_now)`` is called
+    after every step. The input ``atoms`` is not modified.
+
+    VASP / Quantum ESPRESSO (input-only calculators): the relaxation is left to the code;
+    IBRION=2 (VASP) or ``calculation='relax'`` (pw.x) inputs with the fixed atoms as
+    selective dynamics are written to ``inputs_dir`` and the record's status is
+    'inputs-written' (no energy).
+    """
+    if not fmax > 0:
+        raise UserInputError(f"fmax={fmax} must be > 0 (eV/Å)")
+    if steps < 0:
+        raise UserInputError(f"steps={steps} must be >= 0")
+    if relax_normal_cell and not stress_tol_GPa > 0:
+        raise UserInputError(f"stress_tol_GPa={stress_tol_GPa} must be > 0")
+    if isinstance(calc, InputOnlyCalculator):
+        return _write_relax_inputs(atoms, calc, fmax, steps, relax_normal_cell, inputs_dir, label)
+    opt_cls = get_optimizer(optimizer)
+    work = atoms.copy()
+    work.calc = calc
+    provenance = calculator_provenance(calc)
+    fingerprint = {"structure_hash": structure_hash(atoms), "calculator": provenance.get("label",
+                   provenance["name"]), "optimizer": opt_cls.__name__,
+                   "relax_normal_cell": relax_normal_cell, "fmax": fmax}
+    ckpt = _Checkpoint(checkpoint, fingerprint) if checkpoint is not None else None
+    orig_cell = work.cell.array.copy()
+    done_steps, done_calls, done_wall, resumed_at = 0, 0, 0.0, None
+    if ckpt is not None and ckpt.state is not None:
+        frame = ckpt.last_frame()
+        work.set_cell(frame.cell, scale_atoms=False)
+        work.positions = frame.positions
+        orig_cell = np.asarray(ckpt.state["orig_cell"])
+        done_steps, done_calls = int(ckpt.state["steps"]), int(ckpt.state["force_calls"])
+        done_wall, resumed_at = float(ckpt.state["wall_time_s"]), done_steps
+
+    target = work
+    if relax_normal_cell:
+        from ase.filters import FrechetCellFilter
+
+        target = FrechetCellFilter(work, mask=[0, 0, 1, 0, 0, 0])
+        target.orig_cell = orig_cell  # resumed runs keep the original strain reference
+
+    def converged_now() -> bool:
+        if _max_free_force(work) >= fmax:
+            return False
+        return not relax_normal_cell or abs(work.get_stress()[2]) < stress_tol_GPa * units.GPa
+
+    restart = str(ckpt.optimizer_file) if ckpt is not None else None
+    if ckpt is not None and ckpt.state is None:
+        Path(restart).unlink(missing_ok=True)
+    kwargs = {**optimizer_options(optimizer), "restart": restart}
+    start = time.perf_counter()
+    converged = False
+    step = done_steps
+    with count_calculations(calc) as counter:
+        opt = opt_cls(target, logfile=logfile, **kwargs)
+        extra = _EXTRA_STATE.get(opt_cls.__name__, ())
+        if resumed_at is not None:
+            for name, value in ckpt.state.get("optimizer_state", {}).items():
+                setattr(opt, name, value)
+        remaining = max(steps - done_steps, 0)
+        opt.smax = 1e-12  # PreconLBFGS reads a stress threshold that only its run() sets
+        # our own stopping rule (free atomic forces, σ_zz); irun's fmax is never reached
+        for i, _ in enumerate(opt.irun(fmax=1e-12, steps=remaining)):
+            step = done_steps + i
+            converged = converged_now()
+            if ckpt is not None and not (i == 0 and resumed_at is not None):
+                ckpt.save(work, step, done_calls + counter.calls,
+                          done_wall + time.perf_counter() - start, orig_cell, converged,
+                          {name: _plain(getattr(opt, name, None)) for name in extra})
+            if progress is not None:
+                progress(step, _max_free_force(work))
+            if converged:
+                break
+        energy = float(work.get_potential_energy())
+        fmax_now = _max_free_force(work)
+        stress_zz = float(work.get_stress()[2] / units.GPa) if relax_normal_cell else None
+    record = EnergyRecord(
+        label=label or work.get_chemical_formula(),
+        status="relaxed" if converged else "not-converged", energy_eV=energy,
+        natoms=len(work), counts=element_counts(work), area_A2=in_plane_area(work),
+        converged=converged, fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=fmax_now,
+        steps=step, steps_max=steps, force_calls=done_calls + counter.calls,
+        wall_time_s=done_wall + time.perf_counter() - start, optimizer=opt_cls.__name__,
+        relax_normal_cell=relax_normal_cell, n_fixed=_n_fixed(work), calculator=provenance,
+        structure_hash=structure_hash(work), stress_zz_GPa=stress_zz, resumed_at_step=resumed_at,
+        cell_c_A=float(work.cell[2, 2]),
+    )
+    return work, record
+
+
+def _write_relax_inputs(atoms, calc: InputOnlyCalculator, fmax, steps, relax_normal_cell,
+                        inputs_dir, label) -> tuple[Any, EnergyRecord]:
+    if inputs_dir is None:
+        raise UserInputError(f"{calc.code} relaxes inside the code: give inputs_dir to write "
+                             f"its relaxation inputs into")
+    paths = calc.write_relax_inputs(atoms, inputs_dir, fmax_eV_per_A=fmax, steps=steps,
+                                    relax_normal_cell=relax_normal_cell)
+    record = EnergyRecord(
+        label=label or atoms.get_chemical_formula(), status="inputs-written", energy_eV=None,
+        natoms=len(atoms), counts=element_counts(atoms), area_A2=in_plane_area(atoms),
+        converged=False, fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=None, steps=0,
+        steps_max=steps, force_calls=0, wall_time_s=0.0, optimizer=f"{calc.code} internal",
+        relax_normal_cell=relax_normal_cell, n_fixed=_n_fixed(atoms),
+        calculator=calculator_provenance(calc), structure_hash=structure_hash(atoms),
+        cell_c_A=float(atoms.cell[2, 2]), inputs_dir=str(Path(paths[0]).parent),
+    )
+    return atoms.copy(), record
+
+
+__all__ = ["DEFAULT_OPTIMIZER", "EnergyRecord", "element_counts", "in_plane_area", "relax",
+           "single_point"]
