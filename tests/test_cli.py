@@ -22,6 +22,12 @@ def run_cli(*args, **kw):
         (["bulk", "Li", "--fmax", "0"], "--fmax 0.0 must be > 0"),
         (["bulk", "Li", "--fmax", "abc"], "invalid float value"),
         (["frobnicate"], "invalid choice"),
+        (["energetics", "li-unobtainium"], "unknown system 'li-unobtainium'"),
+        (["energetics", "li-lif", "--calc", "vasp"], "only writes inputs"),
+        (["energetics", "li-lif", "--calc", "emt"], "cannot treat"),
+        (["energetics", "li-lif", "--fmax", "0"], "--fmax 0.0 must be > 0"),
+        (["energetics", "li-lif", "--optimizer", "Newton"], "unknown optimizer 'Newton'"),
+        (["energetics", "li-lif", "--scan", "3"], "--grid '3'"),
     ],
 )
 def test_bad_input_one_line_exit_2(args, fragment):
@@ -52,3 +58,36 @@ def test_catalogue_and_calculators_listings():
     assert proc.returncode == 0 and "Awaka" in proc.stdout and "LLZO-cubic" in proc.stdout
     proc = run_cli("calculators")
     assert proc.returncode == 0 and "sevennet" in proc.stdout and "writes inputs only" in proc.stdout
+
+
+@pytest.mark.lammps
+def test_energetics_end_to_end_with_lammps(tmp_path):
+    """li-mg with the Li-Mg MEAM potential (fast): the printed table, the JSON record, and
+    the numbers recomputed by hand from the energies in the record."""
+    out = tmp_path / "li-mg.json"
+    proc = run_cli("energetics", "li-mg", "--calc", "lammps:li-mg-meam", "--film-layers", "4",
+                   "--substrate-layers", "4", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    for word in ("W_adh ideal", "W_adh relaxed", "γ_int", "contact angle", "reaction with Li",
+                 "lammps(li-mg-meam)", "all relaxations converged"):
+        assert word in proc.stdout
+    rec = json.loads(out.read_text())
+    w = rec["w_adh_relaxed"]
+    by_hand = (w["film_energy_eV"] + w["substrate_energy_eV"] - w["interface_energy_eV"]) \
+        / w["area_A2"] * 16.02176634
+    assert w["w_adh_J_per_m2"] == pytest.approx(by_hand, rel=1e-6)
+    gi = rec["interface_energy"]
+    assert gi["gamma_int_J_per_m2"] == pytest.approx(
+        gi["gamma_film_J_per_m2"] + gi["gamma_substrate_J_per_m2"] - w["w_adh_J_per_m2"])
+    theta = rec["contact_angle"]
+    import math
+
+    assert math.cos(math.radians(theta["theta_deg"])) == pytest.approx(
+        max(-1, min(1, w["w_adh_J_per_m2"] / 0.441 - 1)), abs=1e-9)
+    assert rec["reaction"]["coating"] == "Mg" and rec["converged"]
+    assert rec["records"] and all(r["calculator"]["label"] == "lammps(li-mg-meam)"
+                                  for r in rec["records"].values())
+    # a second run into the same file is refused, the file left intact
+    before = out.read_text()
+    proc = run_cli("energetics", "li-mg", "--calc", "lammps:li-mg-meam", "--json", str(out))
+    assert proc.returncode == 2 and "exists" in proc.stderr and out.read_text() == before

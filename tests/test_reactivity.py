@@ -31,6 +31,19 @@ def test_mgf2_converts_with_the_hand_balanced_energy():
     assert set(r.products) == {"LiF", "Mg"} and not r.stable_against_li
 
 
+def test_mg_dissolves_when_the_alloy_is_below_the_tie_line():
+    """Mg + Li -> LiMg when E(LiMg) < (E(Li) + E(Mg))/2: the coating is Mg, not LiMg."""
+    r = reaction_with_li("Mg", dict(ENERGIES, LiMg=_phase("LiMg", "LiMg", -1.80)))
+    assert r.coating == "Mg" and r.products == ["LiMg"]
+    assert r.reaction_energy_meV_per_atom == pytest.approx(1000 * (-1.80 - (-1.9 - 1.6) / 2))
+    assert r.li_atom_fraction == pytest.approx(0.5)
+
+
+def test_mg_is_stable_when_the_alloy_lies_above_the_tie_line():
+    r = reaction_with_li("Mg", ENERGIES)  # E(LiMg) = -1.70 > (-1.9 - 1.6)/2
+    assert r.coating == "Mg" and r.stable_against_li
+
+
 def test_lif_is_stable_against_li():
     r = reaction_with_li("lif", ENERGIES)
     assert r.stable_against_li and r.reaction_energy_meV_per_atom == 0.0

@@ -20,7 +20,8 @@ from typing import Any
 
 from ..errors import UnknownNameError, UserInputError
 
-#: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules)
+#: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules);
+#: the key itself is the coating's catalogue name
 REACTION_PHASES: dict[str, tuple[str, ...]] = {
     "Li2Se": ("Li", "Se", "Li2Se"),
     "LiF": ("Li", "F2", "LiF"),
@@ -158,7 +159,7 @@ def reaction_with_li(coating: str, energies: Mapping[str, PhaseEnergy],
     entries = [ComputedEntry(Composition(p.formula), p.energy_per_atom_eV
                              * Composition(p.formula).num_atoms, entry_id=p.name) for p in used]
     pd = PhaseDiagram(entries)
-    coating_entry = entries[-1]
+    coating_entry = next(e for e in entries if e.entry_id == key)
     e_hull = pd.get_e_above_hull(coating_entry, allow_negative=True)
     react = InterfacialReactivity(Composition(coating_entry.composition.reduced_formula),
                                   Composition("Li"), pd, norm=True, use_hull_energy=False)

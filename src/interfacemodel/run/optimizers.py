@@ -29,9 +29,13 @@ def get_optimizer(name: str):
 
 def optimizer_options(name: str) -> dict:
     """Keyword arguments interfacemodel passes to the optimiser besides atoms and restart:
-    ``precon='Exp'`` for the preconditioned ones (ASE's 'auto' switches it off below 100
+    the Exp preconditioner for the preconditioned ones (ASE's 'auto' switches it off below 100
     atoms, which would make the benchmark compare different algorithms by cell size)."""
-    return {"precon": "Exp"} if get_optimizer(name).__name__ in _PRECONDITIONED else {}
+    if get_optimizer(name).__name__ not in _PRECONDITIONED:
+        return {}
+    from ase.optimize.precon import Exp
+
+    return {"precon": Exp()}  # an instance: PreconFIRE does not accept the name
 
 
 class CallCounter:

@@ -13,6 +13,7 @@ inside the code: :func:`relax` writes IBRION=2 / ``calculation='relax'`` inputs 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ from ..calculators import InputOnlyCalculator, calculator_provenance
 from ..errors import UserInputError
 from ..records import structure_hash, write_json_atomic
 from .optimizers import count_calculations, get_optimizer, optimizer_options
+
+# PreconLBFGS catches a failed Armijo line search and resets its Hessian; ASE still logs it
+# at ERROR level on stderr, which reads like a failure of the run
+logging.getLogger("ase.utils.linesearcharmijo").setLevel(logging.CRITICAL)
 
 #: optimiser attributes ASE's restart file leaves out; kept in state.json so a resumed run
 #: takes the same steps as an uninterrupted one
