@@ -91,3 +91,14 @@ def test_energetics_end_to_end_with_lammps(tmp_path):
     before = out.read_text()
     proc = run_cli("energetics", "li-mg", "--calc", "lammps:li-mg-meam", "--json", str(out))
     assert proc.returncode == 2 and "exists" in proc.stderr and out.read_text() == before
+
+
+@pytest.mark.lammps
+def test_adhesion_convergence_helper_with_lammps():
+    from interfacemodel.analysis.interface_energetics import adhesion_convergence
+    from interfacemodel.calculators import get_calculator
+
+    rec = adhesion_convergence("li-mg", get_calculator("lammps:li-mg-meam"), layers=(3, 4, 5, 6),
+                               tolerance_J_per_m2=0.05)
+    assert rec.layers[0] == 3 and len(rec.values) >= 2 and rec.quantity == "W_adh relaxed"
+    assert all(v > 0 for v in rec.values)  # Li binds to Mg at every thickness

@@ -164,3 +164,26 @@ def test_analyzers_refuse_bad_input():
     other.calculator = {"label": "y"}
     with pytest.raises(UserInputError, match="different calculators"):
         work_of_adhesion(c, other, single_point_like({"Li": 4}, -8.0, 10.0))
+
+
+def test_surface_energy_convergence_with_thickness(cu):
+    """EMT Cu(111) γ is flat from 3 layers on (changes of ~1e-5 J/m²): the helper stops at the
+    first pair within tolerance, and its value is the thick-slab plain-ASE γ."""
+    from interfacemodel.analysis.interface_energetics import surface_energy_convergence
+
+    rec = surface_energy_convergence(cu["conventional"], "111", cu["calc"], layers=(3, 6, 9, 12),
+                                     tolerance_J_per_m2=0.002, fmax=1e-3, optimizer="BFGS")
+    assert rec.converged and rec.converged_layers == 3 and rec.layers == [3, 6]
+    reference = _plain_ase_gamma(fcc111, 12, cu["a0"], cu["e_atom"])
+    assert rec.value == pytest.approx(reference, rel=0.01)
+
+
+def test_ternary_bulk_needs_all_but_one_chemical_potential():
+    from interfacemodel.analysis.energetics import chemical_potentials
+
+    ref = BulkReference("LiMgF3", -20.0, {"label": "x"})
+    with pytest.raises(UserInputError, match="missing: Mg") as exc:
+        chemical_potentials(ref, {"Li": -2.0})
+    assert_one_line(exc)
+    mu = chemical_potentials(ref, {"Li": -2.0, "Mg": -1.5})
+    assert mu["F"] == pytest.approx((-20.0 + 2.0 + 1.5) / 3)

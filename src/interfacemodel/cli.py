@@ -225,7 +225,7 @@ def cmd_energetics(args) -> int:
     from .build.systems import system_recipe
     from .calculators import get_calculator, parse_calc_spec
     from .records import write_json_atomic
-    from .run.optimizers import get_optimizer
+    from .run.optimizers import optimizer_label
 
     recipe = system_recipe(args.system)  # unknown system: one line, before any work
     spec = parse_calc_spec(args.calc)
@@ -235,7 +235,7 @@ def cmd_energetics(args) -> int:
             f"computes here: emt, sevennet, chgnet, lammps:<potential>, gpaw")
     from .run.relax import DEFAULT_OPTIMIZER
 
-    optimizer = get_optimizer(args.optimizer or DEFAULT_OPTIMIZER).__name__
+    optimizer = optimizer_label(args.optimizer or DEFAULT_OPTIMIZER)
     for flag, value in (("--fmax", args.fmax), ("--T", args.T)):
         if not value > 0:
             raise UserInputError(f"{flag} {value} must be > 0")
@@ -275,6 +275,8 @@ def cmd_energetics(args) -> int:
               f"fmax {settings.fmax} eV/Å, optimizer {settings.optimizer}; "
               f"wall {result.wall_time_s:.0f} s")
         _print_table([list(r) for r in result.summary_rows()], ["quantity", "value", "note"])
+        for note in result.notes:
+            print(f"note: {note}")
         bad = [k for k, r in result.records.items() if not r.converged]
         print("all relaxations converged" if not bad else f"NOT CONVERGED: {', '.join(bad)}")
         if args.json:

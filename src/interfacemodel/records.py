@@ -92,3 +92,17 @@ def write_json_atomic(data: Any, path: str | os.PathLike, overwrite: bool = Fals
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def detach_calculator(atoms, energy: float, forces=None, stress=None):
+    """Replace ``atoms.calc`` (often shared between structures, so its results may belong
+    to another one) by a SinglePointCalculator holding this structure's final results."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    results = {"energy": energy}
+    if forces is not None:
+        results["forces"] = forces
+    if stress is not None:
+        results["stress"] = stress
+    atoms.calc = SinglePointCalculator(atoms, **results)
+    return atoms

@@ -62,6 +62,7 @@ class EnergeticsSettings:
     surface_slabs: bool = True
     max_surface_terminations: int = 3
     reactivity: bool = True
+    extra_mu_eV: dict[str, float] | None = None  # μ of further elements (multi-element coatings)
 
 
 @dataclass
@@ -75,11 +76,12 @@ class InterfaceEnergetics:
     bulk: dict[str, BulkReference]
     w_adh_ideal: WorkOfAdhesion
     w_adh_relaxed: WorkOfAdhesion
-    interface_energy: InterfaceEnergy
+    interface_energy: InterfaceEnergy | None
     contact_angle: ContactAngle
     surface_energies: dict[str, SurfaceEnergy]
     reaction: Any | None  # reactivity.ReactionWithLi
     reaction_note: str
+    notes: list[str]
     registry: dict[str, Any] | None
     records: dict[str, EnergyRecord]
     converged: bool
@@ -97,10 +99,18 @@ class InterfaceEnergetics:
             ("W_adh ideal", f"{self.w_adh_ideal.w_adh_J_per_m2:.3f} J/m²", "rigid cleaved parts"),
             ("W_adh relaxed", f"{self.w_adh_relaxed.w_adh_J_per_m2:.3f} J/m²",
              "parts relaxed alone"),
-            ("γ film (strained, as cut)", f"{ie.gamma_film_J_per_m2:.3f} J/m²", "relaxed part"),
-            ("γ substrate (as cut)", f"{ie.gamma_substrate_J_per_m2:.3f} J/m²",
-             f"μ: {ie.mu_limit}" if ie.mu_limit else "stoichiometric"),
-            ("γ_int", f"{ie.gamma_int_J_per_m2:.3f} J/m²", "γ_film + γ_substrate − W_adh(relaxed)"),
+        ]
+        if ie is not None:
+            rows += [
+                ("γ film (strained, as cut)", f"{ie.gamma_film_J_per_m2:.3f} J/m²", "relaxed part"),
+                ("γ substrate (as cut)", f"{ie.gamma_substrate_J_per_m2:.3f} J/m²",
+                 f"μ: {ie.mu_limit}" if ie.mu_limit else "stoichiometric"),
+                ("γ_int", f"{ie.gamma_int_J_per_m2:.3f} J/m²",
+                 "γ_film + γ_substrate − W_adh(relaxed)"),
+            ]
+        else:
+            rows.append(("γ_int", "-", "needs chemical potentials: see notes"))
+        rows += [
             ("contact angle (liquid Li)", f"{self.contact_angle.theta_deg:.1f}°",
              f"{self.contact_angle.regime}, γ_lv={self.contact_angle.gamma_lv_J_per_m2:.3f} J/m² "
              f"at {self.contact_angle.T_K:.2f} K"),
@@ -164,6 +174,7 @@ def interface_energetics(
     workdir: str | Path | None = None,
     progress: Progress | None = None,
     allow_unconverged: bool = False,
+    fix_substrate_layers: int | None = None,
 ) -> InterfaceEnergetics:
     """Relax and analyse one interface of a named system (see the module docstring).
 
@@ -197,7 +208,10 @@ def interface_energetics(
     film_bulk, film_ref, _ = bulk_reference(recipe.film, calc, fmax=settings.bulk_fmax)
     sub_bulk, sub_ref, sub_rec = bulk_reference(recipe.substrate, calc, fmax=settings.bulk_fmax)
     li_ref = film_ref if film_ref.formula == "Li" else bulk_reference("Li", calc)[1]
-    mu = li_rich_limit(li_ref)
+    mu = {**li_rich_limit(li_ref), **(settings.extra_mu_eV or {})}
+    mu_limit = "Li-rich (μ_Li = E bcc Li)" + (f", given {sorted(settings.extra_mu_eV)}"
+                                             if settings.extra_mu_eV else "")
+    notes: list[str] = []
 
     # 2. build (from the relaxed crystals) and place
     overrides: dict[str, Any] = {"orientations": [recipe.orientations[settings.orientation]],
@@ -208,6 +222,8 @@ def interface_energetics(
         overrides["substrate_layers"] = settings.substrate_layers
     if settings.kind == "periodic":
         overrides["fix_substrate_layers"] = 0  # no free surface to anchor: nothing fixed
+    if fix_substrate_layers is not None:
+        overrides["fix_substrate_layers"] = fix_substrate_layers
     models = build_system(system, kind=settings.kind, **overrides)
     if not 0 <= settings.termination < len(models):
         raise UserInputError(f"termination {settings.termination} out of range: "
@@ -240,11 +256,15 @@ def interface_energetics(
     _, rec_s = _step_relax(sub, calc, settings, f"{label}:substrate-relaxed", workdir, records,
                            progress)
     w_relaxed = work_of_adhesion(rec_int, rec_f, rec_s, n_int, "relaxed", allow_unconverged)
-    g_film = surface_energy(rec_f, film_ref, mu, mu_limit="Li-rich (μ_Li = E bcc Li)",
-                            allow_unconverged=allow_unconverged)
-    g_sub = surface_energy(rec_s, sub_ref, mu, mu_limit="Li-rich (μ_Li = E bcc Li)",
-                           allow_unconverged=allow_unconverged)
-    gamma_int = interface_energy(w_relaxed, g_film, g_sub)
+    try:
+        g_film = surface_energy(rec_f, film_ref, mu, mu_limit=mu_limit,
+                                allow_unconverged=allow_unconverged)
+        g_sub = surface_energy(rec_s, sub_ref, mu, mu_limit=mu_limit,
+                               allow_unconverged=allow_unconverged)
+        gamma_int = interface_energy(w_relaxed, g_film, g_sub)
+    except UserInputError as exc:  # an off-stoichiometric multi-element part needs more μ
+        gamma_int = None
+        notes.append(f"γ_int not computed: {exc} (EnergeticsSettings.extra_mu_eV)")
 
     # 5. free surfaces of the two faces
     surfaces: dict[str, SurfaceEnergy] = {}
@@ -258,8 +278,11 @@ def interface_energetics(
                       f"-{slab.top_layer}"
                 _, rec = _step_relax(slab.atoms, calc, settings, f"slab:{tag}", workdir,
                                      records, progress)
-                surfaces[tag] = surface_energy(rec, ref, mu, mu_limit="Li-rich (μ_Li = E bcc Li)",
-                                               allow_unconverged=allow_unconverged)
+                try:
+                    surfaces[tag] = surface_energy(rec, ref, mu, mu_limit=mu_limit,
+                                                   allow_unconverged=allow_unconverged)
+                except UserInputError as exc:
+                    notes.append(f"γ {tag} not computed: {exc}")
 
     # 6. wetting
     angle = young_dupre(w_relaxed.w_adh_J_per_m2, T_K=settings.T_K)
@@ -296,7 +319,58 @@ def interface_energetics(
         settings=settings, bulk={recipe.film: film_ref, recipe.substrate: sub_ref},
         w_adh_ideal=w_ideal, w_adh_relaxed=w_relaxed, interface_energy=gamma_int,
         contact_angle=angle, surface_energies=surfaces, reaction=reaction, reaction_note=note,
+        notes=notes,
         registry=registry, records=records, converged=converged,
         wall_time_s=time.perf_counter() - start,
     )
 
+
+
+def surface_energy_convergence(bulk, miller, calc, layers=(3, 5, 7, 9, 11),
+                               tolerance_J_per_m2: float = 0.01, termination: int = 0,
+                               fmax: float = 0.02, optimizer: str = DEFAULT_OPTIMIZER,
+                               mu_eV: dict[str, float] | None = None, progress=None):
+    """γ(hkl, termination) of relaxed symmetric slabs of increasing thickness until two
+    successive values differ by less than ``tolerance_J_per_m2`` (a
+    :class:`~interfacemodel.analysis.convergence.ConvergenceRecord`). ``bulk``: catalogue name,
+    Structure or Atoms, relaxed first with ``calc`` (its energy is the reference)."""
+    from ..build.slabs import make_slabs
+    from .convergence import converge_with_thickness
+
+    bulk_atoms, ref, _ = bulk_reference(bulk, calc)
+
+    def gamma(n: int) -> float:
+        slabs = make_slabs(bulk_atoms, miller, layers=n)
+        if not 0 <= termination < len(slabs):
+            raise UserInputError(f"termination {termination} out of range: {len(slabs)}")
+        _, rec = relax(slabs[termination].atoms, calc, fmax=fmax, optimizer=optimizer)
+        return surface_energy(rec, ref, mu_eV).gamma_J_per_m2
+
+    return converge_with_thickness(gamma, layers, tolerance_J_per_m2, quantity="γ",
+                                   progress=progress)
+
+
+def adhesion_convergence(system: str, calc, layers=(2, 4, 6, 8),
+                         tolerance_J_per_m2: float = 0.01,
+                         settings: EnergeticsSettings | None = None, progress=None):
+    """W_adh(relaxed) of a named system with film and coating both ``n`` atomic layers thick,
+    for increasing ``n`` until it changes by less than ``tolerance_J_per_m2``."""
+    from dataclasses import replace
+
+    from .convergence import converge_with_thickness
+
+    base = replace(settings or EnergeticsSettings(), surface_slabs=False, reactivity=False)
+
+    def w_adh(n: int) -> float:
+        fix = min(base_fix(base), n - 1)
+        res = interface_energetics(system, calc, replace(base, film_layers=n, substrate_layers=n),
+                                   fix_substrate_layers=fix)
+        return res.w_adh_relaxed.w_adh_J_per_m2
+
+    return converge_with_thickness(w_adh, layers, tolerance_J_per_m2, quantity="W_adh relaxed",
+                                   progress=progress)
+
+
+def base_fix(settings: EnergeticsSettings) -> int:
+    """Coating layers held fixed in slab models (2, the builder default; 0 when periodic)."""
+    return 0 if settings.kind == "periodic" else 2

@@ -84,7 +84,9 @@ def _as_structure(bulk):
         return phase_info(bulk).name, load_bulk(bulk)
     if isinstance(bulk, Structure):
         return bulk.composition.reduced_formula, bulk.copy()
-    return bulk.get_chemical_formula(mode="reduce"), AseAtomsAdaptor.get_structure(bulk)
+    bare = bulk.copy()  # no calculator: its results may belong to another structure
+    bare.calc = None
+    return bulk.get_chemical_formula(mode="reduce"), AseAtomsAdaptor.get_structure(bare)
 
 
 def layer_tags(z, tolerance_A: float = LAYER_TOLERANCE_A) -> np.ndarray:

@@ -15,8 +15,8 @@ from ase import units
 
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
-from ..records import structure_hash
-from .optimizers import count_calculations, get_optimizer
+from ..records import detach_calculator, structure_hash
+from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 
 @dataclass
@@ -95,7 +95,8 @@ def relax_bulk(
 
     start = time.perf_counter()
     with count_calculations(calc) as counter:
-        opt = opt_cls(target, logfile=logfile, trajectory=str(trajectory) if trajectory else None)
+        opt = opt_cls(target, logfile=logfile, trajectory=str(trajectory) if trajectory else None,
+                      **optimizer_options(optimizer))
         converged = False
         # our own stopping rule on atomic forces and stress; irun's fmax is never reached
         for _ in opt.irun(fmax=1e-12, steps=steps):
@@ -107,6 +108,7 @@ def relax_bulk(
         stress = work.get_stress() if relax_cell else None
     wall = time.perf_counter() - start
     work.set_constraint()  # drop FixSymmetry: the relaxed crystal is returned unconstrained
+    detach_calculator(work, float(energy), forces, stress)
     n = len(work)
     record = RelaxRecord(
         energy_eV=float(energy),
@@ -121,7 +123,7 @@ def relax_bulk(
         force_calls=counter.calls,
         converged=converged,
         wall_time_s=wall,
-        optimizer=opt_cls.__name__,
+        optimizer=optimizer_label(optimizer),
         relax_cell=relax_cell,
         keep_symmetry=keep_symmetry,
         calculator=calculator_provenance(calc),

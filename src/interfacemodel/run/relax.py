@@ -25,8 +25,8 @@ from ase import units
 
 from ..calculators import InputOnlyCalculator, calculator_provenance
 from ..errors import UserInputError
-from ..records import structure_hash, write_json_atomic
-from .optimizers import count_calculations, get_optimizer, optimizer_options
+from ..records import detach_calculator, structure_hash, write_json_atomic
+from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 # PreconLBFGS catches a failed Armijo line search and resets its Hessian; ASE still logs it
 # at ERROR level on stderr, which reads like a failure of the run
@@ -208,7 +208,7 @@ def relax(
     work.calc = calc
     provenance = calculator_provenance(calc)
     fingerprint = {"structure_hash": structure_hash(atoms), "calculator": provenance.get("label",
-                   provenance["name"]), "optimizer": opt_cls.__name__,
+                   provenance["name"]), "optimizer": optimizer_label(optimizer),
                    "relax_normal_cell": relax_normal_cell, "fmax": fmax}
     ckpt = _Checkpoint(checkpoint, fingerprint) if checkpoint is not None else None
     orig_cell = work.cell.array.copy()
@@ -262,14 +262,16 @@ def relax(
                 break
         energy = float(work.get_potential_energy())
         fmax_now = _max_free_force(work)
-        stress_zz = float(work.get_stress()[2] / units.GPa) if relax_normal_cell else None
+        stress = work.get_stress() if relax_normal_cell else None
+        stress_zz = float(stress[2] / units.GPa) if relax_normal_cell else None
+        detach_calculator(work, energy, work.get_forces(), stress)
     record = EnergyRecord(
         label=label or work.get_chemical_formula(),
         status="relaxed" if converged else "not-converged", energy_eV=energy,
         natoms=len(work), counts=element_counts(work), area_A2=in_plane_area(work),
         converged=converged, fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=fmax_now,
         steps=step, steps_max=steps, force_calls=done_calls + counter.calls,
-        wall_time_s=done_wall + time.perf_counter() - start, optimizer=opt_cls.__name__,
+        wall_time_s=done_wall + time.perf_counter() - start, optimizer=optimizer_label(optimizer),
         relax_normal_cell=relax_normal_cell, n_fixed=_n_fixed(work), calculator=provenance,
         structure_hash=structure_hash(work), stress_zz_GPa=stress_zz, resumed_at_step=resumed_at,
         cell_c_A=float(work.cell[2, 2]),

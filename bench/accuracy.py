@@ -1,0 +1,129 @@
+"""Accuracy of the ML potentials for surface and interface energetics, measured against GPAW
+(PBE) on the same small cells and against published PBE numbers.
+
+Run by hand:  .venv/bin/python bench/accuracy.py [--calcs sevennet chgnet gpaw]
+              [--out bench/results/accuracy-vm.md] [--json bench/results/accuracy-vm.json]
+
+Per calculator (each with its own relaxed bulk Li and LiF):
+  γ Li(100), γ Li(110) (5 atomic layers), γ LiF(100) (4 layers): slabs relaxed to 0.02 eV/Å;
+  Li(100)/LiF(100) interface (match 0 of 'interfacemodel match': 64.8 Å², 3 Li + 2 LiF layers):
+  one geometry for all calculators (relaxed once with SevenNet, 0.05 eV/Å), then single points
+  of the interface and of its two rigid parts: W_adh(ideal) and γ_int = γ_A + γ_B − W_adh with
+  the parts' surface energies against each calculator's own bulk.
+Prints a Markdown table: value per calculator and the deviation from GPAW in %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+from interfacemodel.analysis.energetics import interface_energy, surface_energy, work_of_adhesion
+from interfacemodel.analysis.interface_energetics import bulk_reference, cleave
+from interfacemodel.build.interfaces import build_interfaces
+from interfacemodel.build.slabs import make_slabs
+from interfacemodel.calculators import get_calculator
+from interfacemodel.records import to_dict
+from interfacemodel.run.relax import relax, single_point
+
+SURFACES = (("Li", "100", 5), ("Li", "110", 5), ("LiF", "100", 4))
+
+
+def interface_geometry():
+    """Li(100)/LiF(100), smallest match, relaxed once with SevenNet (the shared geometry)."""
+    model = build_interfaces("Li", "LiF", "100", "100", match=0, film_layers=3,
+                             substrate_layers=2, fix_substrate_layers=1, gap_A=2.3,
+                             max_length_tol=0.08, max_area_ratio_tol=0.15, max_area_A2=120)[0]
+    relaxed, rec = relax(model.atoms, get_calculator("sevennet"), fmax=0.05, optimizer="BFGS")
+    if not rec.converged:
+        raise RuntimeError("shared interface geometry did not converge")
+    return relaxed, model
+
+
+def measure(spec: str, geometry, log) -> dict:
+    calc = get_calculator(spec)
+    out: dict = {"calculator": spec}
+    t0 = time.perf_counter()
+    refs = {}
+    bulks = {}
+    for phase in ("Li", "LiF"):
+        bulks[phase], refs[phase], rec = bulk_reference(phase, calc, fmax=0.01)
+        log(f"{spec}: bulk {phase} a = {bulks[phase].cell.cellpar()[0]:.4f} Å "
+            f"({time.perf_counter() - t0:.0f} s)")
+    for phase, miller, layers in SURFACES:
+        slab = make_slabs(bulks[phase], miller, layers=layers, vacuum_A=12.0)[0]
+        _, rec = relax(slab.atoms, calc, fmax=0.02, steps=200, optimizer="BFGS")
+        g = surface_energy(rec, refs[phase], allow_unconverged=True)
+        out[f"gamma_{phase}({miller})_J_per_m2"] = g.gamma_J_per_m2
+        out[f"gamma_{phase}({miller})_converged"] = g.converged
+        log(f"{spec}: γ {phase}({miller}) = {g.gamma_J_per_m2:.3f} J/m² "
+            f"({time.perf_counter() - t0:.0f} s)")
+    film, sub = cleave(geometry)
+    rec_ab = single_point(geometry, calc, "Li/LiF")
+    rec_a, rec_b = single_point(film, calc, "Li part"), single_point(sub, calc, "LiF part")
+    w = work_of_adhesion(rec_ab, rec_a, rec_b)
+    mu = {"Li": refs["Li"].energy_per_fu_eV}
+    gi = interface_energy(w, surface_energy(rec_a, refs["Li"], mu),
+                          surface_energy(rec_b, refs["LiF"], mu))
+    out["w_adh_ideal_Li/LiF(100)_J_per_m2"] = w.w_adh_J_per_m2
+    out["gamma_int_ideal_Li/LiF(100)_J_per_m2"] = gi.gamma_int_J_per_m2
+    out["wall_time_s"] = time.perf_counter() - t0
+    log(f"{spec}: W_adh {w.w_adh_J_per_m2:.3f}, γ_int {gi.gamma_int_J_per_m2:.3f} J/m² "
+        f"({out['wall_time_s']:.0f} s)")
+    return out
+
+
+ROWS = [("γ Li(100)", "gamma_Li(100)_J_per_m2"), ("γ Li(110)", "gamma_Li(110)_J_per_m2"),
+        ("γ LiF(100)", "gamma_LiF(100)_J_per_m2"),
+        ("W_adh ideal Li/LiF(100)", "w_adh_ideal_Li/LiF(100)_J_per_m2"),
+        ("γ_int ideal Li/LiF(100)", "gamma_int_ideal_Li/LiF(100)_J_per_m2")]
+
+
+def table(results: list[dict]) -> str:
+    ref = next((r for r in results if r["calculator"].startswith("gpaw")), None)
+    head = "| quantity (J/m²) | " + " | ".join(r["calculator"] for r in results) + " |"
+    lines = [head, "|---" * (len(results) + 1) + "|"]
+    for name, key in ROWS:
+        cells = []
+        for r in results:
+            v = r[key]
+            cell = f"{v:.3f}"
+            if ref is not None and r is not ref and abs(ref[key]) > 1e-6:
+                cell += f" ({100 * (v - ref[key]) / abs(ref[key]):+.0f} %)"
+            cells.append(cell)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--calcs", nargs="+", default=["sevennet", "chgnet", "gpaw"])
+    p.add_argument("--out", help="write the Markdown table here")
+    p.add_argument("--json", help="write the raw numbers here")
+    args = p.parse_args(argv)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    geometry, model = interface_geometry()
+    log(f"shared interface: {len(geometry)} atoms, area {model.area_A2:.1f} Å², "
+        f"strain on Li {100 * model.match.max_abs_strain:.2f} %")
+    results = [measure(spec, geometry, log) for spec in args.calcs]
+    text = (f"machine: {platform.machine()}, {os.cpu_count()} cores; deviations from GPAW "
+            f"in parentheses\n\n" + table(results))
+    print(text)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text + "\n")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(to_dict(results), fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
