@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from ase.build import bcc100, bcc110, bulk
 from ase.filters import FrechetCellFilter
-from ase.optimize import BFGS
+from ase.optimize import BFGS, LBFGS
 
 from interfacemodel.units import EV_PER_A2_TO_J_PER_M2
 
@@ -66,7 +66,7 @@ def test_lif100_surface_energy_positive(calc):
 
 def test_li_lif_adhesion_matches_plain_ase_and_gives_a_contact_angle(calc):
     """W_adh(ideal) of a small relaxed Li(100)/LiF(100): the package (relax, cleave, single
-    points, work_of_adhesion) against plain ASE (BFGS, boolean masks, the formula by hand)."""
+    points, work_of_adhesion) against plain ASE (LBFGS, boolean masks, the formula by hand)."""
     from interfacemodel.analysis.energetics import work_of_adhesion
     from interfacemodel.analysis.interface_energetics import cleave
     from interfacemodel.analysis.wetting import young_dupre
@@ -74,13 +74,13 @@ def test_li_lif_adhesion_matches_plain_ase_and_gives_a_contact_angle(calc):
     from interfacemodel.run.relax import relax, single_point
 
     model = build_system("li-lif", film_layers=2, substrate_layers=2, fix_substrate_layers=1)[0]
-    relaxed, rec = relax(model.atoms, calc, fmax=0.05, optimizer="BFGS")
+    relaxed, rec = relax(model.atoms, calc, fmax=0.05, optimizer="LBFGS:alpha=10")
     film, sub = cleave(relaxed)
     w = work_of_adhesion(rec, single_point(film, calc, "A"), single_point(sub, calc, "B"))
 
     plain_ab = model.atoms.copy()  # FixAtoms on the bottom LiF layer comes along
     plain_ab.calc = calc
-    BFGS(plain_ab, logfile=None).run(fmax=0.05, steps=500)
+    LBFGS(plain_ab, alpha=10, logfile=None).run(fmax=0.05, steps=500)
     side = model.atoms.arrays["interface_side"]
     energies = []
     for mask in (np.ones(len(side), bool), side == 0, side == 1):
