@@ -102,3 +102,14 @@ def test_adhesion_convergence_helper_with_lammps():
                                tolerance_J_per_m2=0.05)
     assert rec.layers[0] == 3 and len(rec.values) >= 2 and rec.quantity == "W_adh relaxed"
     assert all(v > 0 for v in rec.values)  # Li binds to Mg at every thickness
+
+
+@pytest.mark.lammps
+def test_energetics_refuses_unconverged_numbers_unless_asked():
+    args = ("energetics", "li-mg", "--calc", "lammps:li-mg-meam", "--film-layers", "3",
+            "--substrate-layers", "3", "--steps", "1", "--no-surfaces", "--no-reactivity")
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and "is not converged" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = run_cli(*args, "--allow-unconverged")
+    assert proc.returncode == 1 and "NOT CONVERGED" in proc.stdout, proc.stderr

@@ -362,7 +362,7 @@ def adhesion_convergence(system: str, calc, layers=(2, 4, 6, 8),
     base = replace(settings or EnergeticsSettings(), surface_slabs=False, reactivity=False)
 
     def w_adh(n: int) -> float:
-        fix = min(base_fix(base), n - 1)
+        fix = min(_fixed_coating_layers(base), n - 1)
         res = interface_energetics(system, calc, replace(base, film_layers=n, substrate_layers=n),
                                    fix_substrate_layers=fix)
         return res.w_adh_relaxed.w_adh_J_per_m2
@@ -371,6 +371,6 @@ def adhesion_convergence(system: str, calc, layers=(2, 4, 6, 8),
                                    progress=progress)
 
 
-def base_fix(settings: EnergeticsSettings) -> int:
+def _fixed_coating_layers(settings: EnergeticsSettings) -> int:
     """Coating layers held fixed in slab models (2, the builder default; 0 when periodic)."""
     return 0 if settings.kind == "periodic" else 2
