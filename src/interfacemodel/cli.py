@@ -222,7 +222,7 @@ def cmd_energetics(args) -> int:
     import time
 
     from .analysis.interface_energetics import EnergeticsSettings, interface_energetics
-    from .build.systems import system_recipe
+    from .build.systems import system_elements, system_recipe
     from .calculators import get_calculator, parse_calc_spec
     from .records import write_json_atomic
     from .run.optimizers import optimizer_label
@@ -252,10 +252,7 @@ def cmd_energetics(args) -> int:
         film_layers=args.film_layers, substrate_layers=args.substrate_layers,
         scan_grid=_grid(args.scan) if args.scan else None, T_K=args.T,
         surface_slabs=not args.no_surfaces, reactivity=not args.no_reactivity)
-    from .structures import load_bulk
-
-    symbols = sorted(set(load_bulk(recipe.film).symbol_set) | set(load_bulk(recipe.substrate).symbol_set))
-    calc = get_calculator(spec, atoms=symbols)
+    calc = get_calculator(spec, atoms=system_elements(recipe.name))
     t0 = time.perf_counter()
 
     def progress(msg: str) -> None:

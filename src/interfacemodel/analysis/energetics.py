@@ -82,21 +82,16 @@ class BulkReference:
         """From the energy of a whole bulk cell (``ase.Atoms`` or element counts)."""
         from pymatgen.core import Composition
 
+        from ..run.relax import element_counts
+
         counts = (atoms_or_counts if isinstance(atoms_or_counts, Mapping)
-                  else _counts(atoms_or_counts))
+                  else element_counts(atoms_or_counts))
         comp = Composition(counts)
         formula, n_fu = comp.get_reduced_formula_and_factor()
         return cls(formula, float(energy_eV) / n_fu, calculator, converged)
 
     def per_atom_eV(self) -> float:
         return self.energy_per_fu_eV / sum(self.composition.values())
-
-
-def _counts(atoms) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for s in atoms.get_chemical_symbols():
-        out[s] = out.get(s, 0) + 1
-    return out
 
 
 def li_rich_limit(li_metal: BulkReference) -> dict[str, float]:

@@ -184,17 +184,14 @@ def interface_energetics(
     """
     from ..build.registry import scan_registry
     from ..build.slabs import make_slabs
-    from ..build.systems import build_system, system_recipe
+    from ..build.systems import build_system, system_elements, system_recipe
     from ..calculators import check_elements
 
     settings = settings or EnergeticsSettings()
     recipe = system_recipe(system)
     spec = getattr(calc, "interfacemodel_spec", None)
     if spec is not None:
-        from ..structures import load_bulk
-
-        symbols = set(load_bulk(recipe.film).symbol_set) | set(load_bulk(recipe.substrate).symbol_set)
-        check_elements(spec, sorted(symbols))
+        check_elements(spec, system_elements(system))
     if not 0 <= settings.orientation < len(recipe.orientations):
         raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
                              f"{len(recipe.orientations)} ({recipe.orientations})")

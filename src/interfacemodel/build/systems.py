@@ -115,6 +115,14 @@ def _li_fraction(formula: str) -> float:
     return Composition(formula).get_atomic_fraction("Li")
 
 
+def system_elements(name: str) -> list[str]:
+    """Elements of a named system's crystals (for calculator checks before any work)."""
+    from ..structures import load_bulk
+
+    recipe = system_recipe(name)
+    return sorted(set(load_bulk(recipe.film).symbol_set) | set(load_bulk(recipe.substrate).symbol_set))
+
+
 def source_crystals(recipe: SystemRecipe) -> dict[str, str]:
     """Catalogue sources of the crystals a system is built from."""
     return {p: phase_info(p).source for p in (recipe.film, recipe.substrate)}

@@ -97,6 +97,18 @@ def _max_free_force(atoms) -> float:
     return float(np.linalg.norm(forces, axis=1).max()) if len(forces) else 0.0
 
 
+def _record(atoms, calc_or_provenance, label: str, **fields) -> EnergyRecord:
+    """An EnergyRecord whose structure-derived fields (label, counts, area, fixed atoms,
+    hash, c) come from ``atoms``; the rest from ``fields``."""
+    provenance = (calc_or_provenance if isinstance(calc_or_provenance, dict)
+                  else calculator_provenance(calc_or_provenance))
+    return EnergyRecord(
+        label=label or atoms.get_chemical_formula(), natoms=len(atoms),
+        counts=element_counts(atoms), area_A2=in_plane_area(atoms), n_fixed=_n_fixed(atoms),
+        calculator=provenance, structure_hash=structure_hash(atoms),
+        cell_c_A=float(atoms.cell[2, 2]), **fields)
+
+
 def single_point(atoms, calc, label: str = "") -> EnergyRecord:
     """Energy of ``atoms`` as given (no relaxation): a rigid cleaved slab, a scan point."""
     work = atoms.copy()
@@ -104,14 +116,11 @@ def single_point(atoms, calc, label: str = "") -> EnergyRecord:
     start = time.perf_counter()
     with count_calculations(calc) as counter:
         energy = float(work.get_potential_energy())
-    return EnergyRecord(
-        label=label or work.get_chemical_formula(), status="single-point", energy_eV=energy,
-        natoms=len(work), counts=element_counts(work), area_A2=in_plane_area(work),
-        converged=True, fmax_target_eV_per_A=None, fmax_reached_eV_per_A=None, steps=0,
-        steps_max=0, force_calls=counter.calls, wall_time_s=time.perf_counter() - start,
-        optimizer=None, relax_normal_cell=False, n_fixed=_n_fixed(work),
-        calculator=calculator_provenance(calc), structure_hash=structure_hash(work),
-        cell_c_A=float(work.cell[2, 2]),
+    return _record(
+        work, calc, label, status="single-point", energy_eV=energy, converged=True,
+        fmax_target_eV_per_A=None, fmax_reached_eV_per_A=None, steps=0, steps_max=0,
+        force_calls=counter.calls, wall_time_s=time.perf_counter() - start, optimizer=None,
+        relax_normal_cell=False,
     )
 
 
@@ -267,16 +276,13 @@ def relax(
         stress = work.get_stress() if relax_normal_cell else None
         stress_zz = float(stress[2] / units.GPa) if relax_normal_cell else None
         detach_calculator(work, energy, work.get_forces(), stress)
-    record = EnergyRecord(
-        label=label or work.get_chemical_formula(),
-        status="relaxed" if converged else "not-converged", energy_eV=energy,
-        natoms=len(work), counts=element_counts(work), area_A2=in_plane_area(work),
-        converged=converged, fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=fmax_now,
-        steps=step, steps_max=steps, force_calls=done_calls + counter.calls,
+    record = _record(
+        work, provenance, label, status="relaxed" if converged else "not-converged",
+        energy_eV=energy, converged=converged, fmax_target_eV_per_A=fmax,
+        fmax_reached_eV_per_A=fmax_now, steps=step, steps_max=steps,
+        force_calls=done_calls + counter.calls,
         wall_time_s=done_wall + time.perf_counter() - start, optimizer=optimizer_label(optimizer),
-        relax_normal_cell=relax_normal_cell, n_fixed=_n_fixed(work), calculator=provenance,
-        structure_hash=structure_hash(work), stress_zz_GPa=stress_zz, resumed_at_step=resumed_at,
-        cell_c_A=float(work.cell[2, 2]),
+        relax_normal_cell=relax_normal_cell, stress_zz_GPa=stress_zz, resumed_at_step=resumed_at,
     )
     return work, record
 
@@ -288,14 +294,11 @@ def _write_relax_inputs(atoms, calc: InputOnlyCalculator, fmax, steps, relax_nor
                              f"its relaxation inputs into")
     paths = calc.write_relax_inputs(atoms, inputs_dir, fmax_eV_per_A=fmax, steps=steps,
                                     relax_normal_cell=relax_normal_cell)
-    record = EnergyRecord(
-        label=label or atoms.get_chemical_formula(), status="inputs-written", energy_eV=None,
-        natoms=len(atoms), counts=element_counts(atoms), area_A2=in_plane_area(atoms),
-        converged=False, fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=None, steps=0,
-        steps_max=steps, force_calls=0, wall_time_s=0.0, optimizer=f"{calc.code} internal",
-        relax_normal_cell=relax_normal_cell, n_fixed=_n_fixed(atoms),
-        calculator=calculator_provenance(calc), structure_hash=structure_hash(atoms),
-        cell_c_A=float(atoms.cell[2, 2]), inputs_dir=str(Path(paths[0]).parent),
+    record = _record(
+        atoms, calc, label, status="inputs-written", energy_eV=None, converged=False,
+        fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=None, steps=0, steps_max=steps,
+        force_calls=0, wall_time_s=0.0, optimizer=f"{calc.code} internal",
+        relax_normal_cell=relax_normal_cell, inputs_dir=str(Path(paths[0]).parent),
     )
     return atoms.copy(), record
 
