@@ -113,3 +113,21 @@ def test_energetics_refuses_unconverged_numbers_unless_asked():
     assert "Traceback" not in proc.stderr
     proc = run_cli(*args, "--allow-unconverged")
     assert proc.returncode == 1 and "NOT CONVERGED" in proc.stdout, proc.stderr
+
+
+@pytest.mark.lammps
+def test_energetics_periodic_model_counts_two_interfaces(tmp_path):
+    """Periodic li-mg: n_int = 2 in W_adh, the cell normal relaxed to zero σ_zz."""
+    out = tmp_path / "p.json"
+    proc = run_cli("energetics", "li-mg", "--calc", "lammps:li-mg-meam", "--kind", "periodic",
+                   "--film-layers", "4", "--substrate-layers", "4", "--no-surfaces",
+                   "--no-reactivity", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    rec = json.loads(out.read_text())
+    w = rec["w_adh_relaxed"]
+    assert w["n_interfaces"] == 2
+    by_hand = (w["film_energy_eV"] + w["substrate_energy_eV"] - w["interface_energy_eV"]) \
+        / (2 * w["area_A2"]) * 16.02176634
+    assert w["w_adh_J_per_m2"] == pytest.approx(by_hand, rel=1e-6)
+    interface = rec["records"][rec["interface"]["label"]]
+    assert interface["relax_normal_cell"] and abs(interface["stress_zz_GPa"]) < 0.05
