@@ -12,7 +12,6 @@ inside the code: :func:`relax` writes IBRION=2 / ``calculation='relax'`` inputs 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +24,8 @@ from ase import units
 
 from ..calculators import InputOnlyCalculator, calculator_provenance
 from ..errors import UserInputError
-from ..records import detach_calculator, structure_hash, write_json_atomic
+from ..records import detach_calculator, structure_hash
+from .checkpoint import StepCheckpoint, plain
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 # PreconLBFGS catches a failed Armijo line search and resets its Hessian; ASE still logs it
@@ -124,57 +124,6 @@ def single_point(atoms, calc, label: str = "") -> EnergyRecord:
     )
 
 
-class _Checkpoint:
-    """A relaxation's checkpoint directory: ``relax.traj`` (one frame per evaluated step),
-    ``optimizer.json`` (ASE's own restart file: BFGS Hessian, L-BFGS memory, FIRE velocity)
-    and ``state.json`` (steps and force calls so far, original cell, a fingerprint that ties
-    the directory to one input structure, calculator and optimiser)."""
-
-    def __init__(self, directory: str | Path, fingerprint: dict[str, Any]):
-        self.dir = Path(directory)
-        self.traj = self.dir / "relax.traj"
-        self.optimizer_file = self.dir / "optimizer.json"
-        self.state_file = self.dir / "state.json"
-        self.fingerprint = fingerprint
-        self.state: dict[str, Any] | None = None
-        if self.state_file.exists():
-            state = json.loads(self.state_file.read_text())
-            if state.get("fingerprint") != fingerprint:
-                raise UserInputError(
-                    f"checkpoint {str(self.dir)!r} belongs to another relaxation "
-                    f"({state.get('fingerprint')}); remove it or choose another directory")
-            if self.traj.exists():
-                self.state = state
-        else:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            # a trajectory without state is a run killed before its first step was saved
-            self.traj.unlink(missing_ok=True)
-            self.optimizer_file.unlink(missing_ok=True)
-
-    def last_frame(self):
-        from ase.io import read
-
-        return read(self.traj, index=-1)
-
-    def save(self, atoms, steps: int, force_calls: int, wall_time_s: float,
-             orig_cell, finished: bool = False, optimizer_state: dict | None = None) -> None:
-        from ase.io import Trajectory
-
-        with Trajectory(self.traj, "a") as traj:
-            traj.write(atoms)
-        self.state = {"fingerprint": self.fingerprint, "steps": steps,
-                      "force_calls": force_calls, "wall_time_s": wall_time_s,
-                      "orig_cell": np.asarray(orig_cell).tolist(), "finished": finished,
-                      "optimizer_state": optimizer_state or {}}
-        write_json_atomic(self.state, self.state_file, overwrite=True)
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def relax(
     atoms,
     calc,
@@ -221,11 +170,12 @@ def relax(
     fingerprint = {"structure_hash": structure_hash(atoms), "calculator": provenance.get("label",
                    provenance["name"]), "optimizer": optimizer_label(optimizer),
                    "relax_normal_cell": relax_normal_cell, "fmax": fmax}
-    ckpt = _Checkpoint(checkpoint, fingerprint) if checkpoint is not None else None
+    ckpt = (StepCheckpoint(checkpoint, fingerprint, "relaxation") if checkpoint is not None
+            else None)
     orig_cell = work.cell.array.copy()
     done_steps, done_calls, done_wall, resumed_at = 0, 0, 0.0, None
     if ckpt is not None and ckpt.state is not None:
-        frame = ckpt.last_frame()
+        (frame,) = ckpt.last_frames(1)
         work.set_cell(frame.cell, scale_atoms=False)
         work.positions = frame.positions
         orig_cell = np.asarray(ckpt.state["orig_cell"])
@@ -264,9 +214,10 @@ def relax(
             step = done_steps + i
             converged = converged_now()
             if ckpt is not None and not (i == 0 and resumed_at is not None):
-                ckpt.save(work, step, done_calls + counter.calls,
-                          done_wall + time.perf_counter() - start, orig_cell, converged,
-                          {name: _plain(getattr(opt, name, None)) for name in extra})
+                ckpt.save([work], steps=step, force_calls=done_calls + counter.calls,
+                          wall_time_s=done_wall + time.perf_counter() - start,
+                          orig_cell=np.asarray(orig_cell).tolist(), finished=converged,
+                          optimizer_state={name: plain(getattr(opt, name, None)) for name in extra})
             if progress is not None:
                 progress(step, _max_free_force(work))
             if converged:
