@@ -19,10 +19,28 @@ import numpy as np
 from ..errors import UserInputError
 from ..records import write_json_atomic
 
+#: optimiser attributes that ASE's restart file leaves out or that the constructor resets after
+#: reading it (FIRE sets dt back to its default): saved in state.json and restored on resume,
+#: so a resumed run takes the same steps as an uninterrupted one
+EXTRA_OPTIMIZER_STATE = {
+    "FIRE": ("a", "Nsteps", "dt"), "FIRE2": ("a", "Nsteps", "dt"),
+    "PreconFIRE": ("a", "Nsteps", "dt"), "PreconLBFGS": ("e1", "_just_reset_hessian", "H0"),
+}
 
-def plain(value):
-    """A numpy scalar as a Python number (for state.json); anything else unchanged."""
+
+def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def optimizer_state(opt) -> dict[str, Any]:
+    """The attributes of ``opt`` listed in :data:`EXTRA_OPTIMIZER_STATE` (JSON-ready)."""
+    names = EXTRA_OPTIMIZER_STATE.get(type(opt).__name__, ())
+    return {name: _plain(getattr(opt, name, None)) for name in names}
+
+
+def restore_optimizer_state(opt, state: dict[str, Any]) -> None:
+    for name, value in state.items():
+        setattr(opt, name, value)
 
 
 class StepCheckpoint:

@@ -25,17 +25,12 @@ from ase import units
 from ..calculators import InputOnlyCalculator, calculator_provenance
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
-from .checkpoint import StepCheckpoint, plain
+from .checkpoint import StepCheckpoint, optimizer_state, restore_optimizer_state
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 # PreconLBFGS catches a failed Armijo line search and resets its Hessian; ASE still logs it
 # at ERROR level on stderr, which reads like a failure of the run
 logging.getLogger("ase.utils.linesearcharmijo").setLevel(logging.CRITICAL)
-
-#: optimiser attributes ASE's restart file leaves out; kept in state.json so a resumed run
-#: takes the same steps as an uninterrupted one
-_EXTRA_STATE = {"FIRE": ("a", "Nsteps"), "PreconFIRE": ("a", "Nsteps"),
-                "PreconLBFGS": ("e1", "_just_reset_hessian", "H0")}
 
 #: chosen by bench/relax.py (results in bench/results/relax-vm.md): half the force calls of
 #: plain BFGS on the li-lif and li-li2se interfaces. Li is soft: ASE's initial Hessian guess
@@ -203,10 +198,8 @@ def relax(
     step = done_steps
     with count_calculations(calc) as counter:
         opt = opt_cls(target, logfile=logfile, **kwargs)
-        extra = _EXTRA_STATE.get(opt_cls.__name__, ())
         if resumed_at is not None:
-            for name, value in ckpt.state.get("optimizer_state", {}).items():
-                setattr(opt, name, value)
+            restore_optimizer_state(opt, ckpt.state.get("optimizer_state", {}))
         remaining = max(steps - done_steps, 0)
         opt.smax = 1e-12  # PreconLBFGS reads a stress threshold that only its run() sets
         # our own stopping rule (free atomic forces, σ_zz); irun's fmax is never reached
@@ -217,7 +210,7 @@ def relax(
                 ckpt.save([work], steps=step, force_calls=done_calls + counter.calls,
                           wall_time_s=done_wall + time.perf_counter() - start,
                           orig_cell=np.asarray(orig_cell).tolist(), finished=converged,
-                          optimizer_state={name: plain(getattr(opt, name, None)) for name in extra})
+                          optimizer_state=optimizer_state(opt))
             if progress is not None:
                 progress(step, _max_free_force(work))
             if converged:

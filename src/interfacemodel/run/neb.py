@@ -1,0 +1,228 @@
+"""Nudged-elastic-band migration barriers on ASE (DESIGN.md §5).
+
+:func:`run_neb` relaxes the two end points with the same calculator and constraints, builds
+the path by IDPP interpolation, and runs a climbing-image NEB with the improved-tangent method
+(ASE's default 'aseneb' tangent is the known weak choice), optionally dynamic (images already
+below ``fmax`` are not recomputed). Every step can be checkpointed: a rerun resumes the band.
+Energies eV, lengths Å.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..calculators import calculator_provenance
+from ..errors import UserInputError
+from ..records import structure_hash
+from .checkpoint import StepCheckpoint, optimizer_state, restore_optimizer_state
+from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
+from .relax import EnergyRecord, relax
+
+METHODS = ("improvedtangent", "aseneb", "eb", "spline", "string")
+DEFAULT_NEB_OPTIMIZER = "FIRE"
+#: adjacent images whose energies differ by more than this fraction of the band's energy span
+#: mark a discontinuous path (too few images, or an image fell into another basin)
+JUMP_FRACTION = 0.75
+
+
+@dataclass
+class NEBRecord:
+    """Outcome of one NEB. Energies relative to the relaxed initial state (eV)."""
+
+    barrier_forward_eV: float
+    barrier_backward_eV: float
+    reaction_energy_eV: float  # E(final) − E(initial)
+    image_energies_eV: list[float]
+    reaction_coordinate_A: list[float]  # cumulative path length (mic), 0 at the initial state
+    saddle_index: int
+    n_images: int  # intermediate images
+    climb: bool
+    method: str
+    dynamic: bool
+    spring_eV_per_A2: float
+    optimizer: str
+    fmax_target_eV_per_A: float
+    fmax_reached_eV_per_A: float
+    steps: int
+    steps_max: int
+    force_calls: int  # band evaluations (image force calls), end-point relaxations excluded
+    converged: bool
+    flags: list[str]
+    wall_time_s: float
+    calculator: dict[str, Any]
+    endpoints: dict[str, EnergyRecord] = field(default_factory=dict)
+    saddle_structure_hash: str = ""
+    resumed_at_step: int | None = None
+
+
+class _Total:
+    """Sum of several call counters (one per image calculator)."""
+
+    def __init__(self, counters):
+        self.counters = counters
+
+    @property
+    def calls(self) -> int:
+        return sum(c.calls for c in self.counters)
+
+
+def path_flags(energies, saddle_index: int, jump_fraction: float = JUMP_FRACTION) -> list[str]:
+    """Warnings about a band: maximum at an end point, discontinuous energies."""
+    e = np.asarray(energies, dtype=float)
+    flags = []
+    if saddle_index in (0, len(e) - 1):
+        flags.append("highest image is an end point: no barrier between the end points, "
+                     "or the end points are not minima")
+    span = float(e.max() - e.min())
+    if span > 0 and np.any(np.abs(np.diff(e)) > jump_fraction * span) and len(e) > 3:
+        flags.append(f"energy jumps by more than {jump_fraction:.0%} of the band's span "
+                     f"between neighbouring images: add images or check the end points")
+    return flags
+
+
+def image_calculators(calc, n: int) -> list:
+    """``n`` calculators like ``calc``, one per moving image. ASE's NEB with one shared
+    calculator recomputes every image each time the band's forces are asked for (twice per
+    optimiser step): the calculator caches only the last structure. Calculators from
+    :func:`~interfacemodel.calculators.get_calculator` are rebuilt from their spec (ML models
+    are shared, not reloaded); other ASE calculators from their class and parameters."""
+    spec = getattr(calc, "interfacemodel_spec", None)
+    if spec is not None:
+        from ..calculators import get_calculator
+
+        return [calc] + [get_calculator(spec) for _ in range(n - 1)]
+    try:
+        return [calc] + [type(calc)(**dict(calc.parameters)) for _ in range(n - 1)]
+    except TypeError:  # a calculator that cannot be rebuilt from its parameters: share it
+        return [calc] * n
+
+
+def _reaction_coordinate(images) -> list[float]:
+    from ase.geometry import find_mic
+
+    s = [0.0]
+    for a, b in zip(images[:-1], images[1:], strict=True):
+        d, _ = find_mic(b.positions - a.positions, a.cell, a.pbc)
+        s.append(s[-1] + float(np.linalg.norm(d)))
+    return s
+
+
+def run_neb(
+    initial,
+    final,
+    calc,
+    n_images: int = 5,
+    fmax: float = 0.05,
+    steps: int = 500,
+    climb: bool = True,
+    method: str = "improvedtangent",
+    spring_eV_per_A2: float = 0.1,
+    optimizer: str = DEFAULT_NEB_OPTIMIZER,
+    relax_endpoints: bool = True,
+    endpoint_fmax: float | None = None,
+    interpolation: str = "idpp",
+    dynamic: bool = False,
+    checkpoint: str | Path | None = None,
+    logfile: str | None = None,
+):
+    """Minimum-energy path between ``initial`` and ``final``; returns ``(images, NEBRecord)``.
+
+    The two end points must hold the same atoms in the same order (the hop generators of
+    :mod:`interfacemodel.build.defects` return them so); their constraints are used for the
+    whole band. End points are relaxed first to ``endpoint_fmax`` (default ``fmax``/2) unless
+    ``relax_endpoints`` is False. ``interpolation``: 'idpp' (default) or 'linear'.
+    """
+    from ase.mep import NEB, DyNEB
+
+    if len(initial) != len(final) or list(initial.numbers) != list(final.numbers):
+        raise UserInputError("initial and final states must hold the same atoms in the same order")
+    if n_images < 1:
+        raise UserInputError(f"n_images={n_images} must be >= 1")
+    if method not in METHODS:
+        raise UserInputError(f"method={method!r}; accepted: {', '.join(METHODS)}")
+    if interpolation not in ("idpp", "linear"):
+        raise UserInputError(f"interpolation={interpolation!r}; accepted: idpp, linear")
+    if not fmax > 0 or not spring_eV_per_A2 > 0:
+        raise UserInputError(f"fmax={fmax} and spring_eV_per_A2={spring_eV_per_A2} must be > 0")
+    opt_cls = get_optimizer(optimizer)
+    endpoint_fmax = fmax / 2 if endpoint_fmax is None else endpoint_fmax
+    endpoints: dict[str, EnergyRecord] = {}
+    ends = []
+    for name, atoms in (("initial", initial), ("final", final)):
+        if relax_endpoints:
+            relaxed, rec = relax(atoms, calc, fmax=endpoint_fmax, label=name)
+            if not rec.converged:
+                raise UserInputError(f"the {name} state did not relax to {endpoint_fmax} eV/Å "
+                                     f"in {rec.steps_max} steps; check it before an NEB")
+            endpoints[name] = rec
+        else:
+            relaxed = atoms.copy()
+            relaxed.calc = calc
+            relaxed.get_potential_energy()
+        ends.append(relaxed)
+
+    provenance = calculator_provenance(calc)
+    fingerprint = {"initial": structure_hash(ends[0]), "final": structure_hash(ends[1]),
+                   "n_images": n_images, "calculator": provenance.get("label", provenance["name"]),
+                   "optimizer": optimizer_label(optimizer), "method": method, "climb": climb,
+                   "fmax": fmax}
+    ckpt = StepCheckpoint(checkpoint, fingerprint, "NEB") if checkpoint is not None else None
+    images = [ends[0]] + [ends[0].copy() for _ in range(n_images)] + [ends[1]]
+    calcs = image_calculators(calc, n_images)
+    for image, image_calc in zip(images[1:-1], calcs, strict=True):
+        image.calc = image_calc
+    band_cls = DyNEB if dynamic else NEB
+    band_kw = {"fmax": fmax, "dynamic_relaxation": True} if dynamic else {}
+    neb = band_cls(images, k=spring_eV_per_A2, climb=climb, method=method,
+                   allow_shared_calculator=len({id(c) for c in calcs}) < len(calcs), **band_kw)
+    done_steps, done_calls, done_wall, resumed_at = 0, 0, 0.0, None
+    if ckpt is not None and ckpt.state is not None:
+        frames = ckpt.last_frames(n_images + 2)
+        for image, frame in zip(images[1:-1], frames[1:-1], strict=True):
+            image.positions = frame.positions
+        done_steps, done_calls = int(ckpt.state["steps"]), int(ckpt.state["force_calls"])
+        done_wall, resumed_at = float(ckpt.state["wall_time_s"]), done_steps
+    else:
+        neb.interpolate(method=interpolation, mic=True, apply_constraint=True)
+
+    start = time.perf_counter()
+    converged = False
+    step = done_steps
+    with contextlib.ExitStack() as stack:
+        counters = [stack.enter_context(count_calculations(c)) for c in dict.fromkeys(calcs)]
+        counter = _Total(counters)
+        kwargs = {**optimizer_options(optimizer),
+                  "restart": str(ckpt.optimizer_file) if ckpt is not None else None}
+        opt = opt_cls(neb, logfile=logfile, **kwargs)
+        if resumed_at is not None:
+            restore_optimizer_state(opt, ckpt.state.get("optimizer_state", {}))
+        for i, converged in enumerate(opt.irun(fmax=fmax, steps=max(steps - done_steps, 0))):
+            step = done_steps + i
+            if ckpt is not None and not (i == 0 and resumed_at is not None):
+                ckpt.save(images, steps=step, force_calls=done_calls + counter.calls,
+                          wall_time_s=done_wall + time.perf_counter() - start,
+                          finished=bool(converged),
+                          optimizer_state=optimizer_state(opt))
+        residual = float(neb.get_residual())
+        energies = np.array([image.get_potential_energy() for image in images])
+    rel = energies - energies[0]
+    saddle = int(np.argmax(rel))
+    record = NEBRecord(
+        barrier_forward_eV=float(rel[saddle]), barrier_backward_eV=float(rel[saddle] - rel[-1]),
+        reaction_energy_eV=float(rel[-1]), image_energies_eV=[float(x) for x in rel],
+        reaction_coordinate_A=_reaction_coordinate(images), saddle_index=saddle,
+        n_images=n_images, climb=climb, method=method, dynamic=dynamic,
+        spring_eV_per_A2=spring_eV_per_A2, optimizer=optimizer_label(optimizer),
+        fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=residual, steps=step, steps_max=steps,
+        force_calls=done_calls + counter.calls, converged=bool(converged),
+        flags=path_flags(rel, saddle), wall_time_s=done_wall + time.perf_counter() - start,
+        calculator=provenance, endpoints=endpoints,
+        saddle_structure_hash=structure_hash(images[saddle]), resumed_at_step=resumed_at,
+    )
+    return images, record

@@ -1,0 +1,84 @@
+"""NEB runner on the ASE tutorial system (Au adatom hopping on Al(100), EMT), against a
+plain ASE NEB of the same system set up independently here."""
+
+import numpy as np
+import pytest
+from ase.build import add_adsorbate, fcc100
+from ase.calculators.emt import EMT
+from ase.constraints import FixAtoms
+from ase.mep import NEB
+from ase.optimize import BFGS, FIRE
+
+from checks import assert_one_line
+from interfacemodel.errors import UserInputError
+from interfacemodel.run.neb import path_flags, run_neb
+
+
+def _endpoints():
+    slab = fcc100("Al", size=(2, 2, 3))
+    add_adsorbate(slab, "Au", 1.7, "hollow")
+    slab.center(axis=2, vacuum=4.0)
+    slab.set_constraint(FixAtoms(mask=[atom.tag > 1 for atom in slab]))  # bottom two layers
+    final = slab.copy()
+    final[-1].x += slab.get_cell()[0, 0] / 2
+    return slab, final
+
+
+def _plain_ase_barrier():
+    initial, final = _endpoints()
+    for atoms in (initial, final):
+        atoms.calc = EMT()
+        BFGS(atoms, logfile=None).run(fmax=0.01)
+    images = [initial] + [initial.copy() for _ in range(3)] + [final]
+    for image in images[1:-1]:
+        image.calc = EMT()
+    neb = NEB(images, climb=True, method="improvedtangent")
+    neb.interpolate(method="idpp")
+    FIRE(neb, logfile=None).run(fmax=0.02)
+    energies = [image.get_potential_energy() for image in images]
+    return max(energies) - energies[0]
+
+
+def test_au_on_al100_barrier_matches_plain_ase(tmp_path):
+    initial, final = _endpoints()
+    images, rec = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, endpoint_fmax=0.01,
+                          optimizer="FIRE")
+    assert rec.converged and rec.fmax_reached_eV_per_A < 0.02 and not rec.flags
+    assert rec.barrier_forward_eV == pytest.approx(_plain_ase_barrier(), abs=0.01)
+    assert rec.reaction_energy_eV == pytest.approx(0.0, abs=1e-3)  # symmetric hop
+    assert rec.barrier_backward_eV == pytest.approx(rec.barrier_forward_eV, abs=1e-3)
+    assert rec.saddle_index == 2 and len(rec.image_energies_eV) == 5
+    # path length over all atoms: at least the adatom's straight hop, a little more (the
+    # path bends over the bridge site and the surface atoms move)
+    hop = initial.cell[0, 0] / 2
+    assert hop <= rec.reaction_coordinate_A[-1] < 1.2 * hop
+    assert np.allclose(images[2].positions[:4], images[0].positions[:4])  # fixed atoms stay
+
+
+def test_interrupted_neb_resumes(tmp_path):
+    initial, final = _endpoints()
+    _, full = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, optimizer="FIRE",
+                      checkpoint=tmp_path / "a")
+    _, part = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, optimizer="FIRE",
+                      steps=10, checkpoint=tmp_path / "b")
+    assert not part.converged
+    _, resumed = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, optimizer="FIRE",
+                         checkpoint=tmp_path / "b")
+    assert resumed.resumed_at_step == 10 and resumed.converged
+    assert resumed.barrier_forward_eV == pytest.approx(full.barrier_forward_eV, abs=1e-3)
+    assert full.force_calls <= resumed.force_calls <= full.force_calls + 3  # one per image
+
+
+def test_path_flags():
+    assert path_flags([0.0, 0.1, 0.3, 0.1, 0.0], 2) == []
+    assert "end point" in path_flags([0.0, -0.1, -0.2, -0.3, -0.4], 0)[0]
+    assert "jumps" in path_flags([0.0, 0.02, 0.5, 0.03, 0.0], 2)[0]
+
+
+def test_bad_neb_input():
+    initial, final = _endpoints()
+    with pytest.raises(UserInputError, match="same atoms") as exc:
+        run_neb(initial, final[:-1], EMT())
+    assert_one_line(exc)
+    with pytest.raises(UserInputError, match="method"):
+        run_neb(initial, final, EMT(), method="tangent")
