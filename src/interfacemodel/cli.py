@@ -53,6 +53,21 @@ _BULK_HEADER = ["phase", "calculator", "relaxed (Å)", "reference (Å)", "diff (
                 "E (eV/atom)", "converged"]
 
 
+def _refuse_existing_json(args) -> None:
+    """Before any work: an existing --json FILE without --overwrite is a user mistake."""
+    if args.json and args.json != "-":
+        from pathlib import Path
+
+        if Path(args.json).exists() and not args.overwrite:
+            raise UserInputError(f"output file {args.json!r} exists; pass --overwrite to replace it")
+
+
+def _add_json_output(p, what: str) -> None:
+    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
+                   help=f"write the {what} as JSON to FILE (or stdout instead of the table)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --json FILE")
+
+
 def _print_table(rows: list[list[str]], header: list[str]) -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, ["-" * w for w in widths], *rows]:
@@ -77,11 +92,7 @@ def cmd_bulk(args) -> int:
         raise UserInputError(f"--steps {args.steps} must be >= 0")
     names = args.phases or bulk_phases()
     phases = [phase_info(n) for n in names]  # unknown phases fail here, before any work
-    if args.json and args.json != "-":
-        from pathlib import Path
-
-        if Path(args.json).exists() and not args.overwrite:
-            raise UserInputError(f"output file {args.json!r} exists; pass --overwrite to replace it")
+    _refuse_existing_json(args)
     skipped = [p for p in phases if not p.ordered]
     phases = [p for p in phases if p.ordered]
     from .calculators import check_elements
@@ -241,11 +252,7 @@ def cmd_energetics(args) -> int:
             raise UserInputError(f"{flag} {value} must be > 0")
     if args.steps < 1:
         raise UserInputError(f"--steps {args.steps} must be >= 1")
-    if args.json and args.json != "-":
-        from pathlib import Path
-
-        if Path(args.json).exists() and not args.overwrite:
-            raise UserInputError(f"output file {args.json!r} exists; pass --overwrite to replace it")
+    _refuse_existing_json(args)
     settings = EnergeticsSettings(
         fmax=args.fmax, steps=args.steps, optimizer=optimizer, kind=args.kind,
         orientation=args.orientation, termination=args.termination,
@@ -338,9 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=300, help="optimiser step limit (300)")
     p.add_argument("--optimizer", default="BFGS", help="ASE optimiser (BFGS)")
     p.add_argument("--no-eos", action="store_true", help="skip the EOS fit (no bulk modulus)")
-    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
-                   help="write records as JSON to FILE (or stdout instead of the table)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --json FILE")
+    _add_json_output(p, "records")
     p.set_defaults(func=cmd_bulk)
 
     p = sub.add_parser("build", help="build a named Li/coating system and export it")
@@ -394,9 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", help="checkpoint directory: a rerun resumes its relaxations")
     p.add_argument("--allow-unconverged", action="store_true",
                    help="report numbers from relaxations that hit the step limit (flagged)")
-    p.add_argument("--json", nargs="?", const="-", metavar="FILE",
-                   help="write the record as JSON to FILE (or stdout instead of the table)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --json FILE")
+    _add_json_output(p, "record")
     p.set_defaults(func=cmd_energetics)
 
     p = sub.add_parser("calculators", help="list calculators, options and status")
