@@ -18,3 +18,18 @@ def assert_one_line(exc_info):
     """The exception message of a pytest.raises context is one non-empty line."""
     msg = str(exc_info.value)
     assert msg and "\n" not in msg
+
+
+def au_on_al100_endpoints():
+    """The ASE tutorial NEB: an Au adatom on Al(100) (2x2x3, bottom two layers fixed) and the
+    same adatom moved to the next hollow site (initial, final; unrelaxed)."""
+    from ase.build import add_adsorbate, fcc100
+    from ase.constraints import FixAtoms
+
+    slab = fcc100("Al", size=(2, 2, 3))
+    add_adsorbate(slab, "Au", 1.7, "hollow")
+    slab.center(axis=2, vacuum=4.0)
+    slab.set_constraint(FixAtoms(mask=[atom.tag > 1 for atom in slab]))  # bottom two layers
+    final = slab.copy()
+    final[-1].x += slab.get_cell()[0, 0] / 2
+    return slab, final

@@ -3,29 +3,17 @@ plain ASE NEB of the same system set up independently here."""
 
 import numpy as np
 import pytest
-from ase.build import add_adsorbate, fcc100
 from ase.calculators.emt import EMT
-from ase.constraints import FixAtoms
 from ase.mep import NEB
 from ase.optimize import BFGS, FIRE
 
-from checks import assert_one_line
+from checks import assert_one_line, au_on_al100_endpoints
 from interfacemodel.errors import UserInputError
 from interfacemodel.run.neb import path_flags, run_neb
 
 
-def _endpoints():
-    slab = fcc100("Al", size=(2, 2, 3))
-    add_adsorbate(slab, "Au", 1.7, "hollow")
-    slab.center(axis=2, vacuum=4.0)
-    slab.set_constraint(FixAtoms(mask=[atom.tag > 1 for atom in slab]))  # bottom two layers
-    final = slab.copy()
-    final[-1].x += slab.get_cell()[0, 0] / 2
-    return slab, final
-
-
 def _plain_ase_barrier():
-    initial, final = _endpoints()
+    initial, final = au_on_al100_endpoints()
     for atoms in (initial, final):
         atoms.calc = EMT()
         BFGS(atoms, logfile=None).run(fmax=0.01)
@@ -40,7 +28,7 @@ def _plain_ase_barrier():
 
 
 def test_au_on_al100_barrier_matches_plain_ase(tmp_path):
-    initial, final = _endpoints()
+    initial, final = au_on_al100_endpoints()
     images, rec = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, endpoint_fmax=0.01,
                           optimizer="FIRE")
     assert rec.converged and rec.fmax_reached_eV_per_A < 0.02 and not rec.flags
@@ -56,7 +44,7 @@ def test_au_on_al100_barrier_matches_plain_ase(tmp_path):
 
 
 def test_interrupted_neb_resumes(tmp_path):
-    initial, final = _endpoints()
+    initial, final = au_on_al100_endpoints()
     _, full = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, optimizer="FIRE",
                       checkpoint=tmp_path / "a")
     _, part = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, optimizer="FIRE",
@@ -76,7 +64,7 @@ def test_path_flags():
 
 
 def test_bad_neb_input():
-    initial, final = _endpoints()
+    initial, final = au_on_al100_endpoints()
     with pytest.raises(UserInputError, match="same atoms") as exc:
         run_neb(initial, final[:-1], EMT())
     assert_one_line(exc)

@@ -1,0 +1,141 @@
+"""Phonons with phonopy (finite displacements), and the Vineyard attempt frequency of a hop.
+
+Frequencies in THz (phonopy's unit); imaginary modes are returned as negative numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..calculators import calculator_provenance
+from ..errors import UserInputError
+from .optimizers import count_calculations
+
+THZ_TO_HZ = 1.0e12
+
+
+def _phonopy(atoms, supercell, symmetry: bool):
+    from phonopy import Phonopy
+    from phonopy.structure.atoms import PhonopyAtoms
+
+    unit = PhonopyAtoms(symbols=atoms.get_chemical_symbols(), cell=atoms.cell.array,
+                        scaled_positions=atoms.get_scaled_positions())
+    # the given cell is the primitive cell: q-points refer to its reciprocal lattice
+    return Phonopy(unit, supercell_matrix=np.diag(supercell), primitive_matrix=np.eye(3),
+                   is_symmetry=symmetry, log_level=0)
+
+
+def _frequencies(ph, q) -> np.ndarray:
+    ph.run_qpoints([np.asarray(q, dtype=float)])
+    return np.asarray(ph.qpoints.frequencies[0])
+
+
+def force_constants(atoms, calc, supercell=(1, 1, 1), displacement_A: float = 0.01,
+                    symmetry: bool = True):
+    """A phonopy object with force constants of ``atoms`` (its cell repeated ``supercell``)
+    from finite displacements of ``displacement_A`` evaluated with ``calc``; also returns the
+    number of force calls."""
+    if not displacement_A > 0:
+        raise UserInputError(f"displacement_A={displacement_A} must be > 0 (Å)")
+    supercell = tuple(int(n) for n in supercell)
+    if len(supercell) != 3 or min(supercell) < 1:
+        raise UserInputError(f"supercell={supercell} must be three positive integers")
+    from ase import Atoms
+
+    ph = _phonopy(atoms, supercell, symmetry)
+    ph.generate_displacements(distance=displacement_A)
+    forces = []
+    with count_calculations(calc) as counter:
+        for cell in ph.supercells_with_displacements:
+            displaced = Atoms(cell.symbols, cell=cell.cell, scaled_positions=cell.scaled_positions,
+                              pbc=atoms.pbc)
+            displaced.calc = calc
+            forces.append(displaced.get_forces().copy())
+    ph.forces = np.array(forces)
+    ph.produce_force_constants()
+    return ph, counter.calls
+
+
+def phonon_frequencies_THz(atoms, calc, qpoints, supercell=(3, 3, 3),
+                           displacement_A: float = 0.01) -> np.ndarray:
+    """Phonon frequencies (THz, imaginary as negative) at fractional ``qpoints`` of the
+    reciprocal cell of ``atoms``, which phonopy takes as the primitive cell (give the
+    primitive cell for band-structure points; rows: q-points, columns: bands)."""
+    ph, _ = force_constants(atoms, calc, supercell, displacement_A)
+    return np.array([_frequencies(ph, q) for q in qpoints])
+
+
+@dataclass
+class VibrationalModes:
+    """Γ-point modes of one cell (THz, imaginary as negative), the translations removed."""
+
+    frequencies_THz: list[float]
+    n_imaginary: int
+    translations_removed: int
+    force_calls: int
+    calculator: dict[str, Any]
+    wall_time_s: float
+
+
+IMAGINARY_TOL_THZ = 0.05  # below this |ν| a mode is numerically zero, not imaginary
+
+
+def gamma_modes(atoms, calc, displacement_A: float = 0.01) -> VibrationalModes:
+    """All Γ-point modes of ``atoms`` as its own unit cell (phonopy, no symmetry: NEB images
+    have little), constraints ignored: every atom is displaced. The three uniform
+    translations (|ν| ≈ 0 in a bulk cell and in a slab alike) are removed."""
+    start = time.perf_counter()
+    free = atoms.copy()
+    free.set_constraint()
+    ph, calls = force_constants(free, calc, (1, 1, 1), displacement_A, symmetry=False)
+    freqs = np.sort(_frequencies(ph, np.zeros(3)))
+    keep = np.ones(len(freqs), bool)
+    keep[np.argsort(np.abs(freqs))[:3]] = False
+    freqs, removed = freqs[keep], 3
+    n_imag = int(np.sum(freqs < -IMAGINARY_TOL_THZ))
+    return VibrationalModes([float(f) for f in freqs], n_imag, removed, calls,
+                            calculator_provenance(calc), time.perf_counter() - start)
+
+
+@dataclass
+class AttemptFrequency:
+    """Vineyard prefactor ν* = Π ν_i(minimum) / Π' ν_i(saddle) (Hz), the saddle's one
+    imaginary mode left out of its product."""
+
+    nu_Hz: float
+    minimum_modes: VibrationalModes
+    saddle_modes: VibrationalModes
+    saddle_has_one_imaginary_mode: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def vineyard_prefactor(minimum, saddle, calc, displacement_A: float = 0.01) -> AttemptFrequency:
+    """ν* from the Γ modes of the minimum and the saddle cells (same atoms, same constraints).
+
+    A saddle without exactly one imaginary mode is reported (``notes``) and ν* is still
+    formed from the real modes; a minimum with an imaginary mode is refused.
+    """
+    if len(minimum) != len(saddle):
+        raise UserInputError("minimum and saddle must hold the same atoms")
+    m = gamma_modes(minimum, calc, displacement_A)
+    s = gamma_modes(saddle, calc, displacement_A)
+    if m.n_imaginary:
+        raise UserInputError(f"the minimum has {m.n_imaginary} imaginary mode(s): relax it first")
+    notes = []
+    one = s.n_imaginary == 1
+    if not one:
+        notes.append(f"saddle has {s.n_imaginary} imaginary modes (expected 1): the band's "
+                     f"highest image is not a first-order saddle")
+    real_min = np.array(m.frequencies_THz)
+    real_saddle = np.array([f for f in s.frequencies_THz if f > IMAGINARY_TOL_THZ])
+    # Π over 3N modes / Π over 3N−1: ratio of products, taken as a sum of logarithms
+    log_nu = np.sum(np.log(real_min)) - np.sum(np.log(real_saddle))
+    nu = float(np.exp(log_nu)) * THZ_TO_HZ
+    if len(real_min) != len(real_saddle) + 1:
+        notes.append(f"mode counts {len(real_min)} (minimum) and {len(real_saddle)} (saddle, "
+                     f"real) do not differ by one: ν* is not a Vineyard ratio")
+    return AttemptFrequency(nu, m, s, one, notes)
