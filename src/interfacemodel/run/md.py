@@ -57,13 +57,16 @@ def nvt_diffusivity(
     mask = np.asarray(atoms.get_chemical_symbols()) == species
     if not mask.any():
         raise UserInputError(f"no {species} atoms to follow in {atoms.get_chemical_formula()}")
+    from ase.constraints import FixCom
+
     work = atoms.copy()
+    work.set_constraint([*work.constraints, FixCom()])  # ASE's advice over Langevin(fixcm=True)
     work.calc = calc
     rng = np.random.default_rng(seed)
     thermalize_momenta(work, temperature_K=T_K, rng=rng)
     Stationary(work)
     dyn = Langevin(work, timestep_fs * units.fs, temperature_K=T_K,
-                   friction=friction_per_fs / units.fs, rng=rng)
+                   friction=friction_per_fs / units.fs, rng=rng, fixcm=False)
     start = time.perf_counter()
     dyn.run(equilibration_steps)
     frames, temps = [], []
