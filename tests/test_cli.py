@@ -28,6 +28,11 @@ def run_cli(*args, **kw):
         (["energetics", "li-lif", "--fmax", "0"], "--fmax 0.0 must be > 0"),
         (["energetics", "li-lif", "--optimizer", "Newton"], "unknown optimizer 'Newton'"),
         (["energetics", "li-lif", "--scan", "3"], "--grid '3'"),
+        (["barrier", "li-teleport"], "unknown mechanism 'li-teleport'"),
+        (["barrier", "li-vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
+        (["barrier", "li-vacancy", "--T", "-5"], "--T -5.0 must be > 0"),
+        (["barrier", "li-vacancy", "--calc", "vasp"], "only writes inputs"),
+        (["diffusivity", "no/such/barrier.json"], "not found"),
     ],
 )
 def test_bad_input_one_line_exit_2(args, fragment):
@@ -131,3 +136,26 @@ def test_energetics_periodic_model_counts_two_interfaces(tmp_path):
     assert w["w_adh_J_per_m2"] == pytest.approx(by_hand, rel=1e-6)
     interface = rec["records"][rec["interface"]["label"]]
     assert interface["relax_normal_cell"] and abs(interface["stress_zz_GPa"]) < 0.05
+
+
+@pytest.mark.lammps
+def test_barrier_and_diffusivity_with_lammps_snap(tmp_path):
+    """bcc Li vacancy hop with the Li SNAP potential: files written, D(T) recomputed by the
+    'diffusivity' command equals the record's, the measured 25 °C point is compared."""
+    out = tmp_path / "b"
+    proc = run_cli("barrier", "li-vacancy", "--host", "Li", "--calc", "lammps:li-snap",
+                   "--supercell", "2", "--images", "3", "--T", "300", "--T", "400",
+                   "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in out.iterdir()} == {"barrier.json", "energy_profile.png",
+                                               "arrhenius.png"}
+    rec = json.loads((out / "barrier.json").read_text())
+    assert 0.0 < rec["neb"]["barrier_forward_eV"] < 0.3 and rec["neb"]["converged"]
+    assert rec["lattice"]["z"] == 8 and rec["measured_comparison"]["D_measured_cm2_per_s"] == 7.65e-11
+    proc = run_cli("diffusivity", str(out / "barrier.json"), "--T", "400",
+                   "--plot", str(tmp_path / "a.png"))
+    assert proc.returncode == 0, proc.stderr
+    d400 = rec["diffusivities"][1]["D_cm2_per_s"]
+    assert f"{d400:.3e}" in proc.stdout and (tmp_path / "a.png").stat().st_size > 1000
+    proc = run_cli("barrier", "li-vacancy", "--calc", "lammps:li-snap", "--out", str(out))
+    assert proc.returncode == 2 and "exists" in proc.stderr

@@ -295,6 +295,153 @@ def _jsonable_result(result):
     return to_dict(result)
 
 
+# --------------------------------------------------------------------------- barriers
+
+MECHANISMS = {"li-vacancy": "Li"}
+#: measured Li self-diffusion at 25 °C (NMR; Yan et al., Appl. Phys. Lett. 2020, Table 1)
+LI_SELF_DIFFUSION = (298.15, 7.65e-11, "Li self-diffusion, NMR 25 °C (Yan et al. 2020)")
+
+
+def _temperatures(values) -> list[float]:
+    temps = values or [300.0]
+    bad = [t for t in temps if not t > 0]
+    if bad:
+        raise UserInputError(f"--T {bad[0]} must be > 0 (K)")
+    return temps
+
+
+def _write_dir_atomic(out, overwrite: bool, write) -> None:
+    """Run ``write(tmpdir)`` then move tmpdir to ``out``: never a half-written directory."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write(tmp)
+        if out.exists() and overwrite:
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _print_migration(res) -> None:
+    neb = res.neb
+    print(f"{res.species} vacancy in {res.host}: hop {res.hop['label']} "
+          f"({res.hop['natoms']} atoms), calculator {res.calculator['label']}")
+    rows = [["barrier forward", f"{neb.barrier_forward_eV:.3f} eV",
+             f"{neb.n_images} images, climbing, {neb.method}"],
+            ["barrier backward", f"{neb.barrier_backward_eV:.3f} eV", ""],
+            ["NEB", "converged" if neb.converged else "NOT CONVERGED",
+             f"{neb.steps} steps, {neb.force_calls} force calls, fmax "
+             f"{neb.fmax_reached_eV_per_A:.3f} eV/Å"],
+            ["attempt frequency",
+             "-" if res.attempt_frequency_Hz is None else f"{res.attempt_frequency_Hz:.3e} Hz",
+             res.attempt_frequency_note],
+            ["vacancy formation", f"{res.vacancy_formation_energy_eV:.3f} eV",
+             res.formation_reference],
+            ["lattice", f"z={res.lattice.z} d={res.lattice.d_A:.3f} Å f={res.lattice.f}",
+             res.lattice.name]]
+    for d in res.diffusivities:
+        rows.append([f"D({d.T_K:g} K)", f"{d.D_cm2_per_s:.3e} cm²/s",
+                     f"c_v = {d.defect_fraction:.2e}"])
+    _print_table(rows, ["quantity", "value", "note"])
+    for note in res.notes:
+        print(f"note: {note}")
+
+
+def cmd_barrier(args) -> int:
+    import time
+
+    from .analysis.migration import plot_arrhenius, plot_energy_profile, vacancy_migration
+    from .build.export import check_output_dir
+    from .calculators import get_calculator, parse_calc_spec
+    from .records import to_dict, write_json_atomic
+    from .structures import load_bulk, phase_info
+
+    if args.mechanism not in MECHANISMS:
+        raise UserInputError(f"unknown mechanism {args.mechanism!r}; accepted: "
+                             f"{', '.join(MECHANISMS)}")
+    species = MECHANISMS[args.mechanism]
+    host = phase_info(args.host).name
+    spec = parse_calc_spec(args.calc)
+    if not spec.backend.computes:
+        raise UserInputError(f"calculator {spec.name!r} only writes inputs; choose one that "
+                             f"computes here")
+    temps = _temperatures(args.T)
+    if args.images < 1 or not args.fmax > 0:
+        raise UserInputError(f"--images {args.images} must be >= 1 and --fmax {args.fmax} > 0")
+    out = check_output_dir(args.out or f"runs/barrier-{args.mechanism}-{host}", args.overwrite)
+    calc = get_calculator(spec, atoms=load_bulk(host, as_atoms=True))
+    t0 = time.perf_counter()
+    res = vacancy_migration(
+        host, calc, species=species, temperatures_K=temps, hop_index=args.hop,
+        supercell=args.supercell, n_images=args.images, fmax=args.fmax,
+        phonons=not args.no_phonons,
+        progress=lambda msg: _err(f"[barrier {time.perf_counter() - t0:6.1f} s] {msg}"))
+    data = to_dict(res)
+    if host == "Li":
+        T_m, D_m, label = LI_SELF_DIFFUSION
+        from .analysis.diffusion import diffusivity
+
+        at_m = diffusivity(res.neb.barrier_forward_eV, T_m, res.lattice, res.attempt_frequency_Hz,
+                           formation_energy_eV=res.vacancy_formation_energy_eV)
+        data["measured_comparison"] = {
+            "T_K": T_m, "D_measured_cm2_per_s": D_m, "D_computed_cm2_per_s": at_m.D_cm2_per_s,
+            "ratio_computed_over_measured": at_m.D_cm2_per_s / D_m, "source": label}
+    measured = LI_SELF_DIFFUSION if host == "Li" else None
+
+    def write(tmp):
+        plot_energy_profile(res.neb, tmp / "energy_profile.png",
+                            f"{species} vacancy hop in {host} ({res.calculator['label']})")
+        plot_arrhenius(res.diffusivities, tmp / "arrhenius.png",
+                       f"{species} in {host} ({res.calculator['label']})", measured)
+        write_json_atomic(data, tmp / "barrier.json")
+
+    _write_dir_atomic(out, args.overwrite, write)
+    _print_migration(res)
+    if "measured_comparison" in data:
+        m = data["measured_comparison"]
+        print(f"D(298 K) computed {m['D_computed_cm2_per_s']:.3e} vs measured "
+              f"{m['D_measured_cm2_per_s']:.2e} cm²/s: ratio {m['ratio_computed_over_measured']:.2g}")
+    print(f"wrote {out}/energy_profile.png, arrhenius.png, barrier.json")
+    return 0 if res.neb.converged else 1
+
+
+def cmd_diffusivity(args) -> int:
+    from pathlib import Path
+
+    from .analysis.diffusion import Lattice, diffusivity
+    from .analysis.migration import plot_arrhenius
+
+    path = Path(args.record)
+    if not path.is_file():
+        raise UserInputError(f"barrier record {str(path)!r} not found (write one with "
+                             f"'interfacemodel barrier ... --out DIR')")
+    try:
+        rec = json.loads(path.read_text())
+        lattice = Lattice(**rec["lattice"])
+        barrier = rec["neb"]["barrier_forward_eV"]
+    except (ValueError, KeyError, TypeError):
+        raise UserInputError(f"{str(path)!r} is not a barrier record from "
+                             f"'interfacemodel barrier'") from None
+    temps = _temperatures(args.T)
+    diffs = [diffusivity(barrier, T, lattice, rec["attempt_frequency_Hz"],
+                         formation_energy_eV=rec["vacancy_formation_energy_eV"]) for T in temps]
+    rows = [[f"{d.T_K:g}", f"{d.D_cm2_per_s:.3e}", f"{d.hop_rate_per_s:.3e}",
+             f"{d.defect_fraction:.2e}"] for d in diffs]
+    _print_table(rows, ["T (K)", "D (cm²/s)", "hop rate (1/s)", "c_v"])
+    if args.plot:
+        measured = LI_SELF_DIFFUSION if rec.get("host") == "Li" else None
+        plot_arrhenius(diffs, args.plot, f"{rec['species']} in {rec['host']}", measured)
+        print(f"wrote {args.plot}")
+    return 0
+
+
 # ------------------------------------------------------------------------- listings
 
 
@@ -401,6 +548,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report numbers from relaxations that hit the step limit (flagged)")
     _add_json_output(p, "record")
     p.set_defaults(func=cmd_energetics)
+
+    p = sub.add_parser("barrier", help="vacancy migration: NEB barrier, attempt frequency, D(T)")
+    p.add_argument("mechanism", help=f"one of: {', '.join(MECHANISMS)}")
+    p.add_argument("--host", default="Li", help="catalogue phase hosting the vacancy (Li)")
+    p.add_argument("--calc", default="sevennet", help="calculator spec (default: sevennet)")
+    p.add_argument("--T", type=float, action="append", help="temperature, K (repeat; 300)")
+    p.add_argument("--hop", type=int, default=0, help="index of the distinct hop (0 = shortest)")
+    p.add_argument("--supercell", type=int, help="repetitions of the conventional cell")
+    p.add_argument("--images", type=int, default=5, help="intermediate NEB images (5)")
+    p.add_argument("--fmax", type=float, default=0.03, help="NEB force tolerance, eV/Å (0.03)")
+    p.add_argument("--no-phonons", action="store_true",
+                   help="skip the Vineyard prefactor (1e13 Hz fallback, marked)")
+    p.add_argument("--out", help="output directory (default runs/barrier-MECHANISM-HOST)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    p.set_defaults(func=cmd_barrier)
+
+    p = sub.add_parser("diffusivity", help="D(T) from a barrier record, with an Arrhenius plot")
+    p.add_argument("record", help="barrier.json written by 'interfacemodel barrier'")
+    p.add_argument("--T", type=float, action="append", help="temperature, K (repeat; 300)")
+    p.add_argument("--plot", help="write the Arrhenius plot to this PNG")
+    p.set_defaults(func=cmd_diffusivity)
 
     p = sub.add_parser("calculators", help="list calculators, options and status")
     p.add_argument("--elements", action="store_true", help="also list supported elements")

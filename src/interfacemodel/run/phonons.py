@@ -124,7 +124,10 @@ def vineyard_prefactor(minimum, saddle, calc, displacement_A: float = 0.01) -> A
     m = gamma_modes(minimum, calc, displacement_A)
     s = gamma_modes(saddle, calc, displacement_A)
     if m.n_imaginary:
-        raise UserInputError(f"the minimum has {m.n_imaginary} imaginary mode(s): relax it first")
+        worst = min(m.frequencies_THz)
+        raise UserInputError(f"the minimum has {m.n_imaginary} imaginary mode(s), down to "
+                             f"{worst:.2f} THz: it is not a minimum of this calculator (relax "
+                             f"it further or displace it along that mode)")
     notes = []
     one = s.n_imaginary == 1
     if not one:

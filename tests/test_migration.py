@@ -1,0 +1,51 @@
+"""Vacancy migration end to end on EMT copper (fcc: z = 12, d = a/√2, f = 0.781)."""
+
+import math
+
+import pytest
+from ase.build import bulk
+
+from checks import assert_one_line
+from interfacemodel.analysis.diffusion import K_B_EV_PER_K
+from interfacemodel.analysis.migration import (
+    plot_arrhenius,
+    plot_energy_profile,
+    vacancy_migration,
+)
+from interfacemodel.calculators import get_calculator
+from interfacemodel.errors import UserInputError
+
+
+@pytest.fixture(scope="module")
+def cu_vacancy():
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    return vacancy_migration(cu, get_calculator("emt"), species="Cu", temperatures_K=(800, 1000),
+                             supercell=2, n_images=3, fmax=0.05)
+
+
+def test_cu_vacancy_hop_record_is_consistent(cu_vacancy, tmp_path):
+    res = cu_vacancy
+    assert res.neb.converged and not res.neb.flags
+    assert 0.3 < res.neb.barrier_forward_eV < 1.2  # EMT Cu vacancy migration: ~0.5-0.7 eV
+    assert res.lattice.z == 12 and res.lattice.f == pytest.approx(0.781)
+    assert res.lattice.d_A == pytest.approx(res.hop["length_A"], rel=1e-3)  # a/√2
+    assert res.attempt_frequency_Hz and 1e11 < res.attempt_frequency_Hz < 1e14
+    assert 0.5 < res.vacancy_formation_energy_eV < 2.0  # EMT Cu: ~1 eV
+    # D(T) from the record's own pieces, by hand
+    d = res.diffusivities[0]
+    kT = K_B_EV_PER_K * d.T_K
+    by_hand = (12 * (res.lattice.d_A * 1e-8) ** 2 / 6 * 0.781 * res.attempt_frequency_Hz
+               * math.exp(-(res.neb.barrier_forward_eV + res.vacancy_formation_energy_eV) / kT))
+    assert d.D_cm2_per_s == pytest.approx(by_hand, rel=1e-9)
+    assert plot_energy_profile(res.neb, tmp_path / "neb.png").stat().st_size > 1000
+    assert plot_arrhenius(res.diffusivities, tmp_path / "arr.png",
+                          measured=(900.0, 1e-10, "test")).stat().st_size > 1000
+
+
+def test_migration_bad_input():
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    with pytest.raises(UserInputError, match="hop_index 5 out of range") as exc:
+        vacancy_migration(cu, get_calculator("emt"), species="Cu", hop_index=5, supercell=2)
+    assert_one_line(exc)
+    with pytest.raises(UserInputError, match="temperatures"):
+        vacancy_migration(cu, get_calculator("emt"), species="Cu", temperatures_K=(-5,))
