@@ -310,25 +310,6 @@ def _temperatures(values) -> list[float]:
     return temps
 
 
-def _write_dir_atomic(out, overwrite: bool, write) -> None:
-    """Run ``write(tmpdir)`` then move tmpdir to ``out``: never a half-written directory."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        write(tmp)
-        if out.exists() and overwrite:
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def _print_migration(res) -> None:
     neb = res.neb
     print(f"{res.species} vacancy in {res.host}: hop {res.hop['label']} "
@@ -360,7 +341,7 @@ def cmd_barrier(args) -> int:
     from .analysis.migration import plot_arrhenius, plot_energy_profile, vacancy_migration
     from .build.export import check_output_dir
     from .calculators import get_calculator, parse_calc_spec
-    from .records import to_dict, write_json_atomic
+    from .records import to_dict, write_directory_atomic, write_json_atomic
     from .structures import load_bulk, phase_info
 
     if args.mechanism not in MECHANISMS:
@@ -402,7 +383,7 @@ def cmd_barrier(args) -> int:
                        f"{species} in {host} ({res.calculator['label']})", measured)
         write_json_atomic(data, tmp / "barrier.json")
 
-    _write_dir_atomic(out, args.overwrite, write)
+    write_directory_atomic(out, write, overwrite=args.overwrite)
     _print_migration(res)
     if "measured_comparison" in data:
         m = data["measured_comparison"]

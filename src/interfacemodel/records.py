@@ -94,6 +94,34 @@ def write_json_atomic(data: Any, path: str | os.PathLike, overwrite: bool = Fals
     return path
 
 
+def write_directory_atomic(out, write, overwrite: bool = False) -> Path:
+    """Fill a temporary sibling directory with ``write(tmpdir)``, then put it in place of
+    ``out`` (an existing ``out`` only with ``overwrite``; it is moved aside first and removed
+    last): ``out`` is never half-written."""
+    import shutil
+
+    from .errors import UserInputError
+
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise UserInputError(f"output directory {str(out)!r} exists; pass --overwrite to replace it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
 def detach_calculator(atoms, energy: float, forces=None, stress=None):
     """Replace ``atoms.calc`` (often shared between structures, so its results may belong
     to another one) by a SinglePointCalculator holding this structure's final results."""

@@ -7,14 +7,12 @@ error leaves nothing half-written; an existing directory is refused unless ``ove
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserInputError
-from ..records import package_versions, structure_hash, to_dict
+from ..records import package_versions, structure_hash, to_dict, write_directory_atomic
 
 # user name -> (ase format, file extension)
 FORMATS = {"cif": ("cif", "cif"), "poscar": ("vasp", "vasp"), "extxyz": ("extxyz", "extxyz")}
@@ -63,9 +61,8 @@ def export_structures(
     and ``index.json`` listing them all. Returns the directory."""
     out = check_output_dir(out_dir, overwrite)
     formats = parse_formats(formats)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+
+    def write(tmp: Path) -> None:
         versions = package_versions()
         index = []
         for name, atoms, meta in items:
@@ -79,14 +76,6 @@ def export_structures(
                           "natoms": len(atoms), "formula": atoms.get_chemical_formula()})
         (tmp / "index.json").write_text(json.dumps({**(common or {}), "structures": index},
                                                    indent=2) + "\n")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_directory_atomic(out, write, overwrite=overwrite)
     return out
