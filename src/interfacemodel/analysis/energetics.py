@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..calculators import provenance_label
 from ..errors import UserInputError
 from ..units import EV_PER_A2_TO_J_PER_M2
 
@@ -27,8 +28,7 @@ AREA_RTOL = 1e-3  # in-plane areas of the parts of one W_adh must agree to this 
 
 
 def _calc_label(record) -> str:
-    calc = record.calculator or {}
-    return str(calc.get("label") or calc.get("name"))
+    return provenance_label(record.calculator or {})
 
 
 def check_records(records: Sequence[Any], allow_unconverged: bool = False) -> bool:
@@ -179,7 +179,7 @@ def surface_energy(
     if not bulk.converged and not allow_unconverged:
         raise UserInputError(f"bulk reference {bulk.formula} is not converged; relax it first "
                              f"or pass allow_unconverged=True")
-    if _calc_label(slab) != str(bulk.calculator.get("label") or bulk.calculator.get("name")):
+    if _calc_label(slab) != provenance_label(bulk.calculator):
         raise UserInputError(f"slab {slab.label!r} ({_calc_label(slab)}) and bulk {bulk.formula} "
                              f"({bulk.calculator.get('label')}) come from different calculators")
     comp = bulk.composition

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..calculators import provenance_label
 from ..errors import UnknownNameError, UserInputError
 
 #: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules);
@@ -148,7 +149,7 @@ def reaction_with_li(coating: str, energies: Mapping[str, PhaseEnergy],
         raise UserInputError(f"reaction of Li with {key} needs the energies of "
                              f"{', '.join(missing)}")
     used = [energies[n] for n in REACTION_PHASES[key]]
-    labels = {str(p.calculator.get("label") or p.calculator.get("name")) for p in used}
+    labels = {provenance_label(p.calculator) for p in used}
     if len(labels) > 1:
         raise UserInputError(f"phase energies come from different calculators "
                              f"({', '.join(sorted(labels))}); use one for all")

@@ -40,6 +40,7 @@ __all__ = [
     "check_elements",
     "get_calculator",
     "parse_calc_spec",
+    "provenance_label",
     "resolve_device",
     "supported_elements",
 ]
@@ -72,6 +73,12 @@ def _package_version(module: str | None) -> str | None:
         return version(module)
     except PackageNotFoundError:
         return None
+
+
+def provenance_label(provenance: dict[str, Any]) -> str:
+    """The identity of a calculator in a provenance dict (its label, else its name): what
+    'the same calculator' means when records are combined."""
+    return str(provenance.get("label") or provenance.get("name"))
 
 
 def calculator_provenance(calc_or_spec) -> dict[str, Any]:

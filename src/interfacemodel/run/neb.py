@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..calculators import calculator_provenance
+from ..calculators import calculator_provenance, provenance_label
 from ..errors import UserInputError
 from ..records import structure_hash
 from .checkpoint import StepCheckpoint, optimizer_state, restore_optimizer_state
@@ -169,7 +169,7 @@ def run_neb(
 
     provenance = calculator_provenance(calc)
     fingerprint = {"initial": structure_hash(ends[0]), "final": structure_hash(ends[1]),
-                   "n_images": n_images, "calculator": provenance.get("label", provenance["name"]),
+                   "n_images": n_images, "calculator": provenance_label(provenance),
                    "optimizer": optimizer_label(optimizer), "method": method, "climb": climb,
                    "fmax": fmax}
     ckpt = StepCheckpoint(checkpoint, fingerprint, "NEB") if checkpoint is not None else None

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from ase import units
 
-from ..calculators import InputOnlyCalculator, calculator_provenance
+from ..calculators import InputOnlyCalculator, calculator_provenance, provenance_label
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
 from .checkpoint import StepCheckpoint, optimizer_state, restore_optimizer_state
@@ -162,8 +162,9 @@ def relax(
     work = atoms.copy()
     work.calc = calc
     provenance = calculator_provenance(calc)
-    fingerprint = {"structure_hash": structure_hash(atoms), "calculator": provenance.get("label",
-                   provenance["name"]), "optimizer": optimizer_label(optimizer),
+    fingerprint = {"structure_hash": structure_hash(atoms),
+                   "calculator": provenance_label(provenance),
+                   "optimizer": optimizer_label(optimizer),
                    "relax_normal_cell": relax_normal_cell, "fmax": fmax}
     ckpt = (StepCheckpoint(checkpoint, fingerprint, "relaxation") if checkpoint is not None
             else None)
