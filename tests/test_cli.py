@@ -32,6 +32,10 @@ def run_cli(*args, **kw):
         (["barrier", "li-vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
         (["barrier", "li-vacancy", "--T", "-5"], "--T -5.0 must be > 0"),
         (["barrier", "li-vacancy", "--calc", "vasp"], "only writes inputs"),
+        (["barrier", "li-interface", "--system", "li-mg"], "interface hops are built for"),
+        (["barrier", "mg-vacancy", "--host", "LiF"], "mg-vacancy is built in bcc Li"),
+        (["barrier", "li-vacancy", "--defect-fraction", "2"], "--defect-fraction 2.0 must be"),
+        (["barrier", "li-vacancy", "--system", "li-lif"], "--system applies to li-interface"),
         (["diffusivity", "no/such/barrier.json"], "not found"),
     ],
 )

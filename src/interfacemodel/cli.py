@@ -297,7 +297,13 @@ def _jsonable_result(result):
 
 # --------------------------------------------------------------------------- barriers
 
-MECHANISMS = {"li-vacancy": "Li"}
+#: barrier mechanisms: what moves, and how the end points are built
+MECHANISMS = {
+    "li-vacancy": "Li vacancy hop in a bulk host (--host, default Li)",
+    "mg-vacancy": "Mg solute–vacancy exchange in bcc Li",
+    "li-interface": "Li hop from the Li film's last layer into the coating (--system)",
+}
+INTERFACE_HOP_SYSTEMS = ("li-lif", "li-li2se")
 #: measured Li self-diffusion at 25 °C (NMR; Yan et al., Appl. Phys. Lett. 2020, Table 1)
 LI_SELF_DIFFUSION = (298.15, 7.65e-11, "Li self-diffusion, NMR 25 °C (Yan et al. 2020)")
 
@@ -312,60 +318,110 @@ def _temperatures(values) -> list[float]:
 
 def _print_migration(res) -> None:
     neb = res.neb
-    print(f"{res.species} vacancy in {res.host}: hop {res.hop['label']} "
+    print(f"{res.species} {res.mechanism} in {res.host}: hop {res.hop['label']} "
           f"({res.hop['natoms']} atoms), calculator {res.calculator['label']}")
+    saddle = ("-" if res.saddle_imaginary_modes is None
+              else f"{res.saddle_imaginary_modes} imaginary mode(s) at the saddle")
     rows = [["barrier forward", f"{neb.barrier_forward_eV:.3f} eV",
              f"{neb.n_images} images, climbing, {neb.method}"],
-            ["barrier backward", f"{neb.barrier_backward_eV:.3f} eV", ""],
+            ["barrier backward", f"{neb.barrier_backward_eV:.3f} eV",
+             f"reaction energy {neb.reaction_energy_eV:+.3f} eV"],
             ["NEB", "converged" if neb.converged else "NOT CONVERGED",
              f"{neb.steps} steps, {neb.force_calls} force calls, fmax "
              f"{neb.fmax_reached_eV_per_A:.3f} eV/Å"],
             ["attempt frequency",
              "-" if res.attempt_frequency_Hz is None else f"{res.attempt_frequency_Hz:.3e} Hz",
              res.attempt_frequency_note],
-            ["vacancy formation", f"{res.vacancy_formation_energy_eV:.3f} eV",
-             res.formation_reference],
-            ["lattice", f"z={res.lattice.z} d={res.lattice.d_A:.3f} Å f={res.lattice.f}",
-             res.lattice.name]]
+            ["saddle check", saddle, ""]]
+    if res.literature_barrier:
+        lit = res.literature_barrier
+        rows.append(["literature barrier", f"{lit['range_eV'][0]}–{lit['range_eV'][1]} eV",
+                     f"computed is {lit['computed_is']}; {lit['source']}"])
+    if res.vacancy_formation_energy_eV is not None:
+        rows.append(["vacancy formation", f"{res.vacancy_formation_energy_eV:.3f} eV",
+                     res.formation_reference])
+    if res.lattice is not None:
+        rows.append(["lattice", f"z={res.lattice.z} d={res.lattice.d_A:.3f} Å "
+                     f"f={res.lattice.f}", res.lattice.name])
     for d in res.diffusivities:
+        sigma = ("" if d.conductivity_S_per_cm is None
+                 else f", σ = {d.conductivity_S_per_cm:.2e} S/cm")
         rows.append([f"D({d.T_K:g} K)", f"{d.D_cm2_per_s:.3e} cm²/s",
-                     f"c_v = {d.defect_fraction:.2e}"])
+                     f"c = {d.defect_fraction:.2e} ({d.defect_fraction_source}){sigma}"])
+    if not res.diffusivities:
+        for r in res.hop_rates:
+            rows.append([f"rate({r['T_K']:g} K)", f"{r['forward_per_s']:.3e} /s forward",
+                         f"{r['backward_per_s']:.3e} /s backward"])
     _print_table(rows, ["quantity", "value", "note"])
     for note in res.notes:
         print(f"note: {note}")
 
 
+def _run_migration(args, spec, temps, say):
+    from .analysis.migration import interface_migration, vacancy_migration
+    from .calculators import get_calculator
+    from .structures import load_bulk, phase_info
+
+    common = {"temperatures_K": temps, "hop_index": args.hop, "n_images": args.images,
+              "phonons": not args.no_phonons, "workdir": args.workdir, "progress": say}
+    if args.mechanism == "li-interface":
+        if args.system not in INTERFACE_HOP_SYSTEMS:
+            raise UserInputError(f"--system {args.system!r}: interface hops are built for "
+                                 f"{', '.join(INTERFACE_HOP_SYSTEMS)}")
+        if args.defect_fraction is not None:
+            raise UserInputError("--defect-fraction applies to bulk hops, not li-interface")
+        from .build.systems import system_recipe
+
+        calc = get_calculator(spec, atoms=load_bulk(system_recipe(args.system).substrate,
+                                                    as_atoms=True))
+        return interface_migration(args.system, calc, fmax=args.fmax or 0.05,
+                                   supercell=args.supercell, **common)
+    if args.system is not None:
+        raise UserInputError(f"--system applies to li-interface, not {args.mechanism}")
+    host = phase_info(args.host).name
+    solute = None
+    if args.mechanism == "mg-vacancy":
+        if host != "Li":
+            raise UserInputError(f"mg-vacancy is built in bcc Li, not --host {args.host!r}")
+        solute = "Mg"
+    atoms = load_bulk(host, as_atoms=True)
+    if solute:
+        atoms = atoms + load_bulk("Mg", as_atoms=True)  # only to check the elements
+    calc = get_calculator(spec, atoms=atoms)
+    return vacancy_migration(host, calc, species="Li", solute=solute, supercell=args.supercell,
+                             fmax=args.fmax or 0.03, defect_fraction=args.defect_fraction,
+                             **common)
+
+
 def cmd_barrier(args) -> int:
     import time
 
-    from .analysis.migration import plot_arrhenius, plot_energy_profile, vacancy_migration
+    from .analysis.migration import plot_arrhenius, plot_energy_profile
     from .build.export import check_output_dir
-    from .calculators import get_calculator, parse_calc_spec
+    from .calculators import parse_calc_spec
     from .records import to_dict, write_directory_atomic, write_json_atomic
-    from .structures import load_bulk, phase_info
 
     if args.mechanism not in MECHANISMS:
         raise UserInputError(f"unknown mechanism {args.mechanism!r}; accepted: "
                              f"{', '.join(MECHANISMS)}")
-    species = MECHANISMS[args.mechanism]
-    host = phase_info(args.host).name
     spec = parse_calc_spec(args.calc)
     if not spec.backend.computes:
         raise UserInputError(f"calculator {spec.name!r} only writes inputs; choose one that "
                              f"computes here")
     temps = _temperatures(args.T)
-    if args.images < 1 or not args.fmax > 0:
+    if args.images < 1 or (args.fmax is not None and not args.fmax > 0):
         raise UserInputError(f"--images {args.images} must be >= 1 and --fmax {args.fmax} > 0")
-    out = check_output_dir(args.out or f"runs/barrier-{args.mechanism}-{host}", args.overwrite)
-    calc = get_calculator(spec, atoms=load_bulk(host, as_atoms=True))
+    if args.defect_fraction is not None and not 0 < args.defect_fraction <= 1:
+        raise UserInputError(f"--defect-fraction {args.defect_fraction} must be in (0, 1]")
+    where = args.system if args.mechanism == "li-interface" else args.host
+    out = check_output_dir(args.out or f"runs/barrier-{args.mechanism}-{where}", args.overwrite)
     t0 = time.perf_counter()
-    res = vacancy_migration(
-        host, calc, species=species, temperatures_K=temps, hop_index=args.hop,
-        supercell=args.supercell, n_images=args.images, fmax=args.fmax,
-        phonons=not args.no_phonons,
-        progress=lambda msg: _err(f"[barrier {time.perf_counter() - t0:6.1f} s] {msg}"))
+    res = _run_migration(
+        args, spec, temps,
+        lambda msg: _err(f"[barrier {time.perf_counter() - t0:6.1f} s] {msg}"))
     data = to_dict(res)
-    if host == "Li":
+    measured = None
+    if res.host == "Li" and res.species == "Li" and res.lattice is not None:
         T_m, D_m, label = LI_SELF_DIFFUSION
         from .analysis.diffusion import diffusivity
 
@@ -374,13 +430,13 @@ def cmd_barrier(args) -> int:
         data["measured_comparison"] = {
             "T_K": T_m, "D_measured_cm2_per_s": D_m, "D_computed_cm2_per_s": at_m.D_cm2_per_s,
             "ratio_computed_over_measured": at_m.D_cm2_per_s / D_m, "source": label}
-    measured = LI_SELF_DIFFUSION if host == "Li" else None
+        measured = LI_SELF_DIFFUSION
+    what = f"{res.species} {res.mechanism} in {res.host} ({res.calculator['label']})"
 
     def write(tmp):
-        plot_energy_profile(res.neb, tmp / "energy_profile.png",
-                            f"{species} vacancy hop in {host} ({res.calculator['label']})")
-        plot_arrhenius(res.diffusivities, tmp / "arrhenius.png",
-                       f"{species} in {host} ({res.calculator['label']})", measured)
+        plot_energy_profile(res.neb, tmp / "energy_profile.png", what)
+        if res.diffusivities:
+            plot_arrhenius(res.diffusivities, tmp / "arrhenius.png", what, measured)
         write_json_atomic(data, tmp / "barrier.json")
 
     write_directory_atomic(out, write, overwrite=args.overwrite)
@@ -389,7 +445,8 @@ def cmd_barrier(args) -> int:
         m = data["measured_comparison"]
         print(f"D(298 K) computed {m['D_computed_cm2_per_s']:.3e} vs measured "
               f"{m['D_measured_cm2_per_s']:.2e} cm²/s: ratio {m['ratio_computed_over_measured']:.2g}")
-    print(f"wrote {out}/energy_profile.png, arrhenius.png, barrier.json")
+    files = "energy_profile.png, arrhenius.png" if res.diffusivities else "energy_profile.png"
+    print(f"wrote {out}/{files}, barrier.json")
     return 0 if res.neb.converged else 1
 
 
@@ -405,19 +462,32 @@ def cmd_diffusivity(args) -> int:
                              f"'interfacemodel barrier ... --out DIR')")
     try:
         rec = json.loads(path.read_text())
-        lattice = Lattice(**rec["lattice"])
         barrier = rec["neb"]["barrier_forward_eV"]
+        lattice = None if rec["lattice"] is None else Lattice(**rec["lattice"])
+        nu, e_f = rec["attempt_frequency_Hz"], rec["vacancy_formation_energy_eV"]
     except (ValueError, KeyError, TypeError):
         raise UserInputError(f"{str(path)!r} is not a barrier record from "
                              f"'interfacemodel barrier'") from None
+    if lattice is None:
+        raise UserInputError(f"{str(path)!r} is an interface hop: it has rates, not a D(T) "
+                             f"(see its hop_rates)")
     temps = _temperatures(args.T)
-    diffs = [diffusivity(barrier, T, lattice, rec["attempt_frequency_Hz"],
-                         formation_energy_eV=rec["vacancy_formation_energy_eV"]) for T in temps]
+    given = rec["diffusivities"][0]["defect_fraction_source"] == "given" \
+        if rec.get("diffusivities") else False
+    kw = ({"defect_fraction": rec["diffusivities"][0]["defect_fraction"]} if given
+          else {"formation_energy_eV": e_f})
+    carriers = (rec["diffusivities"][0].get("carrier_density_per_cm3")
+                if rec.get("diffusivities") else None)
+    diffs = [diffusivity(barrier, T, lattice, nu, carrier_density_per_cm3=carriers, **kw)
+             for T in temps]
     rows = [[f"{d.T_K:g}", f"{d.D_cm2_per_s:.3e}", f"{d.hop_rate_per_s:.3e}",
-             f"{d.defect_fraction:.2e}"] for d in diffs]
-    _print_table(rows, ["T (K)", "D (cm²/s)", "hop rate (1/s)", "c_v"])
+             f"{d.defect_fraction:.2e}",
+             "-" if d.conductivity_S_per_cm is None else f"{d.conductivity_S_per_cm:.2e}"]
+            for d in diffs]
+    _print_table(rows, ["T (K)", "D (cm²/s)", "hop rate (1/s)", "c_defect", "σ (S/cm)"])
     if args.plot:
-        measured = LI_SELF_DIFFUSION if rec.get("host") == "Li" else None
+        measured = LI_SELF_DIFFUSION if (rec.get("host"), rec.get("species")) == ("Li", "Li") \
+            else None
         plot_arrhenius(diffs, args.plot, f"{rec['species']} in {rec['host']}", measured)
         print(f"wrote {args.plot}")
     return 0
@@ -530,17 +600,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json_output(p, "record")
     p.set_defaults(func=cmd_energetics)
 
-    p = sub.add_parser("barrier", help="vacancy migration: NEB barrier, attempt frequency, D(T)")
+    p = sub.add_parser("barrier", help="migration: NEB barrier, attempt frequency, D(T)",
+                       description="; ".join(f"{k}: {v}" for k, v in MECHANISMS.items()))
     p.add_argument("mechanism", help=f"one of: {', '.join(MECHANISMS)}")
-    p.add_argument("--host", default="Li", help="catalogue phase hosting the vacancy (Li)")
+    p.add_argument("--host", default="Li",
+                   help="catalogue phase hosting the vacancy: Li, LiF, Li2Se, Li2O, LLZO, ... (Li)")
+    p.add_argument("--system", help=f"interface for li-interface: {', '.join(INTERFACE_HOP_SYSTEMS)}")
     p.add_argument("--calc", default="sevennet", help="calculator spec (default: sevennet)")
     p.add_argument("--T", type=float, action="append", help="temperature, K (repeat; 300)")
     p.add_argument("--hop", type=int, default=0, help="index of the distinct hop (0 = shortest)")
     p.add_argument("--supercell", type=int, help="repetitions of the conventional cell")
     p.add_argument("--images", type=int, default=5, help="intermediate NEB images (5)")
-    p.add_argument("--fmax", type=float, default=0.03, help="NEB force tolerance, eV/Å (0.03)")
+    p.add_argument("--fmax", type=float,
+                   help="NEB force tolerance, eV/Å (0.03 bulk, 0.05 interface)")
     p.add_argument("--no-phonons", action="store_true",
                    help="skip the Vineyard prefactor (1e13 Hz fallback, marked)")
+    p.add_argument("--defect-fraction", type=float,
+                   help="vacancy fraction to use instead of the computed formation energy")
+    p.add_argument("--workdir", help="checkpoint directory: a rerun resumes the NEB")
     p.add_argument("--out", help="output directory (default runs/barrier-MECHANISM-HOST)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     p.set_defaults(func=cmd_barrier)

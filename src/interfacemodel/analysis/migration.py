@@ -1,10 +1,19 @@
-"""Vacancy migration in a bulk host, end to end: hop -> NEB -> Vineyard prefactor -> D(T).
+"""Migration end to end: hop -> NEB -> Vineyard prefactor -> hop rates and D(T).
 
-:func:`vacancy_migration` relaxes the host, takes a symmetry-distinct vacancy hop from
-:func:`~interfacemodel.build.defects.vacancy_hops`, runs the NEB, forms the attempt frequency
-from the Γ modes of the minimum and the saddle (or marks the 10¹³ Hz fallback), the vacancy
-formation energy against the Li-rich limit, and D(T) at the requested temperatures.
-Energies eV, lengths Å, D cm²/s. Library layer: no FireWorks.
+* :func:`vacancy_migration`: a vacancy hop of ``species`` in a bulk host (Li, LiF, Li2Se, Li2O,
+  LLZO, ...; the hop from :func:`~interfacemodel.build.defects.vacancy_hops`), or with
+  ``solute`` a solute–vacancy exchange (Mg in bcc Li: the Mg atom jumps into a neighbouring
+  vacancy). The defect fraction comes from the computed vacancy formation energy (Li-rich
+  limit) or is given.
+* :func:`interface_migration`: a hop from the Li film's last layer into the coating's first
+  layer of a named interface (``li-lif``, ``li-li2se``; :func:`~interfacemodel.build.defects.
+  interface_hops`), forward and backward rates; no D (one crossing is not a lattice walk).
+
+Attempt frequencies: the Vineyard ratio ν* = Π ν(minimum) / Π' ν(saddle) from the full-cell
+Γ modes (phonopy) for cells up to :data:`~interfacemodel.run.phonons.FULL_CELL_MAX_ATOMS` atoms,
+else from the partial Hessian of the hopping atom and its neighbours; the 10¹³ Hz fallback is
+used, and marked, when the phonons are skipped or the relaxed end point is not a minimum.
+Energies eV, lengths Å, D cm²/s, rates 1/s. Library layer: no FireWorks.
 """
 
 from __future__ import annotations
@@ -14,30 +23,60 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import package_versions
 from ..run.neb import NEBRecord, run_neb
-from .diffusion import Diffusivity, Lattice, bcc_vacancy, diffusivity
+from .diffusion import (
+    FALLBACK_ATTEMPT_FREQUENCY_HZ,
+    Diffusivity,
+    Lattice,
+    bcc_vacancy,
+    diffusivity,
+    hop_rate,
+)
 
 #: correlation factors of vacancy diffusion (Compaan & Haven 1956) by lattice
 CORRELATION_FACTORS = {"bcc": 0.727, "fcc": 0.781}
+#: NEB end points are relaxed this tightly: a looser minimum can show spurious imaginary modes
+ENDPOINT_FMAX = 0.005
+#: neighbours of the hopping atom displaced in a partial-Hessian prefactor (Å)
+PHONON_CUTOFF_A = 3.5
+#: literature barriers the record sets beside the computed one (eV, source)
+LITERATURE_BARRIERS = {
+    ("Li2Se", "Li"): ((0.2, 0.3), "Li migration energy in Li2X (X = S, Se, Te), DFT, cited by "
+                                  "Park et al., Adv. Sci. 2021 (experimental-context.md)"),
+}
 
 
 @dataclass
 class MigrationResult:
+    """One hop, its barrier, attempt frequency and what follows at each temperature.
+
+    ``hop_rates``: per temperature, the forward and backward rates Γ = ν* exp(−E/k_B T) (1/s);
+    the backward rate uses the final state's prefactor where it was computed, else the
+    forward one. ``diffusivities`` is empty for an interface hop (``lattice`` None).
+    """
+
     host: str
     species: str
+    mechanism: str
     hop: dict[str, Any]
     neb: NEBRecord
     attempt_frequency_Hz: float | None
     attempt_frequency_note: str
-    vacancy_formation_energy_eV: float
+    saddle_imaginary_modes: int | None
+    vacancy_formation_energy_eV: float | None
     formation_reference: str
-    lattice: Lattice
+    lattice: Lattice | None
     diffusivities: list[Diffusivity]
+    hop_rates: list[dict[str, float]]
     calculator: dict[str, Any]
     wall_time_s: float
+    attempt_frequency_backward_Hz: float | None = None
+    literature_barrier: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=package_versions)
 
@@ -62,6 +101,89 @@ def _lattice_for(host_atoms, hop, a_A: float) -> Lattice:
                    "hop multiplicity and length; f = 1 (correlation not computed)")
 
 
+@dataclass
+class _Band:
+    images: list
+    neb: NEBRecord
+    nu_Hz: float | None
+    nu_note: str
+    nu_backward_Hz: float | None
+    saddle_imaginary_modes: int | None
+    notes: list[str]
+
+
+def _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say,
+                        phonon_cutoff_A: float = PHONON_CUTOFF_A) -> _Band:
+    """NEB of ``hop`` (end points relaxed to :data:`ENDPOINT_FMAX`) and the Vineyard
+    prefactors of the forward hop and, when the hop is not symmetric, the backward one."""
+    from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
+
+    say(f"NEB {hop.label}: {len(hop.initial)} atoms, {n_images} images")
+    images, neb = run_neb(hop.initial, hop.final, calc, n_images=n_images, fmax=fmax,
+                          endpoint_fmax=min(ENDPOINT_FMAX, fmax / 2),
+                          checkpoint=None if workdir is None else Path(workdir) / "neb")
+    notes = list(neb.flags)
+    if not neb.converged:
+        notes.append("NEB not converged: the barrier is not a converged number")
+    band = _Band(images, neb, None, "not computed: 1e13 Hz fallback", None, None, notes)
+    if not phonons:
+        return band
+    saddle = images[neb.saddle_index]
+    indices = None if len(saddle) <= FULL_CELL_MAX_ATOMS else \
+        neighbourhood(images[0], hop.moving_index, phonon_cutoff_A)
+    what = "Γ modes of the cell" if indices is None else \
+        f"partial Hessian of {len(indices)} atoms"
+    ends = [("forward", images[0])]
+    if not hop.reverse_equivalent or abs(neb.reaction_energy_eV) > 1e-3:
+        ends.append(("backward", images[-1]))
+    for direction, minimum in ends:
+        say(f"{what}: {direction} minimum and saddle")
+        try:
+            vib = vineyard_prefactor(minimum, saddle, calc, indices=indices)
+        except UserInputError as exc:  # the relaxed end point is not a minimum
+            notes.append(f"Vineyard prefactor ({direction}) not formed: {exc}")
+            if direction == "forward":
+                band.nu_note = f"not computed ({exc}): 1e13 Hz fallback"
+            continue
+        band.saddle_imaginary_modes = vib.saddle_modes.n_imaginary
+        if direction == "forward":
+            band.nu_Hz, band.nu_note = vib.nu_Hz, f"Vineyard, {vib.method}"
+        else:
+            band.nu_backward_Hz = vib.nu_Hz
+        notes += [n for n in vib.notes if n not in notes]
+    return band
+
+
+def _rates(neb: NEBRecord, temps, nu, nu_back) -> list[dict[str, float]]:
+    fwd = nu if nu is not None else FALLBACK_ATTEMPT_FREQUENCY_HZ
+    back = nu_back if nu_back is not None else fwd
+    return [{"T_K": T, "forward_per_s": hop_rate(max(neb.barrier_forward_eV, 0.0), T, fwd),
+             "backward_per_s": hop_rate(max(neb.barrier_backward_eV, 0.0), T, back)}
+            for T in temps]
+
+
+def _temperatures(temperatures_K) -> list[float]:
+    temps = [float(t) for t in temperatures_K]
+    if not temps or min(temps) <= 0:
+        raise UserInputError(f"temperatures {temps} must be positive (K)")
+    return temps
+
+
+def _literature(host: str, species: str, barrier: float) -> dict[str, Any] | None:
+    entry = LITERATURE_BARRIERS.get((host, species))
+    if entry is None:
+        return None
+    (lo, hi), source = entry
+    where = "inside" if lo <= barrier <= hi else ("below" if barrier < lo else "above")
+    return {"range_eV": [lo, hi], "source": source, "computed_eV": barrier,
+            "computed_is": f"{where} the range"}
+
+
+def _carrier_density_per_cm3(atoms, species: str) -> float:
+    n = sum(1 for s in atoms.get_chemical_symbols() if s == species)
+    return n / (atoms.get_volume() * 1e-24)
+
+
 def vacancy_migration(
     host,
     calc,
@@ -73,25 +195,41 @@ def vacancy_migration(
     fmax: float = 0.03,
     phonons: bool = True,
     li_metal_energy_eV: float | None = None,
+    solute: str | None = None,
+    defect_fraction: float | None = None,
     workdir: str | Path | None = None,
     progress=None,
 ) -> MigrationResult:
     """Barrier, attempt frequency and D(T) of the ``hop_index``-th vacancy hop of ``species``.
 
-    ``host``: catalogue name or ase.Atoms (conventional cell). The vacancy formation energy
-    E_f = E(host with vacancy) − E(host) + μ_species, μ_Li from bcc Li (``li_metal_energy_eV``
-    per atom, computed with ``calc`` when not given): a neutral vacancy, which in an ionic
-    host stands in for V_Li' + hole (a model limitation, noted). ``workdir`` checkpoints
-    the NEB.
+    ``host``: catalogue name or ase.Atoms (conventional cell). ``solute`` (e.g. 'Mg' in
+    Li): the moving atom is replaced by the solute in both end points, so the hop is the
+    solute–vacancy exchange.
+
+    Defect fraction c: ``defect_fraction`` when given (e.g. a non-stoichiometric coating);
+    otherwise exp(−E_f/k_B T) with E_f = E(cell with vacancy) − E(perfect cell) + μ_species,
+    μ from bcc Li (``li_metal_energy_eV`` per atom, computed with ``calc`` when not given).
+    For a solute hop the perfect cell holds the solute and E_f is that of a vacancy next to
+    it (the solute–vacancy binding included). In an ionic host the vacancy is neutral and
+    stands for V_Li' + hole (noted). Nernst–Einstein σ uses the ``species`` density of the
+    host as carrier density (Haven ratio 1), for non-metallic hosts only. ``workdir``
+    checkpoints the NEB.
     """
     from ..build.defects import vacancy_hops
-    from ..run.phonons import vineyard_prefactor
+    from ..run.relax import relax
     from .interface_energetics import bulk_reference
 
     start = time.perf_counter()
-    temps = [float(t) for t in temperatures_K]
-    if not temps or min(temps) <= 0:
-        raise UserInputError(f"temperatures {temps} must be positive (K)")
+    temps = _temperatures(temperatures_K)
+    if defect_fraction is not None and not 0 < defect_fraction <= 1:
+        raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
+    if solute is not None:
+        from ase.data import atomic_numbers
+
+        if solute not in atomic_numbers:
+            raise UserInputError(f"solute {solute!r} is not an element symbol")
+        if solute == species:
+            raise UserInputError(f"solute {solute!r} must differ from the host species")
     say = progress or (lambda msg: None)
     say("relax host")
     host_atoms, ref, _ = bulk_reference(host, calc)
@@ -100,49 +238,145 @@ def vacancy_migration(
         raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} distinct hops "
                              f"({'; '.join(h.label for h in hops)})")
     hop = hops[hop_index]
-    say(f"NEB {hop.label}: {len(hop.initial)} atoms, {n_images} images")
-    images, neb = run_neb(hop.initial, hop.final, calc, n_images=n_images, fmax=fmax,
-                          checkpoint=None if workdir is None else Path(workdir) / "neb")
-    notes = list(neb.flags)
-    if not neb.converged:
-        notes.append("NEB not converged: the barrier is not a converged number")
-
-    nu, nu_note = None, "not computed: 1e13 Hz fallback"
-    if phonons:
-        say("Γ modes of the minimum and the saddle (phonopy)")
-        try:
-            vib = vineyard_prefactor(images[0], images[neb.saddle_index], calc)
-        except UserInputError as exc:  # the relaxed end point is not a minimum
-            nu_note = f"not computed ({exc}): 1e13 Hz fallback"
-            notes.append(f"Vineyard prefactor not formed: {exc}")
-        else:
-            nu, nu_note = vib.nu_Hz, "Vineyard, Γ modes of the NEB cell (phonopy)"
-            notes += vib.notes
+    mover = species
+    notes: list[str] = []
+    perfect = None
+    if solute is not None:
+        for end in (hop.initial, hop.final):
+            end[hop.moving_index].symbol = solute
+        hop.label = f"{solute}–vacancy exchange, {hop.label}"
+        mover = solute
+        # the perfect cell with the solute: the vacancy site B filled with a host atom
+        perfect = hop.initial.copy()
+        perfect.append(species)
+        perfect.positions[-1] = hop.final.positions[hop.moving_index]
+        perfect.wrap()
+    band = _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say)
+    neb, nu = band.neb, band.nu_Hz
+    notes += band.notes
 
     n_host = len(hop.initial) + 1  # the supercell before the vacancy
     e_vac = neb.endpoints["initial"].energy_eV if neb.endpoints else \
-        images[0].get_potential_energy()
-    e_perfect = ref.per_atom_eV() * n_host
+        band.images[0].get_potential_energy()
+    if perfect is not None:
+        say(f"relax the perfect cell with the {solute} solute")
+        _, rec = relax(perfect, calc, fmax=ENDPOINT_FMAX)
+        e_perfect = rec.energy_eV
+    else:
+        e_perfect = ref.per_atom_eV() * n_host
     if li_metal_energy_eV is None:
         li_metal_energy_eV = (ref.per_atom_eV() if ref.formula == species
                               else bulk_reference(species, calc)[1].per_atom_eV())
     e_f = e_vac - e_perfect + li_metal_energy_eV
-    if ref.formula != species:
+    ionic = ref.formula != species
+    if ionic:
         notes.append("neutral vacancy in an ionic host: E_f stands for V_Li' + hole, a model "
                      "of the charged defect")
     a = float(host_atoms.cell.cellpar()[0])
     lattice = _lattice_for(host_atoms, hop, a)
+    mechanism = "vacancy"
+    if solute is not None:
+        mechanism = "solute–vacancy exchange"
+        lattice = Lattice(f"{solute} in {ref.formula}, solute–vacancy exchange", lattice.z,
+                          lattice.d_A, 1.0, "nearest-neighbour exchange; solute correlation "
+                          "factor (five-frequency model) not computed: f = 1")
+        notes.append(f"D of {solute}: one exchange barrier with f = 1 and c_v of a vacancy "
+                     f"next to {solute}; the five-frequency model is not evaluated")
+    carriers = _carrier_density_per_cm3(host_atoms, species) if ionic else None
+    kw = ({"defect_fraction": defect_fraction} if defect_fraction is not None
+          else {"formation_energy_eV": e_f})
     diffs = [diffusivity(neb.barrier_forward_eV, T, lattice, attempt_frequency_Hz=nu,
-                         formation_energy_eV=e_f) for T in temps]
+                         carrier_density_per_cm3=carriers, **kw) for T in temps]
+    if carriers is not None:
+        notes.append(f"σ (Nernst–Einstein) with the {species} density of the host, "
+                     f"{carriers:.3e} /cm³, as carrier density and D as computed "
+                     f"(vacancy fraction included), Haven ratio 1")
     return MigrationResult(
-        host=ref.formula, species=species,
+        host=ref.formula, species=mover, mechanism=mechanism,
         hop={"label": hop.label, "length_A": hop.length_A, "multiplicity": hop.multiplicity,
-             "natoms": len(hop.initial), "reverse_equivalent": hop.reverse_equivalent},
-        neb=neb, attempt_frequency_Hz=nu, attempt_frequency_note=nu_note,
+             "natoms": len(hop.initial), "reverse_equivalent": hop.reverse_equivalent,
+             "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
+        neb=neb, attempt_frequency_Hz=nu, attempt_frequency_note=band.nu_note,
+        saddle_imaginary_modes=band.saddle_imaginary_modes,
         vacancy_formation_energy_eV=float(e_f),
-        formation_reference=f"μ_{species} = {li_metal_energy_eV:.4f} eV/atom (bcc Li, same calculator)",
-        lattice=lattice, diffusivities=diffs, calculator=calculator_provenance(calc),
-        wall_time_s=time.perf_counter() - start, notes=notes,
+        formation_reference=(f"μ_{species} = {li_metal_energy_eV:.4f} eV/atom (bcc Li, same "
+                             f"calculator)" + ("; defect fraction given: "
+                                               f"{defect_fraction:g}" if defect_fraction else "")),
+        lattice=lattice, diffusivities=diffs,
+        hop_rates=_rates(neb, temps, nu, band.nu_backward_Hz),
+        calculator=calculator_provenance(calc), wall_time_s=time.perf_counter() - start,
+        attempt_frequency_backward_Hz=band.nu_backward_Hz,
+        literature_barrier=_literature(ref.formula, mover, neb.barrier_forward_eV),
+        notes=notes,
+    )
+
+
+def interface_migration(
+    system: str,
+    calc,
+    species: str = "Li",
+    temperatures_K=(300.0,),
+    hop_index: int = 0,
+    n_images: int = 5,
+    fmax: float = 0.05,
+    phonons: bool = True,
+    model_index: int = 0,
+    relax_fmax: float = 0.05,
+    supercell=None,
+    workdir: str | Path | None = None,
+    progress=None,
+) -> MigrationResult:
+    """A ``species`` hop from the Li film's last layer into the coating's first layer.
+
+    The named system's slab model ``model_index`` (:func:`~interfacemodel.build.systems.
+    build_system`, its FixAtoms kept) is relaxed with ``calc`` first; the hops come from
+    :func:`~interfacemodel.build.defects.interface_hops` on the relaxed interface, the
+    ``hop_index``-th one (sorted by length) is run. The record gives the forward (film →
+    coating) and backward barriers and rates; the reaction energy is the energy of moving
+    the vacancy from the coating into the Li film.
+    """
+    from ..build.defects import interface_hops
+    from ..build.systems import build_system
+    from ..run.relax import relax
+
+    start = time.perf_counter()
+    temps = _temperatures(temperatures_K)
+    say = progress or (lambda msg: None)
+    models = build_system(system)
+    if not 0 <= model_index < len(models):
+        raise UserInputError(f"model_index {model_index} out of range: {system} has "
+                             f"{len(models)} slab models")
+    model = models[model_index]
+    say(f"relax the {system} interface ({len(model.atoms)} atoms)")
+    relaxed, rec = relax(model.atoms, calc, fmax=relax_fmax,
+                         checkpoint=None if workdir is None else Path(workdir) / "interface")
+    if not rec.converged:
+        raise UserInputError(f"the {system} interface did not relax to {relax_fmax} eV/Å in "
+                             f"{rec.steps_max} steps")
+    relaxed.arrays["interface_side"] = np.asarray(model.atoms.arrays["interface_side"])
+    hops = interface_hops(relaxed, species=species, supercell=supercell)
+    if not 0 <= hop_index < len(hops):
+        raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} interface hops")
+    hop = hops[hop_index]
+    band = _band_and_prefactor(hop, calc, n_images, fmax, phonons,
+                               None if workdir is None else Path(workdir) / f"hop{hop_index}", say)
+    neb = band.neb
+    notes = band.notes + [
+        f"model: {model.film}{model.film_miller} on {model.substrate}{model.substrate_miller}, "
+        f"termination {model.termination}, {len(hop.initial)} atoms in the NEB cell"]
+    return MigrationResult(
+        host=system, species=species, mechanism="interface hop (film → coating)",
+        hop={"label": hop.label, "length_A": hop.length_A, "multiplicity": hop.multiplicity,
+             "natoms": len(hop.initial), "reverse_equivalent": hop.reverse_equivalent,
+             "n_candidates": len(hops),
+             "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
+        neb=neb, attempt_frequency_Hz=band.nu_Hz, attempt_frequency_note=band.nu_note,
+        saddle_imaginary_modes=band.saddle_imaginary_modes,
+        vacancy_formation_energy_eV=None, formation_reference="not applicable (one hop)",
+        lattice=None, diffusivities=[],
+        hop_rates=_rates(neb, temps, band.nu_Hz, band.nu_backward_Hz),
+        calculator=calculator_provenance(calc), wall_time_s=time.perf_counter() - start,
+        attempt_frequency_backward_Hz=band.nu_backward_Hz, notes=notes,
     )
 
 
