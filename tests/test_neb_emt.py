@@ -70,3 +70,15 @@ def test_bad_neb_input():
     assert_one_line(exc)
     with pytest.raises(UserInputError, match="method"):
         run_neb(initial, final, EMT(), method="tangent")
+    swapped = final.copy()
+    swapped.numbers[[0, -1]] = swapped.numbers[[-1, 0]]  # same atoms, different order
+    with pytest.raises(UserInputError, match="atom 0 is Al in one, Au in the other") as exc:
+        run_neb(initial, swapped, EMT())
+    assert_one_line(exc)
+    with pytest.raises(UserInputError, match="n_images=0 must be >= 1") as exc:
+        run_neb(initial, final, EMT(), n_images=0)
+    assert_one_line(exc)
+    # as built, the adatom sits 1.7 Å above the hollow: forces far above fmax
+    with pytest.raises(UserInputError, match="initial state is not a minimum") as exc:
+        run_neb(initial, final, EMT(), relax_endpoints=False)
+    assert_one_line(exc)

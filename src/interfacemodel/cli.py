@@ -318,7 +318,8 @@ def _temperatures(values) -> list[float]:
 
 def _print_migration(res) -> None:
     neb = res.neb
-    print(f"{res.species} {res.mechanism} in {res.host}: hop {res.hop['label']} "
+    sites = f", sites {res.hop['wyckoff_sites']}" if res.hop.get("wyckoff_sites") else ""
+    print(f"{res.species} {res.mechanism} in {res.host}: hop {res.hop['label']}{sites} "
           f"({res.hop['natoms']} atoms), calculator {res.calculator['label']}")
     saddle = ("-" if res.saddle_imaginary_modes is None
               else f"{res.saddle_imaginary_modes} imaginary mode(s) at the saddle")

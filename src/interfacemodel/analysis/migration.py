@@ -101,6 +101,22 @@ def _lattice_for(host_atoms, hop, a_A: float) -> Lattice:
                    "hop multiplicity and length; f = 1 (correlation not computed)")
 
 
+def _wyckoff_sites(host_atoms) -> list[str]:
+    """Wyckoff position of every atom of the host cell, e.g. '8a', '32g' (spglib)."""
+    from pymatgen.io.ase import AseAtomsAdaptor
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    bare = host_atoms.copy()
+    bare.calc = None
+    data = SpacegroupAnalyzer(AseAtomsAdaptor.get_structure(bare),
+                              symprec=1e-3).get_symmetry_dataset()
+    counts: dict[int, int] = {}
+    for orbit in data.equivalent_atoms:
+        counts[int(orbit)] = counts.get(int(orbit), 0) + 1
+    return [f"{counts[int(o)]}{w}" for o, w in zip(data.equivalent_atoms, data.wyckoffs,
+                                                    strict=True)]
+
+
 @dataclass
 class _Band:
     images: list
@@ -238,6 +254,8 @@ def vacancy_migration(
         raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} distinct hops "
                              f"({'; '.join(h.label for h in hops)})")
     hop = hops[hop_index]
+    wyckoff = _wyckoff_sites(host_atoms)
+    sites = f"{wyckoff[hop.from_site]} → {wyckoff[hop.to_site]}"
     mover = species
     notes: list[str] = []
     perfect = None
@@ -295,6 +313,7 @@ def vacancy_migration(
         host=ref.formula, species=mover, mechanism=mechanism,
         hop={"label": hop.label, "length_A": hop.length_A, "multiplicity": hop.multiplicity,
              "natoms": len(hop.initial), "reverse_equivalent": hop.reverse_equivalent,
+             "wyckoff_sites": sites,
              "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
         neb=neb, attempt_frequency_Hz=nu, attempt_frequency_note=band.nu_note,
         saddle_imaginary_modes=band.saddle_imaginary_modes,

@@ -140,10 +140,16 @@ def run_neb(
     """
     from ase.mep import NEB, DyNEB
 
-    if len(initial) != len(final) or list(initial.numbers) != list(final.numbers):
-        raise UserInputError("initial and final states must hold the same atoms in the same order")
+    if len(initial) != len(final):
+        raise UserInputError(f"initial and final states must hold the same atoms in the same "
+                             f"order: {len(initial)} and {len(final)} atoms")
+    if list(initial.numbers) != list(final.numbers):
+        k = int(np.flatnonzero(initial.numbers != final.numbers)[0])
+        raise UserInputError(f"initial and final states must hold the same atoms in the same "
+                             f"order: atom {k} is {initial[k].symbol} in one, "
+                             f"{final[k].symbol} in the other")
     if n_images < 1:
-        raise UserInputError(f"n_images={n_images} must be >= 1")
+        raise UserInputError(f"n_images={n_images} must be >= 1 (intermediate images)")
     if method not in METHODS:
         raise UserInputError(f"method={method!r}; accepted: {', '.join(METHODS)}")
     if interpolation not in ("idpp", "linear"):
@@ -165,6 +171,11 @@ def run_neb(
             relaxed = atoms.copy()
             relaxed.calc = calc
             relaxed.get_potential_energy()
+            worst = float(np.sqrt((relaxed.get_forces() ** 2).sum(axis=1)).max())
+            if worst > fmax:
+                raise UserInputError(f"the {name} state is not a minimum: largest force "
+                                     f"{worst:.3f} eV/Å > fmax {fmax} eV/Å; relax it first "
+                                     f"(relax_endpoints=True)")
         ends.append(relaxed)
 
     provenance = calculator_provenance(calc)
