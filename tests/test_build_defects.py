@@ -12,6 +12,8 @@ from checks import assert_no_close_contacts, assert_one_line
 from interfacemodel.build.defects import (
     Hop,
     interface_hops,
+    interstitial_hops,
+    interstitial_sites,
     layers_from_top,
     make_interstitial,
     make_vacancy,
@@ -390,3 +392,197 @@ def test_interface_needs_sides():
     with pytest.raises(UserInputError, match="interface_side") as exc:
         interface_hops(iface, "Li")
     assert_one_line(exc)
+
+
+# --- bulk interstitial sites and hops ------------------------------------------------------
+# Expected sites, clearances and hop lengths are textbook crystallography, computed here
+# from the cubic lattice constant, not by the code under test.
+
+INTERSTITIAL_CONTACT = 0.6  # LiF: Li on the tetrahedral void is 0.68 x the Li-Li radius sum
+
+
+def _frac_sets_equal(found, expected):
+    found, expected = np.asarray(found, float) % 1.0, np.asarray(expected, float) % 1.0
+    assert len(found) == len(expected)
+    for f in expected:
+        diff = found - f
+        diff -= np.rint(diff)
+        assert np.abs(diff).sum(axis=1).min() < 1e-6, f"no site at {f}"
+
+
+def _nearest_atom_distances(atoms, position, cutoff=6.0):
+    """Sorted distances from ``position`` to the atoms, every periodic image counted."""
+    probe = atoms.copy()
+    probe.append("H")
+    probe.positions[-1] = position
+    i, d = neighbor_list("id", probe, cutoff)
+    return np.sort(d[i == len(atoms)])
+
+
+def _check_interstitial_endpoints(hop: Hop, host: Atoms, clearance: dict):
+    """initial = perfect supercell + the atom on a void, final = the same atom moved to the
+    next void (unwrapped); ``clearance`` maps the site name to its expected value (Å)."""
+    perfect = host.repeat(hop.initial.info["supercell"])
+    ini, fin, m = hop.initial, hop.final, hop.moving_index
+    assert len(ini) == len(fin) == len(perfect) + 1 and m == len(perfect)
+    assert ini.get_chemical_symbols() == fin.get_chemical_symbols()
+    assert ini[m].symbol == hop.species and hop.mechanism == "interstitial"
+    np.testing.assert_allclose(ini.positions[:m], perfect.positions, atol=1e-12)
+    moved = np.linalg.norm(fin.positions - ini.positions, axis=1)
+    assert np.count_nonzero(moved > 1e-9) == 1
+    assert moved[m] == pytest.approx(hop.length_A, abs=1e-6)  # the short path, unwrapped
+    start, end = hop.label.split(" ")[0].split("->")
+    for pos, name in ((ini.positions[m], start), (fin.positions[m], end)):
+        assert _nearest_atom_distances(perfect, pos)[0] == pytest.approx(clearance[name],
+                                                                         abs=1e-4)
+    widths = perfect.cell.volume / np.linalg.norm(
+        np.cross(perfect.cell[[1, 2, 0]], perfect.cell[[2, 0, 1]]), axis=1)
+    assert np.all(widths >= 8.0 - 1e-9) and np.all(widths >= 2 * hop.length_A)
+    assert_no_close_contacts(ini, INTERSTITIAL_CONTACT)
+    assert_no_close_contacts(fin, INTERSTITIAL_CONTACT)
+
+
+def test_rocksalt_lif_interstitial_is_the_tetrahedral_void():
+    atoms = load_bulk("LiF", as_atoms=True)
+    a = atoms.cell.lengths()[0]
+    sites = interstitial_sites(atoms, "Li")
+    assert len(sites) == 1
+    site = sites[0]
+    # the cube centres of the Li4F4 cubelets: 8 per conventional cell, Wyckoff 8c
+    _frac_sets_equal(site.orbit_frac, [(x, y, z) for x in (0.25, 0.75) for y in (0.25, 0.75)
+                                       for z in (0.25, 0.75)])
+    assert site.wyckoff == "8c" and site.name == "i(8c)"
+    d = _nearest_atom_distances(atoms, site.position_A)
+    assert site.clearance_A == pytest.approx(math.sqrt(3) / 4 * a)
+    np.testing.assert_allclose(d[:8], math.sqrt(3) / 4 * a)  # 4 Li + 4 F at the corners
+    hops = interstitial_hops(atoms, "Li")
+    # the voids form a simple cubic lattice of spacing a/2: 6 equivalent neighbours
+    assert len(hops) == 1
+    hop = hops[0]
+    assert hop.length_A == pytest.approx(a / 2)
+    assert hop.multiplicity == 6 and hop.reverse_equivalent
+    assert hop.label == f"i(8c)->i(8c) {a / 2:.3f} A x6"
+    step = hop.final.positions[-1] - hop.initial.positions[-1]
+    assert np.count_nonzero(np.abs(step) > 1e-9) == 1  # along a cube axis
+    _check_interstitial_endpoints(hop, atoms, {"i(8c)": math.sqrt(3) / 4 * a})
+
+
+def test_rocksalt_primitive_cell_and_foreign_species_give_the_same_hop():
+    a = 4.026
+    prim = bulk("LiF", "rocksalt", a=a)
+    sites = interstitial_sites(prim, "Li")
+    assert [(s.wyckoff, len(s.orbit_frac)) for s in sites] == [("8c", 2)]
+    hops = interstitial_hops(prim, "H")
+    assert [(round(h.length_A, 6), h.multiplicity) for h in hops] == [(round(a / 2, 6), 6)]
+    assert hops[0].initial[hops[0].moving_index].symbol == "H"
+    _check_interstitial_endpoints(hops[0], prim, {"i(8c)": math.sqrt(3) / 4 * a})
+
+
+@pytest.mark.parametrize("name", ["Li2O", "Li2S", "Li2Se"])
+def test_antifluorite_interstitial_is_the_empty_octahedral_void(name):
+    atoms = load_bulk(name, as_atoms=True)
+    a = atoms.cell.lengths()[0]
+    sites = interstitial_sites(atoms, "Li")
+    assert len(sites) == 1
+    site = sites[0]
+    # anions fcc, Li in all tetrahedral holes: the octahedral holes (4b) are empty
+    _frac_sets_equal(site.orbit_frac, [(0.5, 0.5, 0.5), (0.5, 0, 0), (0, 0.5, 0), (0, 0, 0.5)])
+    assert site.wyckoff == "4b"
+    d = _nearest_atom_distances(atoms, site.position_A)
+    np.testing.assert_allclose(d[:8], math.sqrt(3) / 4 * a)  # the Li cube around the void
+    np.testing.assert_allclose(d[8:14], a / 2)  # the anion octahedron
+    assert site.clearance_A == pytest.approx(math.sqrt(3) / 4 * a)
+    hops = interstitial_hops(atoms, "Li")
+    # the voids form an fcc lattice: 12 neighbours at a/sqrt(2)
+    assert [(round(h.length_A, 6), h.multiplicity) for h in hops] == [
+        (round(a / math.sqrt(2), 6), 12)]
+    _check_interstitial_endpoints(hops[0], atoms, {"i(4b)": math.sqrt(3) / 4 * a})
+
+
+@pytest.mark.parametrize("cubic", [True, False])
+def test_bcc_li_voids_are_tetrahedral_and_octahedral_is_a_saddle(cubic):
+    atoms = bulk("Li", "bcc", a=A_LI, cubic=cubic)
+    sites = interstitial_sites(atoms, "Li")
+    assert len(sites) == 1
+    site = sites[0]
+    assert site.wyckoff == "12d" and len(site.orbit_frac) == (12 if cubic else 6)
+    assert site.clearance_A == pytest.approx(math.sqrt(5) / 4 * A_LI)  # 1.962 A
+    d = _nearest_atom_distances(atoms, site.position_A)
+    np.testing.assert_allclose(d[:4], math.sqrt(5) / 4 * A_LI)
+    if cubic:  # tetrahedral voids (0, 1/2, 1/4) and permutations
+        tet = {tuple(np.roll(p, k)) for p in [(0, 0.5, 0.25), (0, 0.5, 0.75), (0, 0.25, 0.5),
+                                              (0, 0.75, 0.5)] for k in range(3)}
+        _frac_sets_equal(site.orbit_frac, sorted(tet))
+    # the octahedral void (1/2, 1/2, 0): a/2 from two atoms, but a saddle of the clearance:
+    # moving in the (001) plane takes it away from both, so it is not a void centre
+    cell = bulk("Li", "bcc", a=A_LI, cubic=True)
+    octa = np.array([0.5, 0.5, 0.0]) * A_LI
+    assert _nearest_atom_distances(cell, octa)[0] == pytest.approx(A_LI / 2)
+    assert _nearest_atom_distances(cell, octa + [0.1, 0, 0])[0] > A_LI / 2
+    assert math.sqrt(5) / 4 * A_LI > A_LI / 2
+    for other in sites:
+        off = (other.orbit_frac @ atoms.cell.array)
+        assert np.all(np.linalg.norm(off - octa, axis=1) > 0.5)
+    hops = interstitial_hops(atoms, "Li")
+    # each tetrahedral void has 4 tetrahedral neighbours at a sqrt(2)/4
+    assert [(round(h.length_A, 6), h.multiplicity) for h in hops] == [
+        (round(math.sqrt(2) / 4 * A_LI, 6), 4)]
+    _check_interstitial_endpoints(hops[0], atoms, {"i(12d)": math.sqrt(5) / 4 * A_LI})
+
+
+def test_fcc_li_tetrahedral_and_octahedral_voids_and_the_hops_between_them():
+    a = 4.40
+    atoms = bulk("Li", "fcc", a=a, cubic=True)
+    sites = {s.name: s for s in interstitial_sites(atoms, "Li")}
+    assert set(sites) == {"i(4b)", "i(8c)"}
+    _frac_sets_equal(sites["i(4b)"].orbit_frac,
+                     [(0.5, 0.5, 0.5), (0.5, 0, 0), (0, 0.5, 0), (0, 0, 0.5)])
+    assert sites["i(4b)"].clearance_A == pytest.approx(a / 2)
+    assert sites["i(8c)"].clearance_A == pytest.approx(math.sqrt(3) / 4 * a)
+    hops = interstitial_hops(atoms, "Li")
+    got = {h.label.split(" ")[0]: (round(h.length_A, 6), h.multiplicity) for h in hops}
+    tet_oct = round(math.sqrt(3) / 4 * a, 6)
+    assert got == {"i(8c)->i(4b)": (tet_oct, 4), "i(4b)->i(8c)": (tet_oct, 8),
+                   "i(8c)->i(8c)": (round(a / 2, 6), 6),
+                   "i(4b)->i(4b)": (round(a / math.sqrt(2), 6), 12)}
+    # multiplicities out of each start site add up to its neighbours: tet 4 + 6, oct 8 + 12
+    per_start = {}
+    for hop in hops:
+        per_start[hop.from_site] = per_start.get(hop.from_site, 0) + hop.multiplicity
+    assert sorted(per_start.values()) == [10, 20]
+    by_label = {h.label: h for h in hops}
+    clearance = {"i(4b)": a / 2, "i(8c)": math.sqrt(3) / 4 * a}
+    for hop in hops:
+        start, end = hop.label.split(" ")[0].split("->")
+        assert hop.reverse_equivalent == (start == end)
+        if start != end:
+            back = by_label[hop.reverse_label]
+            assert back.reverse_label == hop.label
+            assert back.length_A == pytest.approx(hop.length_A)
+        _check_interstitial_endpoints(hop, atoms, clearance)
+
+
+def test_interstitial_hops_max_length_and_supercell():
+    hops = interstitial_hops(bulk("Li", "bcc", a=A_LI, cubic=True), "Li", max_length_A=1.8)
+    # tetrahedral neighbours at a sqrt(2)/4 (4) and, across the octahedral void, a/2 (2)
+    assert [(round(h.length_A, 6), h.multiplicity) for h in hops] == [
+        (round(math.sqrt(2) / 4 * A_LI, 6), 4), (round(A_LI / 2, 6), 2)]
+    big = interstitial_hops(bulk("Li", "bcc", a=A_LI, cubic=True), "Li", supercell=4)
+    assert len(big[0].initial) == 2 * 4**3 + 1
+
+
+def test_interstitial_hops_bad_input():
+    li = bulk("Li", "bcc", a=A_LI, cubic=True)
+    slab = bcc110("Li", size=(2, 2, 4), a=A_LI, vacuum=10)
+    periodic_slab = slab.copy()
+    periodic_slab.pbc = True
+    molecule = Atoms("Li2", positions=[[0, 0, 0], [0, 0, 2.7]], cell=[8, 8, 8], pbc=False)
+    cases = [((slab, "Li"), {}, "bulk"), ((periodic_slab, "Li"), {}, "vacuum"),
+             ((molecule, "Li"), {}, "periodic"), ((li, "Q"), {}, "species"),
+             ((li, "Li"), {"min_clearance_A": 2.5}, "min_clearance_A"),
+             ((li, "Li"), {"min_clearance_A": -1.0}, "min_clearance_A"),
+             ((li, "Li"), {"supercell": (1, 1, 0)}, "supercell")]
+    for args, kwargs, word in cases:
+        with pytest.raises(UserInputError, match=word) as exc:
+            interstitial_hops(*args, **kwargs)
+        assert_one_line(exc)

@@ -1,5 +1,6 @@
-"""Point defects and vacancy hops: vacancies, interstitials, and the symmetry-distinct
-nearest-neighbour hops of one species in a bulk crystal, a slab and at an interface.
+"""Point defects and their hops: vacancies, interstitials, the symmetry-distinct
+nearest-neighbour vacancy hops of one species in a bulk crystal, a slab and at an interface,
+and the interstitial sites (void centres) and direct interstitial hops of a bulk crystal.
 
 The hops are the end points of NEB calculations. Lengths in Å. Conventions shared by every
 hop builder here:
@@ -10,6 +11,9 @@ hop builder here:
   index and position, so initial and final can be interpolated atom by atom. The moving
   atom's final position is A + hop vector, *not* wrapped back into the cell, so a linear
   interpolation follows the short path.
+* An interstitial hop (:func:`interstitial_hops`) moves an extra atom from void A to void
+  B: ``initial`` is the perfect supercell plus the atom on A (the last atom), ``final`` the
+  same with that atom on B; the same rules on indices and unwrapping hold.
 * Multiplicity: the number of hops out of site A that are symmetry-equivalent to this one
   (bcc vacancy hop 8, fcc 12): the z of D = (1/6) z d² Γ f.
 * Layers (slabs, interfaces): atoms sorted along z, a gap larger than ``layer_tolerance_A``
@@ -52,7 +56,8 @@ class Hop:
     """One vacancy (or interstitial) hop: the NEB end points and what they represent.
 
     ``from_site`` and ``to_site`` are indices of sites A and B in the structure given to the
-    hop builder (B may be a periodic image of that atom); ``moving_index`` is the index of
+    hop builder (B may be a periodic image of that atom; for bulk interstitial hops, indices
+    of the void sites, see :func:`interstitial_hops`); ``moving_index`` is the index of
     the moving atom in ``initial`` and ``final`` (the supercells). ``from_layer`` and
     ``to_layer`` are layer numbers counted from the top (slabs only, else None).
     ``reverse_equivalent`` is True when the hop B→A belongs to this entry (A and B are
@@ -205,18 +210,37 @@ def make_interstitial(
         pos = pos @ atoms.cell.array
     elif coords != "cartesian":
         raise UserInputError(f"coords={coords!r} must be 'cartesian' or 'fractional'")
+    out = _add_atom(atoms, pos, element)
+    new = len(out) - 1
+    _refuse_overlap(out, new, f"interstitial {element} at ({pos[0]:.3f}, {pos[1]:.3f}, "
+                              f"{pos[2]:.3f}) Å")
+    return out
+
+
+def _add_atom(atoms: Atoms, position: np.ndarray, element: str) -> Atoms:
+    """A copy of ``atoms`` with ``element`` appended at cartesian ``position`` (no checks)."""
     out = atoms.copy()
     out.append(element)
     new = len(out) - 1
-    out.positions[new] = pos
-    _refuse_overlap(out, new, f"interstitial {element} at ({pos[0]:.3f}, {pos[1]:.3f}, "
-                              f"{pos[2]:.3f}) Å")
+    out.positions[new] = position
     out.info["interstitial_index"] = new
     out.info["interstitial_symbol"] = element
     return out
 
 
 # --- symmetry ------------------------------------------------------------------------------
+
+
+def _spacegroup(atoms: Atoms, symprec: float):
+    """spglib's symmetry dataset of ``atoms`` (through pymatgen's SpacegroupAnalyzer)."""
+    from pymatgen.core import Lattice, Structure
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    if not symprec > 0:
+        raise UserInputError(f"symprec={symprec} must be > 0 (Å)")
+    frac = atoms.cell.scaled_positions(atoms.positions)
+    structure = Structure(Lattice(atoms.cell.array), atoms.get_chemical_symbols(), frac)
+    return SpacegroupAnalyzer(structure, symprec=symprec).get_symmetry_dataset()
 
 
 def _symmetry_ops(
@@ -228,15 +252,9 @@ def _symmetry_ops(
     at R·f + t (modulo the lattice). With ``keep_z`` only operations that keep every
     site at its height and map +z onto +z are kept (2D layer symmetry of a slab).
     """
-    from pymatgen.core import Lattice, Structure
-    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-
-    if symprec <= 0:
-        raise UserInputError(f"symprec={symprec} must be > 0 (Å)")
+    dataset = _spacegroup(atoms, symprec)
     cell = atoms.cell.array
     frac = atoms.cell.scaled_positions(atoms.positions)
-    structure = Structure(Lattice(cell), atoms.get_chemical_symbols(), frac)
-    dataset = SpacegroupAnalyzer(structure, symprec=symprec).get_symmetry_dataset()
     tol = max(5 * symprec, 1e-3)
     f_sites = frac[sites]
     z_sites = atoms.positions[sites, 2]
@@ -444,9 +462,14 @@ def _check_slab_cell(atoms: Atoms, what: str):
         )
 
 
-def _assemble(atoms, species, rep, pairs, classes, layer) -> list[Hop]:
+def _assemble(atoms, species, rep, pairs, classes, layer, *, names=None, images=None,
+              mechanism="vacancy") -> list[Hop]:
     """One Hop per class: its first member (lowest start index, i.e. spglib's representative
-    of the site class) with the multiplicity counted around that start site."""
+    of the site class) with the multiplicity counted around that start site.
+
+    ``names`` (site index -> name, for labels) and ``images`` ((start, vector, info) ->
+    (initial, final, moving index)) default to the vacancy hops' atom labels and images.
+    """
     i, j, vec, d = pairs
     orbit, reverse_eq, reverse_class = classes
     hops = []
@@ -455,17 +478,30 @@ def _assemble(atoms, species, rep, pairs, classes, layer) -> list[Hop]:
         h = members[0]
         a, b, length = int(i[h]), int(j[h]), float(d[h])
         mult = int(np.sum(i[members] == a))
-        if layer is None:
+        if names is not None:
+            la = lb = None
+            label = f"{names[a]}->{names[b]} {length:.3f} A x{mult}"
+        elif layer is None:
             la = lb = None
             label = f"{species}{a}->{species}{b} {length:.3f} A x{mult}"
         else:
             la, lb = int(layer[a]), int(layer[b])
             label = f"{species} L{la}->L{lb} {length:.3f} A x{mult} (site {a})"
-        initial, final, moving = _vacancy_hop_images(atoms, rep, a, vec[h], {"hop_label": label})
+        info = {"hop_label": label}
+        if images is None:
+            initial, final, moving = _vacancy_hop_images(atoms, rep, a, vec[h], info)
+        else:
+            initial, final, moving = images(a, vec[h], info)
         hops.append(Hop(initial=initial, final=final, species=species, length_A=length,
                         multiplicity=mult, moving_index=moving, from_site=a, to_site=b,
-                        mechanism="vacancy", label=label, from_layer=la, to_layer=lb,
+                        mechanism=mechanism, label=label, from_layer=la, to_layer=lb,
                         reverse_equivalent=bool(reverse_eq[oid])))
+    labels = [hop.label for hop in hops]
+    for hop in hops:  # two inequivalent hops that read the same: name their sites
+        if labels.count(hop.label) > 1:
+            hop.label = f"{hop.label} (sites {hop.from_site}->{hop.to_site})"
+            for image in (hop.initial, hop.final):
+                image.info["hop_label"] = hop.label
     for oid, hop in enumerate(hops):
         if reverse_class[oid] >= 0:
             hop.reverse_label = hops[reverse_class[oid]].label
@@ -511,6 +547,439 @@ def vacancy_hops(
     classes = _hop_orbits(atoms, i, j, vec, ops)
     rep = _choose_supercell(atoms, supercell, (0, 1, 2), float(d.max()), min_width_A)
     hops = _assemble(atoms, species, rep, (i, j, vec, d), classes, None)
+    hops.sort(key=lambda hop: (round(hop.length_A, 4), hop.from_site))
+    return hops
+
+
+# --- bulk interstitials --------------------------------------------------------------------
+
+_GRID_SPACING_A = 0.2  # void search grid
+_SLAB_GAP_A = 6.0  # an atom-free slice this thick between lattice planes: a slab, not a bulk
+_VOID_MERGE_A = 0.5  # void centres closer than this are one site (their centroid)
+
+
+@dataclass
+class InterstitialSite:
+    """One symmetry-distinct interstitial site (void centre) of a bulk crystal.
+
+    ``frac`` and ``position_A`` locate the representative, ``orbit_frac`` all its
+    symmetry-equivalent copies in the input cell (the representative first);
+    ``clearance_A`` is its distance to the nearest atom (the radius of the empty sphere);
+    ``wyckoff`` the Wyckoff position in the host's space group (e.g. ``"8c"``; ``""`` if
+    spglib could not assign it) and ``name`` the label used in hop labels (``"i(8c)"``).
+    """
+
+    frac: np.ndarray
+    position_A: np.ndarray
+    clearance_A: float
+    orbit_frac: np.ndarray
+    wyckoff: str
+    name: str
+
+
+def _check_bulk(atoms: Atoms, what: str) -> None:
+    if not np.all(atoms.pbc) or abs(atoms.cell.volume) < 1e-9:
+        raise UserInputError(f"{what} needs a bulk cell periodic along x, y and z; "
+                             "interface_hops takes interstitial targets at an interface")
+    if len(atoms) == 0:
+        raise UserInputError(f"{what} needs a structure with atoms")
+    frac = np.sort(atoms.cell.scaled_positions(atoms.positions) % 1.0, axis=0)
+    gaps = np.vstack([np.diff(frac, axis=0), frac[:1] + 1.0 - frac[-1:]]).max(axis=0)
+    widths = _widths(atoms.cell.array, (0, 1, 2)) * gaps
+    k = int(np.argmax(widths))
+    if widths[k] > _SLAB_GAP_A:
+        raise UserInputError(
+            f"{what} needs a bulk crystal: there is {widths[k]:.1f} Å of vacuum along cell "
+            f"vector {k} (a slab?); interface_hops takes interstitial targets at an interface"
+        )
+
+
+def _min_clearance(atoms: Atoms, species: str, min_clearance_A: float | None) -> float:
+    """``min_clearance_A`` checked, or its default: OVERLAP_FACTOR × (covalent radius of
+    ``species`` + the smallest covalent radius of the host's elements)."""
+    if min_clearance_A is None:
+        host = min(covalent_radii[z] for z in set(atoms.numbers.tolist()))
+        return float(OVERLAP_FACTOR * (covalent_radii[atomic_numbers[species]] + host))
+    number = (int, float, np.integer, np.floating)
+    if isinstance(min_clearance_A, bool) or not isinstance(min_clearance_A, number) \
+            or not min_clearance_A > 0:
+        raise UserInputError(f"min_clearance_A={min_clearance_A!r} must be a number > 0 (Å)")
+    return float(min_clearance_A)
+
+
+def _nearest_atom_tree(atoms: Atoms):
+    """A KD-tree of the atoms with enough periodic images to find the nearest atom of any
+    point of the cell, and the image positions (cartesian) it holds."""
+    from scipy.spatial import cKDTree
+
+    cell = atoms.cell.array
+    frac = atoms.cell.scaled_positions(atoms.positions) % 1.0
+    # any point lies within half the sum of the cell vectors of a lattice point
+    reach = 0.5 * np.linalg.norm(cell, axis=1).sum()
+    n = np.ceil(reach / _widths(cell, (0, 1, 2))).astype(int) + 1
+    shifts = np.stack(np.meshgrid(*[np.arange(-k, k + 1) for k in n], indexing="ij"),
+                      axis=-1).reshape(-1, 3)
+    images = (frac[None, :, :] + shifts[:, None, :]).reshape(-1, 3) @ cell
+    return cKDTree(images), images
+
+
+def _ascent(tree, images, x: np.ndarray) -> np.ndarray | None:
+    """None if ``x`` is a strict local maximum of the distance to the nearest atom, else a
+    unit direction along which that distance does not decrease.
+
+    With e_i the unit vectors from ``x`` to its nearest atoms (equidistant within 1e-3 Å),
+    ``x`` is a strict maximum when the e_i surround the origin (it lies inside their convex
+    hull). When the e_i span less than 3D (x on a line or in a plane of atoms, e.g. the
+    window between two voids) the normal of their span ascends (second order); when the
+    origin lies outside or on a facet of the hull, the facet's outward normal does.
+    """
+    from scipy.spatial import ConvexHull, QhullError
+
+    d, k = tree.query(x, k=16)
+    e = images[k[d <= d[0] + 1e-3]] - x
+    e /= np.linalg.norm(e, axis=1)[:, None]
+    _, sv, vt = np.linalg.svd(e)  # vt[-1] is normal to the span of the e_i
+    if len(e) < 4 or sv[2] < 1e-6:
+        return vt[-1]
+    try:
+        hull = ConvexHull(e)
+    except QhullError:
+        return vt[-1]
+    facet = int(np.argmax(hull.equations[:, 3]))
+    if hull.equations[facet, 3] < -1e-3:
+        return None
+    return -hull.equations[facet, :3]
+
+
+def _refine_void(tree, images, start: np.ndarray, step: float):
+    """Climb from ``start`` (cartesian) to the nearby local maximum of the distance to the
+    nearest atom: maximise t subject to |x - r_i| >= t (SLSQP). SLSQP also stops on saddle
+    points (the centre of a window between atoms), so the result is tested with
+    :func:`_ascent` and the climb resumed 0.05 Å along the ascent direction. Returns
+    (position, clearance), or None if the maximum lies more than two grid steps away
+    (another grid point is closer to it) or is not reached."""
+    from scipy.optimize import minimize
+
+    x = np.asarray(start, dtype=float)
+    for _ in range(6):
+        clearance = float(tree.query(x)[0])
+        near = images[tree.query_ball_point(x, clearance + 4 * step + 0.5)]
+
+        def gaps(y, near=near):
+            return np.linalg.norm(near - y[:3], axis=1) - y[3]
+
+        def gaps_jac(y, near=near):
+            diff = y[:3] - near
+            return np.hstack([diff / np.linalg.norm(diff, axis=1)[:, None],
+                              -np.ones((len(near), 1))])
+
+        bounds = [(c - 2 * step, c + 2 * step) for c in start] + [(0.0, None)]
+        res = minimize(lambda y: -y[3], np.append(x, clearance),
+                       jac=lambda y: np.array([0.0, 0.0, 0.0, -1.0]), bounds=bounds,
+                       method="SLSQP", options={"ftol": 1e-12, "maxiter": 200},
+                       constraints=[{"type": "ineq", "fun": gaps, "jac": gaps_jac}])
+        if float(tree.query(res.x[:3])[0]) >= clearance:
+            x = res.x[:3]
+        if np.any(np.abs(x - start) > 1.95 * step):
+            return None
+        direction = _ascent(tree, images, x)
+        if direction is None:
+            return x, float(tree.query(x)[0])
+        x = x + 0.05 * direction
+    return None
+
+
+def _site_orbit(frac: np.ndarray, rotations, translations, cell, tol: float):
+    """Symmetrise ``frac`` onto its special position (average over its site-symmetry
+    operations) and return it with its orbit (distinct images in the cell, modulo 1)."""
+    for _ in range(2):
+        images = frac @ np.transpose(rotations, (0, 2, 1)) + translations
+        diff = images - frac
+        diff -= np.rint(diff)
+        fixed = np.linalg.norm(diff @ cell, axis=1) < tol
+        frac = (frac + diff[fixed].mean(axis=0)) % 1.0
+    images = (frac @ np.transpose(rotations, (0, 2, 1)) + translations) % 1.0
+    orbit = [frac]
+    for f in images:
+        diff = np.asarray(orbit) - f
+        diff -= np.rint(diff)
+        if np.linalg.norm(diff @ cell, axis=1).min() > tol:
+            orbit.append(f)
+    return frac, np.array(orbit)
+
+
+def _wyckoff(atoms: Atoms, orbit: np.ndarray, symprec: float) -> str:
+    """Wyckoff position ('8c') of a site orbit in the host's space group: spglib's letter for
+    a dummy atom type placed on the orbit (which keeps the host's space group) and the
+    multiplicity of the orbit in the conventional cell."""
+    import spglib
+
+    frac = np.vstack([atoms.cell.scaled_positions(atoms.positions), orbit])
+    types = np.append(atoms.numbers, np.full(len(orbit), 200))
+    try:
+        dataset = spglib.get_symmetry_dataset((atoms.cell.array, frac, types), symprec=symprec)
+    except Exception:  # noqa: BLE001 - spglib signals failure in several ways
+        dataset = None
+    if dataset is None:
+        return ""
+    ratio = abs(np.linalg.det(dataset.std_lattice)) / abs(atoms.cell.volume)
+    return f"{round(len(orbit) * ratio)}{dataset.wyckoffs[len(atoms)]}"
+
+
+def _merge_voids(atoms: Atoms, tree, found, rotations, translations, merge_A: float):
+    """Replace every cluster of void centres (orbit members linked by distances below
+    ``merge_A``) by its centroid, snapped onto its special position; repeat until no two
+    sites are that close. ``found`` and the result: (frac, clearance, orbit) per orbit."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    cell = atoms.cell.array
+    for _ in range(5):
+        if merge_A == 0 or not found:
+            return found
+        frac = np.vstack([orbit for _, _, orbit in found])
+        pts = Atoms(numbers=np.zeros(len(frac), dtype=int), scaled_positions=frac, cell=cell,
+                    pbc=True)
+        i, j = neighbor_list("ij", pts, merge_A, self_interaction=False)
+        if len(i) == 0:
+            return found
+        graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(frac), len(frac)))
+        _, cluster = connected_components(graph, directed=False)
+        merged: list[tuple[np.ndarray, float, np.ndarray]] = []
+        for c in np.unique(cluster):
+            members = frac[cluster == c]
+            diff = members - members[0]
+            diff -= np.rint(diff)
+            centre = (members[0] + diff.mean(axis=0)) % 1.0
+            if merged:
+                other = np.vstack([orbit for _, _, orbit in merged]) - centre
+                other -= np.rint(other)
+                if np.linalg.norm(other @ cell, axis=1).min() < _LENGTH_TOL_A:
+                    continue  # a symmetry copy of a cluster already merged
+            centre, orbit = _site_orbit(centre, rotations, translations, cell, _LENGTH_TOL_A)
+            merged.append((centre, float(tree.query(centre @ cell)[0]), orbit))
+        found = merged
+    return found
+
+
+def interstitial_sites(
+    atoms: Atoms,
+    species: str = "Li",
+    symprec: float = 1e-3,
+    *,
+    min_clearance_A: float | None = None,
+    merge_A: float = _VOID_MERGE_A,
+) -> list[InterstitialSite]:
+    """Symmetry-distinct interstitial sites of a bulk crystal: the centres of its voids.
+
+    A void centre is a local maximum of the distance to the nearest atom (the centre of a
+    locally largest empty sphere; periodic images included). Found on a fractional grid of
+    about 0.2 Å spacing (grid local maxima, periodic), each refined with SLSQP, then
+    merged by the space group of the host (spglib, ``symprec`` Å): each site is snapped onto
+    its special position by averaging over its site-symmetry operations. Void centres
+    closer than ``merge_A`` (0.5 Å) to each other, e.g. a shallow void split into a few
+    maxima, become one site at their centroid (snapped onto its special position; its
+    clearance is that of the centroid). Sites whose clearance is below
+    ``min_clearance_A`` are dropped; the default is
+    :data:`OVERLAP_FACTOR` (0.7) × (covalent radius of ``species`` + the smallest covalent
+    radius of the host's elements). Saddle points of the clearance (e.g. the octahedral
+    site of bcc, the window between two tetrahedral sites) are not void centres and are not
+    returned. Sorted by clearance, largest first.
+    """
+    _check_element(species, "species")
+    _check_bulk(atoms, "interstitial_sites")
+    if not merge_A >= 0:
+        raise UserInputError(f"merge_A={merge_A} must be >= 0 (Å)")
+    min_clearance_A = _min_clearance(atoms, species, min_clearance_A)
+    from scipy.ndimage import maximum_filter
+
+    dataset = _spacegroup(atoms, symprec)
+    rotations = np.asarray(dataset.rotations, dtype=float)
+    translations = np.asarray(dataset.translations, dtype=float)
+    cell = atoms.cell.array
+    tree, images = _nearest_atom_tree(atoms)
+    n = np.maximum(4, np.ceil(np.linalg.norm(cell, axis=1) / _GRID_SPACING_A)).astype(int)
+    step = float(np.max(np.linalg.norm(cell, axis=1) / n))
+    grid = np.stack(np.meshgrid(*[np.arange(k) / k for k in n], indexing="ij"), axis=-1)
+    clearance = tree.query(grid.reshape(-1, 3) @ cell)[0].reshape(tuple(n))
+    peak = (clearance >= maximum_filter(clearance, size=3, mode="wrap")) & (
+        clearance >= min_clearance_A - 2 * step)
+    candidates = grid[peak]
+    order = np.argsort(-clearance[peak], kind="stable")
+    tol = _LENGTH_TOL_A
+    found: list[tuple[np.ndarray, float, np.ndarray]] = []  # (frac, clearance, orbit)
+    for f in candidates[order]:
+        start = f @ cell
+        known = [orbit for _, _, orbit in found]
+        if known:
+            diff = np.vstack(known) - f
+            diff -= np.rint(diff)
+            if np.linalg.norm(diff @ cell, axis=1).min() < 2 * step:
+                continue  # the same void, already refined
+        refined = _refine_void(tree, images, start, step)
+        if refined is None:
+            continue
+        frac = atoms.cell.scaled_positions(refined[0][None])[0] % 1.0
+        frac, orbit = _site_orbit(frac, rotations, translations, cell, tol)
+        if known:
+            diff = np.vstack(known) - frac
+            diff -= np.rint(diff)
+            if np.linalg.norm(diff @ cell, axis=1).min() < tol:
+                continue
+        found.append((frac, float(tree.query(frac @ cell)[0]), orbit))
+    found = _merge_voids(atoms, tree, found, rotations, translations, merge_A)
+    found = [site for site in found if site[1] >= min_clearance_A - 1e-9]
+    found.sort(key=lambda site: (-round(site[1], 4), tuple(np.round(site[0], 4))))
+    sites = []
+    for frac, clear, orbit in found:
+        wyckoff = _wyckoff(atoms, orbit, symprec)
+        sites.append(InterstitialSite(frac=frac, position_A=frac @ cell, clearance_A=clear,
+                                      orbit_frac=orbit, wyckoff=wyckoff, name=""))
+    letters = [s.wyckoff for s in sites]
+    for k, site in enumerate(sites):
+        unique = site.wyckoff and letters.count(site.wyckoff) == 1
+        site.name = f"i({site.wyckoff})" if unique else f"i{k}({site.wyckoff})".replace("()", "")
+    return sites
+
+
+def _void_pairs(voids: Atoms, kind: np.ndarray, max_length_A: float | None, shell_tol: float):
+    """Hops (i, j, D, d) between void sites: all up to ``max_length_A``, or else the union of
+    each site's first shell among the sites of its own orbit, its first shell among all
+    sites, and the reverses of those (so B → A is there when A → B is); every first shell
+    reaches (1 + ``shell_tol``) × the nearest distance. A hop that passes within
+    ``_VOID_MERGE_A`` of a third site is left out: it is two hops."""
+    n = len(voids)
+    if max_length_A is not None:
+        i, j, vec, d = neighbor_list("ijDd", voids, max_length_A + 1e-6, self_interaction=False)
+    else:
+        near_own = np.full(n, np.inf)
+        for k in np.unique(kind):
+            members = np.flatnonzero(kind == k)
+            a, _, _, dist = _same_species_pairs(voids[members], np.arange(len(members)), None)
+            for m in np.unique(a):
+                near_own[members[m]] = dist[a == m].min()
+        a, _, _, dist = _same_species_pairs(voids, np.arange(n), None)
+        near_all = np.full(n, np.inf)
+        for m in np.unique(a):
+            near_all[m] = dist[a == m].min()
+        reach = np.concatenate([near_own[np.isfinite(near_own)],
+                                near_all[np.isfinite(near_all)]])
+        if len(reach) == 0:
+            return (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros((0, 3)),
+                    np.zeros(0))
+        cutoff = (1.0 + shell_tol) * reach.max() + 1e-6
+        i, j, vec, d = neighbor_list("ijDd", voids, cutoff, self_interaction=False)
+        lim_own = (1.0 + shell_tol) * near_own + 1e-9
+        lim_all = (1.0 + shell_tol) * near_all + 1e-9
+        keep = (kind[i] == kind[j]) & (d <= lim_own[i])
+        keep |= (d <= lim_all[i]) | (d <= lim_all[j])
+        i, j, vec, d = i[keep], j[keep], vec[keep], d[keep]
+    through = np.zeros(len(i), dtype=bool)
+    for h in range(len(i)):
+        mid = voids.positions[i[h]] + 0.5 * vec[h]
+        rel, _ = find_mic(voids.positions - mid, voids.cell.array, voids.pbc)
+        t = np.clip(rel @ vec[h] / d[h] ** 2, -0.5, 0.5)
+        off = np.linalg.norm(rel - t[:, None] * vec[h], axis=1)
+        ends = np.minimum(np.linalg.norm(rel - 0.5 * vec[h], axis=1),
+                          np.linalg.norm(rel + 0.5 * vec[h], axis=1))
+        through[h] = np.any((off < _VOID_MERGE_A) & (ends > _VOID_MERGE_A))
+    keep = ~through
+    return i[keep], j[keep], vec[keep], d[keep]
+
+
+def interstitial_hops(
+    atoms: Atoms,
+    species: str = "Li",
+    supercell=None,
+    max_length_A: float | None = None,
+    symprec: float = 1e-3,
+    *,
+    min_width_A: float = 8.0,
+    shell_tol: float = 0.1,
+    min_clearance_A: float | None = None,
+) -> list[Hop]:
+    """Symmetry-distinct direct interstitial hops of a ``species`` atom in a bulk crystal.
+
+    The interstitial sites are the void centres of :func:`interstitial_sites` (same
+    ``symprec`` and ``min_clearance_A``), all their symmetry copies in the cell together.
+    From every symmetry-distinct site A the hops go to
+
+    * the nearest sites equivalent to A: within (1 + ``shell_tol``) × the distance to the
+      nearest one (LiF: 6 tetrahedral neighbours at a/2);
+    * the nearest sites of any kind, the same way, so a hop between inequivalent voids is
+      built when B is among A's nearest sites (fcc: tetrahedral → octahedral at √3a/4);
+      and its reverse B → A as well (a separate entry: ``reverse_equivalent`` False,
+      ``reverse_label`` names the other);
+
+    or, with ``max_length_A``, to every site up to that length. A straight path that passes
+    within 0.5 Å of a third site is left out (it is two hops).
+
+    ``initial`` is the supercell of the perfect crystal plus one ``species`` atom (the last
+    atom, :attr:`Hop.moving_index`) on A; ``final`` has it moved to B (A + hop vector,
+    unwrapped); all other atoms are untouched. No overlap check beyond the clearance rule:
+    an interstitial may sit closer than 0.7 × covalent radii to a host atom (Li on the
+    tetrahedral site of LiF: 0.68 × the Li–Li radius sum). ``from_site`` and ``to_site``
+    index the sites' orbit positions concatenated in the order of
+    :func:`interstitial_sites`. Multiplicity, symmetry merging and supercell rule as in
+    :func:`vacancy_hops`; labels ``"i(8c)->i(8c) 2.013 A x6"`` (Wyckoff positions in the
+    host's space group). Sorted by length, then start site.
+    """
+    _check_element(species, "species")
+    _check_bulk(atoms, "interstitial_hops")
+    _check_common(max_length_A, shell_tol)
+    min_clearance_A = _min_clearance(atoms, species, min_clearance_A)
+    sites = interstitial_sites(atoms, species, symprec, min_clearance_A=min_clearance_A)
+    if not sites:
+        raise UserInputError(
+            f"no void in this crystal is {min_clearance_A:.3f} Å (min_clearance_A) from every "
+            f"atom: no interstitial site for {species}; lower min_clearance_A to accept one"
+        )
+    cell = atoms.cell.array
+    frac = np.vstack([site.orbit_frac for site in sites])
+    names = [site.name for site in sites for _ in site.orbit_frac]
+    kind = np.concatenate([np.full(len(site.orbit_frac), k) for k, site in enumerate(sites)])
+    voids = Atoms(numbers=np.zeros(len(frac), dtype=int), scaled_positions=frac, cell=cell,
+                  pbc=True)
+    i, j, vec, d = _void_pairs(voids, kind, max_length_A, shell_tol)
+    if len(i) == 0:
+        reach = max_length_A if max_length_A is not None else _MAX_SEARCH_A
+        raise UserInputError(f"no two interstitial sites within {reach} Å: no hops to build")
+    # space-group operations as permutations of the void sites; the image of a site is found
+    # with a periodic KD-tree in fractional coordinates (it lies ~0 away in any metric)
+    from scipy.spatial import cKDTree
+
+    def wrap(f):
+        f = f % 1.0
+        return np.where(f >= 1.0, 0.0, f)
+
+    lookup = cKDTree(wrap(frac), boxsize=1.0)
+    dataset = _spacegroup(atoms, symprec)
+    ops = []
+    for rot, trans in zip(dataset.rotations, dataset.translations, strict=True):
+        moved = frac @ rot.T + trans
+        _, perm = lookup.query(wrap(moved))
+        diff = moved - frac[perm]
+        diff -= np.rint(diff)
+        if np.all(np.linalg.norm(diff @ cell, axis=1) < _LENGTH_TOL_A):
+            ops.append((rot.astype(float), perm))
+    classes = _hop_orbits(voids, i, j, vec, ops)
+    rep = _choose_supercell(atoms, supercell, (0, 1, 2), float(d.max()), min_width_A)
+    sc = atoms.repeat(rep)  # the input cell's atoms come first, at their input positions
+
+    def images(a, vector, info):
+        initial = _add_atom(sc, voids.positions[a], species)
+        moving = len(initial) - 1
+        final = initial.copy()
+        final.positions[moving] = initial.positions[moving] + vector
+        for image, state in ((initial, "initial"), (final, "final")):
+            image.info.update(info)
+            image.info["hop_state"] = state
+            image.info["supercell"] = tuple(int(k) for k in rep)
+            image.info["moving_index"] = moving
+        return initial, final, moving
+
+    hops = _assemble(atoms, species, rep, (i, j, vec, d), classes, None, names=names,
+                     images=images, mechanism="interstitial")
     hops.sort(key=lambda hop: (round(hop.length_A, 4), hop.from_site))
     return hops
 
