@@ -1,7 +1,8 @@
 """Migration barriers of every hop issue 5 names, with one calculator (by hand, not a test).
 
 Runs the same library calls as ``interfacemodel barrier``: Li vacancy hops in bulk Li, LiF,
-Li2Se, Li2O and tetragonal LLZO (the 8a → 32g hop), the Mg solute–vacancy exchange in bcc Li,
+Li2Se, Li2O and tetragonal LLZO (the 8a → 32g hop), direct interstitial hops in LiF, Li2O
+and Li2Se, the Mg solute–vacancy exchange in bcc Li,
 and the Li hop from the Li film into the first coating layer of li-lif and li-li2se. Each
 case's record goes to ``<out>/<case>.json`` as soon as it finishes, and a rerun skips the
 cases already there, so the campaign can be stopped and continued. The summary table is
@@ -26,13 +27,16 @@ CASES = {
     "Li2O": {"kind": "vacancy", "host": "Li2O"},
     "LLZO": {"kind": "vacancy", "host": "LLZO", "fmax": 0.05},
     "Mg-in-Li": {"kind": "vacancy", "host": "Li", "solute": "Mg"},
+    "LiF-interstitial": {"kind": "interstitial", "host": "LiF"},
+    "Li2O-interstitial": {"kind": "interstitial", "host": "Li2O"},
+    "Li2Se-interstitial": {"kind": "interstitial", "host": "Li2Se"},
     "li-lif": {"kind": "interface", "system": "li-lif"},
     "li-li2se": {"kind": "interface", "system": "li-li2se"},
 }
 
 
 def run_case(name: str, calc, temps, out: Path) -> dict:
-    from interfacemodel.analysis.migration import interface_migration, vacancy_migration
+    from interfacemodel.analysis.migration import bulk_migration, interface_migration
     from interfacemodel.records import to_dict, write_json_atomic
 
     case = CASES[name]
@@ -41,10 +45,11 @@ def run_case(name: str, calc, temps, out: Path) -> dict:
     def say(msg: str) -> None:
         print(f"  [{name} {time.perf_counter() - t0:7.1f} s] {msg}", flush=True)
 
-    if case["kind"] == "vacancy":
-        res = vacancy_migration(case["host"], calc, species="Li", solute=case.get("solute"),
-                                temperatures_K=temps, fmax=case.get("fmax", 0.03),
-                                workdir=out / f"{name}.work", progress=say)
+    if case["kind"] in ("vacancy", "interstitial"):
+        res = bulk_migration(case["host"], calc, species="Li", mechanism=case["kind"],
+                             solute=case.get("solute"), temperatures_K=temps,
+                             fmax=case.get("fmax", 0.03), workdir=out / f"{name}.work",
+                             progress=say)
     else:
         res = interface_migration(case["system"], calc, temperatures_K=temps,
                                   workdir=out / f"{name}.work", progress=say)
@@ -68,7 +73,8 @@ def row(name: str, d: dict) -> str:
         f"{neb['barrier_forward_eV']:.3f}", f"{neb['barrier_backward_eV']:.3f}",
         "yes" if neb["converged"] else "NO", _fmt(d["saddle_imaginary_modes"], "d"),
         _fmt(d["attempt_frequency_Hz"], ".2e", "fallback 1e13"),
-        _fmt(d["vacancy_formation_energy_eV"], ".3f"), _fmt(D, ".2e"),
+        _fmt(d.get("defect_formation_energy_eV", d.get("vacancy_formation_energy_eV")), ".3f"),
+        _fmt(D, ".2e"),
         f"{d['hop_rates'][0]['forward_per_s']:.2e}", lit_text, f"{d['wall_time_s']:.0f}",
     ]
     return "| " + " | ".join(str(c) for c in cells) + " |"

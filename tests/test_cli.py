@@ -34,6 +34,7 @@ def run_cli(*args, **kw):
         (["barrier", "li-vacancy", "--calc", "vasp"], "only writes inputs"),
         (["barrier", "li-interface", "--system", "li-mg"], "interface hops are built for"),
         (["barrier", "mg-vacancy", "--host", "LiF"], "mg-vacancy is built in bcc Li"),
+        (["barrier", "li-interstitial", "--host", "LiF", "--calc", "emt"], "cannot treat F, Li"),
         (["barrier", "li-vacancy", "--defect-fraction", "2"], "--defect-fraction 2.0 must be"),
         (["barrier", "li-vacancy", "--system", "li-lif"], "--system applies to li-interface"),
         (["diffusivity", "no/such/barrier.json"], "not found"),

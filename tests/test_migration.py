@@ -30,12 +30,12 @@ def test_cu_vacancy_hop_record_is_consistent(cu_vacancy, tmp_path):
     assert res.lattice.z == 12 and res.lattice.f == pytest.approx(0.781)
     assert res.lattice.d_A == pytest.approx(res.hop["length_A"], rel=1e-3)  # a/√2
     assert res.attempt_frequency_Hz and 1e11 < res.attempt_frequency_Hz < 1e14
-    assert 0.5 < res.vacancy_formation_energy_eV < 2.0  # EMT Cu: ~1 eV
+    assert 0.5 < res.defect_formation_energy_eV < 2.0  # EMT Cu: ~1 eV
     # D(T) from the record's own pieces, by hand
     d = res.diffusivities[0]
     kT = K_B_EV_PER_K * d.T_K
     by_hand = (12 * (res.lattice.d_A * 1e-8) ** 2 / 6 * 0.781 * res.attempt_frequency_Hz
-               * math.exp(-(res.neb.barrier_forward_eV + res.vacancy_formation_energy_eV) / kT))
+               * math.exp(-(res.neb.barrier_forward_eV + res.defect_formation_energy_eV) / kT))
     assert d.D_cm2_per_s == pytest.approx(by_hand, rel=1e-9)
     assert plot_energy_profile(res.neb, tmp_path / "neb.png").stat().st_size > 1000
     assert plot_arrhenius(res.diffusivities, tmp_path / "arr.png",
@@ -49,3 +49,30 @@ def test_migration_bad_input():
     assert_one_line(exc)
     with pytest.raises(UserInputError, match="temperatures"):
         vacancy_migration(cu, get_calculator("emt"), species="Cu", temperatures_K=(-5,))
+
+
+def test_h_interstitial_hop_in_cu_formation_energy_by_hand():
+    """Direct interstitial hop of H in EMT Cu: E_f = E(Cu_n + H) − E(Cu_n) − μ_H recomputed
+    here from EMT single points, f = 1, z and d from the hop."""
+    from ase.optimize import BFGS
+
+    from interfacemodel.analysis.migration import interstitial_migration
+
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    mu_h = -1.0  # a chosen H reservoir (eV/atom): the formula is what is checked
+    res = interstitial_migration(cu, get_calculator("emt"), species="H", supercell=2,
+                                 n_images=3, fmax=0.05, phonons=False, li_metal_energy_eV=mu_h,
+                                 temperatures_K=(600.0,))
+    assert res.mechanism == "interstitial" and res.neb.converged
+    assert res.lattice.f == 1.0 and res.lattice.z == res.hop["multiplicity"]
+    assert res.lattice.d_A == pytest.approx(res.hop["length_A"])
+    # E(perfect) by hand: the relaxed host cell of the record, repeated, EMT single point
+    n_cu = res.hop["natoms"] - 1
+    host = bulk("Cu", "fcc", a=3.59, cubic=True)
+    host.calc = get_calculator("emt")
+    from ase.filters import FrechetCellFilter
+
+    BFGS(FrechetCellFilter(host), logfile=None).run(fmax=0.001)
+    e_perfect = host.get_potential_energy() / len(host) * n_cu
+    e_defect = res.neb.endpoints["initial"].energy_eV
+    assert res.defect_formation_energy_eV == pytest.approx(e_defect - e_perfect - mu_h, abs=2e-3)

@@ -73,4 +73,4 @@ def test_mg_solute_vacancy_exchange_in_li(sevennet):
     assert res.lattice.f == 1.0 and res.attempt_frequency_Hz is None
     assert "fallback" in res.diffusivities[0].attempt_frequency_source
     print(f"SevenNet Mg–vacancy exchange in Li (15 atoms): {res.neb.barrier_forward_eV:.3f} eV, "
-          f"E_f(vacancy next to Mg) {res.vacancy_formation_energy_eV:.3f} eV")
+          f"E_f(vacancy next to Mg) {res.defect_formation_energy_eV:.3f} eV")

@@ -300,6 +300,7 @@ def _jsonable_result(result):
 #: barrier mechanisms: what moves, and how the end points are built
 MECHANISMS = {
     "li-vacancy": "Li vacancy hop in a bulk host (--host, default Li)",
+    "li-interstitial": "direct Li interstitial hop (void to void) in a bulk host (--host)",
     "mg-vacancy": "Mg solute–vacancy exchange in bcc Li",
     "li-interface": "Li hop from the Li film's last layer into the coating (--system)",
 }
@@ -338,8 +339,9 @@ def _print_migration(res) -> None:
         lit = res.literature_barrier
         rows.append(["literature barrier", f"{lit['range_eV'][0]}–{lit['range_eV'][1]} eV",
                      f"computed is {lit['computed_is']}; {lit['source']}"])
-    if res.vacancy_formation_energy_eV is not None:
-        rows.append(["vacancy formation", f"{res.vacancy_formation_energy_eV:.3f} eV",
+    if res.defect_formation_energy_eV is not None:
+        rows.append([f"{res.mechanism.split()[-1]} formation",
+                     f"{res.defect_formation_energy_eV:.3f} eV",
                      res.formation_reference])
     if res.lattice is not None:
         rows.append(["lattice", f"z={res.lattice.z} d={res.lattice.d_A:.3f} Å "
@@ -359,7 +361,7 @@ def _print_migration(res) -> None:
 
 
 def _run_migration(args, spec, temps, say):
-    from .analysis.migration import interface_migration, vacancy_migration
+    from .analysis.migration import bulk_migration, interface_migration
     from .calculators import get_calculator
     from .structures import load_bulk, phase_info
 
@@ -389,9 +391,10 @@ def _run_migration(args, spec, temps, say):
     if solute:
         atoms = atoms + load_bulk("Mg", as_atoms=True)  # only to check the elements
     calc = get_calculator(spec, atoms=atoms)
-    return vacancy_migration(host, calc, species="Li", solute=solute, supercell=args.supercell,
-                             fmax=args.fmax or 0.03, defect_fraction=args.defect_fraction,
-                             **common)
+    mechanism = "interstitial" if args.mechanism == "li-interstitial" else "vacancy"
+    return bulk_migration(host, calc, species="Li", mechanism=mechanism, solute=solute,
+                          supercell=args.supercell, fmax=args.fmax or 0.03,
+                          defect_fraction=args.defect_fraction, **common)
 
 
 def cmd_barrier(args) -> int:
@@ -427,7 +430,7 @@ def cmd_barrier(args) -> int:
         from .analysis.diffusion import diffusivity
 
         at_m = diffusivity(res.neb.barrier_forward_eV, T_m, res.lattice, res.attempt_frequency_Hz,
-                           formation_energy_eV=res.vacancy_formation_energy_eV)
+                           formation_energy_eV=res.defect_formation_energy_eV)
         data["measured_comparison"] = {
             "T_K": T_m, "D_measured_cm2_per_s": D_m, "D_computed_cm2_per_s": at_m.D_cm2_per_s,
             "ratio_computed_over_measured": at_m.D_cm2_per_s / D_m, "source": label}
@@ -465,7 +468,7 @@ def cmd_diffusivity(args) -> int:
         rec = json.loads(path.read_text())
         barrier = rec["neb"]["barrier_forward_eV"]
         lattice = None if rec["lattice"] is None else Lattice(**rec["lattice"])
-        nu, e_f = rec["attempt_frequency_Hz"], rec["vacancy_formation_energy_eV"]
+        nu, e_f = rec["attempt_frequency_Hz"], rec["defect_formation_energy_eV"]
     except (ValueError, KeyError, TypeError):
         raise UserInputError(f"{str(path)!r} is not a barrier record from "
                              f"'interfacemodel barrier'") from None

@@ -68,7 +68,7 @@ class MigrationResult:
     attempt_frequency_Hz: float | None
     attempt_frequency_note: str
     saddle_imaginary_modes: int | None
-    vacancy_formation_energy_eV: float | None
+    defect_formation_energy_eV: float | None
     formation_reference: str
     lattice: Lattice | None
     diffusivities: list[Diffusivity]
@@ -200,10 +200,24 @@ def _carrier_density_per_cm3(atoms, species: str) -> float:
     return n / (atoms.get_volume() * 1e-24)
 
 
-def vacancy_migration(
+def vacancy_migration(host, calc, species: str = "Li", **kwargs) -> MigrationResult:
+    """:func:`bulk_migration` of a vacancy hop (``solute`` for a solute–vacancy exchange)."""
+    return bulk_migration(host, calc, species=species, mechanism="vacancy", **kwargs)
+
+
+def interstitial_migration(host, calc, species: str = "Li", **kwargs) -> MigrationResult:
+    """:func:`bulk_migration` of a direct interstitial hop (void to void)."""
+    return bulk_migration(host, calc, species=species, mechanism="interstitial", **kwargs)
+
+
+BULK_MECHANISMS = ("vacancy", "interstitial")
+
+
+def bulk_migration(
     host,
     calc,
     species: str = "Li",
+    mechanism: str = "vacancy",
     temperatures_K=(300.0,),
     hop_index: int = 0,
     supercell=None,
@@ -216,27 +230,35 @@ def vacancy_migration(
     workdir: str | Path | None = None,
     progress=None,
 ) -> MigrationResult:
-    """Barrier, attempt frequency and D(T) of the ``hop_index``-th vacancy hop of ``species``.
+    """Barrier, attempt frequency and D(T) of the ``hop_index``-th hop of ``species``.
 
-    ``host``: catalogue name or ase.Atoms (conventional cell). ``solute`` (e.g. 'Mg' in
-    Li): the moving atom is replaced by the solute in both end points, so the hop is the
-    solute–vacancy exchange.
+    ``host``: catalogue name or ase.Atoms (conventional cell). ``mechanism``: 'vacancy'
+    (hops from :func:`~interfacemodel.build.defects.vacancy_hops`) or 'interstitial' (direct
+    void-to-void hops from :func:`~interfacemodel.build.defects.interstitial_hops`, f = 1).
+    ``solute`` (vacancy only; e.g. 'Mg' in Li): the moving atom is replaced by the solute in
+    both end points, so the hop is the solute–vacancy exchange.
 
     Defect fraction c: ``defect_fraction`` when given (e.g. a non-stoichiometric coating);
-    otherwise exp(−E_f/k_B T) with E_f = E(cell with vacancy) − E(perfect cell) + μ_species,
-    μ from bcc Li (``li_metal_energy_eV`` per atom, computed with ``calc`` when not given).
-    For a solute hop the perfect cell holds the solute and E_f is that of a vacancy next to
-    it (the solute–vacancy binding included). In an ionic host the vacancy is neutral and
-    stands for V_Li' + hole (noted). Nernst–Einstein σ uses the ``species`` density of the
+    otherwise exp(−E_f/k_B T) with E_f = E(cell with vacancy) − E(perfect cell) + μ_species
+    or E_f = E(cell with interstitial) − E(perfect cell) − μ_species, μ from bcc Li
+    (``li_metal_energy_eV`` per atom, computed with ``calc`` when not given). A negative
+    interstitial E_f (the host takes up Li from the metal) gives c = 1, noted. For a
+    solute hop the perfect cell holds the solute and E_f is that of a vacancy next to it
+    (the solute–vacancy binding included). In an ionic host the defect is neutral: it stands
+    for V_Li' + hole or Li_i• + electron (noted). Nernst–Einstein σ uses the ``species`` density of the
     host as carrier density (Haven ratio 1), for non-metallic hosts only. ``workdir``
     checkpoints the NEB.
     """
-    from ..build.defects import vacancy_hops
+    from ..build.defects import interstitial_hops, vacancy_hops
     from ..run.relax import relax
     from .interface_energetics import bulk_reference
 
     start = time.perf_counter()
     temps = _temperatures(temperatures_K)
+    if mechanism not in BULK_MECHANISMS:
+        raise UserInputError(f"mechanism={mechanism!r}; accepted: {', '.join(BULK_MECHANISMS)}")
+    if solute is not None and mechanism != "vacancy":
+        raise UserInputError("a solute hop is a solute–vacancy exchange: mechanism='vacancy'")
     if defect_fraction is not None and not 0 < defect_fraction <= 1:
         raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
     if solute is not None:
@@ -249,13 +271,17 @@ def vacancy_migration(
     say = progress or (lambda msg: None)
     say("relax host")
     host_atoms, ref, _ = bulk_reference(host, calc)
-    hops = vacancy_hops(host_atoms, species=species, supercell=supercell)
+    builder = vacancy_hops if mechanism == "vacancy" else interstitial_hops
+    hops = builder(host_atoms, species=species, supercell=supercell)
     if not 0 <= hop_index < len(hops):
         raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} distinct hops "
                              f"({'; '.join(h.label for h in hops)})")
     hop = hops[hop_index]
-    wyckoff = _wyckoff_sites(host_atoms)
-    sites = f"{wyckoff[hop.from_site]} → {wyckoff[hop.to_site]}"
+    if mechanism == "vacancy":
+        wyckoff = _wyckoff_sites(host_atoms)
+        sites = f"{wyckoff[hop.from_site]} → {wyckoff[hop.to_site]}"
+    else:
+        sites = hop.label.split(" ")[0]  # e.g. 'i(8c)->i(8c)'
     mover = species
     notes: list[str] = []
     perfect = None
@@ -273,8 +299,9 @@ def vacancy_migration(
     neb, nu = band.neb, band.nu_Hz
     notes += band.notes
 
-    n_host = len(hop.initial) + 1  # the supercell before the vacancy
-    e_vac = neb.endpoints["initial"].energy_eV if neb.endpoints else \
+    sign = 1 if mechanism == "vacancy" else -1  # the species goes to / comes from Li metal
+    n_host = len(hop.initial) + sign  # the perfect supercell
+    e_defect = neb.endpoints["initial"].energy_eV if neb.endpoints else \
         band.images[0].get_potential_energy()
     if perfect is not None:
         say(f"relax the perfect cell with the {solute} solute")
@@ -285,14 +312,25 @@ def vacancy_migration(
     if li_metal_energy_eV is None:
         li_metal_energy_eV = (ref.per_atom_eV() if ref.formula == species
                               else bulk_reference(species, calc)[1].per_atom_eV())
-    e_f = e_vac - e_perfect + li_metal_energy_eV
+    e_f = e_defect - e_perfect + sign * li_metal_energy_eV
     ionic = ref.formula != species
     if ionic:
-        notes.append("neutral vacancy in an ionic host: E_f stands for V_Li' + hole, a model "
-                     "of the charged defect")
+        charged = "V_Li' + hole" if mechanism == "vacancy" else "Li_i• + electron"
+        notes.append(f"neutral {mechanism} in an ionic host: E_f stands for {charged}, a model "
+                     f"of the charged defect")
     a = float(host_atoms.cell.cellpar()[0])
     lattice = _lattice_for(host_atoms, hop, a)
-    mechanism = "vacancy"
+    if mechanism == "interstitial":
+        lattice = Lattice(f"direct interstitial hop {hop.label}", hop.multiplicity,
+                          hop.length_A, 1.0, "hop multiplicity and length; direct "
+                          "interstitial hops are uncorrelated: f = 1")
+        if not hop.reverse_equivalent:
+            notes.append("hop between inequivalent sites: D from this one hop is only an "
+                         "estimate (the walk needs the reverse hop too; see hop_rates)")
+        if e_f < 0 and defect_fraction is None:
+            notes.append(f"interstitial formation energy {e_f:.3f} eV < 0 against Li metal: "
+                         f"the host takes up Li; c = 1 used")
+            defect_fraction = 1.0
     if solute is not None:
         mechanism = "solute–vacancy exchange"
         lattice = Lattice(f"{solute} in {ref.formula}, solute–vacancy exchange", lattice.z,
@@ -301,6 +339,7 @@ def vacancy_migration(
         notes.append(f"D of {solute}: one exchange barrier with f = 1 and c_v of a vacancy "
                      f"next to {solute}; the five-frequency model is not evaluated")
     carriers = _carrier_density_per_cm3(host_atoms, species) if ionic else None
+    carriers = carriers or None  # a species the host does not hold: no σ
     kw = ({"defect_fraction": defect_fraction} if defect_fraction is not None
           else {"formation_energy_eV": e_f})
     diffs = [diffusivity(neb.barrier_forward_eV, T, lattice, attempt_frequency_Hz=nu,
@@ -317,7 +356,7 @@ def vacancy_migration(
              "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
         neb=neb, attempt_frequency_Hz=nu, attempt_frequency_note=band.nu_note,
         saddle_imaginary_modes=band.saddle_imaginary_modes,
-        vacancy_formation_energy_eV=float(e_f),
+        defect_formation_energy_eV=float(e_f),
         formation_reference=(f"μ_{species} = {li_metal_energy_eV:.4f} eV/atom (bcc Li, same "
                              f"calculator)" + ("; defect fraction given: "
                                                f"{defect_fraction:g}" if defect_fraction else "")),
@@ -391,7 +430,7 @@ def interface_migration(
              "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
         neb=neb, attempt_frequency_Hz=band.nu_Hz, attempt_frequency_note=band.nu_note,
         saddle_imaginary_modes=band.saddle_imaginary_modes,
-        vacancy_formation_energy_eV=None, formation_reference="not applicable (one hop)",
+        defect_formation_energy_eV=None, formation_reference="not applicable (one hop)",
         lattice=None, diffusivities=[],
         hop_rates=_rates(neb, temps, band.nu_Hz, band.nu_backward_Hz),
         calculator=calculator_provenance(calc), wall_time_s=time.perf_counter() - start,
