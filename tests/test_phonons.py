@@ -8,7 +8,13 @@ from ase.vibrations import Vibrations
 
 from checks import au_on_al100_endpoints
 from interfacemodel.run.neb import run_neb
-from interfacemodel.run.phonons import gamma_modes, phonon_frequencies_THz, vineyard_prefactor
+from interfacemodel.run.phonons import (
+    gamma_modes,
+    local_modes,
+    neighbourhood,
+    phonon_frequencies_THz,
+    vineyard_prefactor,
+)
 
 CM1_TO_THZ = 0.0299792458
 
@@ -54,6 +60,34 @@ def test_vineyard_prefactor_of_au_on_al(au_al_band):
     assert nu.saddle_has_one_imaginary_mode and not nu.notes
     assert 1e11 < nu.nu_Hz < 1e14  # a few THz: the Au–Al vibration scale
     print(f"Au/Al(100) hop: Vineyard ν* = {nu.nu_Hz:.3e} Hz, barrier {rec.barrier_forward_eV:.3f} eV")
+
+
+def test_partial_hessian_of_every_atom_equals_the_full_cell_modes(au_al_band):
+    """ASE Vibrations over all atoms (the partial-Hessian path) against phonopy's Γ modes."""
+    images, rec = au_al_band
+    saddle = images[rec.saddle_index]
+    full = np.array(gamma_modes(saddle, EMT()).frequencies_THz)
+    every = local_modes(saddle, EMT(), range(len(saddle)))
+    assert every.n_imaginary == 1 and every.displaced_atoms == list(range(len(saddle)))
+    local = np.array(every.frequencies_THz)
+    local = np.delete(local, np.argsort(np.abs(local))[:3])  # its three translations
+    big = np.abs(full) > 0.5
+    assert np.allclose(local[big], full[big], rtol=0.01)
+
+
+def test_local_vineyard_prefactor_of_au_on_al(au_al_band):
+    """The Au adatom and its neighbours: one imaginary mode at the saddle, ν* of the order of
+    the full-cell value (the local Hessian leaves out the collective modes)."""
+    images, rec = au_al_band
+    saddle = images[rec.saddle_index]
+    au = len(saddle) - 1
+    shell = neighbourhood(images[0], au, 3.5)
+    assert shell[-1] == au and len(shell) == 5  # Au over a hollow: 4 Al neighbours
+    local = vineyard_prefactor(images[0], saddle, EMT(), indices=shell)
+    full = vineyard_prefactor(images[0], saddle, EMT())
+    assert local.saddle_has_one_imaginary_mode and "partial Hessian of 5 atoms" in local.method
+    assert 0.2 < local.nu_Hz / full.nu_Hz < 5.0
+    print(f"Au/Al(100): ν* local {local.nu_Hz:.3e} Hz, full cell {full.nu_Hz:.3e} Hz")
 
 
 @pytest.mark.mlip
