@@ -36,6 +36,7 @@ def run_cli(*args, **kw):
         (["barrier", "mg-vacancy", "--host", "LiF"], "mg-vacancy is built in bcc Li"),
         (["barrier", "li-interstitial", "--host", "LiF", "--calc", "emt"], "cannot treat F, Li"),
         (["barrier", "li-vacancy", "--defect-fraction", "2"], "--defect-fraction 2.0 must be"),
+        (["barrier", "li-vacancy", "--optimizer", "SteepestGuess"], "SteepestGuess"),
         (["barrier", "li-vacancy", "--system", "li-lif"], "--system applies to li-interface"),
         (["diffusivity", "no/such/barrier.json"], "not found"),
     ],

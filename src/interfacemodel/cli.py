@@ -366,7 +366,8 @@ def _run_migration(args, spec, temps, say):
     from .structures import load_bulk, phase_info
 
     common = {"temperatures_K": temps, "hop_index": args.hop, "n_images": args.images,
-              "phonons": not args.no_phonons, "workdir": args.workdir, "progress": say}
+              "phonons": not args.no_phonons, "optimizer": args.optimizer,
+              "workdir": args.workdir, "progress": say}
     if args.mechanism == "li-interface":
         if args.system not in INTERFACE_HOP_SYSTEMS:
             raise UserInputError(f"--system {args.system!r}: interface hops are built for "
@@ -417,6 +418,10 @@ def cmd_barrier(args) -> int:
         raise UserInputError(f"--images {args.images} must be >= 1 and --fmax {args.fmax} > 0")
     if args.defect_fraction is not None and not 0 < args.defect_fraction <= 1:
         raise UserInputError(f"--defect-fraction {args.defect_fraction} must be in (0, 1]")
+    if args.optimizer is not None:
+        from .run.optimizers import get_optimizer
+
+        get_optimizer(args.optimizer)  # an unknown name fails here, before any work
     where = args.system if args.mechanism == "li-interface" else args.host
     out = check_output_dir(args.out or f"runs/barrier-{args.mechanism}-{where}", args.overwrite)
     t0 = time.perf_counter()
@@ -619,6 +624,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="NEB force tolerance, eV/Å (0.03 bulk, 0.05 interface)")
     p.add_argument("--no-phonons", action="store_true",
                    help="skip the Vineyard prefactor (1e13 Hz fallback, marked)")
+    p.add_argument("--optimizer", help="NEB optimiser spec (default LBFGS:alpha=10; FIRE is "
+                   "slower but the most forgiving)")
     p.add_argument("--defect-fraction", type=float,
                    help="vacancy fraction to use instead of the computed formation energy")
     p.add_argument("--workdir", help="checkpoint directory: a rerun resumes the NEB")

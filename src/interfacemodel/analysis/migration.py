@@ -28,7 +28,7 @@ import numpy as np
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import package_versions
-from ..run.neb import NEBRecord, run_neb
+from ..run.neb import DEFAULT_NEB_OPTIMIZER, NEBRecord, run_neb
 from .diffusion import (
     FALLBACK_ATTEMPT_FREQUENCY_HZ,
     Diffusivity,
@@ -129,7 +129,8 @@ class _Band:
 
 
 def _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say,
-                        phonon_cutoff_A: float = PHONON_CUTOFF_A) -> _Band:
+                        phonon_cutoff_A: float = PHONON_CUTOFF_A,
+                        optimizer: str | None = None) -> _Band:
     """NEB of ``hop`` (end points relaxed to :data:`ENDPOINT_FMAX`) and the Vineyard
     prefactors of the forward hop and, when the hop is not symmetric, the backward one."""
     from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
@@ -137,6 +138,7 @@ def _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say,
     say(f"NEB {hop.label}: {len(hop.initial)} atoms, {n_images} images")
     images, neb = run_neb(hop.initial, hop.final, calc, n_images=n_images, fmax=fmax,
                           endpoint_fmax=min(ENDPOINT_FMAX, fmax / 2),
+                          optimizer=optimizer or DEFAULT_NEB_OPTIMIZER,
                           checkpoint=None if workdir is None else Path(workdir) / "neb")
     notes = list(neb.flags)
     if not neb.converged:
@@ -227,6 +229,7 @@ def bulk_migration(
     li_metal_energy_eV: float | None = None,
     solute: str | None = None,
     defect_fraction: float | None = None,
+    optimizer: str | None = None,
     workdir: str | Path | None = None,
     progress=None,
 ) -> MigrationResult:
@@ -295,7 +298,8 @@ def bulk_migration(
         perfect.append(species)
         perfect.positions[-1] = hop.final.positions[hop.moving_index]
         perfect.wrap()
-    band = _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say)
+    band = _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say,
+                               optimizer=optimizer)
     neb, nu = band.neb, band.nu_Hz
     notes += band.notes
 
@@ -381,6 +385,7 @@ def interface_migration(
     model_index: int = 0,
     relax_fmax: float = 0.05,
     supercell=None,
+    optimizer: str | None = None,
     workdir: str | Path | None = None,
     progress=None,
 ) -> MigrationResult:
@@ -417,7 +422,8 @@ def interface_migration(
         raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} interface hops")
     hop = hops[hop_index]
     band = _band_and_prefactor(hop, calc, n_images, fmax, phonons,
-                               None if workdir is None else Path(workdir) / f"hop{hop_index}", say)
+                               None if workdir is None else Path(workdir) / f"hop{hop_index}", say,
+                               optimizer=optimizer)
     neb = band.neb
     notes = band.notes + [
         f"model: {model.film}{model.film_miller} on {model.substrate}{model.substrate_miller}, "

@@ -25,7 +25,7 @@ from .optimizers import count_calculations, get_optimizer, optimizer_label, opti
 from .relax import EnergyRecord, relax
 
 METHODS = ("improvedtangent", "aseneb", "eb", "spline", "string")
-DEFAULT_NEB_OPTIMIZER = "FIRE"
+DEFAULT_NEB_OPTIMIZER = "LBFGS:alpha=10"  # bench/neb.py: fewer force calls than FIRE; alpha=5 diverged on H in Cu
 #: adjacent images whose energies differ by more than this fraction of the band's energy span
 #: mark a discontinuous path (too few images, or an image fell into another basin)
 JUMP_FRACTION = 0.75
