@@ -43,6 +43,19 @@ def test_au_on_al100_barrier_matches_plain_ase(tmp_path):
     assert np.allclose(images[2].positions[:4], images[0].positions[:4])  # fixed atoms stay
 
 
+def test_given_relaxed_end_points_are_used_as_they_are():
+    """relax_endpoints=False with end points relaxed by plain ASE and one shared EMT: the same
+    barrier as the package's own end-point relaxation."""
+    initial, final = au_on_al100_endpoints()
+    for atoms in (initial, final):
+        atoms.calc = EMT()
+        BFGS(atoms, logfile=None).run(fmax=0.005)
+    _, given = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, relax_endpoints=False)
+    _, own = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, endpoint_fmax=0.005)
+    assert given.converged and not given.endpoints
+    assert given.barrier_forward_eV == pytest.approx(own.barrier_forward_eV, abs=2e-3)
+
+
 def test_interrupted_neb_resumes(tmp_path):
     initial, final = au_on_al100_endpoints()
     _, full = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, optimizer="FIRE",

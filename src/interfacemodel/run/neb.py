@@ -19,7 +19,7 @@ import numpy as np
 
 from ..calculators import calculator_provenance, provenance_label
 from ..errors import UserInputError
-from ..records import structure_hash
+from ..records import detach_calculator, structure_hash
 from .checkpoint import StepCheckpoint, optimizer_state, restore_optimizer_state
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 from .relax import EnergyRecord, relax
@@ -176,6 +176,8 @@ def run_neb(
                 raise UserInputError(f"the {name} state is not a minimum: largest force "
                                      f"{worst:.3f} eV/Å > fmax {fmax} eV/Å; relax it first "
                                      f"(relax_endpoints=True)")
+            # end points keep their results, not the calculator the first image reuses
+            detach_calculator(relaxed, relaxed.get_potential_energy(), relaxed.get_forces())
         ends.append(relaxed)
 
     provenance = calculator_provenance(calc)
