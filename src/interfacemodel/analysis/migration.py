@@ -386,6 +386,7 @@ def interface_migration(
     relax_fmax: float = 0.05,
     supercell=None,
     optimizer: str | None = None,
+    layer_tolerance_A: float = 0.6,
     workdir: str | Path | None = None,
     progress=None,
 ) -> MigrationResult:
@@ -393,8 +394,10 @@ def interface_migration(
 
     The named system's slab model ``model_index`` (:func:`~interfacemodel.build.systems.
     build_system`, its FixAtoms kept) is relaxed with ``calc`` first; the hops come from
-    :func:`~interfacemodel.build.defects.interface_hops` on the relaxed interface, the
-    ``hop_index``-th one (sorted by length) is run. The record gives the forward (film →
+    :func:`~interfacemodel.build.defects.interface_hops` on the relaxed interface (layers
+    clustered within ``layer_tolerance_A``, 0.6 Å: a relaxed LiF(100) plane facing Li rumples
+    into F and Li sub-planes more than the builders' 0.3 Å apart), and the ``hop_index``-th
+    one (sorted by length) is run. The record gives the forward (film →
     coating) and backward barriers and rates; the reaction energy is the energy of moving
     the vacancy from the coating into the Li film.
     """
@@ -417,7 +420,8 @@ def interface_migration(
         raise UserInputError(f"the {system} interface did not relax to {relax_fmax} eV/Å in "
                              f"{rec.steps_max} steps")
     relaxed.arrays["interface_side"] = np.asarray(model.atoms.arrays["interface_side"])
-    hops = interface_hops(relaxed, species=species, supercell=supercell)
+    hops = interface_hops(relaxed, species=species, supercell=supercell,
+                          layer_tolerance_A=layer_tolerance_A)
     if not 0 <= hop_index < len(hops):
         raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} interface hops")
     hop = hops[hop_index]
