@@ -233,17 +233,26 @@ def _load_mpi_for_lammps() -> None:
             return
 
 
+def lammps_pair_commands(potential: str) -> list[str]:
+    """``pair_style`` and ``pair_coeff`` commands of a named potential (atom type i + 1 is
+    ``LAMMPS_POTENTIALS[potential]['elements'][i]``); shared by LAMMPSlib and native MD."""
+    if potential not in LAMMPS_POTENTIALS:
+        raise UserInputError(f"LAMMPS potential {potential!r} is not one of "
+                             f"{', '.join(LAMMPS_POTENTIALS)}")
+    potdir = lammps_potential_dir()
+    pot = LAMMPS_POTENTIALS[potential]
+    args = [str(potdir / item) if (potdir / item).exists() else item for item in pot["files"]]
+    return [f"pair_style {pot['pair_style']}",
+            f"pair_coeff * * {' '.join(args)} {' '.join(pot['elements'])}"]
+
+
 def _make_lammps(options: dict[str, Any]):
     _load_mpi_for_lammps()
-    potdir = lammps_potential_dir()
     pot = LAMMPS_POTENTIALS[options["potential"]]
     from ase.calculators.lammpslib import LAMMPSlib
 
     elements = pot["elements"]
-    args = []
-    for item in pot["files"]:
-        args.append(str(potdir / item) if (potdir / item).exists() else item)
-    cmds = [f"pair_style {pot['pair_style']}", f"pair_coeff * * {' '.join(args)} {' '.join(elements)}"]
+    cmds = lammps_pair_commands(options["potential"])
     return LAMMPSlib(
         lmpcmds=cmds,
         atom_types={el: i + 1 for i, el in enumerate(elements)},
