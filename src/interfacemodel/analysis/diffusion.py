@@ -128,3 +128,66 @@ def arrhenius_fit(T_K, D_cm2_per_s) -> tuple[float, float]:
         raise UserInputError("an Arrhenius fit needs at least two positive (T, D) pairs")
     slope, intercept = np.polyfit(1.0 / T, np.log(D), 1)
     return float(-slope * K_B_EV_PER_K), float(math.exp(intercept))
+
+
+@dataclass
+class ArrheniusFit:
+    """ln D = ln D0 − E_a / (k_B T), fitted to (T, D ± σ_D); errors are one standard error."""
+
+    Ea_eV: float
+    Ea_error_eV: float
+    D0_cm2_per_s: float
+    ln_D0_error: float
+    n_points: int
+    weighted: bool  # True: weights 1/σ²(ln D) with σ(ln D) = σ_D / D
+    chi2_reduced: float | None  # weighted fits with > 2 points
+    error_note: str
+
+
+def arrhenius_fit_errors(T_K, D_cm2_per_s, D_error_cm2_per_s=None) -> ArrheniusFit:
+    """Arrhenius fit with the error of E_a.
+
+    With ``D_error_cm2_per_s`` (e.g. the MSD block errors) the fit of ln D against 1/T is
+    weighted by 1/σ²(ln D), σ(ln D) = σ_D/D, and the parameter errors come from its
+    covariance, scaled up by √χ²_red when the scatter exceeds the error bars (never down).
+    Without errors the fit is unweighted and the errors come from the residuals (needs
+    three or more points). Same line as :func:`arrhenius_fit` when the weights are equal.
+    """
+    import numpy as np
+
+    T = np.asarray(T_K, dtype=float)
+    D = np.asarray(D_cm2_per_s, dtype=float)
+    n = len(T)
+    if n < 2 or len(D) != n or np.any(T <= 0) or np.any(D <= 0):
+        raise UserInputError("an Arrhenius fit needs at least two positive (T, D) pairs; "
+                             f"got T={T.tolist()}, D={D.tolist()}")
+    A = np.column_stack([np.ones(n), -1.0 / (K_B_EV_PER_K * T)])  # ln D = ln D0 − E_a/kT
+    y = np.log(D)
+    chi2_red = None
+    if D_error_cm2_per_s is not None:
+        err = np.asarray(D_error_cm2_per_s, dtype=float)
+        if len(err) != n or np.any(~(err > 0)):
+            raise UserInputError(f"D errors {err.tolist()} must be positive, one per point")
+        w = (D / err) ** 2  # 1/σ²(ln D)
+        cov = np.linalg.inv(A.T @ (A * w[:, None]))
+        p = cov @ (A.T @ (w * y))
+        if n > 2:
+            chi2_red = float(np.sum(w * (y - A @ p) ** 2) / (n - 2))
+            cov = cov * max(1.0, chi2_red)
+            note = "weighted by the D errors; covariance scaled by max(1, χ²_red)"
+        else:
+            note = "weighted by the D errors (two points: errors from the D errors only)"
+    else:
+        p, *_ = np.linalg.lstsq(A, y, rcond=None)
+        if n > 2:
+            s2 = float(np.sum((y - A @ p) ** 2) / (n - 2))
+            cov = s2 * np.linalg.inv(A.T @ A)
+            note = "unweighted; errors from the residuals"
+        else:
+            cov = np.full((2, 2), np.nan)
+            note = "unweighted, two points: no error estimate"
+    return ArrheniusFit(Ea_eV=float(p[1]), Ea_error_eV=float(np.sqrt(cov[1, 1])),
+                        D0_cm2_per_s=float(math.exp(p[0])),
+                        ln_D0_error=float(np.sqrt(cov[0, 0])), n_points=n,
+                        weighted=D_error_cm2_per_s is not None, chi2_reduced=chi2_red,
+                        error_note=note)

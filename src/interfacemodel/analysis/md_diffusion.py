@@ -1,0 +1,314 @@
+"""MD diffusivity at several temperatures and its Arrhenius energy: the cross-check of NEB.
+
+:func:`vacancy_md_arrhenius` puts one vacancy into a supercell of a crystal (a perfect crystal
+below melting shows no diffusion on MD time scales; bcc Li melts at 453.65 K), runs NVT MD at
+each temperature (natively in LAMMPS for ``lammps:<potential>``, else ASE Langevin with the
+calculator), takes the tracer D ± its block error from the MSD, and fits ln D against 1/T
+weighted by those errors. A lattice watch (:func:`~interfacemodel.run.md.crystal_msd`) keeps a
+run that melts or transforms (bcc Li with the SNAP potential at fixed volume does so at
+375-400 K within tens of ps) to its crystal part, and a run it cannot cut out of the fit.
+
+Physics: the vacancy fraction c_v = 1/(sites of the species) is fixed by the cell, so the
+MD tracer diffusivity is D = f (1/6) z d² Γ c_v with Γ = ν* exp(−E_m/k_BT): its Arrhenius
+energy is the *migration* barrier E_m of the NEB (``result.neb.barrier_forward_eV`` of
+:func:`~interfacemodel.analysis.migration.vacancy_migration`), not the self-diffusion energy
+E_m + E_f of a crystal in equilibrium (where c_v = exp(−E_f/k_BT)). The harmonic-TST D of
+the NEB at the same c_v is :func:`~interfacemodel.analysis.diffusion.diffusivity` with
+``defect_fraction=c_v``. The cell is held at the 0 K lattice constant of the calculator
+(thermal expansion left out) and the vacancy interacts with its periodic images.
+
+:func:`tracer_diffusivity` analyses a given trajectory: pymatgen-analysis-diffusion's
+``DiffusionAnalyzer`` when framework ions exist; for a pure-Li cell (no framework ions) that
+analyser takes the drift as the mean of an empty set (NaN) and then raises ValueError (zero-size
+array, pymatgen-analysis-diffusion 2026.9.23), so the MSD path of
+:mod:`~interfacemodel.analysis.msd` (drift = centre of mass) is used and the record says so.
+Units: K, fs, Å, eV; D in cm²/s.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import UserInputError
+from ..records import package_versions
+from .diffusion import ArrheniusFit, arrhenius_fit_errors
+from .msd import OFF_LATTICE_A, OFF_LATTICE_FLAG, msd_diffusivity, off_lattice_fraction
+
+COMPARE_WITH = ("MD at a fixed vacancy fraction: E_a(MD) compares with the NEB migration "
+                "barrier E_m, not E_m + E_f; D(MD) with f (1/6) z d² ν* exp(−E_m/kT) c_v")
+
+
+@dataclass
+class MDPoint:
+    T_K: float  # thermostat target
+    T_mean_K: float
+    D_cm2_per_s: float
+    D_error_cm2_per_s: float
+    E_pot_mean_eV: float | None
+    off_lattice_fraction: float  # of the 0.5-ps mean positions at the end (melting check)
+    production_ps: float
+    production_used_ps: float  # the part still on the bcc lattice (MSD taken from it)
+    left_lattice_ps: float | None  # when the cell melted or transformed (None: never)
+    in_fit: bool
+    wall_time_s: float
+
+
+@dataclass
+class MDArrheniusRecord:
+    host: str
+    species: str
+    supercell: list[int]
+    n_sites: int  # sites of the species in the perfect supercell
+    n_atoms: int  # atoms simulated (one vacancy)
+    vacancy_fraction: float  # c_v = 1 / n_sites
+    lattice_constant_A: float
+    engine: str
+    timestep_fs: float
+    friction_per_fs: float
+    sample_every: int
+    points: list[MDPoint]
+    fit: ArrheniusFit | None
+    runs: list[Any]  # MDRecord per temperature (MSD curves, seeds, calculator)
+    calculator: dict[str, Any]
+    wall_time_s: float
+    compare_with: str = COMPARE_WITH
+    notes: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=package_versions)
+
+
+def _is_lammps(calc) -> bool:
+    from ..calculators import CalcSpec, parse_calc_spec
+
+    if isinstance(calc, (str, CalcSpec)):
+        return parse_calc_spec(calc).name == "lammps"
+    spec = getattr(calc, "interfacemodel_spec", None)
+    return spec is not None and spec.name == "lammps"
+
+
+def vacancy_md_arrhenius(
+    host="Li",
+    calc="lammps:li-snap",
+    temperatures_K=(300.0, 350.0, 400.0, 450.0),
+    supercell=3,
+    species: str = "Li",
+    steps=20000,
+    equilibration_steps: int = 2000,
+    timestep_fs: float = 2.0,
+    friction_per_fs: float = 0.01,
+    sample_every: int = 10,
+    thermostat: str = "langevin",
+    native: bool = True,
+    relax: bool = True,
+    seed: int = 1,
+    fit_from: float = 0.2,
+    n_blocks: int = 8,
+    progress=None,
+) -> MDArrheniusRecord:
+    """Tracer D(T) of ``species`` in ``host`` with one vacancy, and its Arrhenius fit.
+
+    ``host``: catalogue name or conventional-cell ase.Atoms, relaxed with ``calc`` first
+    (``relax``); ``supercell``: repeats (int or three ints). ``calc``: a spec string
+    ('lammps:li-snap'), CalcSpec or calculator. LAMMPS potentials run natively in LAMMPS
+    (``native``), anything else through ASE Langevin (``thermostat`` must be 'langevin').
+    ``steps``: production steps, one number or one per temperature (give the low
+    temperatures more: fewer hops). Seeds are ``seed + i`` for the i-th temperature.
+
+    The vacancy fraction c_v = 1/n_sites is fixed, so the fitted E_a is the migration
+    barrier E_m, to compare with the NEB barrier (not E_m + E_f; see the module docstring).
+    """
+    from ..build.defects import make_vacancy
+    from ..calculators import CalcSpec, calculator_provenance, get_calculator
+    from ..run.md import nvt_diffusivity
+
+    start = time.perf_counter()
+    temps = [float(t) for t in temperatures_K]
+    if not temps or min(temps) <= 0:
+        raise UserInputError(f"temperatures {temps} must be positive (K)")
+    step_list = [int(s) for s in (steps if np.ndim(steps) else [steps] * len(temps))]
+    if len(step_list) != len(temps):
+        raise UserInputError(f"{len(step_list)} step counts for {len(temps)} temperatures")
+    use_lammps = native and _is_lammps(calc)
+    if not use_lammps and thermostat != "langevin":
+        raise UserInputError(f"thermostat {thermostat!r} needs native LAMMPS MD; the ASE path "
+                             f"is Langevin")
+    calc_obj = get_calculator(calc) if isinstance(calc, (str, CalcSpec)) else calc
+    say = progress or (lambda msg: None)
+    if relax:
+        from .interface_energetics import bulk_reference
+
+        say("relax host")
+        host_atoms, ref, _ = bulk_reference(host, calc_obj)
+        host_name = ref.formula
+    else:
+        from ..structures import load_bulk
+
+        host_atoms = load_bulk(host, as_atoms=True) if isinstance(host, str) else host.copy()
+        host_name = host_atoms.get_chemical_formula()
+    host_atoms.calc = None
+    host_atoms.set_constraint()
+    rep = [int(supercell)] * 3 if np.ndim(supercell) == 0 else [int(r) for r in supercell]
+    perfect = host_atoms.repeat(rep)
+    is_species = np.asarray(perfect.get_chemical_symbols()) == species
+    if not is_species.any():
+        raise UserInputError(f"no {species} in {host_name}")
+    n_sites = int(is_species.sum())
+    cell = make_vacancy(perfect, int(np.flatnonzero(is_species)[0]))
+    c_v = 1.0 / n_sites
+    notes = [f"one {species} vacancy in {n_sites} {species} sites: c_v = {c_v:.5f}",
+             "volume fixed at the 0 K lattice constant of the calculator (no thermal expansion)"
+             if relax else "volume as given (not relaxed with the calculator)"]
+    points, runs = [], []
+    for i, (T, n_steps) in enumerate(zip(temps, step_list, strict=True)):
+        say(f"MD {T:g} K: {n_steps} steps of {timestep_fs:g} fs, {len(cell)} atoms")
+        if use_lammps:
+            from ..run.lammps_md import lammps_nvt_diffusivity
+
+            rec = lammps_nvt_diffusivity(
+                cell, calc_obj, T_K=T, steps=n_steps, equilibration_steps=equilibration_steps,
+                timestep_fs=timestep_fs, friction_per_fs=friction_per_fs,
+                thermostat=thermostat, sample_every=sample_every, species=species,
+                seed=seed + i, fit_from=fit_from, n_blocks=n_blocks)
+        else:
+            rec = nvt_diffusivity(
+                cell, calc_obj, T_K=T, steps=n_steps, equilibration_steps=equilibration_steps,
+                timestep_fs=timestep_fs, friction_per_fs=friction_per_fs,
+                sample_every=sample_every, species=species, seed=seed + i,
+                fit_from=fit_from, n_blocks=n_blocks)
+        off = off_lattice_fraction(rec.late_mean_positions_A, perfect.positions, perfect.cell)
+        production_ps = n_steps * timestep_fs / 1000.0
+        history = rec.lattice_history or []
+        left = history[-1][0] if history and history[-1][1] > OFF_LATTICE_FLAG else None
+        cut = rec.production_used_ps is not None and rec.production_used_ps < production_ps
+        notes += [f"{T:g} K: {n}" for n in rec.notes]
+        if left is None and off > OFF_LATTICE_FLAG:
+            notes.append(f"{T:g} K: {off:.0%} of the atoms are off the lattice at the end "
+                         f"(0.5-ps mean positions > {OFF_LATTICE_A} Å from a site): the cell "
+                         f"melted or transformed; this D is not vacancy diffusion in the crystal")
+        crystal = (cut if left is not None else off <= OFF_LATTICE_FLAG)
+        points.append(MDPoint(T_K=T, T_mean_K=rec.T_mean_K, D_cm2_per_s=rec.msd.D_cm2_per_s,
+                              D_error_cm2_per_s=rec.msd.D_error_cm2_per_s,
+                              E_pot_mean_eV=rec.E_pot_mean_eV, off_lattice_fraction=off,
+                              production_ps=production_ps,
+                              production_used_ps=rec.production_used_ps or production_ps,
+                              left_lattice_ps=left,
+                              in_fit=bool(crystal and rec.msd.D_cm2_per_s > 0
+                                          and rec.msd.D_error_cm2_per_s > 0),
+                              wall_time_s=rec.wall_time_s))
+        runs.append(rec)
+    usable = [p for p in points if p.in_fit]
+    if len(usable) < len(points):
+        notes.append("left out of the fit (not the crystal, or D or its error not > 0): "
+                     + ", ".join(f"{p.T_K:g} K" for p in points if not p.in_fit))
+    fit = None
+    if len(usable) >= 2:
+        fit = arrhenius_fit_errors([p.T_K for p in usable], [p.D_cm2_per_s for p in usable],
+                                   [p.D_error_cm2_per_s for p in usable])
+    else:
+        notes.append("fewer than two usable temperatures: no Arrhenius fit")
+    return MDArrheniusRecord(
+        host=host_name, species=species, supercell=rep, n_sites=n_sites, n_atoms=len(cell),
+        vacancy_fraction=c_v, lattice_constant_A=float(host_atoms.cell.cellpar()[0]),
+        engine=runs[0].engine, timestep_fs=float(timestep_fs),
+        friction_per_fs=float(friction_per_fs), sample_every=int(sample_every),
+        points=points, fit=fit, runs=runs, calculator=calculator_provenance(calc_obj),
+        wall_time_s=time.perf_counter() - start, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# a given trajectory: pymatgen-analysis-diffusion where it applies, our MSD where it does not
+
+
+@dataclass
+class TracerDiffusivity:
+    species: str
+    method: str  # 'pymatgen DiffusionAnalyzer' or 'interfacemodel msd_diffusivity'
+    D_cm2_per_s: float
+    D_error_cm2_per_s: float
+    n_species: int
+    n_framework: int
+    D_msd_cm2_per_s: float  # our MSD path, always (drift from the framework if any)
+    D_msd_error_cm2_per_s: float
+    D_pymatgen_cm2_per_s: float | None = None
+    D_pymatgen_std_cm2_per_s: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _unwrap(frac: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Cartesian unwrapped positions from fractional ones, minimum image between frames
+    (each atom must move less than half a cell per sample)."""
+    step = np.diff(frac, axis=0)
+    step -= np.round(step)
+    f = np.concatenate([frac[:1], frac[:1] + np.cumsum(step, axis=0)])
+    return np.einsum("fai,fij->faj", f, cells)
+
+
+def tracer_diffusivity(trajectory, timestep_fs: float, species: str = "Li",
+                       temperature_K: float = 300.0, use_pymatgen: bool = True,
+                       smoothed="max", fit_from: float = 0.2,
+                       n_blocks: int = 4) -> TracerDiffusivity:
+    """Tracer D of ``species`` from ``trajectory`` (pymatgen Structures or ase.Atoms, frames
+    ``timestep_fs`` apart; wrapped or not).
+
+    With framework ions (atoms not of ``species``) and pymatgen-analysis-diffusion installed,
+    D is ``DiffusionAnalyzer.from_structures(..., smoothed=smoothed)`` (drift from the
+    framework) and its standard deviation. A pure-``species`` cell has no framework:
+    DiffusionAnalyzer's drift is the mean of an empty set (NaN) and it raises, so D comes from
+    :func:`~interfacemodel.analysis.msd.msd_diffusivity` with the centre of mass as the drift
+    reference, and the record notes why. Our MSD value is always given beside it.
+    """
+    from pymatgen.core import Structure
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    frames = list(trajectory)
+    if len(frames) < 8:
+        raise UserInputError(f"{len(frames)} frames: at least 8 are needed")
+    if not timestep_fs > 0:
+        raise UserInputError(f"timestep_fs={timestep_fs} must be > 0")
+    structures = [f if isinstance(f, Structure) else AseAtomsAdaptor.get_structure(f)
+                  for f in frames]
+    symbols = [site.specie.symbol for site in structures[0]]
+    if any([s.specie.symbol for s in st] != symbols for st in structures):
+        raise UserInputError("the frames do not hold the same atoms in the same order")
+    is_species = np.asarray(symbols) == species
+    if not is_species.any():
+        raise UserInputError(f"no {species} atoms in {structures[0].composition.reduced_formula}")
+    frac = np.array([s.frac_coords for s in structures])
+    cells = np.array([s.lattice.matrix for s in structures])
+    pos = _unwrap(frac, cells)
+    framework = ~is_species
+    ours = msd_diffusivity(pos, timestep_fs, mask=is_species, species=species,
+                           fit_from=fit_from, n_blocks=n_blocks,
+                           drift_mask=framework if framework.any() else None)
+    rec = TracerDiffusivity(
+        species=species, method="interfacemodel msd_diffusivity",
+        D_cm2_per_s=ours.D_cm2_per_s, D_error_cm2_per_s=ours.D_error_cm2_per_s,
+        n_species=int(is_species.sum()), n_framework=int(framework.sum()),
+        D_msd_cm2_per_s=ours.D_cm2_per_s, D_msd_error_cm2_per_s=ours.D_error_cm2_per_s)
+    if not framework.any():
+        rec.notes.append(f"no framework ions (pure {species}): pymatgen's DiffusionAnalyzer "
+                         f"removes drift with the mean framework displacement, an empty mean "
+                         f"(NaN) here, and fails; D from msd_diffusivity with the centre of "
+                         f"mass as the drift reference")
+        return rec
+    if not use_pymatgen:
+        rec.notes.append("pymatgen DiffusionAnalyzer not asked for")
+        return rec
+    try:
+        from pymatgen.analysis.diffusion.analyzer import DiffusionAnalyzer
+    except ImportError:
+        rec.notes.append("pymatgen-analysis-diffusion not installed: D from msd_diffusivity "
+                         "(drift from the framework ions)")
+        return rec
+    da = DiffusionAnalyzer.from_structures(structures, species, temperature_K,
+                                           time_step=timestep_fs, step_skip=1,
+                                           smoothed=smoothed)
+    rec.method = "pymatgen DiffusionAnalyzer"
+    rec.D_cm2_per_s = rec.D_pymatgen_cm2_per_s = float(da.diffusivity)
+    rec.D_error_cm2_per_s = rec.D_pymatgen_std_cm2_per_s = float(da.diffusivity_std_dev)
+    rec.notes.append(f"DiffusionAnalyzer(smoothed={smoothed!r}); its error is the least-squares "
+                     f"slope error, ours the spread of {n_blocks} time blocks")
+    return rec
