@@ -461,6 +461,7 @@ def plot_energy_profile(neb: NEBRecord, path: str | Path, title: str = "") -> Pa
     s = neb.reaction_coordinate_A[neb.saddle_index]
     ax.annotate(f"{neb.barrier_forward_eV:.3f} eV", (s, neb.barrier_forward_eV),
                 textcoords="offset points", xytext=(0, 6), ha="center")
+    ax.margins(y=0.15)  # room for the barrier label under the title
     ax.set_xlabel("reaction coordinate (Å)")
     ax.set_ylabel("E − E(initial) (eV)")
     ax.set_title(title or "NEB energy profile")
