@@ -1,8 +1,8 @@
 """Migration barriers of every hop issue 5 names, with one calculator (by hand, not a test).
 
 Runs the same library calls as ``interfacemodel barrier``: Li vacancy hops in bulk Li, LiF,
-Li2Se, Li2O and tetragonal LLZO (the 8a → 32g hop), direct interstitial hops in LiF, Li2O
-and Li2Se, the Mg solute–vacancy exchange in bcc Li,
+Li2Se, Li2O and tetragonal LLZO (the 8a → 32g hop), direct interstitial hops in bcc Li,
+LiF, Li2O and Li2Se, the Mg solute–vacancy exchange in bcc Li,
 and the Li hop from the Li film into the first coating layer of li-lif and li-li2se. Each
 case's record goes to ``<out>/<case>.json`` as soon as it finishes, and a rerun skips the
 cases already there, so the campaign can be stopped and continued. The summary table is
@@ -27,6 +27,7 @@ CASES = {
     "Li2O": {"kind": "vacancy", "host": "Li2O"},
     "LLZO": {"kind": "vacancy", "host": "LLZO", "fmax": 0.05},
     "Mg-in-Li": {"kind": "vacancy", "host": "Li", "solute": "Mg"},
+    "Li-interstitial": {"kind": "interstitial", "host": "Li"},
     "LiF-interstitial": {"kind": "interstitial", "host": "LiF"},
     "Li2O-interstitial": {"kind": "interstitial", "host": "Li2O"},
     "Li2Se-interstitial": {"kind": "interstitial", "host": "Li2Se"},
@@ -58,6 +59,11 @@ def run_case(name: str, calc, temps, out: Path) -> dict:
     return data
 
 
+#: notes of a record that the table repeats (path and saddle problems)
+WARNINGS = ("energy jumps", "end point", "saddle has", "not formed", "not a Vineyard",
+            "not converged", "inequivalent", "< 0 against")
+
+
 def _fmt(value, spec: str, missing: str = "-") -> str:
     return missing if value is None else format(value, spec)
 
@@ -71,11 +77,13 @@ def row(name: str, d: dict) -> str:
     cells = [
         name, f"{d['hop']['label']} {d['hop'].get('wyckoff_sites') or ''}", d["hop"]["natoms"],
         f"{neb['barrier_forward_eV']:.3f}", f"{neb['barrier_backward_eV']:.3f}",
-        "yes" if neb["converged"] else "NO", _fmt(d["saddle_imaginary_modes"], "d"),
+        "yes" if neb["converged"] else "NO", neb["optimizer"],
+        _fmt(d["saddle_imaginary_modes"], "d"),
         _fmt(d["attempt_frequency_Hz"], ".2e", "fallback 1e13"),
         _fmt(d.get("defect_formation_energy_eV", d.get("vacancy_formation_energy_eV")), ".3f"),
         _fmt(D, ".2e"),
         f"{d['hop_rates'][0]['forward_per_s']:.2e}", lit_text, f"{d['wall_time_s']:.0f}",
+        "; ".join(n for n in d["notes"] if any(k in n for k in WARNINGS)) or "",
     ]
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
@@ -117,9 +125,10 @@ def main() -> None:
         "Vacancy hops: D includes the vacancy fraction from the computed E_f (Li-rich limit); "
         "interface hops: film → coating rate only. Barriers in eV.",
         "",
-        "| case | hop | atoms | E_fwd | E_back | NEB conv. | saddle imag. modes | ν* (Hz) "
-        "| E_f (eV) | D (cm²/s) | rate fwd (1/s) | literature (eV) | wall (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | hop | atoms | E_fwd | E_back | NEB conv. | NEB optimiser | saddle imag. modes "
+        "| ν* (Hz) | E_f (eV) | D (cm²/s) | rate fwd (1/s) | literature (eV) | wall (s) "
+        "| warnings |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *[row(name, d) for name, d in records.items()],
         "",
     ]

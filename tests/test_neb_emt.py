@@ -70,6 +70,15 @@ def test_interrupted_neb_resumes(tmp_path):
     assert full.force_calls <= resumed.force_calls <= full.force_calls + 3  # one per image
 
 
+def test_end_points_that_relax_into_one_state_are_flagged():
+    """The Au adatom put 0.2 Å off the hollow site in the 'final' state relaxes back to it."""
+    initial, _ = au_on_al100_endpoints()
+    nudged = initial.copy()
+    nudged.positions[-1, 0] += 0.2
+    _, rec = run_neb(initial, nudged, EMT(), n_images=1, fmax=0.05)
+    assert any("relaxed into one state" in f for f in rec.flags)
+
+
 def test_path_flags():
     assert path_flags([0.0, 0.1, 0.3, 0.1, 0.0], 2) == []
     assert "end point" in path_flags([0.0, -0.1, -0.2, -0.3, -0.4], 0)[0]

@@ -368,7 +368,8 @@ def bulk_migration(
         hop_rates=_rates(neb, temps, nu, band.nu_backward_Hz),
         calculator=calculator_provenance(calc), wall_time_s=time.perf_counter() - start,
         attempt_frequency_backward_Hz=band.nu_backward_Hz,
-        literature_barrier=_literature(ref.formula, mover, neb.barrier_forward_eV),
+        literature_barrier=(_literature(ref.formula, mover, neb.barrier_forward_eV)
+                            if mechanism == "vacancy" else None),  # the range is for vacancies
         notes=notes,
     )
 

@@ -29,6 +29,8 @@ DEFAULT_NEB_OPTIMIZER = "LBFGS:alpha=10"  # bench/neb.py: fewer force calls than
 #: adjacent images whose energies differ by more than this fraction of the band's energy span
 #: mark a discontinuous path (too few images, or an image fell into another basin)
 JUMP_FRACTION = 0.75
+#: relaxed end points closer than this (total path length, Å) are one state
+SAME_STATE_A = 0.5
 
 
 @dataclass
@@ -222,19 +224,28 @@ def run_neb(
                           wall_time_s=done_wall + time.perf_counter() - start,
                           finished=bool(converged),
                           optimizer_state=optimizer_state(opt))
-        residual = float(neb.get_residual())
+        try:
+            residual = float(neb.get_residual())
+        except ValueError:  # ASE keeps no residuals when the band never needed a step
+            forces = neb.get_forces()
+            residual = float(np.sqrt((forces**2).sum(axis=1)).max()) if len(forces) else 0.0
         energies = np.array([image.get_potential_energy() for image in images])
     rel = energies - energies[0]
     saddle = int(np.argmax(rel))
+    coordinate = _reaction_coordinate(images)
+    flags = path_flags(rel, saddle)
+    if coordinate[-1] < SAME_STATE_A:
+        flags.append(f"the end points relaxed into one state (path length {coordinate[-1]:.2f} Å): "
+                     f"the initial state is not a separate minimum, the hop happens by itself")
     record = NEBRecord(
         barrier_forward_eV=float(rel[saddle]), barrier_backward_eV=float(rel[saddle] - rel[-1]),
         reaction_energy_eV=float(rel[-1]), image_energies_eV=[float(x) for x in rel],
-        reaction_coordinate_A=_reaction_coordinate(images), saddle_index=saddle,
+        reaction_coordinate_A=coordinate, saddle_index=saddle,
         n_images=n_images, climb=climb, method=method, dynamic=dynamic,
         spring_eV_per_A2=spring_eV_per_A2, optimizer=optimizer_label(optimizer),
         fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=residual, steps=step, steps_max=steps,
         force_calls=done_calls + counter.calls, converged=bool(converged),
-        flags=path_flags(rel, saddle), wall_time_s=done_wall + time.perf_counter() - start,
+        flags=flags, wall_time_s=done_wall + time.perf_counter() - start,
         calculator=provenance, endpoints=endpoints,
         saddle_structure_hash=structure_hash(images[saddle]), resumed_at_step=resumed_at,
     )
