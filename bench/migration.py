@@ -71,7 +71,7 @@ def _fmt(value, spec: str, missing: str = "-") -> str:
 def row(name: str, d: dict) -> str:
     neb = d["neb"]
     D = d["diffusivities"][0]["D_cm2_per_s"] if d["diffusivities"] else None
-    lit = d.get("literature_barrier")
+    lit = d.get("literature_barrier") if d["mechanism"] == "vacancy" else None
     lit_text = "" if not lit else \
         f"{lit['range_eV'][0]}–{lit['range_eV'][1]} ({lit['computed_is']})"
     cells = [
@@ -95,6 +95,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", choices=list(CASES), help="cases to run")
     ap.add_argument("--T", type=float, default=300.0, help="temperature of the table, K")
     ap.add_argument("--tag", default="vm", help="results file suffix")
+    ap.add_argument("--notes", help="a Markdown file whose text goes under the table's header")
     args = ap.parse_args()
 
     import torch
@@ -124,6 +125,8 @@ def main() -> None:
         f"`OMP_NUM_THREADS=1 python bench/migration.py --calc {args.calc} --out {args.out}`.",
         "Vacancy hops: D includes the vacancy fraction from the computed E_f (Li-rich limit); "
         "interface hops: film → coating rate only. Barriers in eV.",
+        *([f"Records: `{args.out}/<case>.json`."] if args.notes is None else
+          ["", Path(args.notes).read_text().strip()]),
         "",
         "| case | hop | atoms | E_fwd | E_back | NEB conv. | NEB optimiser | saddle imag. modes "
         "| ν* (Hz) | E_f (eV) | D (cm²/s) | rate fwd (1/s) | literature (eV) | wall (s) "
