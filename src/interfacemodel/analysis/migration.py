@@ -324,6 +324,8 @@ def bulk_migration(
                      f"of the charged defect")
     a = float(host_atoms.cell.cellpar()[0])
     lattice = _lattice_for(host_atoms, hop, a)
+    fraction, fraction_note = defect_fraction, (
+        "" if defect_fraction is None else f"; defect fraction given: {defect_fraction:g}")
     if mechanism == "interstitial":
         lattice = Lattice(f"direct interstitial hop {hop.label}", hop.multiplicity,
                           hop.length_A, 1.0, "hop multiplicity and length; direct "
@@ -334,7 +336,7 @@ def bulk_migration(
         if e_f < 0 and defect_fraction is None:
             notes.append(f"interstitial formation energy {e_f:.3f} eV < 0 against Li metal: "
                          f"the host takes up Li; c = 1 used")
-            defect_fraction = 1.0
+            fraction, fraction_note = 1.0, "; c = 1 (E_f < 0)"
     if solute is not None:
         mechanism = "solute–vacancy exchange"
         lattice = Lattice(f"{solute} in {ref.formula}, solute–vacancy exchange", lattice.z,
@@ -344,14 +346,14 @@ def bulk_migration(
                      f"next to {solute}; the five-frequency model is not evaluated")
     carriers = _carrier_density_per_cm3(host_atoms, species) if ionic else None
     carriers = carriers or None  # a species the host does not hold: no σ
-    kw = ({"defect_fraction": defect_fraction} if defect_fraction is not None
+    kw = ({"defect_fraction": fraction} if fraction is not None
           else {"formation_energy_eV": e_f})
     diffs = [diffusivity(neb.barrier_forward_eV, T, lattice, attempt_frequency_Hz=nu,
                          carrier_density_per_cm3=carriers, **kw) for T in temps]
     if carriers is not None:
         notes.append(f"σ (Nernst–Einstein) with the {species} density of the host, "
                      f"{carriers:.3e} /cm³, as carrier density and D as computed "
-                     f"(vacancy fraction included), Haven ratio 1")
+                     f"(defect fraction included), Haven ratio 1")
     return MigrationResult(
         host=ref.formula, species=mover, mechanism=mechanism,
         hop={"label": hop.label, "length_A": hop.length_A, "multiplicity": hop.multiplicity,
@@ -362,8 +364,7 @@ def bulk_migration(
         saddle_imaginary_modes=band.saddle_imaginary_modes,
         defect_formation_energy_eV=float(e_f),
         formation_reference=(f"μ_{species} = {li_metal_energy_eV:.4f} eV/atom (bcc Li, same "
-                             f"calculator)" + ("; defect fraction given: "
-                                               f"{defect_fraction:g}" if defect_fraction else "")),
+                             f"calculator){fraction_note}"),
         lattice=lattice, diffusivities=diffs,
         hop_rates=_rates(neb, temps, nu, band.nu_backward_Hz),
         calculator=calculator_provenance(calc), wall_time_s=time.perf_counter() - start,
