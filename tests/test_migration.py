@@ -76,3 +76,18 @@ def test_h_interstitial_hop_in_cu_formation_energy_by_hand():
     e_perfect = host.get_potential_energy() / len(host) * n_cu
     e_defect = res.neb.endpoints["initial"].energy_eV
     assert res.defect_formation_energy_eV == pytest.approx(e_defect - e_perfect - mu_h, abs=2e-3)
+
+
+def test_given_defect_fraction_replaces_the_formation_energy():
+    """D with a given vacancy fraction (a non-stoichiometric coating) is D(c=1) × c."""
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    kw = {"species": "Cu", "temperatures_K": (900.0,), "supercell": 2, "n_images": 1,
+          "fmax": 0.05, "phonons": False}
+    given = vacancy_migration(cu, get_calculator("emt"), defect_fraction=1e-3, **kw)
+    d = given.diffusivities[0]
+    assert d.defect_fraction == 1e-3 and d.defect_fraction_source == "given"
+    assert "given: 0.001" in given.formation_reference
+    kT = K_B_EV_PER_K * 900.0
+    by_hand = (12 * (given.lattice.d_A * 1e-8) ** 2 / 6 * 0.781 * 1e13
+               * math.exp(-given.neb.barrier_forward_eV / kT) * 1e-3)
+    assert d.D_cm2_per_s == pytest.approx(by_hand, rel=1e-9)
