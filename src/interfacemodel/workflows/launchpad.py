@@ -1,0 +1,156 @@
+"""LaunchPad set-up: an embedded store for laptops and CI, owned against its traps (DESIGN §6).
+
+FireWorks' no-server mode keeps the whole database in one JSON file
+(``MONGOMOCK_SERVERSTORE_FILE``, through ``mongomock_persistence``) that it reads at start and
+writes only when the process exits: a killed runner loses everything it completed, and two
+runners overwrite each other. Here:
+
+* :func:`init_state_dir` makes a project state directory: ``store.json`` (holding ``{}``, as
+  the store needs), ``FW_config.yaml`` (pointing at the store and the two files below),
+  ``my_launchpad.yaml`` (``host`` is required and ignored; ``name`` picks the database) and
+  ``my_fworker.yaml``. Plain ``lpad``/``rlaunch`` work with ``FW_CONFIG_FILE`` set to it.
+* :class:`EmbeddedLaunchPad` writes the store to disk, atomically, after every call that
+  changes it (workflow added, Firework checked out or completed, rerun, lost runs detected),
+  so whatever completed survives a SIGKILL.
+* :func:`runner_lock` lets one runner at a time use a state directory; a second one gets a
+  clear message instead of silently losing work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from pathlib import Path
+
+from ..errors import UserInputError
+
+STORE_FILE = "store.json"
+DATABASE_NAME = "interfacemodel"
+LOCK_FILE = "runner.lock"
+#: LaunchPad methods that change the database: the store is saved after each of them
+_MUTATING = ("reset", "add_wf", "append_wf", "delete_wf", "defuse_fw", "pause_fw",
+             "resume_fw", "reignite_fw", "rerun_fw", "detect_lostruns", "checkout_fw",
+             "reserve_fw", "complete_launch", "change_launch_dir", "update_spec",
+             "defuse_wf", "pause_wf", "reignite_wf", "archive_wf", "mark_fizzled")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def init_state_dir(state_dir: str | Path) -> Path:
+    """Create (or complete) a project state directory for the embedded store; an existing
+    store is kept. Returns the path of its ``FW_config.yaml``."""
+    state = Path(state_dir).resolve()
+    if state.exists() and not state.is_dir():
+        raise UserInputError(f"state directory {str(state)!r} exists and is not a directory")
+    state.mkdir(parents=True, exist_ok=True)
+    store = state / STORE_FILE
+    if not store.exists():
+        _write_atomic(store, "{}")
+    files = {
+        "my_launchpad.yaml": f"host: localhost  # ignored by the embedded store\n"
+                             f"name: {DATABASE_NAME}\n",
+        "my_fworker.yaml": "name: interfacemodel-local\ncategory: ''\nquery: '{}'\n",
+        "FW_config.yaml": f"MONGOMOCK_SERVERSTORE_FILE: {store}\n"
+                          f"LAUNCHPAD_LOC: {state / 'my_launchpad.yaml'}\n"
+                          f"FWORKER_LOC: {state / 'my_fworker.yaml'}\n",
+    }
+    for name, text in files.items():
+        if not (state / name).exists():
+            _write_atomic(state / name, text)
+    return state / "FW_config.yaml"
+
+
+def _use_store(store: Path) -> None:
+    """Point FireWorks' embedded mode at ``store`` before FireWorks reads its configuration.
+    mongomock_persistence takes the file from the environment when a store is created."""
+    current = os.environ.get("MONGOMOCK_SERVERSTORE_FILE")
+    if current and Path(current).resolve() != store:
+        raise UserInputError(f"this process already uses the store {current!r}; one project "
+                             f"state directory per process")
+    os.environ["MONGOMOCK_SERVERSTORE_FILE"] = str(store)
+
+
+def _saving(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.save()
+
+    return wrapper
+
+
+def _embedded_class():
+    from fireworks import LaunchPad
+
+    class EmbeddedLaunchPad(LaunchPad):
+        """A LaunchPad on the embedded store that saves it after every change."""
+
+        def save(self) -> None:
+            import bson.json_util
+
+            store = self.connection._store  # mongomock_persistence ServerStore
+            _write_atomic(Path(store._filename), bson.json_util.dumps(store.to_dict()))
+
+    for name in _MUTATING:
+        if hasattr(LaunchPad, name):
+            setattr(EmbeddedLaunchPad, name, _saving(getattr(LaunchPad, name)))
+    return EmbeddedLaunchPad
+
+
+def embedded_launchpad(state_dir: str | Path):
+    """The :class:`EmbeddedLaunchPad` of a state directory (created if missing)."""
+    state = Path(state_dir).resolve()
+    init_state_dir(state)
+    _use_store(state / STORE_FILE)
+    import fireworks.core.launchpad as fw_launchpad
+    from mongomock.gridfs import enable_gridfs_integration
+    from mongomock_persistence import MongoClient
+
+    # FireWorks sets up the embedded mode (its MongoClient, gridfs on mongomock) only if the
+    # environment names the store when it is first imported; do it here in any case
+    enable_gridfs_integration()  # idempotent: widens gridfs' isinstance checks
+    with _patched(fw_launchpad, "MongoClient", MongoClient):
+        return _embedded_class()(host="localhost", name=DATABASE_NAME)
+
+
+@contextlib.contextmanager
+def _patched(module, name, value):
+    old = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, old)
+
+
+@contextlib.contextmanager
+def runner_lock(state_dir: str | Path):
+    """Hold the state directory's runner lock; a second runner is refused with one line."""
+    import fcntl
+
+    state = Path(state_dir).resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    path = state / LOCK_FILE
+    fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the with-block
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            raise UserInputError(f"another runner (pid {holder}) is using {str(state)!r}; "
+                                 f"wait for it to finish or stop it") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield path
+    finally:
+        fh.close()  # closing releases the lock
