@@ -81,12 +81,18 @@ def write_json_atomic(data: Any, path: str | os.PathLike, overwrite: bool = Fals
     path = Path(path)
     if path.exists() and not overwrite:
         raise UserInputError(f"output file {str(path)!r} exists; pass --overwrite to replace it")
+    return write_text_atomic(json.dumps(to_dict(data), indent=2) + "\n", path)
+
+
+def write_text_atomic(text: str, path: str | os.PathLike) -> Path:
+    """Write ``text`` to ``path`` (replacing it) through a temporary file in the same
+    directory and a rename: readers see the old file or the new one, never a part."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(to_dict(data), fh, indent=2)
-            fh.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 from ..errors import UserInputError
+from ..records import write_text_atomic
 
 STORE_FILE = "store.json"
 DATABASE_NAME = "interfacemodel"
@@ -35,12 +36,6 @@ _MUTATING = ("reset", "add_wf", "append_wf", "delete_wf", "defuse_fw", "pause_fw
              "defuse_wf", "pause_wf", "reignite_wf", "archive_wf", "mark_fizzled")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def init_state_dir(state_dir: str | Path) -> Path:
     """Create (or complete) a project state directory for the embedded store; an existing
     store is kept. Returns the path of its ``FW_config.yaml``."""
@@ -50,7 +45,7 @@ def init_state_dir(state_dir: str | Path) -> Path:
     state.mkdir(parents=True, exist_ok=True)
     store = state / STORE_FILE
     if not store.exists():
-        _write_atomic(store, "{}")
+        write_text_atomic("{}", store)
     files = {
         "my_launchpad.yaml": f"host: localhost  # ignored by the embedded store\n"
                              f"name: {DATABASE_NAME}\n",
@@ -61,7 +56,7 @@ def init_state_dir(state_dir: str | Path) -> Path:
     }
     for name, text in files.items():
         if not (state / name).exists():
-            _write_atomic(state / name, text)
+            write_text_atomic(text, state / name)
     return state / "FW_config.yaml"
 
 
@@ -96,7 +91,7 @@ def _embedded_class():
             import bson.json_util
 
             store = self.connection._store  # mongomock_persistence ServerStore
-            _write_atomic(Path(store._filename), bson.json_util.dumps(store.to_dict()))
+            write_text_atomic(bson.json_util.dumps(store.to_dict()), store._filename)
 
     for name in _MUTATING:
         if hasattr(LaunchPad, name):
