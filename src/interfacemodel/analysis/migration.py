@@ -40,6 +40,8 @@ from .diffusion import (
 
 #: correlation factors of vacancy diffusion (Compaan & Haven 1956) by lattice
 CORRELATION_FACTORS = {"bcc": 0.727, "fcc": 0.781}
+#: symmetry tolerance of the host cell (Å): lattice type and Wyckoff sites of the hop
+HOST_SYMPREC_A = 1e-3
 #: NEB end points are relaxed this tightly: a looser minimum can show spurious imaginary modes
 ENDPOINT_FMAX = 0.005
 #: neighbours of the hopping atom displaced in a partial-Hessian prefactor (Å)
@@ -81,39 +83,28 @@ class MigrationResult:
     versions: dict[str, str] = field(default_factory=package_versions)
 
 
-def _lattice_for(host_atoms, hop, a_A: float) -> Lattice:
-    """bcc/fcc vacancy geometry when the host is one of them, else the hop's own
-    multiplicity and length with f = 1 (uncorrelated; stated in the record)."""
-    from pymatgen.io.ase import AseAtomsAdaptor
-    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-
-    bare = host_atoms.copy()
-    bare.calc = None
-    number = SpacegroupAnalyzer(AseAtomsAdaptor.get_structure(bare),
-                                symprec=1e-3).get_space_group_number()
+def _lattice_for(dataset, host_atoms, hop) -> Lattice:
+    """bcc/fcc vacancy geometry when the host is one of them (``dataset``: its spglib
+    symmetry dataset), else the hop's own multiplicity and length with f = 1 (uncorrelated;
+    stated in the record)."""
+    a_A = float(host_atoms.cell.cellpar()[0])
     elemental = len(set(host_atoms.numbers)) == 1
-    if number == 229 and elemental:
+    if dataset.number == 229 and elemental:
         return bcc_vacancy(a_A)
-    if number == 225 and elemental:
+    if dataset.number == 225 and elemental:
         return Lattice("fcc vacancy", 12, a_A / 2**0.5, CORRELATION_FACTORS["fcc"],
                        "Compaan & Haven 1956")
     return Lattice(f"hop {hop.label}", hop.multiplicity, hop.length_A, 1.0,
                    "hop multiplicity and length; f = 1 (correlation not computed)")
 
 
-def _wyckoff_sites(host_atoms) -> list[str]:
-    """Wyckoff position of every atom of the host cell, e.g. '8a', '32g' (spglib)."""
-    from pymatgen.io.ase import AseAtomsAdaptor
-    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-
-    bare = host_atoms.copy()
-    bare.calc = None
-    data = SpacegroupAnalyzer(AseAtomsAdaptor.get_structure(bare),
-                              symprec=1e-3).get_symmetry_dataset()
+def _wyckoff_sites(dataset) -> list[str]:
+    """Wyckoff position of every atom of the host cell, e.g. '8a', '32g', from its spglib
+    symmetry ``dataset``."""
     counts: dict[int, int] = {}
-    for orbit in data.equivalent_atoms:
+    for orbit in dataset.equivalent_atoms:
         counts[int(orbit)] = counts.get(int(orbit), 0) + 1
-    return [f"{counts[int(o)]}{w}" for o, w in zip(data.equivalent_atoms, data.wyckoffs,
+    return [f"{counts[int(o)]}{w}" for o, w in zip(dataset.equivalent_atoms, dataset.wyckoffs,
                                                     strict=True)]
 
 
@@ -252,7 +243,7 @@ def bulk_migration(
     host as carrier density (Haven ratio 1), for non-metallic hosts only. ``workdir``
     checkpoints the NEB.
     """
-    from ..build.defects import interstitial_hops, vacancy_hops
+    from ..build.defects import interstitial_hops, symmetry_dataset, vacancy_hops
     from ..run.relax import relax
     from .interface_energetics import bulk_reference
 
@@ -280,8 +271,9 @@ def bulk_migration(
         raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} distinct hops "
                              f"({'; '.join(h.label for h in hops)})")
     hop = hops[hop_index]
+    dataset = symmetry_dataset(host_atoms, HOST_SYMPREC_A)
     if mechanism == "vacancy":
-        wyckoff = _wyckoff_sites(host_atoms)
+        wyckoff = _wyckoff_sites(dataset)
         sites = f"{wyckoff[hop.from_site]} → {wyckoff[hop.to_site]}"
     else:
         sites = hop.label.split(" ")[0]  # e.g. 'i(8c)->i(8c)'
@@ -322,11 +314,11 @@ def bulk_migration(
         charged = "V_Li' + hole" if mechanism == "vacancy" else "Li_i• + electron"
         notes.append(f"neutral {mechanism} in an ionic host: E_f stands for {charged}, a model "
                      f"of the charged defect")
-    a = float(host_atoms.cell.cellpar()[0])
-    lattice = _lattice_for(host_atoms, hop, a)
     fraction, fraction_note = defect_fraction, (
         "" if defect_fraction is None else f"; defect fraction given: {defect_fraction:g}")
-    if mechanism == "interstitial":
+    if mechanism == "vacancy":
+        lattice = _lattice_for(dataset, host_atoms, hop)
+    else:
         lattice = Lattice(f"direct interstitial hop {hop.label}", hop.multiplicity,
                           hop.length_A, 1.0, "hop multiplicity and length; direct "
                           "interstitial hops are uncorrelated: f = 1")

@@ -231,8 +231,9 @@ def _add_atom(atoms: Atoms, position: np.ndarray, element: str) -> Atoms:
 # --- symmetry ------------------------------------------------------------------------------
 
 
-def _spacegroup(atoms: Atoms, symprec: float):
-    """spglib's symmetry dataset of ``atoms`` (through pymatgen's SpacegroupAnalyzer)."""
+def symmetry_dataset(atoms: Atoms, symprec: float):
+    """spglib's symmetry dataset of ``atoms`` (through pymatgen's SpacegroupAnalyzer;
+    ``symprec`` in Å): space-group number, operations, Wyckoff letters, equivalent atoms."""
     from pymatgen.core import Lattice, Structure
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
@@ -252,7 +253,7 @@ def _symmetry_ops(
     at R·f + t (modulo the lattice). With ``keep_z`` only operations that keep every
     site at its height and map +z onto +z are kept (2D layer symmetry of a slab).
     """
-    dataset = _spacegroup(atoms, symprec)
+    dataset = symmetry_dataset(atoms, symprec)
     cell = atoms.cell.array
     frac = atoms.cell.scaled_positions(atoms.positions)
     tol = max(5 * symprec, 1e-3)
@@ -793,7 +794,7 @@ def interstitial_sites(
     min_clearance_A = _min_clearance(atoms, species, min_clearance_A)
     from scipy.ndimage import maximum_filter
 
-    dataset = _spacegroup(atoms, symprec)
+    dataset = symmetry_dataset(atoms, symprec)
     rotations = np.asarray(dataset.rotations, dtype=float)
     translations = np.asarray(dataset.translations, dtype=float)
     cell = atoms.cell.array
@@ -953,7 +954,7 @@ def interstitial_hops(
         return np.where(f >= 1.0, 0.0, f)
 
     lookup = cKDTree(wrap(frac), boxsize=1.0)
-    dataset = _spacegroup(atoms, symprec)
+    dataset = symmetry_dataset(atoms, symprec)
     ops = []
     for rot, trans in zip(dataset.rotations, dataset.translations, strict=True):
         moved = frac @ rot.T + trans
