@@ -30,6 +30,7 @@ class SystemRecipe:
     max_strain: float = 0.04
     li_rich_first: bool = False  # order terminations by Li fraction of the coating's top plane
     notes: str = ""
+    analogue: bool = False  # a metal analogue for EMT tests, not a Li/coating system
 
 
 SYSTEMS: dict[str, SystemRecipe] = {
@@ -57,11 +58,28 @@ SYSTEMS: dict[str, SystemRecipe] = {
 }
 
 
+#: EMT metal analogues of a Li/coating pair (EMT has no Li): the same builders, relaxations
+#: and analyzers on Cu and Ag, for the workflow tests. Cu(100) on Ag(100): a 33 Å² match with
+#: 1.2 % strain on Cu (EMT lattice constants).
+ANALOGUE_SYSTEMS: dict[str, SystemRecipe] = {
+    r.name: r
+    for r in (
+        SystemRecipe("cu-ag", "Ag", (("100", "100"),),
+                     "EMT analogue: Cu(100) film on Ag(100) (Cu plays Li, Ag the coating)",
+                     film="Cu", film_layers=3, substrate_layers=3, max_area_A2=60.0,
+                     analogue=True),
+    )
+}
+
+
 def system_recipe(name: str) -> SystemRecipe:
+    """The recipe of a named system (or of an EMT analogue, see :data:`ANALOGUE_SYSTEMS`)."""
     key = name.strip().lower()
-    if key not in SYSTEMS:
-        raise UnknownNameError(f"unknown system {name!r}; known: {', '.join(SYSTEMS)}")
-    return SYSTEMS[key]
+    known = {**SYSTEMS, **ANALOGUE_SYSTEMS}
+    if key not in known:
+        raise UnknownNameError(f"unknown system {name!r}; known: {', '.join(SYSTEMS)} "
+                               f"(EMT analogues: {', '.join(ANALOGUE_SYSTEMS)})")
+    return known[key]
 
 
 def choose_match(matches: list[LatticeMatch], max_strain: float) -> LatticeMatch:

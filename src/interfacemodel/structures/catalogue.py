@@ -58,12 +58,16 @@ def _load_index() -> dict[str, BulkPhase]:
     return phases
 
 
-def bulk_phases(ordered_only: bool = False, competing: bool = False) -> list[str]:
+def bulk_phases(ordered_only: bool = False, competing: bool = False,
+                analogue: bool = False) -> list[str]:
     """Names of the catalogue's phases, in catalogue order. Competing phases (elements and
     oxides that only serve the phase diagrams of :mod:`interfacemodel.analysis.reactivity`)
-    are listed only with ``competing=True``."""
+    are listed only with ``competing=True``; the metal analogues (Cu, Ag: EMT tests of the
+    workflows) only with ``analogue=True``."""
+    wanted = {"system"} | ({"competing"} if competing else set()) | \
+        ({"analogue"} if analogue else set())
     return [n for n, p in _load_index().items()
-            if (p.ordered or not ordered_only) and (p.role == "system" or competing)]
+            if (p.ordered or not ordered_only) and p.role in wanted]
 
 
 def _resolve(name: str) -> BulkPhase:
