@@ -71,6 +71,36 @@ def to_dict(record: Any) -> Any:
     return _jsonable(record)
 
 
+def from_dict(cls, data: Any):
+    """Rebuild a record dataclass ``cls`` from :func:`to_dict` output (nested dataclasses,
+    ``X | None``, ``list[X]``, ``dict[str, X]`` and tuples follow the field annotations).
+    Fields left out of JSON (``NOT_SERIALISED``) and unknown keys are dropped."""
+    import typing
+
+    def build(tp, value):
+        if value is None:
+            return None
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if dataclasses.is_dataclass(tp) and isinstance(value, dict):
+            return from_dict(tp, value)
+        if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            real = [arg for arg in args if arg is not type(None)]
+            return build(real[0], value) if len(real) == 1 else value
+        if origin is list and args:
+            return [build(args[0], v) for v in value]
+        if origin is tuple and args:
+            return tuple(value)
+        if origin is dict and len(args) == 2:
+            return {k: build(args[1], v) for k, v in value.items()}
+        return value
+
+    hints = typing.get_type_hints(cls)
+    kwargs = {f.name: build(hints[f.name], data[f.name]) for f in dataclasses.fields(cls)
+              if f.name in data and f.metadata.get("serialise", True) and f.init}
+    return cls(**kwargs)
+
+
 def write_json_atomic(data: Any, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write JSON to ``path`` through a temporary file and a rename: never half-written.
 

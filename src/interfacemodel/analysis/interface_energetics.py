@@ -167,52 +167,36 @@ def _step_relax(atoms, calc, settings: EnergeticsSettings, label: str, workdir: 
     return relaxed, rec
 
 
-def interface_energetics(
-    system: str,
-    calc,
-    settings: EnergeticsSettings | None = None,
-    workdir: str | Path | None = None,
-    progress: Progress | None = None,
-    allow_unconverged: bool = False,
-    fix_substrate_layers: int | None = None,
-) -> InterfaceEnergetics:
-    """Relax and analyse one interface of a named system (see the module docstring).
+def reference_potentials(film_ref: BulkReference, extra_mu_eV: dict[str, float] | None = None
+                         ) -> tuple[dict[str, float], str]:
+    """Chemical potentials of the film-rich limit, μ_film = E(bulk film) per atom (for Li
+    films the Li-rich limit, μ_Li = E(bcc Li)), plus any given ``extra_mu_eV``; and its label."""
+    if len(film_ref.composition) != 1:
+        raise UserInputError(f"the film must be an element (a metal): got {film_ref.formula}")
+    mu = li_rich_limit(film_ref) if film_ref.formula == "Li" else \
+        {film_ref.formula: film_ref.per_atom_eV()}
+    what = "Li-rich (μ_Li = E bcc Li)" if film_ref.formula == "Li" else \
+        f"{film_ref.formula}-rich (μ_{film_ref.formula} = E bulk {film_ref.formula})"
+    if extra_mu_eV:
+        mu.update(extra_mu_eV)
+        what += f", given {sorted(extra_mu_eV)}"
+    return mu, what
 
-    ``workdir``: relaxation checkpoints go to ``workdir/<label>``; a second call with the
-    same directory resumes interrupted relaxations. Non-converged relaxations make the
-    analyzers refuse (``allow_unconverged=True`` to report them anyway, flagged).
-    """
+
+def place_interface(system: str, calc, settings: EnergeticsSettings, film_bulk, substrate_bulk,
+                    fix_substrate_layers: int | None = None, progress: Progress | None = None):
+    """Build the interface of ``system`` from the relaxed crystals (orientation and termination
+    from ``settings``) and place it by a registry/interlayer scan when ``settings.scan_grid``
+    is set. Returns ``(InterfaceModel, registry summary or None)``."""
     from ..build.registry import scan_registry
-    from ..build.slabs import make_slabs
-    from ..build.systems import build_system, system_elements, system_recipe
-    from ..calculators import check_elements
+    from ..build.systems import build_system, system_recipe
 
-    settings = settings or EnergeticsSettings()
     recipe = system_recipe(system)
-    spec = getattr(calc, "interfacemodel_spec", None)
-    if spec is not None:
-        check_elements(spec, system_elements(system))
     if not 0 <= settings.orientation < len(recipe.orientations):
         raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
                              f"{len(recipe.orientations)} ({recipe.orientations})")
-    workdir = Path(workdir) if workdir is not None else None
-    start = time.perf_counter()
-    records: dict[str, EnergyRecord] = {}
-
-    # 1. bulk references
-    if progress:
-        progress(f"relax bulk {recipe.film} and {recipe.substrate}")
-    film_bulk, film_ref, _ = bulk_reference(recipe.film, calc, fmax=settings.bulk_fmax)
-    sub_bulk, sub_ref, sub_rec = bulk_reference(recipe.substrate, calc, fmax=settings.bulk_fmax)
-    li_ref = film_ref if film_ref.formula == "Li" else bulk_reference("Li", calc)[1]
-    mu = {**li_rich_limit(li_ref), **(settings.extra_mu_eV or {})}
-    mu_limit = "Li-rich (μ_Li = E bcc Li)" + (f", given {sorted(settings.extra_mu_eV)}"
-                                             if settings.extra_mu_eV else "")
-    notes: list[str] = []
-
-    # 2. build (from the relaxed crystals) and place
     overrides: dict[str, Any] = {"orientations": [recipe.orientations[settings.orientation]],
-                                 "film_bulk": film_bulk, "substrate_bulk": sub_bulk}
+                                 "film_bulk": film_bulk, "substrate_bulk": substrate_bulk}
     if settings.film_layers is not None:
         overrides["film_layers"] = settings.film_layers
     if settings.substrate_layers is not None:
@@ -235,92 +219,212 @@ def interface_energetics(
         registry = {"best_shift_frac": list(model.in_plane_shift_frac), "best_gap_A": model.gap_A,
                     "points": scan.evaluations, "grid": list(settings.scan_grid),
                     "spread_J_per_m2": max(p.relative_energy_J_per_m2 for p in scan.points)}
-    n_int = model.n_interfaces
-    label = model.label
+    return model, registry
 
-    # 3. the interface
-    relaxed, rec_int = _step_relax(model.atoms, calc, settings, label, workdir, records,
-                                   progress, relax_normal_cell=settings.kind == "periodic")
 
-    # 4. its parts: rigid (ideal) and relaxed alone
+def relax_interface(atoms, label: str, calc, settings: EnergeticsSettings,
+                    workdir: str | Path | None = None, progress: Progress | None = None):
+    """Relax an interface model's atoms (positions; the cell normal too for periodic models).
+    Returns ``(relaxed atoms, EnergyRecord)``; checkpoints in ``workdir/label``."""
+    workdir = Path(workdir) if workdir is not None else None
+    records: dict[str, EnergyRecord] = {}
+    relaxed, rec = _step_relax(atoms, calc, settings, label, workdir, records, progress,
+                               relax_normal_cell=settings.kind == "periodic")
+    return relaxed, rec
+
+
+@dataclass
+class AdhesionStep:
+    """W_adh (ideal and relaxed) and γ_int of one relaxed interface, with the part records."""
+
+    w_adh_ideal: WorkOfAdhesion
+    w_adh_relaxed: WorkOfAdhesion
+    interface_energy: InterfaceEnergy | None
+    records: dict[str, EnergyRecord]
+    notes: list[str]
+
+
+def adhesion(relaxed, interface_record: EnergyRecord, n_interfaces: int, calc,
+             settings: EnergeticsSettings, film_ref: BulkReference, substrate_ref: BulkReference,
+             mu: dict[str, float], mu_limit: str, workdir: str | Path | None = None,
+             progress: Progress | None = None, allow_unconverged: bool = False) -> AdhesionStep:
+    """Cleave the relaxed interface: single points of the rigid parts give W_adh(ideal); each
+    part relaxed alone gives W_adh(relaxed) and, with its surface energy at ``mu``,
+    γ_int = γ_film + γ_substrate − W_adh(relaxed)."""
+    workdir = Path(workdir) if workdir is not None else None
+    label = interface_record.label
+    records: dict[str, EnergyRecord] = {}
+    notes: list[str] = []
     film, sub = cleave(relaxed)
     rec_f0 = single_point(film, calc, f"{label}:film-cleaved")
     rec_s0 = single_point(sub, calc, f"{label}:substrate-cleaved")
     records[rec_f0.label], records[rec_s0.label] = rec_f0, rec_s0
-    w_ideal = work_of_adhesion(rec_int, rec_f0, rec_s0, n_int, "ideal", allow_unconverged)
+    w_ideal = work_of_adhesion(interface_record, rec_f0, rec_s0, n_interfaces, "ideal",
+                               allow_unconverged)
     _, rec_f = _step_relax(film, calc, settings, f"{label}:film-relaxed", workdir, records,
                            progress)
     _, rec_s = _step_relax(sub, calc, settings, f"{label}:substrate-relaxed", workdir, records,
                            progress)
-    w_relaxed = work_of_adhesion(rec_int, rec_f, rec_s, n_int, "relaxed", allow_unconverged)
+    w_relaxed = work_of_adhesion(interface_record, rec_f, rec_s, n_interfaces, "relaxed",
+                                 allow_unconverged)
     try:
         g_film = surface_energy(rec_f, film_ref, mu, mu_limit=mu_limit,
                                 allow_unconverged=allow_unconverged)
-        g_sub = surface_energy(rec_s, sub_ref, mu, mu_limit=mu_limit,
+        g_sub = surface_energy(rec_s, substrate_ref, mu, mu_limit=mu_limit,
                                allow_unconverged=allow_unconverged)
         gamma_int = interface_energy(w_relaxed, g_film, g_sub)
     except UserInputError as exc:  # an off-stoichiometric multi-element part needs more μ
         gamma_int = None
         notes.append(f"γ_int not computed: {exc} (EnergeticsSettings.extra_mu_eV)")
+    return AdhesionStep(w_ideal, w_relaxed, gamma_int, records, notes)
 
-    # 5. free surfaces of the two faces
+
+def free_surface_energies(faces, calc, settings: EnergeticsSettings, mu: dict[str, float],
+                          mu_limit: str, workdir: str | Path | None = None,
+                          progress: Progress | None = None, allow_unconverged: bool = False):
+    """γ(hkl, termination) of symmetric slabs of each face: ``faces`` is a sequence of
+    (relaxed bulk atoms, BulkReference, Miller string, layers). Up to
+    ``settings.max_surface_terminations`` terminations per face. Returns
+    ``(surfaces by tag, records by label, notes)``."""
+    from ..build.slabs import make_slabs
+
+    workdir = Path(workdir) if workdir is not None else None
     surfaces: dict[str, SurfaceEnergy] = {}
+    records: dict[str, EnergyRecord] = {}
+    notes: list[str] = []
+    for bulk_atoms, ref, miller, layers in faces:
+        slabs = make_slabs(bulk_atoms, miller, layers=layers)
+        for slab in slabs[: settings.max_surface_terminations]:
+            tag = f"{ref.formula}({''.join(map(str, miller))})-t{slab.termination_index}" \
+                  f"-{slab.top_layer}"
+            _, rec = _step_relax(slab.atoms, calc, settings, f"slab:{tag}", workdir, records,
+                                 progress)
+            try:
+                surfaces[tag] = surface_energy(rec, ref, mu, mu_limit=mu_limit,
+                                               allow_unconverged=allow_unconverged)
+            except UserInputError as exc:
+                notes.append(f"γ {tag} not computed: {exc}")
+    return surfaces, records, notes
+
+
+def coating_reaction(substrate: str, substrate_ref: BulkReference, substrate_natoms: int,
+                     substrate_record: Any, li_ref: BulkReference | None, calc,
+                     allow_unconverged: bool = False, progress: Progress | None = None):
+    """Reaction of Li metal with the coating ``substrate`` (catalogue name) on the phase
+    diagram of the same calculator; the relaxed coating and Li energies are reused.
+    Returns ``(ReactionWithLi or None, note)``."""
+    from .reactivity import (
+        REACTION_PHASES,
+        PhaseEnergy,
+        coating_key,
+        phase_energies,
+        reaction_with_li,
+    )
+
+    try:
+        key = coating_key(substrate)
+    except UserInputError as exc:
+        return None, str(exc)
+    if li_ref is None:
+        return None, "no Li reference: the film is not Li"
+    known = {substrate: PhaseEnergy(
+        substrate, substrate_ref.formula, substrate_ref.per_atom_eV(), substrate_natoms,
+        "crystal", substrate_ref.converged, substrate_ref.calculator, to_dict(substrate_record)),
+        "Li": PhaseEnergy("Li", "Li", li_ref.per_atom_eV(), 2, "crystal",
+                          li_ref.converged, li_ref.calculator)}
+    if progress:
+        progress(f"relax competing phases: {', '.join(REACTION_PHASES[key])}")
+    energies = phase_energies(REACTION_PHASES[key], calc, known=known)
+    return reaction_with_li(key, energies, allow_unconverged), ""
+
+
+def interface_energetics(
+    system: str,
+    calc,
+    settings: EnergeticsSettings | None = None,
+    workdir: str | Path | None = None,
+    progress: Progress | None = None,
+    allow_unconverged: bool = False,
+    fix_substrate_layers: int | None = None,
+) -> InterfaceEnergetics:
+    """Relax and analyse one interface of a named system (see the module docstring).
+
+    ``workdir``: relaxation checkpoints go to ``workdir/<label>``; a second call with the
+    same directory resumes interrupted relaxations. Non-converged relaxations make the
+    analyzers refuse (``allow_unconverged=True`` to report them anyway, flagged).
+    The steps are public (:func:`reference_potentials`, :func:`place_interface`,
+    :func:`relax_interface`, :func:`adhesion`, :func:`free_surface_energies`,
+    :func:`coating_reaction`): the FireWorks workflow runs them as separate Fireworks.
+    """
+    from ..build.systems import system_elements, system_recipe
+    from ..calculators import check_elements
+
+    settings = settings or EnergeticsSettings()
+    recipe = system_recipe(system)
+    spec = getattr(calc, "interfacemodel_spec", None)
+    if spec is not None:
+        check_elements(spec, system_elements(system))
+    if not 0 <= settings.orientation < len(recipe.orientations):
+        raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
+                             f"{len(recipe.orientations)} ({recipe.orientations})")
+    start = time.perf_counter()
+
+    # 1. bulk references
+    if progress:
+        progress(f"relax bulk {recipe.film} and {recipe.substrate}")
+    film_bulk, film_ref, _ = bulk_reference(recipe.film, calc, fmax=settings.bulk_fmax)
+    sub_bulk, sub_ref, sub_rec = bulk_reference(recipe.substrate, calc, fmax=settings.bulk_fmax)
+    mu, mu_limit = reference_potentials(film_ref, settings.extra_mu_eV)
+    li_ref = film_ref if film_ref.formula == "Li" else None
+
+    # 2. build (from the relaxed crystals) and place
+    model, registry = place_interface(system, calc, settings, film_bulk, sub_bulk,
+                                      fix_substrate_layers, progress)
+    # 3. the interface
+    relaxed, rec_int = relax_interface(model.atoms, model.label, calc, settings, workdir,
+                                       progress)
+    # 4. its parts: rigid (ideal) and relaxed alone
+    parts = adhesion(relaxed, rec_int, model.n_interfaces, calc, settings, film_ref, sub_ref,
+                     mu, mu_limit, workdir, progress, allow_unconverged)
+    # 5. free surfaces of the two faces
+    surfaces, surface_records, surface_notes = {}, {}, []
     if settings.surface_slabs:
         faces = ((film_bulk, film_ref, model.film_miller, model.film_layers),
                  (sub_bulk, sub_ref, model.substrate_miller, model.substrate_layers))
-        for bulk_atoms, ref, miller, layers in faces:
-            slabs = make_slabs(bulk_atoms, miller, layers=layers)
-            for slab in slabs[: settings.max_surface_terminations]:
-                tag = f"{ref.formula}({''.join(map(str, miller))})-t{slab.termination_index}" \
-                      f"-{slab.top_layer}"
-                _, rec = _step_relax(slab.atoms, calc, settings, f"slab:{tag}", workdir,
-                                     records, progress)
-                try:
-                    surfaces[tag] = surface_energy(rec, ref, mu, mu_limit=mu_limit,
-                                                   allow_unconverged=allow_unconverged)
-                except UserInputError as exc:
-                    notes.append(f"γ {tag} not computed: {exc}")
-
-    # 6. wetting
-    angle = young_dupre(w_relaxed.w_adh_J_per_m2, T_K=settings.T_K)
-
-    # 7. reactivity with Li
+        surfaces, surface_records, surface_notes = free_surface_energies(
+            faces, calc, settings, mu, mu_limit, workdir, progress, allow_unconverged)
+    # 6. reactivity with Li (7. wetting in assemble_energetics)
     reaction, note = None, ""
     if settings.reactivity:
-        from .reactivity import (
-            REACTION_PHASES,
-            PhaseEnergy,
-            coating_key,
-            phase_energies,
-            reaction_with_li,
-        )
-
-        try:
-            key = coating_key(recipe.substrate)
-        except UserInputError as exc:
-            note = str(exc)
-        else:
-            known = {recipe.substrate: PhaseEnergy(
-                recipe.substrate, sub_ref.formula, sub_ref.per_atom_eV(), len(sub_bulk),
-                "crystal", sub_ref.converged, sub_ref.calculator, to_dict(sub_rec)),
-                "Li": PhaseEnergy("Li", "Li", li_ref.per_atom_eV(), 2, "crystal",
-                                  li_ref.converged, li_ref.calculator)}
-            if progress:
-                progress(f"relax competing phases: {', '.join(REACTION_PHASES[key])}")
-            energies = phase_energies(REACTION_PHASES[key], calc, known=known)
-            reaction = reaction_with_li(key, energies, allow_unconverged)
-
-    converged = all(r.converged for r in records.values())
-    return InterfaceEnergetics(
+        reaction, note = coating_reaction(recipe.substrate, sub_ref, len(sub_bulk), sub_rec,
+                                          li_ref, calc, allow_unconverged, progress)
+    return assemble_energetics(
         system=recipe.name, interface=model.metadata(), calculator=calculator_provenance(calc),
         settings=settings, bulk={recipe.film: film_ref, recipe.substrate: sub_ref},
-        w_adh_ideal=w_ideal, w_adh_relaxed=w_relaxed, interface_energy=gamma_int,
-        contact_angle=angle, surface_energies=surfaces, reaction=reaction, reaction_note=note,
-        notes=notes,
-        registry=registry, records=records, converged=converged,
-        wall_time_s=time.perf_counter() - start,
-    )
+        interface_record=rec_int, parts=parts, surfaces=surfaces,
+        surface_records=surface_records, surface_notes=surface_notes, reaction=reaction,
+        reaction_note=note, registry=registry, wall_time_s=time.perf_counter() - start)
 
+
+def assemble_energetics(*, system: str, interface: dict[str, Any], calculator: dict[str, Any],
+                        settings: EnergeticsSettings, bulk: dict[str, BulkReference],
+                        interface_record: EnergyRecord, parts: AdhesionStep,
+                        surfaces: dict[str, SurfaceEnergy], surface_records: dict,
+                        surface_notes: list[str], reaction, reaction_note: str,
+                        registry: dict[str, Any] | None, wall_time_s: float
+                        ) -> InterfaceEnergetics:
+    """The :class:`InterfaceEnergetics` record from the steps' results; adds the Young–Dupré
+    contact angle of liquid Li from W_adh(relaxed) at ``settings.T_K``."""
+    records = {interface_record.label: interface_record, **parts.records, **surface_records}
+    angle = young_dupre(parts.w_adh_relaxed.w_adh_J_per_m2, T_K=settings.T_K)
+    return InterfaceEnergetics(
+        system=system, interface=interface, calculator=calculator, settings=settings,
+        bulk=bulk, w_adh_ideal=parts.w_adh_ideal, w_adh_relaxed=parts.w_adh_relaxed,
+        interface_energy=parts.interface_energy, contact_angle=angle, surface_energies=surfaces,
+        reaction=reaction, reaction_note=reaction_note, notes=parts.notes + surface_notes,
+        registry=registry, records=records,
+        converged=all(r.converged for r in records.values()), wall_time_s=wall_time_s,
+    )
 
 
 def surface_energy_convergence(bulk, miller, calc, layers=(3, 5, 7, 9, 11),
