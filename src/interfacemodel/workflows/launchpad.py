@@ -30,10 +30,13 @@ STORE_FILE = "store.json"
 DATABASE_NAME = "interfacemodel"
 LOCK_FILE = "runner.lock"
 #: LaunchPad methods that change the database: the store is saved after each of them
-_MUTATING = ("reset", "add_wf", "append_wf", "delete_wf", "defuse_fw", "pause_fw",
-             "resume_fw", "reignite_fw", "rerun_fw", "detect_lostruns", "checkout_fw",
-             "reserve_fw", "complete_launch", "change_launch_dir", "update_spec",
-             "defuse_wf", "pause_wf", "reignite_wf", "archive_wf", "mark_fizzled")
+_MUTATING = ("reset", "add_wf", "append_wf", "delete_wf", "delete_fws", "defuse_fw",
+             "pause_fw", "resume_fw", "reignite_fw", "rerun_fw", "detect_lostruns",
+             "detect_unreserved", "checkout_fw", "reserve_fw", "set_reservation_id",
+             "cancel_reservation", "cancel_reservation_by_reservation_id", "complete_launch",
+             "change_launch_dir", "update_spec", "defuse_wf", "pause_wf", "reignite_wf",
+             "archive_wf", "mark_fizzled", "set_priority", "restore_backup_data",
+             "add_offline_run", "recover_offline", "forget_offline")
 
 
 def init_state_dir(state_dir: str | Path) -> Path:
@@ -99,9 +102,22 @@ def _embedded_class():
     return EmbeddedLaunchPad
 
 
+#: the LaunchPad this process works with (set by :func:`embedded_launchpad` and
+#: :func:`mongodb_launchpad`): FireTasks running in-process store their results through it
+_ACTIVE: dict = {"launchpad": None, "embedded": False}
+RESULTS_COLLECTION = "results"
+#: how long a MongoDB LaunchPad may take to answer before it is declared unreachable
+MONGODB_TIMEOUT_S = 5.0
+
+
 def embedded_launchpad(state_dir: str | Path):
-    """The :class:`EmbeddedLaunchPad` of a state directory (created if missing)."""
+    """The :class:`EmbeddedLaunchPad` of a state directory (created if missing); one per
+    process (a second call returns the same object)."""
     state = Path(state_dir).resolve()
+    current = _ACTIVE["launchpad"]
+    if current is not None and _ACTIVE["embedded"] and \
+            Path(current.connection._store._filename).resolve() == state / STORE_FILE:
+        return current
     init_state_dir(state)
     _use_store(state / STORE_FILE)
     import fireworks.core.launchpad as fw_launchpad
@@ -112,7 +128,92 @@ def embedded_launchpad(state_dir: str | Path):
     # environment names the store when it is first imported; do it here in any case
     enable_gridfs_integration()  # idempotent: widens gridfs' isinstance checks
     with _patched(fw_launchpad, "MongoClient", MongoClient):
-        return _embedded_class()(host="localhost", name=DATABASE_NAME)
+        lp = _embedded_class()(host="localhost", name=DATABASE_NAME, strm_lvl="WARNING")
+    if lp.fw_id_assigner.find_one({}) is None:  # a new store: FireWorks' own initialisation
+        lp.reset("", require_password=False)
+    _ACTIVE.update(launchpad=lp, embedded=True)
+    return lp
+
+
+def redact(host: str) -> str:
+    """A MongoDB host or URI with any user:password@ part hidden (for messages and logs)."""
+    import re
+
+    return re.sub(r"//[^@/]*@", "//***@", str(host))
+
+
+def mongodb_launchpad(launchpad_file: str | Path, timeout_s: float = MONGODB_TIMEOUT_S):
+    """A FireWorks LaunchPad on a MongoDB server, from the user's ``my_launchpad.yaml``
+    (credentials stay in that file or the environment; nothing here writes or prints them).
+    The server must answer a ping within ``timeout_s``: a file that points at nothing fails
+    with one line instead of FireWorks' 30 s hang."""
+    import yaml
+
+    path = Path(launchpad_file)
+    if not path.is_file():
+        raise UserInputError(f"launchpad file {str(path)!r} does not exist")
+    try:
+        conf = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise UserInputError(f"launchpad file {str(path)!r} is not valid YAML: "
+                             f"{' '.join(str(exc).split())}") from None
+    if not isinstance(conf, dict) or "host" not in conf:
+        raise UserInputError(f"launchpad file {str(path)!r} names no 'host': a FireWorks "
+                             f"my_launchpad.yaml needs host, port, name (see hpc/)")
+    from fireworks import LaunchPad
+    from pymongo.errors import PyMongoError
+
+    kwargs = dict(conf.get("mongoclient_kwargs") or {})
+    kwargs.setdefault("serverSelectionTimeoutMS", int(timeout_s * 1000))
+    kwargs.setdefault("connectTimeoutMS", int(timeout_s * 1000))
+    conf["mongoclient_kwargs"] = kwargs
+    where = f"{redact(conf['host'])}" + (f":{conf['port']}" if conf.get("port") else "")
+    try:
+        lp = LaunchPad.from_dict(conf)
+        lp.connection.admin.command("ping")
+    except PyMongoError as exc:
+        raise UserInputError(f"launchpad {str(path)!r}: no MongoDB answered at {where} within "
+                             f"{timeout_s:g} s ({type(exc).__name__}); check host, port, "
+                             f"credentials and network") from None
+    if lp.fw_id_assigner.find_one({}) is None:
+        raise UserInputError(f"the database {conf.get('name', 'fireworks')!r} at {where} is not "
+                             f"a FireWorks LaunchPad yet: run `lpad -l {path} reset` once")
+    _ACTIVE.update(launchpad=lp, embedded=False)
+    return lp
+
+
+def store_result(doc: dict) -> str:
+    """Upsert a task's result document (keyed by ``doc['key']``) into the ``results``
+    collection of the LaunchPad's database; returns where it went.
+
+    In-process runs use the active LaunchPad (the embedded one is saved to disk at once); a
+    plain ``rlaunch`` against MongoDB loads the LaunchPad of its FireWorks configuration. A
+    plain ``rlaunch`` on the embedded store cannot reach the store its rocket holds: the
+    record stays in the launch directory, from where ``interfacemodel results`` reads it.
+    """
+    lp = _ACTIVE["launchpad"]
+    if lp is None:
+        if os.environ.get("MONGOMOCK_SERVERSTORE_FILE"):
+            return "launch directory only (plain rlaunch on the embedded store)"
+        from fireworks.fw_config import LAUNCHPAD_LOC
+
+        if not LAUNCHPAD_LOC:
+            return "launch directory only (no LaunchPad configured)"
+        lp = mongodb_launchpad(LAUNCHPAD_LOC)
+    lp.db[RESULTS_COLLECTION].replace_one({"key": doc["key"]}, doc, upsert=True)
+    if _ACTIVE["embedded"]:
+        lp.save()
+    return RESULTS_COLLECTION
+
+
+def fetch_results(keys=None) -> list[dict]:
+    """Result documents of the active LaunchPad (all, or those with the given keys)."""
+    lp = _ACTIVE["launchpad"]
+    if lp is None:
+        return []
+    query = {} if keys is None else {"key": {"$in": list(keys)}}
+    return [{k: v for k, v in d.items() if k != "_id"}
+            for d in lp.db[RESULTS_COLLECTION].find(query)]
 
 
 @contextlib.contextmanager
