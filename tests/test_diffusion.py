@@ -60,3 +60,25 @@ def test_bad_diffusion_input():
         assert_one_line(exc)
     with pytest.raises(UserInputError):
         arrhenius_fit([300.0], [1e-10])
+
+
+def test_surface_lattice_is_the_2d_random_walk():
+    """2-D walk: z hops of length d at rate Γ each, ⟨r²⟩ = z Γ t d² = 4 D t, so
+    D = Γ d² z / 4 (f = 1, c = 1); a bulk lattice of the same z, d gives 2/3 of it (1/6)."""
+    from interfacemodel.analysis.diffusion import Lattice, surface_lattice
+
+    z, d_A, Em, T, nu = 4, 2.864, 0.4, 500.0, 3e12
+    lat = surface_lattice(z, d_A, name="fcc(100) hollow sites")
+    assert lat.dimensions == 2 and lat.f == 1.0 and lat.z == 4
+    rec = diffusivity(Em, T, lat, attempt_frequency_Hz=nu)
+    gamma = nu * math.exp(-Em / (KB * T))
+    assert rec.hop_rate_per_s == pytest.approx(gamma, rel=1e-12)
+    assert rec.D_cm2_per_s == pytest.approx(gamma * (d_A * 1e-8) ** 2 * z / 4, rel=1e-12)
+    bulk3 = diffusivity(Em, T, Lattice("3-D", z, d_A, 1.0), attempt_frequency_Hz=nu)
+    assert bulk3.D_cm2_per_s == pytest.approx(rec.D_cm2_per_s * 4 / 6, rel=1e-12)
+    for bad in ({"z": 0, "d_A": 2.0}, {"z": 4, "d_A": -1.0}):
+        with pytest.raises(UserInputError) as exc:
+            surface_lattice(**bad)
+        assert_one_line(exc)
+    with pytest.raises(UserInputError, match="dimensions=4"):
+        Lattice("x", 4, 2.0, 1.0, dimensions=4)

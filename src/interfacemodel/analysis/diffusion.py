@@ -1,9 +1,10 @@
 """Diffusivity from a migration barrier (harmonic transition-state theory), DESIGN.md §5.
 
-Γ = ν* exp(−E_m / k_B T) is the rate of one hop; D = (1/6) z d² Γ f × c_defect for a
-three-dimensional lattice of z equivalent hops of length d, with correlation factor f and the
-site fraction c_defect of the defect that carries the mechanism (vacancies: c_v =
-exp(−E_f / k_B T) from a formation energy, or given). Ionic conductivity from Nernst–Einstein:
+Γ = ν* exp(−E_m / k_B T) is the rate of one hop; D = z d² Γ f × c_defect / (2 n) for a
+lattice of dimension n (3: bulk, D = (1/6) z d² Γ f c; 2: a surface, D = (1/4) z d² Γ f c)
+with z equivalent hops of length d, correlation factor f and the site fraction c_defect of
+the defect that carries the mechanism (vacancies: c_v = exp(−E_f / k_B T) from a formation
+energy, or given). Ionic conductivity from Nernst–Einstein:
 σ = n q² D / (k_B T). Units: eV, Å, K in; D in cm²/s, σ in S/cm out.
 """
 
@@ -21,13 +22,19 @@ FALLBACK_ATTEMPT_FREQUENCY_HZ = 1.0e13
 
 @dataclass(frozen=True)
 class Lattice:
-    """Geometry of one diffusion mechanism: z equivalent hops of length d, correlation f."""
+    """Geometry of one diffusion mechanism: z equivalent hops of length ``d_A`` (Å),
+    correlation factor f, walk in ``dimensions`` (3: bulk; 2: a surface, D = z d² Γ f c / 4)."""
 
     name: str
     z: int
     d_A: float
     f: float
     source: str = ""
+    dimensions: int = 3
+
+    def __post_init__(self):
+        if self.dimensions not in (1, 2, 3):
+            raise UserInputError(f"lattice dimensions={self.dimensions} must be 1, 2 or 3")
 
 
 def bcc_vacancy(a_A: float) -> Lattice:
@@ -36,6 +43,17 @@ def bcc_vacancy(a_A: float) -> Lattice:
     if not a_A > 0:
         raise UserInputError(f"lattice constant {a_A} Å must be > 0")
     return Lattice("bcc vacancy", 8, math.sqrt(3) * a_A / 2, 0.727, "Compaan & Haven 1956")
+
+
+def surface_lattice(z: int, d_A: float, name: str = "surface hop",
+                    source: str = "") -> Lattice:
+    """Two-dimensional walk of uncorrelated hops (f = 1): ``z`` equivalent hops of length
+    ``d_A`` (Å) from every site, D = z d² Γ / 4 (× c). E.g. an adatom between the hollow sites
+    of an fcc(100) surface: z = 4, d = a/√2."""
+    if not int(z) >= 1 or not d_A > 0:
+        raise UserInputError(f"surface lattice z={z} must be >= 1 and d={d_A} Å > 0")
+    return Lattice(name, int(z), float(d_A), 1.0,
+                   source or "2-D walk of uncorrelated hops: f = 1", dimensions=2)
 
 
 @dataclass
@@ -76,7 +94,7 @@ def diffusivity(
     carrier_density_per_cm3: float | None = None,
     charge_e: int = 1,
 ) -> Diffusivity:
-    """D(T) = (1/6) z d² Γ f × c_defect in cm²/s.
+    """D(T) = z d² Γ f × c_defect / (2 n) in cm²/s, n = ``lattice.dimensions`` (3: 1/6).
 
     ``attempt_frequency_Hz``: the Vineyard prefactor; None uses 10¹³ Hz, marked as a
     fallback in the record. The defect fraction is exp(−E_f/k_B T) from
@@ -103,7 +121,7 @@ def diffusivity(
     else:
         c, c_source = 1.0, "defect diffusivity (c = 1)"
     d_cm = lattice.d_A * 1e-8
-    D = lattice.z * d_cm**2 * rate * lattice.f * c / 6.0
+    D = lattice.z * d_cm**2 * rate * lattice.f * c / (2 * lattice.dimensions)
     sigma = None
     if carrier_density_per_cm3 is not None:
         if not carrier_density_per_cm3 > 0:

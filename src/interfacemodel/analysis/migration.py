@@ -9,25 +9,38 @@
   layer of a named interface (``li-lif``, ``li-li2se``; :func:`~interfacemodel.build.defects.
   interface_hops`), forward and backward rates; no D (one crossing is not a lattice walk).
 
+Both are compositions of four steps whose inputs and outputs round-trip through JSON
+(``to_doc``/``from_doc``), so that each can run as its own job (one Firework each):
+
+1. :func:`prepare_bulk_hop`, :func:`prepare_interface_hop` or :func:`prepare_endpoint_hop`
+   (user-given end points, e.g. an adatom on a surface) -> :class:`HopCase`;
+2. :func:`hop_band`: the NEB -> images and :class:`~interfacemodel.run.neb.NEBRecord`;
+   :func:`band_states` cuts the band to (initial minimum, saddle, final minimum);
+3. :func:`hop_prefactors`: the Vineyard prefactors from those three -> :class:`Prefactors`;
+4. :func:`finish_migration`: formation energy, D(T), σ, rates -> :class:`MigrationResult`
+   (no calculator work).
+
 Attempt frequencies: the Vineyard ratio ν* = Π ν(minimum) / Π' ν(saddle) from the full-cell
 Γ modes (phonopy) for cells up to :data:`~interfacemodel.run.phonons.FULL_CELL_MAX_ATOMS` atoms,
 else from the partial Hessian of the hopping atom and its neighbours; the 10¹³ Hz fallback is
 used, and marked, when the phonons are skipped or the relaxed end point is not a minimum.
-Energies eV, lengths Å, D cm²/s, rates 1/s. Library layer: no FireWorks.
+Energies eV, lengths Å, D cm²/s, rates 1/s, frequencies Hz. Library layer: no FireWorks.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
-from ..records import package_versions
+from ..records import detach_calculator, package_versions, to_dict
 from ..run.neb import DEFAULT_NEB_OPTIMIZER, NEBRecord, run_neb
 from .diffusion import (
     FALLBACK_ATTEMPT_FREQUENCY_HZ,
@@ -37,6 +50,9 @@ from .diffusion import (
     diffusivity,
     hop_rate,
 )
+
+if TYPE_CHECKING:
+    from ase import Atoms
 
 #: correlation factors of vacancy diffusion (Compaan & Haven 1956) by lattice
 CORRELATION_FACTORS = {"bcc": 0.727, "fcc": 0.781}
@@ -51,6 +67,34 @@ LITERATURE_BARRIERS = {
     ("Li2Se", "Li"): ((0.2, 0.3), "Li migration energy in Li2X (X = S, Se, Te), DFT, cited by "
                                   "Park et al., Adv. Sci. 2021 (experimental-context.md)"),
 }
+#: kinds of :class:`HopCase`
+HOP_KINDS = ("bulk", "interface", "endpoints")
+#: mechanism of a hop between user-given end points
+ENDPOINT_MECHANISM = "hop (given end points)"
+
+
+def _known(cls, doc: dict[str, Any]) -> dict[str, Any]:
+    """The keys of ``doc`` that are init fields of the dataclass ``cls``."""
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    return {k: v for k, v in doc.items() if k in names}
+
+
+def _lattice_from_doc(doc) -> Lattice | None:
+    return None if doc is None else Lattice(**_known(Lattice, doc))
+
+
+def _atoms_to_doc(atoms) -> dict[str, Any]:
+    """``atoms`` (no calculator) as ASE's JSON encoding (:func:`ase.io.jsonio.encode`), parsed:
+    cell, positions, numbers, pbc, constraints, info and every per-atom array, exactly."""
+    from ase.io.jsonio import encode
+
+    return json.loads(encode(atoms))
+
+
+def _atoms_from_doc(doc):
+    from ase.io.jsonio import decode
+
+    return decode(doc if isinstance(doc, str) else json.dumps(doc))
 
 
 @dataclass
@@ -82,6 +126,128 @@ class MigrationResult:
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=package_versions)
 
+    def to_doc(self) -> dict[str, Any]:
+        """The record as JSON-compatible objects (:func:`~interfacemodel.records.to_dict`)."""
+        return to_dict(self)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> MigrationResult:
+        """The record back from :meth:`to_doc` output (e.g. a ``barrier.json``); the NEB
+        record, lattice and diffusivities become dataclasses again, numbers unchanged."""
+        kw = _known(cls, doc)
+        kw["neb"] = NEBRecord.from_dict(doc["neb"])
+        kw["lattice"] = _lattice_from_doc(doc.get("lattice"))
+        kw["diffusivities"] = [
+            Diffusivity(**{**_known(Diffusivity, d), "lattice": _lattice_from_doc(d["lattice"])})
+            for d in doc.get("diffusivities") or []]
+        return cls(**kw)
+
+
+@dataclass
+class HopCase:
+    """A hop ready for the NEB (:func:`hop_band`) and what D(T) needs (:func:`finish_migration`).
+
+    ``kind``: 'bulk' (:func:`prepare_bulk_hop`), 'interface' (:func:`prepare_interface_hop`) or
+    'endpoints' (:func:`prepare_endpoint_hop`). ``initial`` and ``final``: the end points as
+    built, unrelaxed (the NEB relaxes them), same atoms in the same order, constraints on;
+    ``moving_index``: the hopping atom; ``reverse_equivalent``: the backward hop is the same
+    hop (its prefactor is then not computed separately). ``hop``: the record's hop dict
+    (label, length_A, multiplicity, natoms, reverse_equivalent, ...); ``host``: the record's
+    host name (formula or system); ``species``: the atom that moves (the solute, if any);
+    ``mechanism``: as the record states it; ``lattice``: the geometry of D (None: rates only).
+
+    Formation energy (``defect`` 'vacancy' or 'interstitial', bulk hops; None: no E_f):
+    E_f = E(relaxed initial end point) − ``perfect_energy_eV`` + s μ, s = +1 for a vacancy
+    (the ``defect_species`` atom goes to its reservoir), −1 for an interstitial, μ =
+    ``chemical_potential_eV`` (eV/atom; bcc Li for Li). ``perfect_energy_eV``: the perfect
+    supercell (eV; with the solute for a solute hop, relaxed). Defect fraction c:
+    ``defect_fraction`` when given, else exp(−E_f/k_B T) (bulk) or 1 (other kinds).
+    ``ionic``: the host is not the elemental ``defect_species`` (the neutral defect stands for
+    a charged one); ``carrier_density_per_cm3``: the Nernst–Einstein carrier density (None:
+    no σ). ``formation_reference``: the record's text where there is no E_f. ``notes`` are
+    appended to the record's notes.
+
+    :meth:`to_doc` / :meth:`from_doc`: JSON-compatible dict, the Atoms through
+    :func:`ase.io.jsonio.encode` (cell, positions, constraints, per-atom arrays exact).
+    """
+
+    kind: str
+    label: str
+    initial: Atoms
+    final: Atoms
+    moving_index: int
+    reverse_equivalent: bool
+    hop: dict[str, Any]
+    host: str
+    species: str
+    mechanism: str
+    lattice: Lattice | None
+    defect: str | None = None
+    defect_species: str | None = None
+    perfect_energy_eV: float | None = None
+    chemical_potential_eV: float | None = None
+    defect_fraction: float | None = None
+    ionic: bool = False
+    carrier_density_per_cm3: float | None = None
+    solute: str | None = None
+    formation_reference: str = "not applicable (one hop)"
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.kind not in HOP_KINDS:
+            raise UserInputError(f"hop kind {self.kind!r}; accepted: {', '.join(HOP_KINDS)}")
+        if self.defect not in (None, *BULK_MECHANISMS):
+            raise UserInputError(f"defect {self.defect!r}; accepted: None, "
+                                 f"{', '.join(BULK_MECHANISMS)}")
+        if self.defect is not None and (self.perfect_energy_eV is None
+                                        or self.chemical_potential_eV is None):
+            raise UserInputError(f"a {self.defect} formation energy needs perfect_energy_eV "
+                                 f"and chemical_potential_eV")
+
+    def to_doc(self) -> dict[str, Any]:
+        """JSON-compatible dict of the case (Atoms as ASE JSON, see the class docstring)."""
+        doc = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        doc["initial"] = _atoms_to_doc(self.initial)
+        doc["final"] = _atoms_to_doc(self.final)
+        return to_dict(doc)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> HopCase:
+        """The case back from :meth:`to_doc` output (after JSON: the same numbers)."""
+        kw = _known(cls, doc)
+        kw["initial"] = _atoms_from_doc(doc["initial"])
+        kw["final"] = _atoms_from_doc(doc["final"])
+        kw["lattice"] = _lattice_from_doc(doc.get("lattice"))
+        kw["notes"] = list(doc.get("notes") or [])
+        return cls(**kw)
+
+
+@dataclass
+class Prefactors:
+    """Vineyard attempt frequencies of one hop (Hz), from :func:`hop_prefactors`.
+
+    ``nu_Hz``: forward ν* (None: not computed, the 10¹³ Hz fallback is used downstream;
+    ``nu_note`` says how it was formed or why not); ``nu_backward_Hz``: from the final
+    minimum (None: not computed, the forward one is used); ``saddle_imaginary_modes``:
+    imaginary modes of the saddle (1 for a first-order saddle); ``notes``: what the phonon
+    step reported (failures, a saddle that is not first order).
+    """
+
+    nu_Hz: float | None = None
+    nu_note: str = "not computed: 1e13 Hz fallback"
+    nu_backward_Hz: float | None = None
+    saddle_imaginary_modes: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_doc(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Prefactors:
+        kw = _known(cls, doc)
+        kw["notes"] = list(kw.get("notes") or [])
+        return cls(**kw)
+
 
 def _lattice_for(dataset, host_atoms, hop) -> Lattice:
     """bcc/fcc vacancy geometry when the host is one of them (``dataset``: its spglib
@@ -108,43 +274,81 @@ def _wyckoff_sites(dataset) -> list[str]:
                                                     strict=True)]
 
 
-@dataclass
-class _Band:
-    images: list
-    neb: NEBRecord
-    nu_Hz: float | None
-    nu_note: str
-    nu_backward_Hz: float | None
-    saddle_imaginary_modes: int | None
-    notes: list[str]
+def _say(progress):
+    return progress or (lambda msg: None)
 
 
-def _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say,
-                        phonon_cutoff_A: float = PHONON_CUTOFF_A,
-                        optimizer: str | None = None) -> _Band:
-    """NEB of ``hop`` (end points relaxed to :data:`ENDPOINT_FMAX`) and the Vineyard
-    prefactors of the forward hop and, when the hop is not symmetric, the backward one."""
-    from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
-
-    say(f"NEB {hop.label}: {len(hop.initial)} atoms, {n_images} images")
-    images, neb = run_neb(hop.initial, hop.final, calc, n_images=n_images, fmax=fmax,
-                          endpoint_fmax=min(ENDPOINT_FMAX, fmax / 2),
-                          optimizer=optimizer or DEFAULT_NEB_OPTIMIZER,
-                          checkpoint=None if workdir is None else Path(workdir) / "neb")
+def _band_notes(neb: NEBRecord) -> list[str]:
+    """The record's notes about the band itself: its flags, and non-convergence."""
     notes = list(neb.flags)
     if not neb.converged:
         notes.append("NEB not converged: the barrier is not a converged number")
-    band = _Band(images, neb, None, "not computed: 1e13 Hz fallback", None, None, notes)
+    return notes
+
+
+def hop_band(case: HopCase, calc, n_images: int = 5, fmax: float = 0.03,
+             optimizer: str | None = None, workdir: str | Path | None = None, progress=None):
+    """The NEB of ``case``: returns ``(images, NEBRecord)`` from
+    :func:`~interfacemodel.run.neb.run_neb` with the end points relaxed to
+    min(:data:`ENDPOINT_FMAX`, ``fmax``/2) eV/Å, ``n_images`` intermediate images, band
+    converged to ``fmax`` eV/Å, ``optimizer`` (default :data:`~interfacemodel.run.neb.
+    DEFAULT_NEB_OPTIMIZER`); ``workdir``/neb checkpoints the band (a rerun resumes it)."""
+    _say(progress)(f"NEB {case.label}: {len(case.initial)} atoms, {n_images} images")
+    return run_neb(case.initial, case.final, calc, n_images=n_images, fmax=fmax,
+                   endpoint_fmax=min(ENDPOINT_FMAX, fmax / 2),
+                   optimizer=optimizer or DEFAULT_NEB_OPTIMIZER,
+                   checkpoint=None if workdir is None else Path(workdir) / "neb")
+
+
+def band_states(images, neb: NEBRecord):
+    """``(initial minimum, saddle, final minimum)`` of a band from :func:`hop_band`: copies
+    of ``images[0]``, ``images[neb.saddle_index]`` and ``images[-1]`` that hold their energy
+    and forces in a single-point calculator (no live calculator: they can be stored, e.g.
+    with :func:`ase.io.jsonio.encode`, and passed to :func:`hop_prefactors`)."""
+    if len(images) != len(neb.image_energies_eV):
+        raise UserInputError(f"{len(images)} images for a band of "
+                             f"{len(neb.image_energies_eV)}: not this NEB's images")
+    states = []
+    for image in (images[0], images[neb.saddle_index], images[-1]):
+        copy = image.copy()
+        if image.calc is not None:
+            detach_calculator(copy, image.get_potential_energy(), image.get_forces())
+        states.append(copy)
+    return tuple(states)
+
+
+def hop_prefactors(case: HopCase, initial, saddle, final, neb: NEBRecord, calc,
+                   phonons: bool = True, phonon_cutoff_A: float = PHONON_CUTOFF_A,
+                   progress=None) -> Prefactors:
+    """Vineyard prefactors of the forward hop and, when the hop is not symmetric (``case.
+    reverse_equivalent`` False or a reaction energy above 1 meV), the backward one.
+
+    ``initial``, ``saddle``, ``final``: the relaxed initial minimum, the band's highest image
+    and the relaxed final minimum (:func:`band_states`; any calculator on them is ignored).
+    Cells up to :data:`~interfacemodel.run.phonons.FULL_CELL_MAX_ATOMS` atoms: Γ modes of the
+    whole cell; larger: the partial Hessian of the hopping atom and its neighbours within
+    ``phonon_cutoff_A`` Å (of the initial minimum). ``phonons`` False: nothing computed,
+    the 10¹³ Hz fallback marked. A relaxed end point that is not a minimum leaves that
+    prefactor out, noted.
+    """
+    from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
+
+    pre = Prefactors()
     if not phonons:
-        return band
-    saddle = images[neb.saddle_index]
+        return pre
+    if not len(initial) == len(saddle) == len(final) == len(case.initial):
+        raise UserInputError(f"initial, saddle and final hold {len(initial)}, {len(saddle)}, "
+                             f"{len(final)} atoms; the hop has {len(case.initial)}")
+    say = _say(progress)
+    base = _band_notes(neb)  # notes are de-duplicated against the band's, as in the record
+    notes = list(base)
     indices = None if len(saddle) <= FULL_CELL_MAX_ATOMS else \
-        neighbourhood(images[0], hop.moving_index, phonon_cutoff_A)
+        neighbourhood(initial, case.moving_index, phonon_cutoff_A)
     what = "Γ modes of the cell" if indices is None else \
         f"partial Hessian of {len(indices)} atoms"
-    ends = [("forward", images[0])]
-    if not hop.reverse_equivalent or abs(neb.reaction_energy_eV) > 1e-3:
-        ends.append(("backward", images[-1]))
+    ends = [("forward", initial)]
+    if not case.reverse_equivalent or abs(neb.reaction_energy_eV) > 1e-3:
+        ends.append(("backward", final))
     for direction, minimum in ends:
         say(f"{what}: {direction} minimum and saddle")
         try:
@@ -152,15 +356,16 @@ def _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say,
         except UserInputError as exc:  # the relaxed end point is not a minimum
             notes.append(f"Vineyard prefactor ({direction}) not formed: {exc}")
             if direction == "forward":
-                band.nu_note = f"not computed ({exc}): 1e13 Hz fallback"
+                pre.nu_note = f"not computed ({exc}): 1e13 Hz fallback"
             continue
-        band.saddle_imaginary_modes = vib.saddle_modes.n_imaginary
+        pre.saddle_imaginary_modes = vib.saddle_modes.n_imaginary
         if direction == "forward":
-            band.nu_Hz, band.nu_note = vib.nu_Hz, f"Vineyard, {vib.method}"
+            pre.nu_Hz, pre.nu_note = vib.nu_Hz, f"Vineyard, {vib.method}"
         else:
-            band.nu_backward_Hz = vib.nu_Hz
+            pre.nu_backward_Hz = vib.nu_Hz
         notes += [n for n in vib.notes if n not in notes]
-    return band
+    pre.notes = notes[len(base):]
+    return pre
 
 
 def _rates(neb: NEBRecord, temps, nu, nu_back) -> list[dict[str, float]]:
@@ -193,6 +398,83 @@ def _carrier_density_per_cm3(atoms, species: str) -> float:
     return n / (atoms.get_volume() * 1e-24)
 
 
+def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
+                     calc_or_provenance=None, temperatures_K=(300.0,), wall_time_s: float = 0.0,
+                     calc=None, progress=None) -> MigrationResult:
+    """The record of a hop from its three computed parts: formation energy, defect fraction,
+    D(T) and σ (where ``case.lattice`` is set), forward/backward rates, literature range,
+    notes. Arithmetic only: no calculator is called.
+
+    ``calc_or_provenance``: the calculator or its provenance dict (default: ``calc``, else
+    the NEB record's own provenance). ``temperatures_K``: K, positive. ``wall_time_s``: time
+    spent in the earlier steps (s); this step's own time is added. E_f (bulk cases) =
+    E(relaxed initial end point, ``neb.endpoints['initial']``) − E(perfect) ± μ, see
+    :class:`HopCase`; a negative interstitial E_f gives c = 1, noted.
+    """
+    start = time.perf_counter()
+    temps = _temperatures(temperatures_K)
+    source = calc_or_provenance if calc_or_provenance is not None else calc
+    provenance = (neb.calculator if source is None else
+                  source if isinstance(source, dict) else calculator_provenance(source))
+    _say(progress)(f"D(T) and rates at {len(temps)} temperature(s)")
+    nu = prefactors.nu_Hz
+    notes = _band_notes(neb) + list(prefactors.notes)
+    species = case.defect_species or case.species
+    e_f, fraction, reference = None, case.defect_fraction, case.formation_reference
+    if case.defect is not None:
+        if "initial" not in neb.endpoints:
+            raise UserInputError("the NEB record holds no relaxed initial end point: the "
+                                 "formation energy needs it (run the NEB with relaxed end "
+                                 "points)")
+        sign = 1 if case.defect == "vacancy" else -1  # the species goes to / comes from μ
+        e_f = neb.endpoints["initial"].energy_eV - case.perfect_energy_eV \
+            + sign * case.chemical_potential_eV
+        if case.ionic:
+            charged = "V_Li' + hole" if case.defect == "vacancy" else "Li_i• + electron"
+            notes.append(f"neutral {case.defect} in an ionic host: E_f stands for {charged}, "
+                         f"a model of the charged defect")
+        fraction_note = "" if fraction is None else f"; defect fraction given: {fraction:g}"
+        if case.defect == "interstitial":
+            if not case.reverse_equivalent:
+                notes.append("hop between inequivalent sites: D from this one hop is only an "
+                             "estimate (the walk needs the reverse hop too; see hop_rates)")
+            if e_f < 0 and fraction is None:
+                notes.append(f"interstitial formation energy {e_f:.3f} eV < 0 against Li "
+                             f"metal: the host takes up Li; c = 1 used")
+                fraction, fraction_note = 1.0, "; c = 1 (E_f < 0)"
+        if case.solute is not None:
+            notes.append(f"D of {case.solute}: one exchange barrier with f = 1 and c_v of a "
+                         f"vacancy next to {case.solute}; the five-frequency model is not "
+                         f"evaluated")
+        reference = (f"μ_{species} = {case.chemical_potential_eV:.4f} eV/atom (bcc Li, same "
+                     f"calculator){fraction_note}")
+    diffs = []
+    if case.lattice is not None:
+        carriers = case.carrier_density_per_cm3
+        kw = ({"defect_fraction": fraction} if fraction is not None
+              else {} if e_f is None else {"formation_energy_eV": e_f})
+        diffs = [diffusivity(neb.barrier_forward_eV, T, case.lattice, attempt_frequency_Hz=nu,
+                             carrier_density_per_cm3=carriers, **kw) for T in temps]
+        if carriers is not None:
+            notes.append(f"σ (Nernst–Einstein) with the {species} density of the host, "
+                         f"{carriers:.3e} /cm³, as carrier density and D as computed "
+                         f"(defect fraction included), Haven ratio 1")
+    notes += case.notes
+    return MigrationResult(
+        host=case.host, species=case.species, mechanism=case.mechanism, hop=dict(case.hop),
+        neb=neb, attempt_frequency_Hz=nu, attempt_frequency_note=prefactors.nu_note,
+        saddle_imaginary_modes=prefactors.saddle_imaginary_modes,
+        defect_formation_energy_eV=None if e_f is None else float(e_f),
+        formation_reference=reference, lattice=case.lattice, diffusivities=diffs,
+        hop_rates=_rates(neb, temps, nu, prefactors.nu_backward_Hz),
+        calculator=provenance, wall_time_s=wall_time_s + time.perf_counter() - start,
+        attempt_frequency_backward_Hz=prefactors.nu_backward_Hz,
+        literature_barrier=(_literature(case.host, case.species, neb.barrier_forward_eV)
+                            if case.mechanism == "vacancy" else None),  # for vacancies only
+        notes=notes,
+    )
+
+
 def vacancy_migration(host, calc, species: str = "Li", **kwargs) -> MigrationResult:
     """:func:`bulk_migration` of a vacancy hop (``solute`` for a solute–vacancy exchange)."""
     return bulk_migration(host, calc, species=species, mechanism="vacancy", **kwargs)
@@ -204,6 +486,106 @@ def interstitial_migration(host, calc, species: str = "Li", **kwargs) -> Migrati
 
 
 BULK_MECHANISMS = ("vacancy", "interstitial")
+
+
+def prepare_bulk_hop(
+    host,
+    calc,
+    species: str = "Li",
+    mechanism: str = "vacancy",
+    hop_index: int = 0,
+    supercell=None,
+    li_metal_energy_eV: float | None = None,
+    solute: str | None = None,
+    defect_fraction: float | None = None,
+    progress=None,
+) -> HopCase:
+    """Step 1 of :func:`bulk_migration`: the relaxed host, the ``hop_index``-th hop built on
+    it, the perfect-cell energy and μ_species for E_f, the lattice of D. Arguments as in
+    :func:`bulk_migration`. Calculator work: the host relaxation, and where needed bcc
+    ``species`` (μ, when ``li_metal_energy_eV`` is not given) and, for a solute hop, the
+    perfect cell holding the solute (relaxed to :data:`ENDPOINT_FMAX`)."""
+    from ..build.defects import interstitial_hops, symmetry_dataset, vacancy_hops
+    from ..run.relax import relax
+    from .interface_energetics import bulk_reference
+
+    if mechanism not in BULK_MECHANISMS:
+        raise UserInputError(f"mechanism={mechanism!r}; accepted: {', '.join(BULK_MECHANISMS)}")
+    if solute is not None and mechanism != "vacancy":
+        raise UserInputError("a solute hop is a solute–vacancy exchange: mechanism='vacancy'")
+    if defect_fraction is not None and not 0 < defect_fraction <= 1:
+        raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
+    if solute is not None:
+        from ase.data import atomic_numbers
+
+        if solute not in atomic_numbers:
+            raise UserInputError(f"solute {solute!r} is not an element symbol")
+        if solute == species:
+            raise UserInputError(f"solute {solute!r} must differ from the host species")
+    say = _say(progress)
+    say("relax host")
+    host_atoms, ref, _ = bulk_reference(host, calc)
+    builder = vacancy_hops if mechanism == "vacancy" else interstitial_hops
+    hops = builder(host_atoms, species=species, supercell=supercell)
+    if not 0 <= hop_index < len(hops):
+        raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} distinct hops "
+                             f"({'; '.join(h.label for h in hops)})")
+    hop = hops[hop_index]
+    dataset = symmetry_dataset(host_atoms, HOST_SYMPREC_A)
+    if mechanism == "vacancy":
+        wyckoff = _wyckoff_sites(dataset)
+        sites = f"{wyckoff[hop.from_site]} → {wyckoff[hop.to_site]}"
+    else:
+        sites = hop.label.split(" ")[0]  # e.g. 'i(8c)->i(8c)'
+    mover = species
+    perfect = None
+    if solute is not None:
+        for end in (hop.initial, hop.final):
+            end[hop.moving_index].symbol = solute
+        hop.label = f"{solute}–vacancy exchange, {hop.label}"
+        mover = solute
+        # the perfect cell with the solute: the vacancy site B filled with a host atom
+        perfect = hop.initial.copy()
+        perfect.append(species)
+        perfect.positions[-1] = hop.final.positions[hop.moving_index]
+        perfect.wrap()
+    sign = 1 if mechanism == "vacancy" else -1  # the species goes to / comes from Li metal
+    n_host = len(hop.initial) + sign  # the perfect supercell
+    if perfect is not None:
+        say(f"relax the perfect cell with the {solute} solute")
+        _, rec = relax(perfect, calc, fmax=ENDPOINT_FMAX)
+        e_perfect = rec.energy_eV
+    else:
+        e_perfect = ref.per_atom_eV() * n_host
+    if li_metal_energy_eV is None:
+        li_metal_energy_eV = (ref.per_atom_eV() if ref.formula == species
+                              else bulk_reference(species, calc)[1].per_atom_eV())
+    ionic = ref.formula != species
+    if mechanism == "vacancy":
+        lattice = _lattice_for(dataset, host_atoms, hop)
+    else:
+        lattice = Lattice(f"direct interstitial hop {hop.label}", hop.multiplicity,
+                          hop.length_A, 1.0, "hop multiplicity and length; direct "
+                          "interstitial hops are uncorrelated: f = 1")
+    if solute is not None:
+        lattice = Lattice(f"{solute} in {ref.formula}, solute–vacancy exchange", lattice.z,
+                          lattice.d_A, 1.0, "nearest-neighbour exchange; solute correlation "
+                          "factor (five-frequency model) not computed: f = 1")
+    carriers = _carrier_density_per_cm3(host_atoms, species) if ionic else None
+    carriers = carriers or None  # a species the host does not hold: no σ
+    return HopCase(
+        kind="bulk", label=hop.label, initial=hop.initial, final=hop.final,
+        moving_index=int(hop.moving_index), reverse_equivalent=bool(hop.reverse_equivalent),
+        hop={"label": hop.label, "length_A": hop.length_A, "multiplicity": hop.multiplicity,
+             "natoms": len(hop.initial), "reverse_equivalent": hop.reverse_equivalent,
+             "wyckoff_sites": sites,
+             "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
+        host=ref.formula, species=mover,
+        mechanism="solute–vacancy exchange" if solute is not None else mechanism,
+        lattice=lattice, defect=mechanism, defect_species=species,
+        perfect_energy_eV=float(e_perfect), chemical_potential_eV=float(li_metal_energy_eV),
+        defect_fraction=defect_fraction, ionic=ionic, carrier_density_per_cm3=carriers,
+        solute=solute)
 
 
 def bulk_migration(
@@ -242,129 +624,73 @@ def bulk_migration(
     for V_Li' + hole or Li_i• + electron (noted). Nernst–Einstein σ uses the ``species`` density of the
     host as carrier density (Haven ratio 1), for non-metallic hosts only. ``workdir``
     checkpoints the NEB.
-    """
-    from ..build.defects import interstitial_hops, symmetry_dataset, vacancy_hops
-    from ..run.relax import relax
-    from .interface_energetics import bulk_reference
 
+    The composition of :func:`prepare_bulk_hop`, :func:`hop_band`, :func:`hop_prefactors` and
+    :func:`finish_migration`.
+    """
     start = time.perf_counter()
     temps = _temperatures(temperatures_K)
-    if mechanism not in BULK_MECHANISMS:
-        raise UserInputError(f"mechanism={mechanism!r}; accepted: {', '.join(BULK_MECHANISMS)}")
-    if solute is not None and mechanism != "vacancy":
-        raise UserInputError("a solute hop is a solute–vacancy exchange: mechanism='vacancy'")
-    if defect_fraction is not None and not 0 < defect_fraction <= 1:
-        raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
-    if solute is not None:
-        from ase.data import atomic_numbers
+    case = prepare_bulk_hop(host, calc, species=species, mechanism=mechanism,
+                            hop_index=hop_index, supercell=supercell,
+                            li_metal_energy_eV=li_metal_energy_eV, solute=solute,
+                            defect_fraction=defect_fraction, progress=progress)
+    images, neb = hop_band(case, calc, n_images=n_images, fmax=fmax, optimizer=optimizer,
+                           workdir=workdir, progress=progress)
+    pre = hop_prefactors(case, images[0], images[neb.saddle_index], images[-1], neb, calc,
+                         phonons=phonons, progress=progress)
+    return finish_migration(case, neb, pre, calc, temps,
+                            wall_time_s=time.perf_counter() - start, progress=progress)
 
-        if solute not in atomic_numbers:
-            raise UserInputError(f"solute {solute!r} is not an element symbol")
-        if solute == species:
-            raise UserInputError(f"solute {solute!r} must differ from the host species")
-    say = progress or (lambda msg: None)
-    say("relax host")
-    host_atoms, ref, _ = bulk_reference(host, calc)
-    builder = vacancy_hops if mechanism == "vacancy" else interstitial_hops
-    hops = builder(host_atoms, species=species, supercell=supercell)
+
+def prepare_interface_hop(
+    system: str,
+    calc,
+    species: str = "Li",
+    hop_index: int = 0,
+    model_index: int = 0,
+    relax_fmax: float = 0.05,
+    supercell=None,
+    layer_tolerance_A: float = 0.6,
+    workdir: str | Path | None = None,
+    progress=None,
+) -> HopCase:
+    """Step 1 of :func:`interface_migration`: the named system's slab model ``model_index``
+    relaxed with ``calc`` to ``relax_fmax`` eV/Å (``workdir``/interface checkpoints it) and
+    its ``hop_index``-th film → coating hop. Arguments as in :func:`interface_migration`."""
+    from ..build.defects import interface_hops
+    from ..build.systems import build_system
+    from ..run.relax import relax
+
+    say = _say(progress)
+    models = build_system(system)
+    if not 0 <= model_index < len(models):
+        raise UserInputError(f"model_index {model_index} out of range: {system} has "
+                             f"{len(models)} slab models")
+    model = models[model_index]
+    say(f"relax the {system} interface ({len(model.atoms)} atoms)")
+    relaxed, rec = relax(model.atoms, calc, fmax=relax_fmax,
+                         checkpoint=None if workdir is None else Path(workdir) / "interface")
+    if not rec.converged:
+        raise UserInputError(f"the {system} interface did not relax to {relax_fmax} eV/Å in "
+                             f"{rec.steps_max} steps")
+    relaxed.arrays["interface_side"] = np.asarray(model.atoms.arrays["interface_side"])
+    hops = interface_hops(relaxed, species=species, supercell=supercell,
+                          layer_tolerance_A=layer_tolerance_A)
     if not 0 <= hop_index < len(hops):
-        raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} distinct hops "
-                             f"({'; '.join(h.label for h in hops)})")
+        raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} interface hops")
     hop = hops[hop_index]
-    dataset = symmetry_dataset(host_atoms, HOST_SYMPREC_A)
-    if mechanism == "vacancy":
-        wyckoff = _wyckoff_sites(dataset)
-        sites = f"{wyckoff[hop.from_site]} → {wyckoff[hop.to_site]}"
-    else:
-        sites = hop.label.split(" ")[0]  # e.g. 'i(8c)->i(8c)'
-    mover = species
-    notes: list[str] = []
-    perfect = None
-    if solute is not None:
-        for end in (hop.initial, hop.final):
-            end[hop.moving_index].symbol = solute
-        hop.label = f"{solute}–vacancy exchange, {hop.label}"
-        mover = solute
-        # the perfect cell with the solute: the vacancy site B filled with a host atom
-        perfect = hop.initial.copy()
-        perfect.append(species)
-        perfect.positions[-1] = hop.final.positions[hop.moving_index]
-        perfect.wrap()
-    band = _band_and_prefactor(hop, calc, n_images, fmax, phonons, workdir, say,
-                               optimizer=optimizer)
-    neb, nu = band.neb, band.nu_Hz
-    notes += band.notes
-
-    sign = 1 if mechanism == "vacancy" else -1  # the species goes to / comes from Li metal
-    n_host = len(hop.initial) + sign  # the perfect supercell
-    e_defect = neb.endpoints["initial"].energy_eV if neb.endpoints else \
-        band.images[0].get_potential_energy()
-    if perfect is not None:
-        say(f"relax the perfect cell with the {solute} solute")
-        _, rec = relax(perfect, calc, fmax=ENDPOINT_FMAX)
-        e_perfect = rec.energy_eV
-    else:
-        e_perfect = ref.per_atom_eV() * n_host
-    if li_metal_energy_eV is None:
-        li_metal_energy_eV = (ref.per_atom_eV() if ref.formula == species
-                              else bulk_reference(species, calc)[1].per_atom_eV())
-    e_f = e_defect - e_perfect + sign * li_metal_energy_eV
-    ionic = ref.formula != species
-    if ionic:
-        charged = "V_Li' + hole" if mechanism == "vacancy" else "Li_i• + electron"
-        notes.append(f"neutral {mechanism} in an ionic host: E_f stands for {charged}, a model "
-                     f"of the charged defect")
-    fraction, fraction_note = defect_fraction, (
-        "" if defect_fraction is None else f"; defect fraction given: {defect_fraction:g}")
-    if mechanism == "vacancy":
-        lattice = _lattice_for(dataset, host_atoms, hop)
-    else:
-        lattice = Lattice(f"direct interstitial hop {hop.label}", hop.multiplicity,
-                          hop.length_A, 1.0, "hop multiplicity and length; direct "
-                          "interstitial hops are uncorrelated: f = 1")
-        if not hop.reverse_equivalent:
-            notes.append("hop between inequivalent sites: D from this one hop is only an "
-                         "estimate (the walk needs the reverse hop too; see hop_rates)")
-        if e_f < 0 and defect_fraction is None:
-            notes.append(f"interstitial formation energy {e_f:.3f} eV < 0 against Li metal: "
-                         f"the host takes up Li; c = 1 used")
-            fraction, fraction_note = 1.0, "; c = 1 (E_f < 0)"
-    if solute is not None:
-        mechanism = "solute–vacancy exchange"
-        lattice = Lattice(f"{solute} in {ref.formula}, solute–vacancy exchange", lattice.z,
-                          lattice.d_A, 1.0, "nearest-neighbour exchange; solute correlation "
-                          "factor (five-frequency model) not computed: f = 1")
-        notes.append(f"D of {solute}: one exchange barrier with f = 1 and c_v of a vacancy "
-                     f"next to {solute}; the five-frequency model is not evaluated")
-    carriers = _carrier_density_per_cm3(host_atoms, species) if ionic else None
-    carriers = carriers or None  # a species the host does not hold: no σ
-    kw = ({"defect_fraction": fraction} if fraction is not None
-          else {"formation_energy_eV": e_f})
-    diffs = [diffusivity(neb.barrier_forward_eV, T, lattice, attempt_frequency_Hz=nu,
-                         carrier_density_per_cm3=carriers, **kw) for T in temps]
-    if carriers is not None:
-        notes.append(f"σ (Nernst–Einstein) with the {species} density of the host, "
-                     f"{carriers:.3e} /cm³, as carrier density and D as computed "
-                     f"(defect fraction included), Haven ratio 1")
-    return MigrationResult(
-        host=ref.formula, species=mover, mechanism=mechanism,
+    return HopCase(
+        kind="interface", label=hop.label, initial=hop.initial, final=hop.final,
+        moving_index=int(hop.moving_index), reverse_equivalent=bool(hop.reverse_equivalent),
         hop={"label": hop.label, "length_A": hop.length_A, "multiplicity": hop.multiplicity,
              "natoms": len(hop.initial), "reverse_equivalent": hop.reverse_equivalent,
-             "wyckoff_sites": sites,
+             "n_candidates": len(hops),
              "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
-        neb=neb, attempt_frequency_Hz=nu, attempt_frequency_note=band.nu_note,
-        saddle_imaginary_modes=band.saddle_imaginary_modes,
-        defect_formation_energy_eV=float(e_f),
-        formation_reference=(f"μ_{species} = {li_metal_energy_eV:.4f} eV/atom (bcc Li, same "
-                             f"calculator){fraction_note}"),
-        lattice=lattice, diffusivities=diffs,
-        hop_rates=_rates(neb, temps, nu, band.nu_backward_Hz),
-        calculator=calculator_provenance(calc), wall_time_s=time.perf_counter() - start,
-        attempt_frequency_backward_Hz=band.nu_backward_Hz,
-        literature_barrier=(_literature(ref.formula, mover, neb.barrier_forward_eV)
-                            if mechanism == "vacancy" else None),  # the range is for vacancies
-        notes=notes,
-    )
+        host=system, species=species, mechanism="interface hop (film → coating)",
+        lattice=None, formation_reference="not applicable (one hop)",
+        notes=[f"model: {model.film}{model.film_miller} on {model.substrate}"
+               f"{model.substrate_miller}, termination {model.termination}, "
+               f"{len(hop.initial)} atoms in the NEB cell"])
 
 
 def interface_migration(
@@ -393,53 +719,77 @@ def interface_migration(
     into F and Li sub-planes more than the builders' 0.3 Å apart), and the ``hop_index``-th
     one (sorted by length) is run. The record gives the forward (film →
     coating) and backward barriers and rates; the reaction energy is the energy of moving
-    the vacancy from the coating into the Li film.
-    """
-    from ..build.defects import interface_hops
-    from ..build.systems import build_system
-    from ..run.relax import relax
+    the vacancy from the coating into the Li film. ``workdir``: checkpoints of the interface
+    relaxation (``interface``) and of the band (``hop<hop_index>/neb``).
 
+    The composition of :func:`prepare_interface_hop`, :func:`hop_band`,
+    :func:`hop_prefactors` and :func:`finish_migration`.
+    """
     start = time.perf_counter()
     temps = _temperatures(temperatures_K)
-    say = progress or (lambda msg: None)
-    models = build_system(system)
-    if not 0 <= model_index < len(models):
-        raise UserInputError(f"model_index {model_index} out of range: {system} has "
-                             f"{len(models)} slab models")
-    model = models[model_index]
-    say(f"relax the {system} interface ({len(model.atoms)} atoms)")
-    relaxed, rec = relax(model.atoms, calc, fmax=relax_fmax,
-                         checkpoint=None if workdir is None else Path(workdir) / "interface")
-    if not rec.converged:
-        raise UserInputError(f"the {system} interface did not relax to {relax_fmax} eV/Å in "
-                             f"{rec.steps_max} steps")
-    relaxed.arrays["interface_side"] = np.asarray(model.atoms.arrays["interface_side"])
-    hops = interface_hops(relaxed, species=species, supercell=supercell,
-                          layer_tolerance_A=layer_tolerance_A)
-    if not 0 <= hop_index < len(hops):
-        raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} interface hops")
-    hop = hops[hop_index]
-    band = _band_and_prefactor(hop, calc, n_images, fmax, phonons,
-                               None if workdir is None else Path(workdir) / f"hop{hop_index}", say,
-                               optimizer=optimizer)
-    neb = band.neb
-    notes = band.notes + [
-        f"model: {model.film}{model.film_miller} on {model.substrate}{model.substrate_miller}, "
-        f"termination {model.termination}, {len(hop.initial)} atoms in the NEB cell"]
-    return MigrationResult(
-        host=system, species=species, mechanism="interface hop (film → coating)",
-        hop={"label": hop.label, "length_A": hop.length_A, "multiplicity": hop.multiplicity,
-             "natoms": len(hop.initial), "reverse_equivalent": hop.reverse_equivalent,
-             "n_candidates": len(hops),
-             "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
-        neb=neb, attempt_frequency_Hz=band.nu_Hz, attempt_frequency_note=band.nu_note,
-        saddle_imaginary_modes=band.saddle_imaginary_modes,
-        defect_formation_energy_eV=None, formation_reference="not applicable (one hop)",
-        lattice=None, diffusivities=[],
-        hop_rates=_rates(neb, temps, band.nu_Hz, band.nu_backward_Hz),
-        calculator=calculator_provenance(calc), wall_time_s=time.perf_counter() - start,
-        attempt_frequency_backward_Hz=band.nu_backward_Hz, notes=notes,
-    )
+    case = prepare_interface_hop(system, calc, species=species, hop_index=hop_index,
+                                 model_index=model_index, relax_fmax=relax_fmax,
+                                 supercell=supercell, layer_tolerance_A=layer_tolerance_A,
+                                 workdir=workdir, progress=progress)
+    images, neb = hop_band(case, calc, n_images=n_images, fmax=fmax, optimizer=optimizer,
+                           workdir=None if workdir is None else Path(workdir) / f"hop{hop_index}",
+                           progress=progress)
+    pre = hop_prefactors(case, images[0], images[neb.saddle_index], images[-1], neb, calc,
+                         phonons=phonons, progress=progress)
+    return finish_migration(case, neb, pre, calc, temps,
+                            wall_time_s=time.perf_counter() - start, progress=progress)
+
+
+def prepare_endpoint_hop(initial, final, moving_index: int | None = None, label: str = "hop",
+                         lattice: Lattice | None = None, reverse_equivalent: bool = False,
+                         defect_fraction: float | None = None) -> HopCase:
+    """A hop between user-given end points (e.g. an adatom between two hollow sites).
+
+    ``initial``, ``final``: ase.Atoms with the same atoms in the same order (constraints
+    kept; the NEB relaxes them). ``moving_index``: the hopping atom; None takes the atom
+    displaced most between the end points (minimum image). ``lattice``: the walk the hop
+    belongs to (e.g. :func:`~interfacemodel.analysis.diffusion.surface_lattice`); None gives
+    hop rates only, no D. ``reverse_equivalent``: the backward hop is the same hop (its
+    prefactor is then taken from the forward one when the reaction energy is below 1 meV).
+    ``defect_fraction``: c in D (default 1: the diffusivity of the hopping atom itself).
+    No formation energy. No calculator work.
+    """
+    from ase.geometry import find_mic
+
+    if len(initial) != len(final) or list(initial.numbers) != list(final.numbers):
+        raise UserInputError(f"initial and final end points must hold the same atoms in the "
+                             f"same order: {initial.get_chemical_formula()} "
+                             f"({len(initial)} atoms) and {final.get_chemical_formula()} "
+                             f"({len(final)} atoms)")
+    if defect_fraction is not None and not 0 < defect_fraction <= 1:
+        raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
+    d, lengths = find_mic(final.positions - initial.positions, initial.cell, initial.pbc)
+    if moving_index is None:
+        moving_index = int(np.argmax(lengths))
+    if not 0 <= int(moving_index) < len(initial):
+        raise UserInputError(f"moving_index {moving_index} out of range: {len(initial)} atoms")
+    moving_index = int(moving_index)
+    length = float(lengths[moving_index])
+    if not length > 0:
+        raise UserInputError(f"atom {moving_index} does not move between the end points")
+    notes = []
+    if lattice is not None and abs(lattice.d_A - length) > 0.05 * length:
+        notes.append(f"lattice hop length {lattice.d_A:.3f} Å differs from the end points' "
+                     f"{length:.3f} Å")
+    reference = ("not applicable (given end points): " +
+                 ("c = 1, the D of the hopping atom itself" if defect_fraction is None
+                  else f"defect fraction given: {defect_fraction:g}"))
+    return HopCase(
+        kind="endpoints", label=label, initial=initial.copy(), final=final.copy(),
+        moving_index=moving_index, reverse_equivalent=bool(reverse_equivalent),
+        hop={"label": label, "length_A": length,
+             "multiplicity": None if lattice is None else lattice.z,
+             "natoms": len(initial), "reverse_equivalent": bool(reverse_equivalent),
+             "moving_index": moving_index,
+             "supercell_cell_A": [float(x) for x in initial.cell.lengths()]},
+        host=initial.get_chemical_formula(), species=initial[moving_index].symbol,
+        mechanism=ENDPOINT_MECHANISM, lattice=lattice, defect_fraction=defect_fraction,
+        formation_reference=reference, notes=notes)
 
 
 def plot_energy_profile(neb: NEBRecord, path: str | Path, title: str = "") -> Path:

@@ -62,6 +62,15 @@ class NEBRecord:
     saddle_structure_hash: str = ""
     resumed_at_step: int | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NEBRecord:
+        """The record back from :func:`~interfacemodel.records.to_dict` output (e.g. after a
+        JSON round trip); ``endpoints`` become :class:`EnergyRecord` again, unknown keys are
+        dropped. A JSON round trip keeps every float exactly."""
+        from ..records import from_dict
+
+        return from_dict(cls, data)
+
 
 class _Total:
     """Sum of several call counters (one per image calculator)."""

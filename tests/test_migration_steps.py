@@ -1,0 +1,175 @@
+"""Migration as four steps (prepare -> NEB -> prefactors -> D(T)) that round-trip through
+JSON: an Au adatom on Al(100) from given end points (barrier against a plain ASE NEB, D
+against the 2-D random walk by hand), and EMT Cu bulk hops run step by step through JSON
+against the one-call :func:`bulk_migration` (identical records)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+from ase.io.jsonio import decode, encode
+from ase.mep import NEB
+from ase.optimize import BFGS, FIRE
+
+from checks import assert_one_line, au_on_al100_endpoints
+from interfacemodel.analysis.diffusion import K_B_EV_PER_K, surface_lattice
+from interfacemodel.analysis.migration import (
+    HopCase,
+    MigrationResult,
+    Prefactors,
+    band_states,
+    bulk_migration,
+    finish_migration,
+    hop_band,
+    hop_prefactors,
+    prepare_bulk_hop,
+    prepare_endpoint_hop,
+)
+from interfacemodel.calculators import get_calculator
+from interfacemodel.errors import UserInputError
+from interfacemodel.records import to_dict
+from interfacemodel.run.neb import NEBRecord
+
+TEMPS = (300.0, 600.0)
+
+
+def _json(doc):
+    return json.loads(json.dumps(doc))
+
+
+def _without_wall_time(doc):
+    if isinstance(doc, dict):
+        return {k: _without_wall_time(v) for k, v in doc.items() if k != "wall_time_s"}
+    if isinstance(doc, list):
+        return [_without_wall_time(v) for v in doc]
+    return doc
+
+
+def _plain_ase_barrier():
+    """Tutorial NEB set up independently: end points BFGS to 0.01 eV/Å, 3 images, IDPP,
+    climbing image, improved tangent, FIRE to 0.02 eV/Å."""
+    initial, final = au_on_al100_endpoints()
+    for atoms in (initial, final):
+        atoms.calc = EMT()
+        BFGS(atoms, logfile=None).run(fmax=0.01)
+    images = [initial] + [initial.copy() for _ in range(3)] + [final]
+    for image in images[1:-1]:
+        image.calc = EMT()
+    neb = NEB(images, climb=True, method="improvedtangent")
+    neb.interpolate(method="idpp")
+    FIRE(neb, logfile=None).run(fmax=0.02)
+    energies = [image.get_potential_energy() for image in images]
+    return max(energies) - energies[0]
+
+
+@pytest.fixture(scope="module")
+def au_hop():
+    initial, final = au_on_al100_endpoints()
+    d = initial.cell[0, 0] / 2  # hollow to hollow on the 2x2 fcc(100) cell: a/√2
+    case = prepare_endpoint_hop(initial, final, label="Au hollow → hollow",
+                                lattice=surface_lattice(4, d, name="Au on Al(100) hollows"),
+                                reverse_equivalent=True)
+    images, neb = hop_band(case, EMT(), n_images=3, fmax=0.02)
+    states = band_states(images, neb)
+    pre = hop_prefactors(case, *states, neb, EMT())
+    res = finish_migration(case, neb, pre, EMT(), temperatures_K=TEMPS, wall_time_s=1.0)
+    return case, states, neb, pre, res
+
+
+def test_adatom_hop_from_given_end_points(au_hop):
+    case, states, neb, pre, res = au_hop
+    initial, _ = au_on_al100_endpoints()
+    assert case.moving_index == len(initial) - 1 and case.species == "Au"  # the adatom
+    assert case.hop["length_A"] == pytest.approx(initial.cell[0, 0] / 2, abs=1e-9)
+    assert not case.notes  # the lattice's d is the end points' hop length
+    assert neb.converged and not neb.flags and neb.n_images == 3
+    assert neb.barrier_forward_eV == pytest.approx(_plain_ase_barrier(), abs=0.01)
+    # the three states: relaxed minima and the saddle, energies held without a calculator
+    e0, es, e1 = (s.get_potential_energy() for s in states)
+    assert es - e0 == pytest.approx(neb.barrier_forward_eV, abs=1e-9)
+    assert e1 - e0 == pytest.approx(neb.reaction_energy_eV, abs=1e-9)
+    assert all(s.constraints for s in states)  # FixAtoms kept
+    # symmetric hop: one Vineyard prefactor, a first-order saddle
+    assert pre.saddle_imaginary_modes == 1 and pre.nu_backward_Hz is None and not pre.notes
+    assert pre.nu_note.startswith("Vineyard, full cell") and 1e11 < pre.nu_Hz < 1e14
+    # D of the adatom = Γ d² z / 4 (2-D random walk, c = 1), by hand
+    assert res.defect_formation_energy_eV is None and res.lattice.dimensions == 2
+    assert res.mechanism == "hop (given end points)" and res.wall_time_s >= 1.0
+    for d, T in zip(res.diffusivities, TEMPS, strict=True):
+        gamma = pre.nu_Hz * math.exp(-neb.barrier_forward_eV / (K_B_EV_PER_K * T))
+        assert d.D_cm2_per_s == pytest.approx(gamma * (case.hop["length_A"] * 1e-8) ** 2 * 4 / 4,
+                                              rel=1e-9)
+        assert d.defect_fraction == 1.0 and d.conductivity_S_per_cm is None
+    assert res.hop_rates[0]["forward_per_s"] == pytest.approx(res.diffusivities[0].hop_rate_per_s)
+
+
+def test_steps_round_trip_through_json(au_hop):
+    """Case, the three states, NEB record and prefactors through json.dumps/loads: the
+    same prefactors from the stored states, the same record from finish_migration."""
+    case, states, neb, pre, res = au_hop
+    case2 = HopCase.from_doc(_json(case.to_doc()))
+    for a, b in ((case.initial, case2.initial), (case.final, case2.final)):
+        assert np.array_equal(a.positions, b.positions) and np.array_equal(a.cell, b.cell)
+        assert np.array_equal(a.numbers, b.numbers) and np.array_equal(a.get_tags(), b.get_tags())
+        assert [c.todict() for c in a.constraints] == [c.todict() for c in b.constraints]
+    assert case2.to_doc() == case.to_doc() and case2.lattice == case.lattice
+    neb2 = NEBRecord.from_dict(_json(to_dict(neb)))
+    assert neb2 == neb
+    states2 = [decode(json.dumps(json.loads(encode(s)))) for s in states]
+    pre2 = hop_prefactors(case2, *states2, neb2, EMT())
+    assert pre2 == pre
+    pre3 = Prefactors.from_doc(_json(pre.to_doc()))
+    assert pre3 == pre
+    res2 = finish_migration(case2, neb2, pre3, _json(res.calculator), temperatures_K=TEMPS)
+    assert _without_wall_time(res2.to_doc()) == _without_wall_time(res.to_doc())
+    back = MigrationResult.from_doc(_json(res.to_doc()))
+    assert back.to_doc() == res.to_doc() and back.neb == neb and back.lattice == res.lattice
+
+
+BULK_CASES = {
+    "Cu vacancy": {"species": "Cu", "phonons": True},
+    "Ag–vacancy exchange": {"species": "Cu", "solute": "Ag", "phonons": False},
+    "H interstitial": {"species": "H", "mechanism": "interstitial", "phonons": True,
+                       "li_metal_energy_eV": -1.0},
+}
+
+
+@pytest.mark.parametrize("name", list(BULK_CASES))
+def test_bulk_steps_through_json_equal_the_one_call(name):
+    kw = dict(BULK_CASES[name])
+    phonons = kw.pop("phonons")
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    calc = get_calculator("emt")
+    one = bulk_migration(cu, calc, temperatures_K=TEMPS, supercell=2, n_images=1, fmax=0.05,
+                         phonons=phonons, **kw)
+    case = HopCase.from_doc(_json(prepare_bulk_hop(cu, calc, supercell=2, **kw).to_doc()))
+    images, neb = hop_band(case, calc, n_images=1, fmax=0.05)
+    neb = NEBRecord.from_dict(_json(to_dict(neb)))
+    states = [decode(encode(s)) for s in band_states(images, neb)]
+    pre = Prefactors.from_doc(_json(hop_prefactors(case, *states, neb, calc,
+                                                   phonons=phonons).to_doc()))
+    steps = finish_migration(HopCase.from_doc(_json(case.to_doc())), neb, pre, calc,
+                             temperatures_K=TEMPS)
+    assert _without_wall_time(steps.to_doc()) == _without_wall_time(one.to_doc())
+    if name == "Ag–vacancy exchange":
+        assert one.species == "Ag" and one.mechanism == "solute–vacancy exchange"
+
+
+def test_bad_endpoint_input():
+    initial, final = au_on_al100_endpoints()
+    for args, kwargs, fragment in (
+            ((initial, final[:-1]), {}, "same atoms in the same order"),
+            ((initial, initial.copy()), {}, "does not move"),
+            ((initial, final), {"moving_index": 99}, "moving_index 99 out of range"),
+            ((initial, final), {"defect_fraction": 0.0}, "defect_fraction=0.0")):
+        with pytest.raises(UserInputError, match=fragment) as exc:
+            prepare_endpoint_hop(*args, **kwargs)
+        assert_one_line(exc)
+    doc = prepare_endpoint_hop(initial, final).to_doc()
+    with pytest.raises(UserInputError, match="hop kind 'slab'"):
+        HopCase.from_doc({**doc, "kind": "slab"})
+    case = prepare_endpoint_hop(initial, final, lattice=surface_lattice(4, 1.0))
+    assert "differs from the end points'" in case.notes[0]  # d = 1 Å against the 2.86 Å hop
