@@ -645,6 +645,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("catalogue", help="list the bulk catalogue with sources")
     p.set_defaults(func=cmd_catalogue)
+
+    from .cli_campaign import add_commands
+
+    add_commands(sub)
     return parser
 
 

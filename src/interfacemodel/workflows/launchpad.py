@@ -160,6 +160,7 @@ def mongodb_launchpad(launchpad_file: str | Path, timeout_s: float = MONGODB_TIM
     if not isinstance(conf, dict) or "host" not in conf:
         raise UserInputError(f"launchpad file {str(path)!r} names no 'host': a FireWorks "
                              f"my_launchpad.yaml needs host, port, name (see hpc/)")
+    conf = {k: _from_environment(path, k, v) for k, v in conf.items()}
     from fireworks import LaunchPad
     from pymongo.errors import PyMongoError
 
@@ -180,6 +181,22 @@ def mongodb_launchpad(launchpad_file: str | Path, timeout_s: float = MONGODB_TIM
                              f"a FireWorks LaunchPad yet: run `lpad -l {path} reset` once")
     _ACTIVE.update(launchpad=lp, embedded=False)
     return lp
+
+
+def _from_environment(path: Path, key: str, value):
+    """``$VAR`` / ``${VAR}`` in a string value of the launchpad file from the environment
+    (credentials need not be written into the file); an unset variable is named, its value
+    never shown."""
+    import re
+
+    if not isinstance(value, str) or "$" not in value:
+        return value
+    missing = [m for m in re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", value)
+               if m not in os.environ]
+    if missing:
+        raise UserInputError(f"launchpad file {str(path)!r}: {key} uses the environment "
+                             f"variable {missing[0]}, which is not set")
+    return os.path.expandvars(value)
 
 
 def store_result(doc: dict) -> str:

@@ -1,0 +1,148 @@
+"""``interfacemodel init/submit/run/status/rerun/results``: campaigns through FireWorks.
+
+Thin over :mod:`interfacemodel.workflows.runner`. By default the project lives in an
+embedded store in ``./.interfacemodel`` (``--state DIR`` or ``$INTERFACEMODEL_STATE``);
+``--launchpad FILE`` works against a MongoDB LaunchPad instead (a cluster's).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _project(args):
+    from .workflows.runner import Project
+
+    return Project.locate(args.state, getattr(args, "launchpad", None))
+
+
+def cmd_init(args) -> int:
+    from .workflows.runner import ensure_state
+
+    config = ensure_state(_project(args))
+    print(f"embedded FireWorks store ready in {config.parent}")
+    print(f"plain FireWorks tools: export FW_CONFIG_FILE={config}  (then lpad get_wflows, "
+          f"rlaunch rapidfire)")
+    return 0
+
+
+def cmd_submit(args) -> int:
+    from .workflows.runner import submit
+
+    out = submit(_project(args), args.spec, args.calc)
+    ids = out["fw_ids"]
+    print(f"submitted campaign {out['campaign']} with {out['calculator']}: "
+          f"{out['fireworks']} Fireworks (ids {ids[0]}-{ids[-1]}); "
+          f"interfaces: {', '.join(out['interfaces']) or '-'}; "
+          f"barriers: {', '.join(out['barriers']) or '-'}")
+    print("run them with: interfacemodel run" + (f" --state {args.state}" if args.state else ""))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .errors import UserInputError
+    from .workflows.runner import run
+
+    if args.max is not None and args.max < 1:
+        raise UserInputError(f"--max {args.max} must be >= 1")
+    counts = run(_project(args), max_launches=args.max)
+    return 1 if counts.get("FIZZLED") else 0
+
+
+def cmd_status(args) -> int:
+    from .workflows.runner import status
+
+    rows = status(_project(args))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no workflows yet: interfacemodel submit workflows/<campaign>.yaml")
+    for r in rows:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(r["counts"].items()))
+        print(f"{r['workflow']}: {r['state']} ({r['fireworks']} Fireworks: {counts})")
+        for f in r["fizzled"]:
+            print(f"  FIZZLED fw {f['fw_id']} {f['name']}: {f['error']}")
+    return 0
+
+
+def cmd_rerun(args) -> int:
+    from .errors import UserInputError
+    from .workflows.runner import rerun_fizzled
+
+    if not args.fizzled:
+        raise UserInputError("say what to rerun: --fizzled (lost runs are rerun by "
+                             "`interfacemodel run` itself)")
+    ids = rerun_fizzled(_project(args))
+    print(f"{len(ids)} FIZZLED Fireworks set back to READY" +
+          (f": {', '.join(map(str, ids))}" if ids else ""))
+    return 0
+
+
+def cmd_results(args) -> int:
+    from .workflows.runner import results
+    from .workflows.tasks import summarise
+
+    docs = results(_project(args))
+    if args.json:
+        json.dump(docs, sys.stdout, indent=1)
+        print()
+        return 0
+    if not docs:
+        print("no completed results yet")
+    for d in docs:
+        summary = summarise(d)
+        text = ", ".join(f"{k}={_fmt(v)}" for k, v in summary.items()) if summary else \
+            f"record in {d['launch_dir']}"
+        print(f"fw {d['fw_id']:>4} {d['kind']:<11} {d['name']:<16} {text}")
+    return 0
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_fmt(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+def add_commands(sub) -> None:
+    """Register the campaign commands on the main parser's subparsers."""
+
+    def common(p, launchpad: bool = True):
+        p.add_argument("--state", help="project state folder (default ./.interfacemodel or "
+                                       "$INTERFACEMODEL_STATE)")
+        if launchpad:
+            p.add_argument("--launchpad", metavar="FILE",
+                           help="a MongoDB my_launchpad.yaml instead of the embedded store")
+
+    p = sub.add_parser("init", help="create the project state folder (embedded FireWorks store)")
+    common(p, launchpad=False)
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("submit", help="add a campaign (workflows/*.yaml) as a FireWorks workflow")
+    p.add_argument("spec", help="campaign YAML, e.g. workflows/coating_comparison.yaml")
+    p.add_argument("--calc", help="calculator spec replacing the campaign's, e.g. emt")
+    common(p)
+    p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("run", help="run ready Fireworks in this process, with progress")
+    p.add_argument("--max", type=int, help="stop after this many Fireworks")
+    common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", help="workflows and their Fireworks by state")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("rerun", help="set FIZZLED Fireworks back to READY")
+    p.add_argument("--fizzled", action="store_true", help="every FIZZLED Firework")
+    common(p)
+    p.set_defaults(func=cmd_rerun)
+
+    p = sub.add_parser("results", help="records of the completed Fireworks")
+    p.add_argument("--json", action="store_true", help="full result documents as JSON")
+    common(p)
+    p.set_defaults(func=cmd_results)

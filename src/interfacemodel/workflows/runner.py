@@ -1,0 +1,245 @@
+"""Submit, run, inspect and rerun campaigns on a LaunchPad (embedded store or MongoDB).
+
+The CLI (``interfacemodel submit/run/status/rerun/results``) is a thin layer over these.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UserInputError
+from .launchpad import embedded_launchpad, mongodb_launchpad, runner_lock
+
+DEFAULT_STATE_DIR = ".interfacemodel"
+STATE_ENV = "INTERFACEMODEL_STATE"
+#: lost runs on a shared MongoDB LaunchPad: a launch silent this long is declared lost
+#: (the embedded store has one runner at a time, so every RUNNING launch found there is lost)
+MONGODB_LOST_AFTER_S = 4 * 3600
+
+
+@dataclass
+class Project:
+    """Where the campaigns live: an embedded store in ``state`` (default), or a MongoDB
+    LaunchPad (``launchpad_file``) with ``state`` holding launch and checkpoint folders."""
+
+    state: Path
+    launchpad_file: Path | None = None
+
+    @classmethod
+    def locate(cls, state: str | Path | None = None, launchpad_file: str | Path | None = None):
+        state = Path(state or os.environ.get(STATE_ENV) or DEFAULT_STATE_DIR).resolve()
+        return cls(state, Path(launchpad_file) if launchpad_file else None)
+
+    @property
+    def embedded(self) -> bool:
+        return self.launchpad_file is None
+
+    def launchpad(self):
+        if self.embedded:
+            return embedded_launchpad(self.state)
+        return mongodb_launchpad(self.launchpad_file)
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.state / "checkpoints"
+
+    @property
+    def launches(self) -> Path:
+        return self.state / "launches"
+
+
+def fw_counts(lp, query: dict | None = None) -> Counter:
+    """Number of Fireworks per state."""
+    return Counter(d["state"] for d in lp.fireworks.find(query or {}, {"state": 1}))
+
+
+def submit(project: Project, spec_path: str | Path, calculator: str | None = None) -> dict:
+    """Validate a campaign spec and add its workflow; returns what was added."""
+    from .constructors import campaign_workflow
+    from .specs import load_campaign
+
+    spec = load_campaign(spec_path, calculator)  # every check before anything is written
+    wf = campaign_workflow(spec, project.checkpoints)
+    lp = project.launchpad()
+    old_to_new = lp.add_wf(wf)
+    ids = sorted(old_to_new.values())
+    return {"campaign": spec.name, "calculator": spec.calculator, "fireworks": len(ids),
+            "fw_ids": ids, "interfaces": [e.system for e in spec.interfaces],
+            "barriers": [b.name for b in spec.barriers]}
+
+
+def _run_one(lp, fworker, launch_root: Path) -> int | None:
+    """One rocket in a new launcher folder; the fw_id it ran, or None if nothing was ready."""
+    import fireworks.core.rocket as fw_rocket
+    from fireworks.core.rocket_launcher import launch_rocket
+    from fireworks.utilities.fw_utilities import create_datestamp_dir
+
+    fw_rocket.ROCKET_STREAM_LOGLEVEL = "WARNING"  # our progress lines replace its INFO log
+
+    launch_root.mkdir(parents=True, exist_ok=True)
+    folder = Path(create_datestamp_dir(str(launch_root), _quiet_logger(), prefix="launcher_"))
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        launched = launch_rocket(lp, fworker, strm_lvl="ERROR")
+    finally:
+        os.chdir(here)
+    if not launched:
+        if not any(folder.iterdir()):
+            folder.rmdir()
+        return None
+    last = lp.launches.find_one({"launch_dir": str(folder)}, {"fw_id": 1})
+    return None if last is None else last["fw_id"]
+
+
+def _quiet_logger():
+    import logging
+
+    return logging.getLogger("interfacemodel.launcher")
+
+
+def recover_lost_runs(project: Project, lp) -> list[int]:
+    """Rerun Fireworks whose runner died (SIGKILL, walltime, power): on the embedded store
+    (one runner at a time, lock held) every RUNNING Firework is such a one; on MongoDB those
+    silent for :data:`MONGODB_LOST_AFTER_S`. Their reruns resume the checkpoints."""
+    expiration = 0 if project.embedded else MONGODB_LOST_AFTER_S
+    _, lost_fw_ids, _ = lp.detect_lostruns(expiration_secs=expiration, rerun=True)
+    return sorted(lost_fw_ids)
+
+
+def run(project: Project, max_launches: int | None = None,
+        say: Callable[[str], None] = print) -> Counter:
+    """Run every ready Firework in this process (rapidfire), printing progress; returns
+    the final count of Fireworks per state. The embedded store takes one runner at a time."""
+    from fireworks import FWorker
+
+    lock = runner_lock(project.state) if project.embedded else _no_lock()
+    with lock:
+        lp = project.launchpad()
+        lost = recover_lost_runs(project, lp)
+        if lost:
+            say(f"lost runs rerun (their runner died): Fireworks {', '.join(map(str, lost))}")
+        fworker = FWorker(name=f"interfacemodel@{os.uname().nodename}")
+        n = 0
+        start = time.perf_counter()
+        while max_launches is None or n < max_launches:
+            counts = fw_counts(lp)
+            total = sum(counts.values())
+            if not counts.get("READY"):
+                break
+            t0 = time.perf_counter()
+            fw_id = _run_one(lp, fworker, project.launches)
+            if fw_id is None:
+                break
+            n += 1
+            fw = lp.fireworks.find_one({"fw_id": fw_id}, {"name": 1, "state": 1, "launches": 1})
+            done = fw_counts(lp).get("COMPLETED", 0)
+            say(f"[{done}/{total}] {fw['name']} (fw {fw_id}): {fw['state']} "
+                f"in {time.perf_counter() - t0:.1f} s")
+            if fw["state"] == "FIZZLED":
+                say(f"    error: {_last_error(lp, fw)} (traceback: interfacemodel status, "
+                    f"or lpad get_launches; fix the cause, then interfacemodel rerun --fizzled)")
+        counts = fw_counts(lp)
+        say(f"{n} Fireworks run in {time.perf_counter() - start:.1f} s; "
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        return counts
+
+
+class _no_lock:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def rerun_fizzled(project: Project) -> list[int]:
+    """Put every FIZZLED Firework back to READY (after its cause was fixed)."""
+    lock = runner_lock(project.state) if project.embedded else _no_lock()
+    with lock:
+        lp = project.launchpad()
+        ids = sorted(d["fw_id"] for d in lp.fireworks.find({"state": "FIZZLED"}, {"fw_id": 1}))
+        for fw_id in ids:
+            lp.rerun_fw(fw_id)
+        return ids
+
+
+def status(project: Project) -> list[dict]:
+    """Per workflow: name, state counts, and the FIZZLED Fireworks with their error."""
+    lp = project.launchpad()
+    rows = []
+    for wf in lp.workflows.find({}, {"name": 1, "nodes": 1, "state": 1}):
+        nodes = wf["nodes"]
+        counts = fw_counts(lp, {"fw_id": {"$in": nodes}})
+        fizzled = []
+        for fw in lp.fireworks.find({"fw_id": {"$in": nodes}, "state": "FIZZLED"},
+                                    {"fw_id": 1, "name": 1, "launches": 1}):
+            fizzled.append({"fw_id": fw["fw_id"], "name": fw["name"],
+                            "error": _last_error(lp, fw)})
+        rows.append({"workflow": wf["name"], "state": wf["state"], "fireworks": len(nodes),
+                     "counts": dict(counts), "fizzled": fizzled})
+    return rows
+
+
+def _last_error(lp, fw) -> str:
+    if not fw.get("launches"):
+        return ""
+    launch = lp.launches.find_one({"launch_id": fw["launches"][-1]}, {"action": 1})
+    data = ((launch or {}).get("action") or {}).get("stored_data") or {}
+    tb = str(data.get("_exception", {}).get("_stacktrace", "") or "").strip().splitlines()
+    return tb[-1] if tb else ""
+
+
+def results(project: Project) -> list[dict]:
+    """Result documents of every COMPLETED Firework: from the results collection, else
+    (a plain ``rlaunch`` on the embedded store, or a lost database) from the record the task
+    wrote into its launch directory, which is then put back into the collection."""
+    from .launchpad import fetch_results, store_result
+
+    lp = project.launchpad()
+    have = {d["key"]: d for d in fetch_results()}
+    out = []
+    for fw in lp.fireworks.find({"state": "COMPLETED"}, {"fw_id": 1, "spec._im_hash": 1,
+                                                         "launches": 1, "name": 1}):
+        key = (fw.get("spec") or {}).get("_im_hash")
+        if key is None:
+            continue
+        doc = have.get(key)
+        if doc is None:
+            doc = _from_launch_dir(lp, fw)
+            if doc is None:
+                continue
+            store_result(doc)
+        out.append(dict(doc, fw_id=fw["fw_id"], fw_name=fw["name"]))
+    return sorted(out, key=lambda d: d["fw_id"])
+
+
+def _from_launch_dir(lp, fw) -> dict | None:
+    import json
+
+    from .tasks import RECORD_FILE
+
+    for launch_id in reversed(fw.get("launches") or []):
+        launch = lp.launches.find_one({"launch_id": launch_id}, {"launch_dir": 1, "state": 1})
+        if not launch or launch.get("state") != "COMPLETED":
+            continue
+        path = Path(launch["launch_dir"]) / RECORD_FILE
+        if path.is_file():
+            return json.loads(path.read_text())
+    return None
+
+
+def ensure_state(project: Project) -> Path:
+    """``interfacemodel init``: the state folder with its embedded store and FireWorks
+    configuration files (kept if present). Returns the FW_config.yaml path."""
+    from .launchpad import init_state_dir
+
+    if not project.embedded:
+        raise UserInputError("init makes an embedded store; with --launchpad the database "
+                             "is the MongoDB server's (lpad -l FILE reset to start one)")
+    return init_state_dir(project.state)

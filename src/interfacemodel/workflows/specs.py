@@ -1,0 +1,272 @@
+"""Campaign specifications (YAML under ``workflows/``), validated on load.
+
+A campaign names a calculator, the interfaces whose energetics to compute and the migration
+barriers to run::
+
+    name: li-lif                      # campaign name (letters, digits, - _ .)
+    calculator: sevennet              # NAME[:key=value,...]; `submit --calc` overrides it
+    interfaces:
+      - system: li-lif                # a named system (interfacemodel build --list)
+        settings: {fmax: 0.05, scan_grid: [3, 3]}   # EnergeticsSettings fields
+    barriers:
+      - name: lif-vacancy             # unique within the campaign
+        host: LiF                     # bulk hop: host crystal (catalogue name) ...
+        mechanism: vacancy            # vacancy | interstitial
+        species: Li
+        temperatures_K: [300, 400]
+      - name: li-lif-interface
+        system: li-lif                # ... or an interface hop of a named system ...
+      - name: au-al100
+        initial: data/au_al100_initial.extxyz   # ... or given end points (paths relative
+        final: data/au_al100_final.extxyz       #     to the YAML file)
+        surface_z: 4                  # optional: a 2-D hop lattice (z hops) for D(T)
+
+Everything is checked here, before any Firework exists: a bad spec gets one line naming the
+file, the entry and the accepted values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserInputError
+
+TOP_KEYS = ("name", "description", "calculator", "interfaces", "barriers")
+INTERFACE_KEYS = ("system", "settings")
+BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "phonons")
+BARRIER_KINDS = {
+    "bulk": ("host", "mechanism", "species", "hop_index", "supercell", "solute",
+             "defect_fraction"),
+    "interface": ("system", "species", "hop_index", "model_index", "relax_fmax"),
+    "endpoints": ("initial", "final", "moving_index", "surface_z"),
+}
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass
+class InterfaceEntry:
+    system: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BarrierEntry:
+    name: str
+    kind: str  # 'bulk', 'interface' or 'endpoints'
+    case: dict[str, Any]  # the arguments of the hop's prepare_* step
+    temperatures_K: list[float] = field(default_factory=lambda: [300.0])
+    n_images: int = 5
+    fmax: float = 0.03
+    optimizer: str | None = None
+    phonons: bool = True
+
+
+@dataclass
+class CampaignSpec:
+    name: str
+    calculator: str
+    interfaces: list[InterfaceEntry]
+    barriers: list[BarrierEntry]
+    description: str = ""
+    source: str = ""
+
+    def elements(self) -> list[str]:
+        """Every element the campaign's structures hold (for the calculator check)."""
+        from ase.io import read
+
+        from ..build.systems import system_elements
+        from ..structures import load_bulk
+
+        found: set[str] = set()
+        for entry in self.interfaces:
+            found |= set(system_elements(entry.system))
+        for b in self.barriers:
+            if b.kind == "bulk":
+                found |= set(load_bulk(b.case["host"]).symbol_set)
+                if b.case.get("solute"):
+                    found.add(b.case["solute"])
+                found.add(b.case.get("species", "Li"))
+            elif b.kind == "interface":
+                found |= set(system_elements(b.case["system"]))
+            else:
+                found |= set(read(b.case["initial"]).get_chemical_symbols())
+        return sorted(found)
+
+
+def _fail(where: str, msg: str):
+    raise UserInputError(f"{where}: {msg}")
+
+
+def _check_keys(where: str, data: dict, accepted) -> None:
+    unknown = [k for k in data if k not in accepted]
+    if unknown:
+        _fail(where, f"unknown key {unknown[0]!r}; accepted: {', '.join(accepted)}")
+
+
+def _number(where: str, key: str, value, positive: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        _fail(where, f"{key}={value!r} must be a number")
+    if positive and not value > 0:
+        _fail(where, f"{key}={value!r} must be > 0")
+    return float(value)
+
+
+def _settings(where: str, settings) -> dict[str, Any]:
+    from ..analysis.interface_energetics import EnergeticsSettings
+
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        _fail(where, f"settings must be a mapping of EnergeticsSettings fields, got {settings!r}")
+    names = [f.name for f in dataclasses.fields(EnergeticsSettings)]
+    _check_keys(f"{where} settings", settings, names)
+    for key in ("fmax", "bulk_fmax", "T_K"):
+        if key in settings:
+            _number(f"{where} settings", key, settings[key])
+    grid = settings.get("scan_grid")
+    if grid is not None and (not isinstance(grid, (list, tuple)) or len(grid) != 2
+                             or not all(isinstance(n, int) and n > 0 for n in grid)):
+        _fail(f"{where} settings", f"scan_grid={grid!r} must be two positive integers, "
+                                   f"e.g. [3, 3]")
+    if settings.get("kind", "slab") not in ("slab", "periodic"):
+        _fail(f"{where} settings", f"kind={settings['kind']!r}; accepted: slab, periodic")
+    if "optimizer" in settings:
+        from ..run.optimizers import get_optimizer
+
+        get_optimizer(settings["optimizer"])
+    return dict(settings)
+
+
+def _interface(where: str, entry) -> InterfaceEntry:
+    from ..build.systems import system_recipe
+
+    if isinstance(entry, str):
+        entry = {"system": entry}
+    if not isinstance(entry, dict) or "system" not in entry:
+        _fail(where, f"an interface entry needs 'system', got {entry!r}")
+    _check_keys(where, entry, INTERFACE_KEYS)
+    system_recipe(entry["system"])  # unknown system: one line naming the known ones
+    return InterfaceEntry(entry["system"].strip().lower(),
+                          _settings(f"{where} ({entry['system']})", entry.get("settings")))
+
+
+def _barrier(where: str, entry, base: Path) -> BarrierEntry:
+    if not isinstance(entry, dict) or "name" not in entry:
+        _fail(where, f"a barrier entry needs a 'name', got {entry!r}")
+    name = str(entry["name"])
+    where = f"{where} ({name})"
+    if not NAME_RE.match(name):
+        _fail(where, f"name {name!r} may hold only letters, digits, '-', '_' and '.'")
+    kinds = [k for k, marker in (("bulk", "host"), ("interface", "system"),
+                                 ("endpoints", "initial")) if marker in entry]
+    if len(kinds) != 1:
+        _fail(where, "give exactly one of 'host' (bulk hop), 'system' (interface hop) or "
+                     "'initial' + 'final' (end points)")
+    kind = kinds[0]
+    _check_keys(where, entry, BARRIER_COMMON + BARRIER_KINDS[kind])
+    case = {k: entry[k] for k in BARRIER_KINDS[kind] if k in entry}
+    if kind == "bulk":
+        from ..structures import load_bulk
+
+        load_bulk(case["host"])  # unknown phase: one line
+        mech = case.setdefault("mechanism", "vacancy")
+        if mech not in ("vacancy", "interstitial"):
+            _fail(where, f"mechanism={mech!r}; accepted: vacancy, interstitial")
+        if "defect_fraction" in case and not 0 < _number(where, "defect_fraction",
+                                                          case["defect_fraction"]) <= 1:
+            _fail(where, f"defect_fraction={case['defect_fraction']} must be in (0, 1]")
+    elif kind == "interface":
+        from ..build.systems import system_recipe
+
+        system_recipe(case["system"])
+    else:
+        if "final" not in case:
+            _fail(where, "end points need both 'initial' and 'final'")
+        for key in ("initial", "final"):
+            path = (base / str(case[key])).resolve()
+            if not path.is_file():
+                _fail(where, f"{key} file {str(path)!r} does not exist")
+            case[key] = str(path)
+        _check_endpoints(where, case)
+        if "surface_z" in case and (not isinstance(case["surface_z"], int)
+                                    or case["surface_z"] < 1):
+            _fail(where, f"surface_z={case['surface_z']!r} must be a positive integer")
+    temps = entry.get("temperatures_K", [300.0])
+    temps = temps if isinstance(temps, list) else [temps]
+    temps = [_number(where, "temperatures_K", t) for t in temps]
+    n_images = entry.get("n_images", 5)
+    if not isinstance(n_images, int) or n_images < 1:
+        _fail(where, f"n_images={n_images!r} must be an integer >= 1")
+    optimizer = entry.get("optimizer")
+    if optimizer is not None:
+        from ..run.optimizers import get_optimizer
+
+        get_optimizer(optimizer)
+    return BarrierEntry(name, kind, case, temps, n_images,
+                        _number(where, "fmax", entry.get("fmax", 0.03)), optimizer,
+                        bool(entry.get("phonons", True)))
+
+
+def _check_endpoints(where: str, case: dict) -> None:
+    from ase.io import read
+
+    try:
+        ends = [read(case[k]) for k in ("initial", "final")]
+    except Exception as exc:  # any reader error is the user's file
+        _fail(where, f"cannot read the end points: {' '.join(str(exc).split())}")
+    if len(ends[0]) != len(ends[1]) or \
+            list(ends[0].get_chemical_symbols()) != list(ends[1].get_chemical_symbols()):
+        _fail(where, "initial and final must hold the same atoms in the same order")
+
+
+def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSpec:
+    """Read and validate a campaign YAML; ``calculator`` replaces the spec's."""
+    import yaml
+
+    from ..calculators import check_elements, parse_calc_spec
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(f"campaign spec {str(path)!r} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UserInputError(f"{path}: not valid YAML{at}: {problem}") from None
+    where = str(path)
+    if not isinstance(data, dict):
+        _fail(where, f"a campaign spec is a mapping with keys {', '.join(TOP_KEYS)}")
+    _check_keys(where, data, TOP_KEYS)
+    name = str(data.get("name") or path.stem)
+    if not NAME_RE.match(name):
+        _fail(where, f"name {name!r} may hold only letters, digits, '-', '_' and '.'")
+    calc = calculator or data.get("calculator") or "sevennet"
+    parse_calc_spec(calc)  # unknown calculator: one line naming the known ones
+    raw_interfaces = data.get("interfaces") or []
+    raw_barriers = data.get("barriers") or []
+    for key, value in (("interfaces", raw_interfaces), ("barriers", raw_barriers)):
+        if not isinstance(value, list):
+            _fail(where, f"{key} must be a list, got {type(value).__name__}")
+    interfaces = [_interface(f"{where} interfaces[{i}]", e) for i, e in enumerate(raw_interfaces)]
+    barriers = [_barrier(f"{where} barriers[{i}]", e, path.parent)
+                for i, e in enumerate(raw_barriers)]
+    if not interfaces and not barriers:
+        _fail(where, "the campaign has no interfaces and no barriers")
+    names = [b.name for b in barriers]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        _fail(where, f"barrier name {dupes[0]!r} is used twice")
+    systems = [e.system for e in interfaces]
+    twice = sorted({s for s in systems if systems.count(s) > 1})
+    if twice:
+        _fail(where, f"interface {twice[0]!r} is listed twice (one entry per system)")
+    spec = CampaignSpec(name, str(calc), interfaces, barriers,
+                        str(data.get("description") or ""), str(path.resolve()))
+    check_elements(calc, spec.elements())  # a calculator that lacks an element: one line
+    return spec

@@ -1,0 +1,75 @@
+"""Campaign specs under workflows/ load and validate; the constructors wire the Fireworks as
+documented (shared bulk references, one join, a dupe finder and a distinct hash on each)."""
+
+from pathlib import Path
+
+import pytest
+
+from checks import assert_one_line
+from interfacemodel.errors import UserInputError
+from interfacemodel.workflows.constructors import campaign_workflow
+from interfacemodel.workflows.specs import load_campaign
+
+SPECS = sorted((Path(__file__).resolve().parents[1] / "workflows").glob("*.yaml"))
+
+
+def test_every_shipped_spec_is_valid():
+    names = {p.stem for p in SPECS}
+    assert {"coating_comparison", "emt_analogue", "li-li2se", "li-lif", "li-mg", "li-mgf2",
+            "li-llzo", "li-li2o", "li-li2s"} <= names
+    for path in SPECS:
+        spec = load_campaign(path)
+        assert spec.interfaces or spec.barriers
+
+
+def test_comparison_campaign_shares_bulk_li_and_joins_once(tmp_path):
+    spec = load_campaign(SPECS[[p.stem for p in SPECS].index("coating_comparison")])
+    wf = campaign_workflow(spec, tmp_path)
+    names = [fw.name for fw in wf.fws]
+    assert names.count("coating-comparison:bulk:Li") == 1  # every system's Li reference
+    assert sum(n.startswith("coating-comparison:energetics:") for n in names) == 7
+    summary = next(fw for fw in wf.fws if ":summary:" in fw.name)
+    parents = {wf.id_fw[i].name for i in wf.links.parent_links[summary.fw_id]}
+    assert len(parents) == 7 + len(spec.barriers)
+    hashes = [fw.spec["_im_hash"] for fw in wf.fws]
+    assert len(set(hashes)) == len(hashes)
+    assert all(type(fw.spec["_dupefinder"]).__name__ == "HashDupeFinder" for fw in wf.fws)
+
+
+def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):
+    spec_file = tmp_path / "s.yaml"
+    spec_file.write_text("interfaces: [{system: cu-ag, settings: {fmax: 0.05}}]\n")
+
+    def hashes(calc=None, text=None):
+        if text:
+            spec_file.write_text(text)
+        wf = campaign_workflow(load_campaign(spec_file, calc), tmp_path)
+        return {fw.name.split(":", 1)[1]: fw.spec["_im_hash"] for fw in wf.fws}
+
+    emt = hashes("emt")
+    assert hashes("emt") == emt  # canonical: the same campaign gives the same hashes
+    tighter = hashes("emt", "interfaces: [{system: cu-ag, settings: {fmax: 0.02}}]\n")
+    assert tighter["bulk:Cu"] == emt["bulk:Cu"]  # bulk_fmax unchanged: the same bulk work
+    assert tighter["interface:cu-ag"] != emt["interface:cu-ag"]
+    # a child's hash follows its inputs: another bulk fmax changes everything downstream
+    other = hashes("emt", "interfaces: [{system: cu-ag, settings: {fmax: 0.05, bulk_fmax: 0.02}}]\n")
+    assert other["bulk:Cu"] != emt["bulk:Cu"] and other["energetics:cu-ag"] != emt["energetics:cu-ag"]
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("barriers: [{name: a, host: LiF}, {name: a, host: Li2O}]\n", "'a' is used twice"),
+    ("barriers: [{name: a, host: LiF, system: li-lif}]\n", "exactly one of"),
+    ("barriers: [{name: a, initial: nowhere.extxyz, final: nowhere.extxyz}]\n", "does not exist"),
+    ("barriers: [{name: 'a b', host: LiF}]\n", "may hold only"),
+    ("interfaces: [{system: cu-ag, settings: {scan_grid: [3]}}]\n", "scan_grid"),
+    ("interfaces: [cu-ag, cu-ag]\n", "listed twice"),
+    ("[1, 2]\n", "a campaign spec is a mapping"),
+    ("name: x\n", "no interfaces and no barriers"),
+])
+def test_spec_errors_are_one_line(tmp_path, text, fragment):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(UserInputError, match=fragment) as exc:
+        load_campaign(path, "emt")
+    assert_one_line(exc)
+    assert str(path) in str(exc.value)
