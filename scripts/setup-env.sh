@@ -21,18 +21,22 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_key" ] && [ -x "$venv/bin/py
     return 0 2>/dev/null || exit 0
 fi
 
-# 1. System libraries GPAW compiles against (only when the dft extra is asked for).
+# 1. System packages: the libraries GPAW compiles against (dft extra) and headless Chromium,
+#    which the report test renders report.html with (dev extra).
+need=()
 if [[ ",$extras," == *",dft,"* ]]; then
-    need=()
     for pkg in libxc-dev libopenblas-dev libfftw3-dev; do
         dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
     done
-    if [ ${#need[@]} -gt 0 ]; then
-        sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-        log "apt-get install ${need[*]}"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-    fi
+fi
+if [[ ",$extras," == *",dev,"* ]] && ! command -v chromium >/dev/null 2>&1; then
+    dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    log "apt-get install ${need[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 # 2. The virtual environment.
