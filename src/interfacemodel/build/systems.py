@@ -59,13 +59,17 @@ SYSTEMS: dict[str, SystemRecipe] = {
 
 
 #: EMT metal analogues of a Li/coating pair (EMT has no Li): the same builders, relaxations
-#: and analyzers on Cu and Ag, for the workflow tests. Cu(100) on Ag(100): a 33 Å² match with
-#: 1.2 % strain on Cu (EMT lattice constants).
+#: and analyzers on Cu, Ag and Au, for the workflow tests. Cu(100) on Ag(100): a 33 Å² match
+#: with 1.2 % strain on Cu (EMT lattice constants); Cu(100) on Au(100) likewise.
 ANALOGUE_SYSTEMS: dict[str, SystemRecipe] = {
     r.name: r
     for r in (
         SystemRecipe("cu-ag", "Ag", (("100", "100"),),
                      "EMT analogue: Cu(100) film on Ag(100) (Cu plays Li, Ag the coating)",
+                     film="Cu", film_layers=3, substrate_layers=3, max_area_A2=60.0,
+                     analogue=True),
+        SystemRecipe("cu-au", "Au", (("100", "100"),),
+                     "EMT analogue: Cu(100) film on Au(100) (a second 'coating' on Cu)",
                      film="Cu", film_layers=3, substrate_layers=3, max_area_A2=60.0,
                      analogue=True),
     )
