@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: set up the environment if needed, then relax every catalogue phase with the
-# default ML potential (SevenNet 7net-0), fit its EOS and print the table next to the
-# reference lattice parameters. Records go to runs/bulk-sevennet.json.
-# Extra arguments go to `interfacemodel bulk` (e.g. Li LiF --calc chgnet).
+# The main job: set up the environment if needed, then run the coating comparison (quick
+# preset, SevenNet) through FireWorks on the embedded store in runs/state and write the report
+# to runs/comparison-quick/ (report.html, report.md, results.json, results.csv, figures/).
+# A rerun reuses every finished Firework; an interrupted one continues where it stopped.
+# Extra arguments go to `interfacemodel compare` (e.g. --preset full, --coatings Li2Se,LiF).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$repo/scripts/setup-env.sh"
@@ -10,6 +11,6 @@ venv="${IM_VENV:-$repo/.venv}"
 mkdir -p "$repo/runs"
 cd "$repo"
 if [ $# -eq 0 ]; then
-    set -- --calc sevennet --json runs/bulk-sevennet.json --overwrite
+    set -- --preset quick --out runs/comparison-quick --overwrite
 fi
-exec "$venv/bin/interfacemodel" bulk "$@"
+exec "$venv/bin/interfacemodel" compare --state runs/state "$@"

@@ -22,15 +22,18 @@ def test_every_shipped_spec_is_valid():
         assert spec.interfaces or spec.barriers
 
 
-def test_comparison_campaign_shares_bulk_li_and_joins_once(tmp_path):
+def test_comparison_campaign_shares_bulk_li_and_joins_in_the_report(tmp_path):
     spec = load_campaign(SPECS[[p.stem for p in SPECS].index("coating_comparison")])
     wf = campaign_workflow(spec, tmp_path)
     names = [fw.name for fw in wf.fws]
     assert names.count("coating-comparison:bulk:Li") == 1  # every system's Li reference
     assert sum(n.startswith("coating-comparison:energetics:") for n in names) == 7
-    summary = next(fw for fw in wf.fws if ":summary:" in fw.name)
-    parents = {wf.id_fw[i].name for i in wf.links.parent_links[summary.fw_id]}
-    assert len(parents) == 7 + len(spec.barriers)
+    report = next(fw for fw in wf.fws if ":report:" in fw.name)
+    parents = {wf.id_fw[i].name for i in wf.links.parent_links[report.fw_id]}
+    # every final record (7 energetics, the barriers, 2 segregations) and the 7 interfaces
+    # (their relaxed structures are pictured)
+    assert len(parents) == 7 + len(spec.barriers) + 2 + 7
+    assert not any(":summary:" in fw.name for fw in wf.fws)  # the report is the join
     hashes = [fw.spec["_im_hash"] for fw in wf.fws]
     assert len(set(hashes)) == len(hashes)
     assert all(type(fw.spec["_dupefinder"]).__name__ == "HashDupeFinder" for fw in wf.fws)
@@ -64,7 +67,7 @@ def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):
     ("interfaces: [{system: cu-ag, settings: {scan_grid: [3]}}]\n", "scan_grid"),
     ("interfaces: [cu-ag, cu-ag]\n", "listed twice"),
     ("[1, 2]\n", "a campaign spec is a mapping"),
-    ("name: x\n", "no interfaces and no barriers"),
+    ("name: x\n", "no interfaces, barriers or segregation"),
 ])
 def test_spec_errors_are_one_line(tmp_path, text, fragment):
     path = tmp_path / "bad.yaml"

@@ -171,10 +171,15 @@ def test_identical_fireworks_are_not_recomputed(tmp_path):
     _ok(cli("submit", spec, "--state", state, cwd=tmp_path))
     _ok(cli("run", "--state", state, cwd=tmp_path))
     launches = sorted((state / "launches").iterdir())
-    _ok(cli("submit", spec, "--state", state, cwd=tmp_path))
-    again = _ok(cli("run", "--state", state, cwd=tmp_path))
-    assert "0 Fireworks run" in again.stdout
-    assert sorted((state / "launches").iterdir()) == launches  # no new launch folder
+    # the same campaign again: nothing added
+    again = _ok(cli("submit", spec, "--state", state, cwd=tmp_path)).stdout
+    assert "already submitted (nothing added)" in again
+    # another campaign holding the same interface: only its own summary Firework runs
+    _ok(cli("submit", _interface_campaign(tmp_path, "other"), "--state", state, cwd=tmp_path))
+    other = _ok(cli("run", "--state", state, cwd=tmp_path))
+    assert "1 Fireworks run" in other.stdout and "other:summary:other" in other.stdout
+    new = sorted(set((state / "launches").iterdir()) - set(launches))
+    assert len(new) == 1  # the summary's launch folder; every computation was reused
     rows = _status(state, tmp_path)
     assert [r["counts"] for r in rows] == [{"COMPLETED": 7}, {"COMPLETED": 7}]
 

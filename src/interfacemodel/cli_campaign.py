@@ -32,7 +32,8 @@ def cmd_submit(args) -> int:
 
     out = submit(_project(args), args.spec, args.calc)
     ids = out["fw_ids"]
-    print(f"submitted campaign {out['campaign']} with {out['calculator']}: "
+    what = "submitted" if out["added"] else "already submitted (nothing added)"
+    print(f"{what} campaign {out['campaign']} with {out['calculator']}: "
           f"{out['fireworks']} Fireworks (ids {ids[0]}-{ids[-1]}); "
           f"interfaces: {', '.join(out['interfaces']) or '-'}; "
           f"barriers: {', '.join(out['barriers']) or '-'}")
@@ -107,6 +108,37 @@ def _fmt(v) -> str:
     return str(v)
 
 
+#: comparison presets: campaign specs under workflows/ (their sizes are in the files)
+PRESETS = {"quick": "coating_comparison_quick.yaml", "full": "coating_comparison.yaml"}
+
+
+def _preset_spec(name: str):
+    from pathlib import Path
+
+    from .errors import UserInputError
+
+    if name not in PRESETS:
+        raise UserInputError(f"unknown preset {name!r}; accepted: {', '.join(PRESETS)}")
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        path = root / "workflows" / PRESETS[name]
+        if path.is_file():
+            return path
+    raise UserInputError(f"preset {name!r} needs workflows/{PRESETS[name]} (run from the "
+                         f"repository, or give --spec FILE)")
+
+
+def cmd_compare(args) -> int:
+    from .workflows.runner import compare
+
+    spec = args.spec or _preset_spec(args.preset)
+    coatings = None if not args.coatings else [c for c in args.coatings.split(",") if c]
+    out = compare(_project(args), spec, args.out, calculator=args.calc, coatings=coatings,
+                  overwrite=args.overwrite)
+    print(f"report: {out / 'report.html'} (also report.md, results.json, results.csv, "
+          f"figures/)")
+    return 0
+
+
 def add_commands(sub) -> None:
     """Register the campaign commands on the main parser's subparsers."""
 
@@ -116,6 +148,17 @@ def add_commands(sub) -> None:
         if launchpad:
             p.add_argument("--launchpad", metavar="FILE",
                            help="a MongoDB my_launchpad.yaml instead of the embedded store")
+
+    p = sub.add_parser("compare", help="the coating comparison: campaign, run, report")
+    p.add_argument("--preset", default="quick",
+                   help=f"campaign sizes: {', '.join(PRESETS)} (default quick)")
+    p.add_argument("--spec", help="a campaign YAML with a 'report' section instead of a preset")
+    p.add_argument("--coatings", help="comma-separated subset, e.g. Li2Se,LiF")
+    p.add_argument("--calc", help="calculator spec replacing the campaign's (default sevennet)")
+    p.add_argument("--out", default="report", help="report directory (default ./report)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    common(p)
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("init", help="create the project state folder (embedded FireWorks store)")
     common(p, launchpad=False)

@@ -63,6 +63,13 @@ class EnergeticsSettings:
     max_surface_terminations: int = 3
     reactivity: bool = True
     extra_mu_eV: dict[str, float] | None = None  # μ of further elements (multi-element coatings)
+    #: builder overrides (build_system): max_area_A2, max_strain, max_length_tol,
+    #: max_angle_tol, max_area_ratio_tol, gap_A, vacuum_A
+    build: dict[str, float] | None = None
+
+
+BUILD_KEYS = ("max_area_A2", "max_strain", "max_length_tol", "max_angle_tol",
+              "max_area_ratio_tol", "gap_A", "vacuum_A")
 
 
 @dataclass
@@ -205,6 +212,10 @@ def place_interface(system: str, calc, settings: EnergeticsSettings, film_bulk, 
         overrides["fix_substrate_layers"] = 0  # no free surface to anchor: nothing fixed
     if fix_substrate_layers is not None:
         overrides["fix_substrate_layers"] = fix_substrate_layers
+    unknown = sorted(set(settings.build or {}) - set(BUILD_KEYS))
+    if unknown:
+        raise UserInputError(f"build override {unknown[0]!r}; accepted: {', '.join(BUILD_KEYS)}")
+    overrides.update(settings.build or {})
     models = build_system(system, kind=settings.kind, **overrides)
     if not 0 <= settings.termination < len(models):
         raise UserInputError(f"termination {settings.termination} out of range: "

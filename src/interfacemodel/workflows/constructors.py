@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .specs import BarrierEntry, CampaignSpec, InterfaceEntry
+from .specs import BarrierEntry, CampaignSpec, InterfaceEntry, SegregationEntry, report_rows
 
 
 class _Builder:
@@ -55,8 +55,11 @@ class _Builder:
         for child, parents in self.parents.items():
             for parent in parents:
                 links.setdefault(self.fws[parent], []).append(self.fws[child])
+        from .tasks import canonical_hash
+
         return Workflow(list(self.fws.values()), links_dict=links, name=name,
-                        metadata={"campaign": self.campaign, "calculator": self.calc_spec})
+                        metadata={"campaign": self.campaign, "calculator": self.calc_spec,
+                                  "campaign_hash": canonical_hash(sorted(self.fws))})
 
 
 def _bulk(b: _Builder, phase: str, fmax: float) -> str:
@@ -81,7 +84,10 @@ def add_energetics(b: _Builder, entry: InterfaceEntry) -> str:
     bulk_fmax = settings["bulk_fmax"]
     film = _bulk(b, recipe.film, bulk_fmax)
     sub = _bulk(b, recipe.substrate, bulk_fmax)
-    ident = {"system": recipe.name, "settings": settings}
+    # unset (None) fields stay out of the hash: a new optional setting does not invalidate
+    # the work done before it existed
+    ident = {"system": recipe.name,
+             "settings": {k: v for k, v in settings.items() if v is not None}}
     s = recipe.name
     interface = b.add(InterfaceTask(system=s, settings=settings), f"interface:{s}", ident,
                       [film, sub])
@@ -125,15 +131,41 @@ def add_barrier(b: _Builder, entry: BarrierEntry) -> str:
                  f"diffusivity:{n}", {"temperatures_K": entry.temperatures_K}, [hop, neb, pre])
 
 
+def add_segregation(b: _Builder, entry: SegregationEntry, bulk_fmax: float) -> str:
+    """Solute segregation in the film of a named system (after its bulk references)."""
+    from ..build.systems import system_recipe
+    from .tasks import SegregationTask
+
+    recipe = system_recipe(entry.system)
+    parents = [_bulk(b, recipe.film, bulk_fmax), _bulk(b, recipe.substrate, bulk_fmax)]
+    params = {"system": recipe.name, "solute": entry.solute, "fmax": entry.fmax,
+              "film_layers": entry.film_layers}
+    return b.add(SegregationTask(**params), f"segregation:{recipe.name}", params, parents)
+
+
 def campaign_workflow(spec: CampaignSpec, checkpoints: str | Path):
     """The FireWorks Workflow of a campaign: every interface and barrier, joined in one
     :class:`~.tasks.CampaignSummaryTask`. ``checkpoints``: a folder every worker can reach
     (relaxation and NEB checkpoints; a rerun resumes from them)."""
+    from ..analysis.interface_energetics import EnergeticsSettings
     from .tasks import CampaignSummaryTask
 
     b = _Builder(spec.name, spec.calculator, Path(checkpoints).resolve())
     finals = [add_energetics(b, e) for e in spec.interfaces]
     finals += [add_barrier(b, e) for e in spec.barriers]
-    b.add(CampaignSummaryTask(campaign=spec.name), f"summary:{spec.name}",
-          {"campaign": spec.name}, finals)
+    bulk_fmax = {e.system: e.settings.get("bulk_fmax", EnergeticsSettings.bulk_fmax)
+                 for e in spec.interfaces}
+    finals += [add_segregation(b, g, bulk_fmax.get(g.system, EnergeticsSettings.bulk_fmax))
+               for g in spec.segregation]
+    if spec.report is None:
+        b.add(CampaignSummaryTask(campaign=spec.name), f"summary:{spec.name}",
+              {"campaign": spec.name}, finals)
+    else:
+        from .tasks import ReportTask
+
+        rows = report_rows(spec)
+        pictures = [k for k, fw in b.fws.items() if ":interface:" in fw.name]
+        params = {"campaign": spec.name, "rows": rows, "title": spec.report.get("title"),
+                  "calculator": spec.calculator}
+        b.add(ReportTask(**params), f"report:{spec.name}", params, finals + pictures)
     return b.workflow(f"{spec.name} ({spec.calculator})")

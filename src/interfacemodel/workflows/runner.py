@@ -60,17 +60,66 @@ def fw_counts(lp, query: dict | None = None) -> Counter:
 
 def submit(project: Project, spec_path: str | Path, calculator: str | None = None) -> dict:
     """Validate a campaign spec and add its workflow; returns what was added."""
-    from .constructors import campaign_workflow
     from .specs import load_campaign
 
     spec = load_campaign(spec_path, calculator)  # every check before anything is written
+    return submit_spec(project, spec)
+
+
+def submit_spec(project: Project, spec) -> dict:
+    """Add the workflow of a loaded campaign spec, unless the same campaign (same Fireworks
+    hashes) is already on the LaunchPad: then its Fireworks are the ones to run."""
+    from .constructors import campaign_workflow
+
     wf = campaign_workflow(spec, project.checkpoints)
     lp = project.launchpad()
-    old_to_new = lp.add_wf(wf)
-    ids = sorted(old_to_new.values())
+    known = lp.workflows.find_one({"metadata.campaign_hash": wf.metadata["campaign_hash"]},
+                                  {"nodes": 1})
+    if known is not None:
+        ids, added = sorted(known["nodes"]), False
+    else:
+        ids, added = sorted(lp.add_wf(wf).values()), True
     return {"campaign": spec.name, "calculator": spec.calculator, "fireworks": len(ids),
-            "fw_ids": ids, "interfaces": [e.system for e in spec.interfaces],
+            "fw_ids": ids, "added": added, "interfaces": [e.system for e in spec.interfaces],
             "barriers": [b.name for b in spec.barriers]}
+
+
+def compare(project: Project, spec_path: str | Path, out: str | Path, calculator=None,
+            coatings=None, overwrite: bool = False, say: Callable[[str], None] = print) -> Path:
+    """Run a comparison campaign (a spec with a ``report`` section) to the end and copy its
+    report to ``out``. Finished Fireworks are reused: a second call, or one after an
+    interrupted run, only runs what is left."""
+    import shutil
+
+    from ..records import write_directory_atomic
+    from .specs import load_campaign, select_coatings
+
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise UserInputError(f"output directory {str(out)!r} exists; pass --overwrite to "
+                             f"replace it")
+    spec = load_campaign(spec_path, calculator)
+    if spec.report is None:
+        raise UserInputError(f"{spec_path}: a comparison needs a 'report' section")
+    if coatings:
+        spec = select_coatings(spec, coatings)
+    added = submit_spec(project, spec)
+    say(f"campaign {spec.name} with {spec.calculator}: {added['fireworks']} Fireworks "
+        + ("submitted" if added["added"] else "already submitted: continuing"))
+    counts = run(project, say=say, fw_ids=added["fw_ids"])
+    lp = project.launchpad()
+    report_fw = lp.fireworks.find_one({"fw_id": {"$in": added["fw_ids"]},
+                                       "name": f"{spec.name}:report:{spec.name}"},
+                                      {"state": 1, "launches": 1, "fw_id": 1})
+    if report_fw is None or report_fw["state"] != "COMPLETED":
+        left = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        raise UserInputError(f"the campaign did not finish ({left}); see interfacemodel status, "
+                             f"fix what failed, then rerun the same command")
+    doc = _from_launch_dir(lp, report_fw)
+    source = Path(doc["record"]["report_dir"])
+    write_directory_atomic(out, lambda tmp: shutil.copytree(source, tmp, dirs_exist_ok=True),
+                           overwrite=overwrite)
+    return out
 
 
 def _run_one(lp, fworker, launch_root: Path) -> int | None:
@@ -113,9 +162,10 @@ def recover_lost_runs(project: Project, lp) -> list[int]:
 
 
 def run(project: Project, max_launches: int | None = None,
-        say: Callable[[str], None] = print) -> Counter:
-    """Run every ready Firework in this process (rapidfire), printing progress; returns
-    the final count of Fireworks per state. The embedded store takes one runner at a time."""
+        say: Callable[[str], None] = print, fw_ids: list[int] | None = None) -> Counter:
+    """Run every ready Firework (of ``fw_ids`` only, when given) in this process, printing
+    progress; returns the final count of those Fireworks per state. The embedded store takes
+    one runner at a time."""
     from fireworks import FWorker
 
     lock = runner_lock(project.state) if project.embedded else _no_lock()
@@ -124,11 +174,12 @@ def run(project: Project, max_launches: int | None = None,
         lost = recover_lost_runs(project, lp)
         if lost:
             say(f"lost runs rerun (their runner died): Fireworks {', '.join(map(str, lost))}")
-        fworker = FWorker(name=f"interfacemodel@{os.uname().nodename}")
+        query = {} if fw_ids is None else {"fw_id": {"$in": list(fw_ids)}}
+        fworker = FWorker(name=f"interfacemodel@{os.uname().nodename}", query=query)
         n = 0
         start = time.perf_counter()
         while max_launches is None or n < max_launches:
-            counts = fw_counts(lp)
+            counts = fw_counts(lp, query)
             total = sum(counts.values())
             if not counts.get("READY"):
                 break
@@ -138,13 +189,13 @@ def run(project: Project, max_launches: int | None = None,
                 break
             n += 1
             fw = lp.fireworks.find_one({"fw_id": fw_id}, {"name": 1, "state": 1, "launches": 1})
-            done = fw_counts(lp).get("COMPLETED", 0)
+            done = fw_counts(lp, query).get("COMPLETED", 0)
             say(f"[{done}/{total}] {fw['name']} (fw {fw_id}): {fw['state']} "
                 f"in {time.perf_counter() - t0:.1f} s")
             if fw["state"] == "FIZZLED":
                 say(f"    error: {_last_error(lp, fw)} (traceback: interfacemodel status, "
                     f"or lpad get_launches; fix the cause, then interfacemodel rerun --fizzled)")
-        counts = fw_counts(lp)
+        counts = fw_counts(lp, query)
         say(f"{n} Fireworks run in {time.perf_counter() - start:.1f} s; "
             + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         return counts

@@ -35,9 +35,14 @@ from typing import Any
 
 from ..errors import UserInputError
 
-TOP_KEYS = ("name", "description", "calculator", "interfaces", "barriers")
-INTERFACE_KEYS = ("system", "settings")
-BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "phonons")
+TOP_KEYS = ("name", "description", "calculator", "interfaces", "barriers", "segregation",
+            "report")
+INTERFACE_KEYS = ("system", "settings", "role")
+ROLES = ("coating", "reference")
+SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
+REPORT_KEYS = ("title",)
+BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "phonons",
+                  "coating")
 BARRIER_KINDS = {
     "bulk": ("host", "mechanism", "species", "hop_index", "supercell", "solute",
              "defect_fraction"),
@@ -51,6 +56,17 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 class InterfaceEntry:
     system: str
     settings: dict[str, Any] = field(default_factory=dict)
+    role: str = "coating"  # in a report: 'coating' (ranked) or 'reference'
+
+
+@dataclass
+class SegregationEntry:
+    """Solute segregation in the film of a named system (analysis.segregation)."""
+
+    system: str
+    solute: str = "Mg"
+    fmax: float = 0.05
+    film_layers: int | None = None
 
 
 @dataclass
@@ -63,6 +79,7 @@ class BarrierEntry:
     fmax: float = 0.03
     optimizer: str | None = None
     phonons: bool = True
+    coating: str | None = None  # the report row it belongs to (default: the host crystal)
 
 
 @dataclass
@@ -73,6 +90,8 @@ class CampaignSpec:
     barriers: list[BarrierEntry]
     description: str = ""
     source: str = ""
+    segregation: list[SegregationEntry] = field(default_factory=list)
+    report: dict[str, Any] | None = None  # {'title': ...}: join in a comparison report
 
     def elements(self) -> list[str]:
         """Every element the campaign's structures hold (for the calculator check)."""
@@ -94,6 +113,8 @@ class CampaignSpec:
                 found |= set(system_elements(b.case["system"]))
             else:
                 found |= set(read(b.case["initial"]).get_chemical_symbols())
+        for g in self.segregation:
+            found |= set(system_elements(g.system)) | {g.solute}
         return sorted(found)
 
 
@@ -132,6 +153,15 @@ def _settings(where: str, settings) -> dict[str, Any]:
                              or not all(isinstance(n, int) and n > 0 for n in grid)):
         _fail(f"{where} settings", f"scan_grid={grid!r} must be two positive integers, "
                                    f"e.g. [3, 3]")
+    build = settings.get("build")
+    if build is not None:
+        from ..analysis.interface_energetics import BUILD_KEYS
+
+        if not isinstance(build, dict):
+            _fail(f"{where} settings", f"build must be a mapping of {', '.join(BUILD_KEYS)}")
+        _check_keys(f"{where} settings build", build, BUILD_KEYS)
+        for key, value in build.items():
+            _number(f"{where} settings build", key, value)
     if settings.get("kind", "slab") not in ("slab", "periodic"):
         _fail(f"{where} settings", f"kind={settings['kind']!r}; accepted: slab, periodic")
     if "optimizer" in settings:
@@ -150,8 +180,32 @@ def _interface(where: str, entry) -> InterfaceEntry:
         _fail(where, f"an interface entry needs 'system', got {entry!r}")
     _check_keys(where, entry, INTERFACE_KEYS)
     system_recipe(entry["system"])  # unknown system: one line naming the known ones
+    role = entry.get("role", "coating")
+    if role not in ROLES:
+        _fail(where, f"role={role!r}; accepted: {', '.join(ROLES)}")
     return InterfaceEntry(entry["system"].strip().lower(),
-                          _settings(f"{where} ({entry['system']})", entry.get("settings")))
+                          _settings(f"{where} ({entry['system']})", entry.get("settings")), role)
+
+
+def _segregation(where: str, entry) -> SegregationEntry:
+    from ase.data import atomic_numbers
+
+    from ..build.systems import system_recipe
+
+    if isinstance(entry, str):
+        entry = {"system": entry}
+    if not isinstance(entry, dict) or "system" not in entry:
+        _fail(where, f"a segregation entry needs 'system', got {entry!r}")
+    _check_keys(where, entry, SEGREGATION_KEYS)
+    system_recipe(entry["system"])
+    solute = str(entry.get("solute", "Mg"))
+    if solute not in atomic_numbers:
+        _fail(where, f"solute {solute!r} is not an element symbol")
+    layers = entry.get("film_layers")
+    if layers is not None and (not isinstance(layers, int) or layers < 3):
+        _fail(where, f"film_layers={layers!r} must be an integer >= 3")
+    return SegregationEntry(entry["system"].strip().lower(), solute,
+                            _number(where, "fmax", entry.get("fmax", 0.05)), layers)
 
 
 def _barrier(where: str, entry, base: Path) -> BarrierEntry:
@@ -206,9 +260,11 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
         from ..run.optimizers import get_optimizer
 
         get_optimizer(optimizer)
+    coating = entry.get("coating")
     return BarrierEntry(name, kind, case, temps, n_images,
                         _number(where, "fmax", entry.get("fmax", 0.03)), optimizer,
-                        bool(entry.get("phonons", True)))
+                        bool(entry.get("phonons", True)),
+                        None if coating is None else str(coating))
 
 
 def _check_endpoints(where: str, case: dict) -> None:
@@ -221,6 +277,64 @@ def _check_endpoints(where: str, case: dict) -> None:
     if len(ends[0]) != len(ends[1]) or \
             list(ends[0].get_chemical_symbols()) != list(ends[1].get_chemical_symbols()):
         _fail(where, "initial and final must hold the same atoms in the same order")
+
+
+def report_rows(spec: CampaignSpec) -> list[dict]:
+    """Which products make each row of the comparison report: one row per interface (the
+    coating crystal's name), a bulk barrier in the row of its host (or ``coating``), an
+    interface barrier and a segregation entry in the row of their system; a barrier with no
+    such row gets a reference row of its own (e.g. Li self-diffusion)."""
+    from ..build.systems import system_recipe
+
+    rows: dict[str, dict] = {}
+    by_system: dict[str, str] = {}
+    for e in spec.interfaces:
+        recipe = system_recipe(e.system)
+        rows[recipe.substrate] = {"coating": recipe.substrate, "system": recipe.name,
+                                  "role": e.role, "energetics": f"energetics:{recipe.name}",
+                                  "interface": f"interface:{recipe.name}"}
+        by_system[recipe.name] = recipe.substrate
+    for bar in spec.barriers:
+        if bar.kind == "interface":
+            name = bar.coating or by_system.get(bar.case["system"], bar.case["system"])
+            part = "interface_migration"
+        else:
+            name = bar.coating or (bar.case["host"] if bar.kind == "bulk" else bar.name)
+            part = "bulk_migration"
+        row = rows.setdefault(name, {"coating": name, "system": "-", "role": "reference"})
+        if part in row:
+            raise UserInputError(f"{spec.source}: two barriers for the {part} of {name}: "
+                                 f"give one of them a 'coating' (its report row)")
+        row[part] = f"migration:{bar.name}"
+    for g in spec.segregation:
+        name = by_system.get(g.system, g.system)
+        row = rows.setdefault(name, {"coating": name, "system": g.system, "role": "reference"})
+        row["mg_segregation"] = f"segregation:{g.system}"
+    return list(rows.values())
+
+
+def select_coatings(spec: CampaignSpec, coatings) -> CampaignSpec:
+    """The campaign restricted to the report rows named in ``coatings`` (reference rows that
+    belong to no interface, e.g. Li self-diffusion, are kept)."""
+    from ..build.systems import system_recipe
+
+    rows = {r["coating"]: r for r in report_rows(spec)}
+    coating_rows = [name for name, r in rows.items() if r.get("energetics")]
+    wanted = {c.strip() for c in coatings}
+    unknown = sorted(c for c in wanted if c not in coating_rows)
+    if unknown:
+        raise UserInputError(f"unknown coating {unknown[0]!r}; this campaign has: "
+                             f"{', '.join(coating_rows)}")
+    keep_rows = wanted | {name for name, r in rows.items() if not r.get("energetics")}
+    interfaces = [e for e in spec.interfaces if system_recipe(e.system).substrate in wanted]
+    systems = {e.system for e in interfaces}
+    barriers = [b for b in spec.barriers
+                if (b.kind == "interface" and b.case["system"] in systems)
+                or (b.kind != "interface" and any(f"migration:{b.name}" == r.get("bulk_migration")
+                                                  for n, r in rows.items() if n in keep_rows))]
+    segregation = [g for g in spec.segregation if g.system in systems]
+    return dataclasses.replace(spec, interfaces=interfaces, barriers=barriers,
+                               segregation=segregation)
 
 
 def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSpec:
@@ -250,14 +364,27 @@ def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSp
     parse_calc_spec(calc)  # unknown calculator: one line naming the known ones
     raw_interfaces = data.get("interfaces") or []
     raw_barriers = data.get("barriers") or []
-    for key, value in (("interfaces", raw_interfaces), ("barriers", raw_barriers)):
+    raw_segregation = data.get("segregation") or []
+    for key, value in (("interfaces", raw_interfaces), ("barriers", raw_barriers),
+                       ("segregation", raw_segregation)):
         if not isinstance(value, list):
             _fail(where, f"{key} must be a list, got {type(value).__name__}")
     interfaces = [_interface(f"{where} interfaces[{i}]", e) for i, e in enumerate(raw_interfaces)]
     barriers = [_barrier(f"{where} barriers[{i}]", e, path.parent)
                 for i, e in enumerate(raw_barriers)]
-    if not interfaces and not barriers:
-        _fail(where, "the campaign has no interfaces and no barriers")
+    segregation = [_segregation(f"{where} segregation[{i}]", e)
+                   for i, e in enumerate(raw_segregation)]
+    if not interfaces and not barriers and not segregation:
+        _fail(where, "the campaign has no interfaces, barriers or segregation entries")
+    report = data.get("report")
+    if report is True:
+        report = {}
+    if report is not None and report is not False:
+        if not isinstance(report, dict):
+            _fail(where, f"report must be true or a mapping with {', '.join(REPORT_KEYS)}")
+        _check_keys(f"{where} report", report, REPORT_KEYS)
+    else:
+        report = None
     names = [b.name for b in barriers]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -267,6 +394,9 @@ def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSp
     if twice:
         _fail(where, f"interface {twice[0]!r} is listed twice (one entry per system)")
     spec = CampaignSpec(name, str(calc), interfaces, barriers,
-                        str(data.get("description") or ""), str(path.resolve()))
+                        str(data.get("description") or ""), str(path.resolve()), segregation,
+                        report)
     check_elements(calc, spec.elements())  # a calculator that lacks an element: one line
+    if spec.report is not None:
+        report_rows(spec)  # every record has one place in the report
     return spec

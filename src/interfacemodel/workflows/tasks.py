@@ -314,7 +314,8 @@ class EnergeticsTask(_Task):
         record.wall_time_s = float(sum(r.wall_time_s for r in record.records.values()))
         return _finish(fw_spec, "energetics", recipe.name, record,
                        {f"energetics:{recipe.name}": {"system": recipe.name,
-                                                      "key": fw_spec.get("_im_hash")}})
+                                                      "key": fw_spec.get("_im_hash"),
+                                                      "record": to_dict(record)}})
 
 
 # --------------------------------------------------------------------------- barriers
@@ -419,7 +420,72 @@ class DiffusivityTask(_Task):
                                   temperatures_K=self.get("temperatures_K", [300.0]),
                                   calc=calc, progress=_say)
         return _finish(fw_spec, "migration", name, result,
-                       {f"migration:{name}": {"name": name, "key": fw_spec.get("_im_hash")}})
+                       {f"migration:{name}": {"name": name, "key": fw_spec.get("_im_hash"),
+                                              "record": to_dict(result)}})
+
+
+# --------------------------------------------------------------------------- segregation
+
+@explicit_serialize
+class SegregationTask(_Task):
+    """Segregation energies of a solute in the film of a named system, to the free film
+    surface and to the interface (built from the relaxed crystals of the parents):
+    product ``segregation:<system>``."""
+
+    required_params = ["system", "solute"]
+    optional_params = ["fmax", "film_layers"]
+
+    def run_task(self, fw_spec):
+        from ..analysis.segregation import mg_segregation
+        from ..build.systems import system_recipe
+
+        recipe = system_recipe(self["system"])
+        result = mg_segregation(recipe.name, self.calc(fw_spec), solute=self["solute"],
+                                film_layers=self.get("film_layers"), fmax=self.get("fmax", 0.05),
+                                workdir=_workdir(fw_spec), progress=_say,
+                                film_bulk=_bulk(fw_spec, recipe.film)[0],
+                                substrate_bulk=_bulk(fw_spec, recipe.substrate)[0])
+        return _finish(fw_spec, "segregation", recipe.name, result,
+                       {f"segregation:{recipe.name}": {"key": fw_spec.get("_im_hash"),
+                                                       "record": to_dict(result)}})
+
+
+# --------------------------------------------------------------------------- report
+
+@explicit_serialize
+class ReportTask(FiretaskBase):
+    """Join of a comparison campaign: the report (report.md, report.html, results.json,
+    results.csv, figures) written into ``report/`` of the launch directory from the records
+    the parents passed down. ``rows``: per coating, the product names of its records
+    (``energetics``, ``bulk_migration``, ``interface_migration``, ``mg_segregation``,
+    ``interface`` for the picture of the relaxed interface)."""
+
+    required_params = ["campaign", "rows"]
+    optional_params = ["title", "calculator"]
+
+    def run_task(self, fw_spec):
+        from ..analysis.report import CoatingResult, report_values, write_report
+
+        results = []
+        for row in self["rows"]:
+            fields = {}
+            for part in ("energetics", "bulk_migration", "interface_migration", "mg_segregation"):
+                name = row.get(part)
+                fields[part] = None if name is None else product(fw_spec, name)["record"]
+            picture = None
+            if row.get("interface"):
+                picture = decode_atoms(product(fw_spec, row["interface"])["relaxed"])
+            results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
+                                         relaxed_interface=picture, **fields))
+        campaign = {"name": self["campaign"], "calculator": self.get("calculator"),
+                    "fireworks_hash": fw_spec.get("_im_hash")}
+        kw = {"title": self["title"]} if self.get("title") else {}
+        out = Path.cwd() / "report"
+        write_report(results, out, campaign=campaign, overwrite=True, **kw)
+        _say(f"report written: {out}")
+        summary = {"report_dir": str(out), "values": report_values(results)}
+        return _finish(fw_spec, "report", self["campaign"], summary,
+                       {f"report:{self['campaign']}": {"report_dir": str(out)}})
 
 
 # --------------------------------------------------------------------------- campaign join
