@@ -1,0 +1,115 @@
+"""The ranking criteria, the per-criterion ranking of the coatings and the observed trends beside
+the computed orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import experiment as exp
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One ranking column: the value ranked, which way is better, and why."""
+
+    name: str
+    title: str
+    better: str  # 'higher' or 'lower'
+    why: str
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("w_adh_relaxed_J_per_m2", "W_adh relaxed", "higher",
+              "higher work of adhesion keeps Li in contact with the coating when Li is stripped "
+              "(fewer interfacial voids)"),
+    Criterion("gamma_int_J_per_m2", "γ_int", "lower",
+              "lower interface energy: the Li/coating interface costs less, Li spreads on the "
+              "coating instead of balling up"),
+    Criterion("contact_angle_deg", "contact angle", "lower",
+              "lower contact angle of liquid Li (Young–Dupré): Li wets the coating"),
+    Criterion("max_strain_percent", "lattice match", "lower",
+              "smaller strain on the Li film: a more coherent, epitaxy-like match"),
+    Criterion("reaction_meV_per_atom", "reaction with Li", "higher",
+              "closer to 0 is better: 0 = thermodynamically stable against Li metal, negative "
+              "= Li reduces the coating (it converts into other phases)"),
+    Criterion("barrier_coating_eV", "Li barrier in coating", "lower",
+              "lower in-coating migration barrier: fast Li⁺ transport through the layer"),
+    Criterion("D_coating_cm2_per_s", "D near 300 K", "higher",
+              "higher Li diffusivity near room temperature (defect concentration included): "
+              "fast Li transport"),
+    Criterion("barrier_interface_eV", "barrier Li → coating", "lower",
+              "lower barrier for a Li atom to cross from the Li film into the coating"),
+    Criterion("mg_segregation_surface_eV", "Mg → surface", "lower",
+              "more negative: Mg prefers the surface, the thermodynamic route to a self-forming "
+              "Li–Mg coating"),
+    Criterion("mg_segregation_interface_eV", "Mg → interface", "lower",
+              "more negative: Mg prefers the Li/coating interface (a self-forming Li–Mg "
+              "interphase)"),
+)
+
+
+def ranking(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per criterion: the rank of every coating (role 'coating') that has the number (1 =
+    best; equal values share a rank); reference rows and missing numbers get None.
+    Unconverged numbers are ranked and listed in ``not_converged``."""
+    out = []
+    for crit in CRITERIA:
+        have = {}
+        for e in entries:
+            item = next((v for v in e["values"] if v["name"] == crit.name), None)
+            if item is not None and e["role"] == "coating" and \
+                    isinstance(item["value"], (int, float)) and not isinstance(item["value"], bool):
+                have[e["coating"]] = item
+        sign = -1.0 if crit.better == "higher" else 1.0
+        ranks = {}
+        for coating, item in have.items():
+            ranks[coating] = 1 + sum(sign * other["value"] < sign * item["value"]
+                                     for other in have.values())
+        out.append({"criterion": crit.name, "title": crit.title, "better": crit.better,
+                    "why": crit.why, "ranks": {e["coating"]: ranks.get(e["coating"])
+                                               for e in entries},
+                    "not_converged": sorted(c for c, item in have.items()
+                                            if item["converged"] is False)})
+    return out
+
+
+def _trend_checks(entries: list[dict], ranks: list[dict]) -> list[str]:
+    """Observed orderings (one quantity, one study, several of our coatings) beside the
+    computed order of each criterion for the same coatings."""
+    names = {exp.experiment_key(e["coating"]): e["coating"] for e in entries
+             if e["role"] == "coating"}
+    groups: dict[tuple[str, str], list[tuple[exp.Measurement, str]]] = {}
+    for m in exp.MEASUREMENTS:
+        if not isinstance(m.value, (int, float)) or m.quantity != "critical current density":
+            continue
+        for key in m.coatings:
+            if key in names:
+                groups.setdefault((m.source, m.quantity), []).append((m, names[key]))
+    lines = []
+    for (source, quantity), members in groups.items():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda mc: -mc[0].value)
+        observed = [c for _, c in members]
+        text = (f"Observed {quantity} ({exp.SHORT[source]}, one study): "
+                + " > ".join(f"{c} ({m.value_text()})" for m, c in members) + ".")
+        parts = []
+        for r in ranks:
+            got = {c: r["ranks"].get(c) for c in observed}
+            if any(k is None for k in got.values()):
+                continue
+            levels = sorted(set(got.values()))
+            groups_ = [[c for c in observed if got[c] == k] for k in levels]
+            if any(len(g) > 1 for g in groups_):
+                verdict = "ties: order not resolved"
+            else:
+                verdict = "same order" if [g[0] for g in groups_] == observed \
+                    else "different order"
+            parts.append(f"{r['title']}: {' > '.join(' = '.join(g) for g in groups_)} "
+                         f"({verdict})")
+        text += (" Computed, best first: " + "; ".join(parts) + "."
+                 if parts else " No criterion has a computed number for all of them.")
+        lines.append(text)
+    return lines

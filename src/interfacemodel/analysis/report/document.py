@@ -1,0 +1,203 @@
+"""The report document as blocks (headings, paragraphs, lists, tables, figures, details),
+rendered to Markdown and HTML by :mod:`.render`.
+"""
+
+from __future__ import annotations
+
+from .. import experiment as exp
+from .comparison import _ref
+from .formatting import (
+    MISSING,
+    NOT_CONVERGED_MARK,
+    WARNING_MARK,
+    _base,
+    _cell,
+    _marks,
+    format_number,
+)
+from .methods import _campaign_lines, _method_energetics, _method_migration, _method_segregation
+
+
+def _vmaps(entries):
+    return {e["coating"]: {v["name"]: v for v in e["values"]} for e in entries}
+
+
+def _table(entries, columns: list[tuple[str, str]], vmaps) -> tuple | None:
+    """A table of (name, header) columns, rows only for coatings with one of them."""
+    rows = []
+    for e in entries:
+        vmap = vmaps[e["coating"]]
+        if not any(name in vmap for name, _ in columns):
+            continue
+        role = "" if e["role"] == "coating" else " (ref.)"
+        rows.append([e["coating"] + role] + [_cell(vmap, name) for name, _ in columns])
+    if not rows:
+        return None
+    return ("table", ["coating"] + [h for _, h in columns], rows)
+
+
+def _surface_table(entries, vmaps) -> tuple | None:
+    rows = []
+    for e in entries:
+        for name, item in vmaps[e["coating"]].items():
+            if _base(name) == "gamma_surface_J_per_m2":
+                rows.append([e["coating"], name[len("gamma_surface_J_per_m2") + 1:-1],
+                             _cell(vmaps[e["coating"]], name), item["status"]])
+    return ("table", ["coating", "surface (hkl, termination)", "γ (J/m²)", "status"], rows) \
+        if rows else None
+
+
+def _build_document(results, entries, ranks, exp_rows, trends, figures, title, campaign,
+                    numbers) -> list[tuple]:
+    vmaps = _vmaps(entries)
+    B: list[tuple] = [("h", 1, title)]
+    B.append(("p", "Computed descriptors of Li/coating interfaces set side by side, next to what "
+              "experiments observed. Every number comes from the records listed in results.json "
+              f"(value, unit, record path, convergence status). {NOT_CONVERGED_MARK} = the record "
+              f"says NOT converged; {WARNING_MARK} = a warning (NEB flag, saddle not first "
+              f"order, fallback attempt frequency; see the value table); {MISSING} = not computed."))
+    lines = _campaign_lines(campaign)
+    if lines:
+        B += [("h", 2, "Campaign"), ("ul", lines)]
+
+    B.append(("h", 2, "Ranking"))
+    B.append(("p", "Rank 1 = best among the coatings (reference rows are shown, not ranked); "
+              "only numbers that exist are ranked; no combined score is formed, the criteria "
+              "are not commensurate. The criterion of each column:"))
+    B.append(("ul", [f"{r['title']}: {r['better']} is better — {r['why']}" for r in ranks]))
+    active = [r for r in ranks if any(e["coating"] in r["ranks"] and r["criterion"] in
+                                      vmaps[e["coating"]] for e in entries)]
+    rows = []
+    for e in entries:
+        vmap = vmaps[e["coating"]]
+        row = [e["coating"] + ("" if e["role"] == "coating" else " (ref.)")]
+        for r in active:
+            text = _cell(vmap, r["criterion"])
+            rank = r["ranks"].get(e["coating"])
+            if r["criterion"] == "D_coating_cm2_per_s" and "D_T_K" in vmap:
+                text += f" at {format_number('D_T_K', vmap['D_T_K']['value'])} K"
+            if text == MISSING:
+                row.append(MISSING)
+            else:
+                row.append(f"#{rank} ({text})" if rank is not None else f"ref. ({text})")
+        heads = [m for m in exp.measurements_for(e["coating"]) if m.headline]
+        row.append("; ".join(f"{m.quantity}: {m.value_text()} {_ref(m, numbers)}"
+                             for m in heads) or MISSING)
+        rows.append(row)
+    B.append(("table", ["coating"] + [r["title"] for r in active] + ["observed (experiment)"],
+              rows))
+    if trends:
+        B += [("h", 3, "Computed trend beside the observed one"), ("ul", trends)]
+
+    B.append(("h", 2, "Interface energetics"))
+    t = _table(entries, [("interface_area_A2", "area (Å²)"),
+                         ("max_strain_percent", "max strain of film (%)"),
+                         ("film_miller", "film plane"), ("coating_miller", "coating plane"),
+                         ("w_adh_ideal_J_per_m2", "W_adh ideal (J/m²)"),
+                         ("w_adh_relaxed_J_per_m2", "W_adh relaxed (J/m²)"),
+                         ("gamma_film_as_cut_J_per_m2", "γ film as cut (J/m²)"),
+                         ("gamma_coating_as_cut_J_per_m2", "γ coating as cut (J/m²)"),
+                         ("gamma_int_J_per_m2", "γ_int (J/m²)"),
+                         ("contact_angle_deg", "contact angle (°)"),
+                         ("wetting_regime", "regime")], vmaps)
+    B.append(t if t else ("p", "No interface energetics in these records."))
+    st = _surface_table(entries, vmaps)
+    if st:
+        B += [("h", 3, "Free-surface energies used"), st]
+
+    B.append(("h", 2, "Reactivity with Li metal"))
+    t = _table(entries, [("reaction_meV_per_atom", "E_rxn (meV/atom)"),
+                         ("reaction_eV_per_Li", "E_rxn (eV/Li)"),
+                         ("reaction_products", "products"),
+                         ("stable_against_li", "stable against Li")], vmaps)
+    B.append(t if t else ("p", "No reaction energies in these records."))
+
+    B.append(("h", 2, "Li transport"))
+    t = _table(entries, [("barrier_coating_eV", "barrier in coating (eV)"),
+                         ("barrier_coating_backward_eV", "backward (eV)"),
+                         ("attempt_frequency_coating_Hz", "ν* (Hz)"),
+                         ("D_T_K", "T (K)"), ("D_coating_cm2_per_s", "D (cm²/s)"),
+                         ("sigma_coating_S_per_cm", "σ (S/cm)"),
+                         ("barrier_interface_eV", "barrier Li → coating (eV)"),
+                         ("barrier_interface_backward_eV", "barrier coating → Li (eV)")], vmaps)
+    B.append(t if t else ("p", "No migration records."))
+
+    t = _table(entries, [("mg_segregation_surface_eV", "Mg to surface (eV)"),
+                         ("mg_segregation_interface_eV", "Mg to interface (eV)")], vmaps)
+    if t:
+        B += [("h", 2, "Mg segregation"),
+              ("p", "Energy of moving one Mg atom from the Li bulk to the site; negative = Mg "
+               "prefers that site."), t]
+
+    B.append(("h", 2, "Models and calculators"))
+    t = _table(entries, [("calculator_energetics", "energetics"),
+                         ("natoms_interface", "interface (atoms)"),
+                         ("calculator_coating_hop", "coating hop"),
+                         ("natoms_coating_hop", "coating hop (atoms)"),
+                         ("calculator_interface_hop", "interface hop"),
+                         ("natoms_interface_hop", "interface hop (atoms)"),
+                         ("calculator_segregation", "segregation"),
+                         ("natoms_segregation", "segregation (atoms)")], vmaps)
+    if t:
+        B.append(t)
+
+    B.append(("h", 2, "Figures"))
+    for name, caption, _ in figures:
+        B.append(("img", name, caption))
+
+    B.append(("h", 2, "Experiment beside computation"))
+    B.append(("p", "Measurements on real cells and literature numbers, transcribed from the "
+              "project's experimental context; they are not targets for the calculations. "
+              "Conditions differ from study to study (cell, electrolyte, thickness), so "
+              "compare trends, not absolute values."))
+    if exp_rows:
+        B.append(("table", ["coating", "computed", "observed", "quantity", "kind", "conditions",
+                            "comparison", "source"],
+                  [[r["coating"], r["computed"], r["observed"], r["quantity"], r["kind"],
+                    r["conditions"], r["comparison"], r["ref"]] for r in exp_rows]))
+    for e in entries:
+        ms = exp.measurements_for(e["coating"])
+        if not ms:
+            continue
+        B.append(("details", f"All transcribed observations: {e['coating']}", [(
+            "table", ["quantity", "value", "conditions", "observation", "kind", "source"],
+            [[m.quantity, m.value_text(), m.conditions, m.observation, m.kind,
+              _ref(m, numbers) + (f" ({m.cited})" if m.cited else "")] for m in ms])]))
+    B.append(("h", 3, "What a good coating needs (reviews)"))
+    B.append(("ul", [f"{text} ({'; '.join(exp.SHORT[s] for s in src)})"
+                     for text, src in exp.DESIGN_CRITERIA]))
+    if numbers:
+        B += [("h", 3, "Sources"), ("ul", [f"[{n}] {exp.SOURCES[k]}" for k, n in
+                                           numbers.items()])]
+
+    B.append(("h", 2, "How these were computed"))
+    B.append(("p", "Quoted from the records: calculator and its parameters, model sizes, force "
+              "targets, optimizers, registry scan, NEB set-up and the attempt-frequency (phonon) "
+              "method."))
+    for r, e in zip(results, entries, strict=True):
+        sub: list[tuple] = []
+        if r.energetics:
+            sub += [("h", 4, "Interface energetics"), ("ul", _method_energetics(r.energetics))]
+        if r.bulk_migration:
+            sub += [("h", 4, "Migration in the coating"),
+                    ("ul", _method_migration(r.bulk_migration))]
+        if r.interface_migration:
+            sub += [("h", 4, "Migration across the interface"),
+                    ("ul", _method_migration(r.interface_migration))]
+        if r.mg_segregation:
+            sub += [("h", 4, "Mg segregation"), ("ul", _method_segregation(r.mg_segregation))]
+        if e["notes"]:
+            sub += [("h", 4, "Notes"), ("ul", e["notes"])]
+        if sub:
+            B += [("h", 3, f"{r.coating} ({r.system}, {r.role})")] + sub
+
+    B.append(("h", 2, "Every value with its status"))
+    for e in entries:
+        if not e["values"]:
+            continue
+        B.append(("details", f"{e['coating']}: {len(e['values'])} values", [(
+            "table", ["quantity", "value", "unit", "status", "source (record path)"],
+            [[v["label"], format_number(v["name"], v["value"]) + _marks(v), v["unit"],
+              v["status"] + "".join(f"; {WARNING_MARK} {w}" for w in v["warnings"]),
+              v["source"]] for v in e["values"]])]))
+    return B

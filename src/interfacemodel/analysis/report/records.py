@@ -1,0 +1,109 @@
+"""The input of the report: :class:`CoatingResult` (one coating's records), its checks, and the
+dotted source paths of its values (:func:`source_path`, :func:`resolve_source`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import UserInputError
+from ...records import to_dict
+
+ROLES = ("coating", "reference")
+RECORD_FIELDS = ("energetics", "bulk_migration", "interface_migration", "mg_segregation")
+
+
+@dataclass
+class CoatingResult:
+    """The records of one coating (or reference) of the comparison; see the module docstring."""
+
+    coating: str  # display name, e.g. 'Li2Se', 'LiF', 'Mg', 'MgF2', 'LLZO', 'Li2O', 'Li2S'
+    system: str  # named system, e.g. 'li-li2se'
+    role: str = "coating"  # 'coating' or 'reference'
+    energetics: dict | None = None
+    bulk_migration: dict | None = None
+    interface_migration: dict | None = None
+    mg_segregation: dict | None = None
+    relaxed_interface: Any = None  # ase.Atoms (or a structure file) for the picture, optional
+
+    def __post_init__(self):
+        _check_result(self)
+
+
+def _check_result(r: CoatingResult) -> None:
+    if not isinstance(r.coating, str) or not r.coating.strip():
+        raise UserInputError(f"coating name {r.coating!r} must be a non-empty string")
+    if r.role not in ROLES:
+        raise UserInputError(f"role {r.role!r} of coating {r.coating!r}; accepted: "
+                             f"{', '.join(ROLES)}")
+    for name in RECORD_FIELDS:
+        value = getattr(r, name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            setattr(r, name, to_dict(value))  # a record dataclass: take its dict
+        elif value is not None and not isinstance(value, dict):
+            raise UserInputError(f"{name} of coating {r.coating!r} must be a record dict "
+                                 f"(records.to_dict) or None, not {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# source paths
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+def source_path(*parts: str | int) -> str:
+    """Dotted path from parts: identifiers joined by '.', ints as ``[i]``, other keys as
+    ``["key"]`` (JSON-quoted)."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _IDENT.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+def resolve_source(root: Any, path: str) -> Any:
+    """The value at ``path`` (see :func:`source_path`) under ``root``: a :class:`CoatingResult`
+    (first part an attribute) or a dict. Raises KeyError when the path does not exist."""
+    obj, pos = root, 0
+    while pos < len(path):
+        m = _TOKEN.match(path, pos)
+        if m is None or m.end() == pos:
+            raise KeyError(f"bad source path {path!r} at {pos}")
+        name, index, quoted = m.groups()
+        try:
+            if index is not None:
+                obj = obj[int(index)]
+            else:
+                key = name if name is not None else json.loads(quoted)
+                obj = obj[key] if isinstance(obj, dict) else getattr(obj, key)
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise KeyError(f"{path!r} not found in the record") from exc
+        pos = m.end()
+    return obj
+
+
+def _check_results(results: Sequence[CoatingResult]) -> None:
+    if isinstance(results, CoatingResult) or not isinstance(results, Sequence):
+        raise UserInputError("results must be a list of CoatingResult")
+    if not results:
+        raise UserInputError("no coatings to report: results is empty")
+    seen = set()
+    for r in results:
+        if not isinstance(r, CoatingResult):
+            raise UserInputError(f"results must be CoatingResult objects, not {type(r).__name__}")
+        _check_result(r)
+        if r.coating in seen:
+            raise UserInputError(f"coating {r.coating!r} appears twice; give each row its own "
+                                 f"name")
+        seen.add(r.coating)

@@ -1,0 +1,274 @@
+"""Every number the report shows, extracted from the records with its unit, source path and
+convergence status (:func:`report_values`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .formatting import quantity_label
+from .records import CoatingResult, _check_results, resolve_source, source_path
+
+#: D and σ are reported at the record's temperature closest to this one (K)
+ROOM_T_K = 300.0
+
+
+class _Collector:
+    """Builds the value list of one coating from its records."""
+
+    def __init__(self, result: CoatingResult):
+        self.result = result
+        self.items: list[dict[str, Any]] = []
+        self.result_notes: list[str] = []
+
+    def get(self, path: str, default: Any = None) -> Any:
+        try:
+            value = resolve_source(self.result, path)
+        except KeyError:
+            return default
+        return default if value is None else value
+
+    def add(self, name: str, path: str, unit: str, group: str, converged: bool | None,
+            status: str, warnings: Sequence[str] = ()) -> dict[str, Any] | None:
+        value = self.get(path)
+        if value is None or isinstance(value, dict):
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, list) and not all(isinstance(v, (str, int, float)) for v in value):
+            return None
+        item = {"name": name, "label": quantity_label(name), "value": value, "unit": unit,
+                "source": path, "converged": converged, "status": status, "group": group,
+                "warnings": list(warnings)}
+        self.items.append(item)
+        return item
+
+
+def _conv(flag: Any) -> bool | None:
+    return None if flag is None else bool(flag)
+
+
+def _status(converged: bool | None, detail: str = "", none_text: str = "") -> str:
+    if converged is True:
+        head = "converged"
+    elif converged is False:
+        head = "NOT converged"
+    else:
+        head = none_text or "convergence not recorded"
+    return f"{head}; {detail}" if detail else head
+
+
+def _calculator_path(c: _Collector, prefix: str) -> str | None:
+    for key in ("label", "name"):
+        path = f"{prefix}.calculator.{key}"
+        if isinstance(c.get(path), str):
+            return path
+    if isinstance(c.get(f"{prefix}.calculator"), str):
+        return f"{prefix}.calculator"
+    return None
+
+
+def _energetics_values(c: _Collector) -> None:
+    e = "energetics"
+    geo = "model geometry: no convergence criterion"
+    c.add("interface_area_A2", f"{e}.interface.area_A2", "Å²", "interface", None,
+          _status(None, none_text=geo))
+    strained = c.get(f"{e}.interface.strained", "film")
+    c.add("max_strain_percent", f"{e}.interface.max_abs_strain_percent", "%", "interface", None,
+          _status(None, f"strain carried by the {strained}", geo))
+    c.add("film_miller", f"{e}.interface.film_miller", "", "interface", None,
+          _status(None, none_text=geo))
+    c.add("coating_miller", f"{e}.interface.substrate_miller", "", "interface", None,
+          _status(None, none_text=geo))
+    c.add("film_layers", f"{e}.interface.film_layers", "layers", "model", None,
+          _status(None, none_text="model size"))
+    c.add("coating_layers", f"{e}.interface.substrate_layers", "layers", "model", None,
+          _status(None, none_text="model size"))
+    c.add("natoms_interface", f"{e}.interface.natoms", "atoms", "model", None,
+          _status(None, none_text="model size"))
+    for tag in sorted(c.get(f"{e}.surface_energies", {}) or {}):
+        base = source_path(e, "surface_energies", tag)
+        conv = _conv(c.get(f"{base}.converged"))
+        mu = c.get(f"{base}.mu_limit") or ""
+        stoich = c.get(f"{base}.stoichiometric")
+        detail = "stoichiometric slab" if stoich else (f"μ: {mu}" if mu else "")
+        c.add(f"gamma_surface_J_per_m2[{tag}]", f"{base}.gamma_J_per_m2", "J/m²", "interface",
+              conv, _status(conv, detail))
+    ie = f"{e}.interface_energy"
+    conv_ie = _conv(c.get(f"{ie}.converged"))
+    c.add("gamma_film_as_cut_J_per_m2", f"{ie}.gamma_film_J_per_m2", "J/m²", "interface",
+          _conv(c.get(f"{ie}.parts.film.converged", c.get(f"{ie}.converged"))),
+          _status(_conv(c.get(f"{ie}.parts.film.converged", c.get(f"{ie}.converged"))),
+                  "film part relaxed alone, strained as in the interface"))
+    c.add("gamma_coating_as_cut_J_per_m2", f"{ie}.gamma_substrate_J_per_m2", "J/m²",
+          "interface",
+          _conv(c.get(f"{ie}.parts.substrate.converged", c.get(f"{ie}.converged"))),
+          _status(_conv(c.get(f"{ie}.parts.substrate.converged", c.get(f"{ie}.converged"))),
+                  "coating part relaxed alone"))
+    for kind in ("ideal", "relaxed"):
+        conv = _conv(c.get(f"{e}.w_adh_{kind}.converged"))
+        what = "rigid cleaved parts" if kind == "ideal" else "parts relaxed alone"
+        c.add(f"w_adh_{kind}_J_per_m2", f"{e}.w_adh_{kind}.w_adh_J_per_m2", "J/m²", "interface",
+              conv, _status(conv, what))
+    if c.add("gamma_int_J_per_m2", f"{ie}.gamma_int_J_per_m2", "J/m²", "interface", conv_ie,
+             _status(conv_ie, "γ_film + γ_coating − W_adh(relaxed)")) is None \
+            and c.get(e) is not None:
+        notes = [n for n in c.get(f"{e}.notes", []) if "γ_int" in str(n)]
+        c.result_notes.append(f"γ_int not computed{': ' + notes[0] if notes else ''}")
+    conv_w = _conv(c.get(f"{e}.w_adh_relaxed.converged"))
+    regime = c.get(f"{e}.contact_angle.regime", "")
+    extrap = c.get(f"{e}.contact_angle.extrapolated_below_melting")
+    warn = ["γ_lv extrapolated below the melting point"] if extrap else []
+    c.add("contact_angle_deg", f"{e}.contact_angle.theta_deg", "°", "interface", conv_w,
+          _status(conv_w, f"Young–Dupré from W_adh(relaxed); {regime}".rstrip("; ")), warn)
+    c.add("wetting_regime", f"{e}.contact_angle.regime", "", "interface", conv_w,
+          _status(conv_w, "Young–Dupré"))
+    c.add("gamma_lv_J_per_m2", f"{e}.contact_angle.gamma_lv_J_per_m2", "J/m²", "method", None,
+          _status(None, none_text="input of the contact angle"))
+    c.add("contact_angle_T_K", f"{e}.contact_angle.T_K", "K", "method", None,
+          _status(None, none_text="setting"))
+    rx = f"{e}.reaction"
+    conv_r = _conv(c.get(f"{rx}.converged"))
+    stable = c.get(f"{rx}.stable_against_li")
+    c.add("reaction_meV_per_atom", f"{rx}.reaction_energy_meV_per_atom", "meV/atom",
+          "reactivity", conv_r, _status(conv_r, "stable against Li" if stable else
+                                         c.get(f"{rx}.reaction", "")))
+    c.add("reaction_eV_per_Li", f"{rx}.reaction_energy_eV_per_Li", "eV/Li", "reactivity", conv_r,
+          _status(conv_r, "per Li atom consumed"))
+    c.add("reaction_products", f"{rx}.products", "", "reactivity", conv_r, _status(conv_r))
+    c.add("stable_against_li", f"{rx}.stable_against_li", "", "reactivity", conv_r,
+          _status(conv_r))
+    if c.get(e) is not None and c.get(rx) is None:
+        note = c.get(f"{e}.reaction_note", "")
+        c.result_notes.append(f"no reaction energy{': ' + note if note else ''}")
+    c.add("fmax_eV_per_A", f"{e}.settings.fmax", "eV/Å", "method", None,
+          _status(None, none_text="setting"))
+    c.add("registry_points", f"{e}.registry.points", "points", "method", None,
+          _status(None, none_text="setting"))
+    path = _calculator_path(c, e)
+    if path:
+        c.add("calculator_energetics", path, "", "method", None, _status(None, none_text="—"))
+
+
+def _neb_warnings(c: _Collector, m: str) -> list[str]:
+    warnings = [f"NEB flag: {f}" for f in c.get(f"{m}.neb.flags", []) or []]
+    modes = c.get(f"{m}.saddle_imaginary_modes")
+    if modes is not None and modes != 1:
+        warnings.append(f"saddle has {modes} imaginary modes (1 expected)")
+    return warnings
+
+
+def _neb_status(c: _Collector, m: str) -> tuple[bool | None, str]:
+    conv = _conv(c.get(f"{m}.neb.converged"))
+    reached = c.get(f"{m}.neb.fmax_reached_eV_per_A")
+    target = c.get(f"{m}.neb.fmax_target_eV_per_A")
+    detail = ""
+    if isinstance(reached, (int, float)) and isinstance(target, (int, float)):
+        detail = f"NEB fmax {reached:.3g} {'≤' if reached <= target else '>'} {target:g} eV/Å"
+    return conv, _status(conv, detail)
+
+
+def _closest_room_T(diffs: list[dict]) -> int | None:
+    temps = [(abs(d.get("T_K", math.inf) - ROOM_T_K), i) for i, d in enumerate(diffs)
+             if isinstance(d, dict) and isinstance(d.get("T_K"), (int, float))]
+    return min(temps)[1] if temps else None
+
+
+def _migration_values(c: _Collector) -> None:
+    m = "bulk_migration"
+    if c.get(m) is not None:
+        conv, status = _neb_status(c, m)
+        warn = _neb_warnings(c, m)
+        c.add("barrier_coating_eV", f"{m}.neb.barrier_forward_eV", "eV", "transport", conv,
+              status, warn)
+        if c.get(f"{m}.hop.reverse_equivalent") is False:
+            c.add("barrier_coating_backward_eV", f"{m}.neb.barrier_backward_eV", "eV",
+                  "transport", conv, status, warn)
+        note = c.get(f"{m}.attempt_frequency_note", "")
+        c.add("attempt_frequency_coating_Hz", f"{m}.attempt_frequency_Hz", "Hz", "transport",
+              conv, _status(conv, note), warn)
+        diffs = c.get(f"{m}.diffusivities", []) or []
+        i = _closest_room_T(diffs)
+        if i is not None:
+            d = f"{m}.diffusivities[{i}]"
+            c.add("D_T_K", f"{d}.T_K", "K", "transport", None,
+                  _status(None, none_text=f"record temperature closest to {ROOM_T_K:g} K"))
+            src = c.get(f"{d}.attempt_frequency_source", "")
+            frac = c.get(f"{d}.defect_fraction_source", "")
+            neb_detail = status.split("; ", 1)[1] if "; " in status else ""
+            detail = "; ".join(x for x in (f"barrier: {neb_detail}" if neb_detail else "",
+                                           f"ν: {src}" if src else "",
+                                           f"defects: {frac}" if frac else "") if x)
+            dwarn = warn + (["attempt frequency is the 1e13 Hz fallback"]
+                            if "fallback" in str(src) else [])
+            c.add("D_coating_cm2_per_s", f"{d}.D_cm2_per_s", "cm²/s", "transport", conv,
+                  _status(conv, detail), dwarn)
+            c.add("sigma_coating_S_per_cm", f"{d}.conductivity_S_per_cm", "S/cm", "transport",
+                  conv, _status(conv, "Nernst–Einstein from D"), dwarn)
+        c.add("natoms_coating_hop", f"{m}.hop.natoms", "atoms", "model", None,
+              _status(None, none_text="model size"))
+        c.add("neb_images_coating", f"{m}.neb.n_images", "images", "method", None,
+              _status(None, none_text="setting"))
+        path = _calculator_path(c, m)
+        if path:
+            c.add("calculator_coating_hop", path, "", "method", None, _status(None, none_text="—"))
+    m = "interface_migration"
+    if c.get(m) is not None:
+        conv, status = _neb_status(c, m)
+        warn = _neb_warnings(c, m)
+        c.add("barrier_interface_eV", f"{m}.neb.barrier_forward_eV", "eV", "transport", conv,
+              status, warn)
+        c.add("barrier_interface_backward_eV", f"{m}.neb.barrier_backward_eV", "eV",
+              "transport", conv, status, warn)
+        c.add("attempt_frequency_interface_Hz", f"{m}.attempt_frequency_Hz", "Hz", "transport",
+              conv, _status(conv, c.get(f"{m}.attempt_frequency_note", "")), warn)
+        c.add("natoms_interface_hop", f"{m}.hop.natoms", "atoms", "model", None,
+              _status(None, none_text="model size"))
+        c.add("neb_images_interface", f"{m}.neb.n_images", "images", "method", None,
+              _status(None, none_text="setting"))
+        path = _calculator_path(c, m)
+        if path:
+            c.add("calculator_interface_hop", path, "", "method", None,
+                  _status(None, none_text="—"))
+
+
+def _segregation_values(c: _Collector) -> None:
+    s = "mg_segregation"
+    if c.get(s) is None:
+        return
+    conv = _conv(c.get(f"{s}.converged"))
+    c.add("mg_segregation_surface_eV", f"{s}.surface_eV", "eV", "segregation", conv,
+          _status(conv, "negative: Mg prefers the surface site"))
+    c.add("mg_segregation_interface_eV", f"{s}.interface_eV", "eV", "segregation", conv,
+          _status(conv, "negative: Mg prefers the interface site"))
+    if isinstance(c.get(f"{s}.natoms"), (int, float)):
+        c.add("natoms_segregation", f"{s}.natoms", "atoms", "model", None,
+              _status(None, none_text="model size"))
+    path = _calculator_path(c, s)
+    if path:
+        c.add("calculator_segregation", path, "", "method", None, _status(None, none_text="—"))
+
+
+def _collect(result: CoatingResult) -> tuple[list[dict[str, Any]], list[str]]:
+    c = _Collector(result)
+    _energetics_values(c)
+    _migration_values(c)
+    _segregation_values(c)
+    return c.items, c.result_notes
+
+
+def report_values(results: Sequence[CoatingResult]) -> list[dict[str, Any]]:
+    """Every number (and label) the report shows, per coating: ``{'coating', 'system', 'role',
+    'values': [{'name', 'label', 'value', 'unit', 'source', 'converged', 'status', 'group',
+    'warnings'}], 'notes'}``. ``source`` is the dotted path of the value in the
+    :class:`CoatingResult` (:func:`resolve_source`); ``converged`` is the record's flag (None
+    for geometry, settings and model sizes); quantities a coating's records lack are left out."""
+    _check_results(results)
+    out = []
+    for r in results:
+        items, notes = _collect(r)
+        out.append({"coating": r.coating, "system": r.system, "role": r.role, "values": items,
+                    "notes": notes})
+    return out
