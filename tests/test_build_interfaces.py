@@ -249,3 +249,28 @@ def test_cli_match_json_is_the_record():
     assert rec["area_A2"] == pytest.approx(51.2, abs=0.05)
     assert "zsl_match" not in rec and "builder" not in rec
     assert np.allclose(rec["strain_2d"], -0.0102385 * np.eye(2), atol=1e-6)
+
+
+def test_relaxation_noise_does_not_change_the_lattice_match():
+    """A crystal carrying 1e-7 Å of relaxation noise is matched like the exact one
+    (build_system rounds relaxed crystals: pymatgen's coincidence search is not stable
+    against such noise)."""
+    import numpy as np
+    from ase.build import bulk
+
+    from interfacemodel.build.matching import enumerate_matches
+    from interfacemodel.build.systems import build_system, tidy_crystal
+
+    exact_li = bulk("Li", "bcc", a=3.4281, cubic=True)
+    exact = bulk("Li2O", "fluorite", a=4.6591, cubic=True)
+    noisy = exact.copy()
+    rng = np.random.default_rng(1)
+    noisy.set_cell(exact.cell.array + rng.normal(0, 2e-7, (3, 3)), scale_atoms=True)
+    noisy.positions += rng.normal(0, 2e-7, noisy.positions.shape)
+    tidy = tidy_crystal(noisy)
+    assert np.allclose(tidy.cell.array, exact.cell.array, atol=1e-9)
+    assert np.allclose(tidy.get_scaled_positions(), exact.get_scaled_positions(), atol=1e-9)
+    areas = [round(m.area_A2, 3) for m in enumerate_matches(exact_li, exact, "110", "111",
+                                                             max_area_A2=120)]
+    models = build_system("li-li2o", film_bulk=exact_li, substrate_bulk=noisy)
+    assert round(models[0].area_A2, 3) == areas[0]

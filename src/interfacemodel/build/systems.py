@@ -110,8 +110,8 @@ def build_system(name: str, kind: str = "slab", **overrides: Any) -> list[Interf
                                 for k, v in overrides.items() if k in recipe_keys})
     if not 0 < recipe.max_strain < 1:
         raise UserInputError(f"max_strain={recipe.max_strain} must be in (0, 1)")
-    film = overrides.pop("film_bulk", None)
-    substrate = overrides.pop("substrate_bulk", None)
+    film = tidy_crystal(overrides.pop("film_bulk", None))
+    substrate = tidy_crystal(overrides.pop("substrate_bulk", None))
     film = recipe.film if film is None else film
     substrate = recipe.substrate if substrate is None else substrate
     build_kw = {k: v for k, v in overrides.items() if k not in recipe_keys}
@@ -129,6 +129,27 @@ def build_system(name: str, kind: str = "slab", **overrides: Any) -> list[Interf
             built.sort(key=lambda m: -_li_fraction(m.substrate_interface_layer))
         models.extend(built)
     return models
+
+
+def tidy_crystal(crystal, decimals: int = 5):
+    """A relaxed ase.Atoms crystal with its cell (Å) and fractional coordinates rounded to
+    ``decimals`` places (other inputs are returned as they are).
+
+    Relaxations keep the symmetry only to ~1e-7 Å, and pymatgen's coincidence-lattice search
+    is not stable against that noise: two relaxations of Li2O that differ by 2e-7 Å gave a
+    75 Å² match and no match at all on Li(110)/Li2O(111); rounded, both give the 47 Å² match
+    of the exact crystal."""
+    from ase import Atoms
+
+    if not isinstance(crystal, Atoms):
+        return crystal
+    import numpy as np
+
+    out = crystal.copy()
+    scaled = np.round(crystal.get_scaled_positions(wrap=True), decimals) % 1.0
+    out.set_cell(np.round(crystal.cell.array, decimals) + 0.0, scale_atoms=False)
+    out.set_scaled_positions(scaled)
+    return out
 
 
 def _li_fraction(formula: str) -> float:
