@@ -33,3 +33,24 @@ def au_on_al100_endpoints():
     final = slab.copy()
     final[-1].x += slab.get_cell()[0, 0] / 2
     return slab, final
+
+
+def plain_ase_au_on_al100_barrier(n_images: int = 3) -> float:
+    """The ASE tutorial NEB set up with ASE alone: end points BFGS to 0.01 eV/Å, IDPP,
+    climbing image, improved tangent, FIRE to 0.02 eV/Å; the barrier (eV)."""
+    from ase.calculators.emt import EMT
+    from ase.mep import NEB
+    from ase.optimize import BFGS, FIRE
+
+    initial, final = au_on_al100_endpoints()
+    for atoms in (initial, final):
+        atoms.calc = EMT()
+        BFGS(atoms, logfile=None).run(fmax=0.01)
+    images = [initial] + [initial.copy() for _ in range(n_images)] + [final]
+    for image in images[1:-1]:
+        image.calc = EMT()
+    neb = NEB(images, climb=True, method="improvedtangent")
+    neb.interpolate(method="idpp")
+    FIRE(neb, logfile=None).run(fmax=0.02)
+    energies = [image.get_potential_energy() for image in images]
+    return max(energies) - energies[0]

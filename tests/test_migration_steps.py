@@ -11,10 +11,8 @@ import pytest
 from ase.build import bulk
 from ase.calculators.emt import EMT
 from ase.io.jsonio import decode, encode
-from ase.mep import NEB
-from ase.optimize import BFGS, FIRE
 
-from checks import assert_one_line, au_on_al100_endpoints
+from checks import assert_one_line, au_on_al100_endpoints, plain_ase_au_on_al100_barrier
 from interfacemodel.analysis.diffusion import K_B_EV_PER_K, surface_lattice
 from interfacemodel.analysis.migration import (
     HopCase,
@@ -48,23 +46,6 @@ def _without_wall_time(doc):
     return doc
 
 
-def _plain_ase_barrier():
-    """Tutorial NEB set up independently: end points BFGS to 0.01 eV/Å, 3 images, IDPP,
-    climbing image, improved tangent, FIRE to 0.02 eV/Å."""
-    initial, final = au_on_al100_endpoints()
-    for atoms in (initial, final):
-        atoms.calc = EMT()
-        BFGS(atoms, logfile=None).run(fmax=0.01)
-    images = [initial] + [initial.copy() for _ in range(3)] + [final]
-    for image in images[1:-1]:
-        image.calc = EMT()
-    neb = NEB(images, climb=True, method="improvedtangent")
-    neb.interpolate(method="idpp")
-    FIRE(neb, logfile=None).run(fmax=0.02)
-    energies = [image.get_potential_energy() for image in images]
-    return max(energies) - energies[0]
-
-
 @pytest.fixture(scope="module")
 def au_hop():
     initial, final = au_on_al100_endpoints()
@@ -86,7 +67,7 @@ def test_adatom_hop_from_given_end_points(au_hop):
     assert case.hop["length_A"] == pytest.approx(initial.cell[0, 0] / 2, abs=1e-9)
     assert not case.notes  # the lattice's d is the end points' hop length
     assert neb.converged and not neb.flags and neb.n_images == 3
-    assert neb.barrier_forward_eV == pytest.approx(_plain_ase_barrier(), abs=0.01)
+    assert neb.barrier_forward_eV == pytest.approx(plain_ase_au_on_al100_barrier(), abs=0.01)
     # the three states: relaxed minima and the saddle, energies held without a calculator
     e0, es, e1 = (s.get_potential_energy() for s in states)
     assert es - e0 == pytest.approx(neb.barrier_forward_eV, abs=1e-9)

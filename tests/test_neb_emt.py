@@ -4,27 +4,11 @@ plain ASE NEB of the same system set up independently here."""
 import numpy as np
 import pytest
 from ase.calculators.emt import EMT
-from ase.mep import NEB
-from ase.optimize import BFGS, FIRE
+from ase.optimize import BFGS
 
-from checks import assert_one_line, au_on_al100_endpoints
+from checks import assert_one_line, au_on_al100_endpoints, plain_ase_au_on_al100_barrier
 from interfacemodel.errors import UserInputError
 from interfacemodel.run.neb import path_flags, run_neb
-
-
-def _plain_ase_barrier():
-    initial, final = au_on_al100_endpoints()
-    for atoms in (initial, final):
-        atoms.calc = EMT()
-        BFGS(atoms, logfile=None).run(fmax=0.01)
-    images = [initial] + [initial.copy() for _ in range(3)] + [final]
-    for image in images[1:-1]:
-        image.calc = EMT()
-    neb = NEB(images, climb=True, method="improvedtangent")
-    neb.interpolate(method="idpp")
-    FIRE(neb, logfile=None).run(fmax=0.02)
-    energies = [image.get_potential_energy() for image in images]
-    return max(energies) - energies[0]
 
 
 def test_au_on_al100_barrier_matches_plain_ase(tmp_path):
@@ -32,7 +16,7 @@ def test_au_on_al100_barrier_matches_plain_ase(tmp_path):
     images, rec = run_neb(initial, final, EMT(), n_images=3, fmax=0.02, endpoint_fmax=0.01,
                           optimizer="FIRE")
     assert rec.converged and rec.fmax_reached_eV_per_A < 0.02 and not rec.flags
-    assert rec.barrier_forward_eV == pytest.approx(_plain_ase_barrier(), abs=0.01)
+    assert rec.barrier_forward_eV == pytest.approx(plain_ase_au_on_al100_barrier(), abs=0.01)
     assert rec.reaction_energy_eV == pytest.approx(0.0, abs=1e-3)  # symmetric hop
     assert rec.barrier_backward_eV == pytest.approx(rec.barrier_forward_eV, abs=1e-3)
     assert rec.saddle_index == 2 and len(rec.image_energies_eV) == 5

@@ -475,6 +475,18 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
     )
 
 
+def _run_case(case: HopCase, calc, n_images, fmax, optimizer, workdir, phonons, temps,
+              start: float, progress) -> MigrationResult:
+    """NEB → prefactors → record of a prepared hop, in one process (``start``: when the
+    whole computation began, for the record's wall time)."""
+    images, neb = hop_band(case, calc, n_images=n_images, fmax=fmax, optimizer=optimizer,
+                           workdir=workdir, progress=progress)
+    pre = hop_prefactors(case, images[0], images[neb.saddle_index], images[-1], neb, calc,
+                         phonons=phonons, progress=progress)
+    return finish_migration(case, neb, pre, calc, temps,
+                            wall_time_s=time.perf_counter() - start, progress=progress)
+
+
 def vacancy_migration(host, calc, species: str = "Li", **kwargs) -> MigrationResult:
     """:func:`bulk_migration` of a vacancy hop (``solute`` for a solute–vacancy exchange)."""
     return bulk_migration(host, calc, species=species, mechanism="vacancy", **kwargs)
@@ -634,12 +646,8 @@ def bulk_migration(
                             hop_index=hop_index, supercell=supercell,
                             li_metal_energy_eV=li_metal_energy_eV, solute=solute,
                             defect_fraction=defect_fraction, progress=progress)
-    images, neb = hop_band(case, calc, n_images=n_images, fmax=fmax, optimizer=optimizer,
-                           workdir=workdir, progress=progress)
-    pre = hop_prefactors(case, images[0], images[neb.saddle_index], images[-1], neb, calc,
-                         phonons=phonons, progress=progress)
-    return finish_migration(case, neb, pre, calc, temps,
-                            wall_time_s=time.perf_counter() - start, progress=progress)
+    return _run_case(case, calc, n_images, fmax, optimizer, workdir, phonons, temps, start,
+                     progress)
 
 
 def prepare_interface_hop(
@@ -731,13 +739,9 @@ def interface_migration(
                                  model_index=model_index, relax_fmax=relax_fmax,
                                  supercell=supercell, layer_tolerance_A=layer_tolerance_A,
                                  workdir=workdir, progress=progress)
-    images, neb = hop_band(case, calc, n_images=n_images, fmax=fmax, optimizer=optimizer,
-                           workdir=None if workdir is None else Path(workdir) / f"hop{hop_index}",
-                           progress=progress)
-    pre = hop_prefactors(case, images[0], images[neb.saddle_index], images[-1], neb, calc,
-                         phonons=phonons, progress=progress)
-    return finish_migration(case, neb, pre, calc, temps,
-                            wall_time_s=time.perf_counter() - start, progress=progress)
+    return _run_case(case, calc, n_images, fmax, optimizer,
+                     None if workdir is None else Path(workdir) / f"hop{hop_index}", phonons,
+                     temps, start, progress)
 
 
 def prepare_endpoint_hop(initial, final, moving_index: int | None = None, label: str = "hop",
