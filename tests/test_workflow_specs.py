@@ -66,6 +66,7 @@ def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):
     ("barriers: [{name: 'a b', host: LiF}]\n", "may hold only"),
     ("interfaces: [{system: cu-ag, settings: {scan_grid: [3]}}]\n", "scan_grid"),
     ("interfaces: [cu-ag, cu-ag]\n", "listed twice"),
+    ("barriers: [{name: a, system: li-lif, film_layers: 1}]\n", "film_layers=1 must be"),
     ("[1, 2]\n", "a campaign spec is a mapping"),
     ("name: x\n", "no interfaces, barriers or segregation"),
 ])

@@ -661,16 +661,21 @@ def prepare_interface_hop(
     layer_tolerance_A: float = 0.6,
     workdir: str | Path | None = None,
     progress=None,
+    film_layers: int | None = None,
+    substrate_layers: int | None = None,
 ) -> HopCase:
     """Step 1 of :func:`interface_migration`: the named system's slab model ``model_index``
     relaxed with ``calc`` to ``relax_fmax`` eV/Å (``workdir``/interface checkpoints it) and
-    its ``hop_index``-th film → coating hop. Arguments as in :func:`interface_migration`."""
+    its ``hop_index``-th film → coating hop. Arguments as in :func:`interface_migration`;
+    ``film_layers``/``substrate_layers`` replace the system recipe's (atomic planes)."""
     from ..build.defects import interface_hops
     from ..build.systems import build_system
     from ..run.relax import relax
 
     say = _say(progress)
-    models = build_system(system)
+    layers = {k: v for k, v in (("film_layers", film_layers),
+                                 ("substrate_layers", substrate_layers)) if v is not None}
+    models = build_system(system, **layers)
     if not 0 <= model_index < len(models):
         raise UserInputError(f"model_index {model_index} out of range: {system} has "
                              f"{len(models)} slab models")

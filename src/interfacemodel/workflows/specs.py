@@ -46,7 +46,8 @@ BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "ph
 BARRIER_KINDS = {
     "bulk": ("host", "mechanism", "species", "hop_index", "supercell", "solute",
              "defect_fraction"),
-    "interface": ("system", "species", "hop_index", "model_index", "relax_fmax"),
+    "interface": ("system", "species", "hop_index", "model_index", "relax_fmax", "film_layers",
+                  "substrate_layers"),
     "endpoints": ("initial", "final", "moving_index", "surface_z"),
 }
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -237,6 +238,9 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
         from ..build.systems import system_recipe
 
         system_recipe(case["system"])
+        for key in ("film_layers", "substrate_layers"):
+            if key in case and (not isinstance(case[key], int) or case[key] < 2):
+                _fail(where, f"{key}={case[key]!r} must be an integer >= 2 (atomic planes)")
     else:
         if "final" not in case:
             _fail(where, "end points need both 'initial' and 'final'")
