@@ -492,25 +492,20 @@ class ReportTask(FiretaskBase):
 
 @explicit_serialize
 class CampaignSummaryTask(FiretaskBase):
-    """Join of a campaign: one table of the final records of every interface and barrier
-    (what they are and where their records are). Product ``campaign:<name>``."""
+    """Join of a campaign: the headline numbers of every interface and barrier, from the
+    records its parents passed down (each row names the record's ``key`` in the results
+    collection). Product ``campaign:<name>``."""
 
     required_params = ["campaign"]
 
     def run_task(self, fw_spec):
-        from .launchpad import fetch_results
-
-        finals = {k[len(PRODUCT_PREFIX):]: v for k, v in fw_spec.items()
-                  if k.startswith(PRODUCT_PREFIX + "energetics:")
-                  or k.startswith(PRODUCT_PREFIX + "migration:")}
-        keys = [v["key"] for v in finals.values()]
-        docs = {d["key"]: d for d in fetch_results(keys)}
         rows = []
-        for product_name, ref in sorted(finals.items()):
-            doc = docs.get(ref["key"])
-            rows.append({"product": product_name, "key": ref["key"],
-                         "record_file": None if doc is None else doc.get("launch_dir"),
-                         "summary": None if doc is None else summarise(doc)})
+        for kind in ("energetics", "migration"):
+            prefix = f"{PRODUCT_PREFIX}{kind}:"
+            for name in sorted(k for k in fw_spec if k.startswith(prefix)):
+                ref = fw_spec[name]
+                rows.append({"product": name[len(PRODUCT_PREFIX):], "key": ref["key"],
+                             "summary": summarise({"kind": kind, "record": ref["record"]})})
         summary = {"campaign": self["campaign"], "results": rows}
         return _finish(fw_spec, "campaign", self["campaign"], summary,
                        {f"campaign:{self['campaign']}": {"n": len(rows)}})
