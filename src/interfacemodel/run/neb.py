@@ -215,6 +215,9 @@ def run_neb(
     else:
         neb.interpolate(method=interpolation, mic=True, apply_constraint=True)
 
+    # end points that relaxed into one state: the band has nothing to find (its tangent is
+    # noise and a climbing image wanders), so it is evaluated once and not optimised
+    same_state = _reaction_coordinate([ends[0], ends[1]])[-1] < SAME_STATE_A
     start = time.perf_counter()
     converged = False
     step = done_steps
@@ -227,6 +230,9 @@ def run_neb(
         if resumed_at is not None:
             restore_optimizer_state(opt, ckpt.state.get("optimizer_state", {}))
         for i, converged in enumerate(opt.irun(fmax=fmax, steps=max(steps - done_steps, 0))):
+            if same_state:
+                converged = True  # no band to converge: see the flag below
+                break
             step = done_steps + i
             if ckpt is not None and not (i == 0 and resumed_at is not None):
                 ckpt.save(images, steps=step, force_calls=done_calls + counter.calls,
@@ -243,9 +249,10 @@ def run_neb(
     saddle = int(np.argmax(rel))
     coordinate = _reaction_coordinate(images)
     flags = path_flags(rel, saddle)
-    if coordinate[-1] < SAME_STATE_A:
+    if same_state:
         flags.append(f"the end points relaxed into one state (path length {coordinate[-1]:.2f} Å): "
-                     f"the initial state is not a separate minimum, the hop happens by itself")
+                     f"the initial state is not a separate minimum, the hop happens by itself "
+                     f"(no barrier; the band was evaluated, not optimised)")
     record = NEBRecord(
         barrier_forward_eV=float(rel[saddle]), barrier_backward_eV=float(rel[saddle] - rel[-1]),
         reaction_energy_eV=float(rel[-1]), image_energies_eV=[float(x) for x in rel],
