@@ -154,3 +154,47 @@ def test_bad_endpoint_input():
         HopCase.from_doc({**doc, "kind": "slab"})
     case = prepare_endpoint_hop(initial, final, lattice=surface_lattice(4, 1.0))
     assert "differs from the end points'" in case.notes[0]  # d = 1 Å against the 2.86 Å hop
+
+
+def test_bulk_hop_on_a_given_relaxed_host_equals_relaxing_it_here():
+    """A campaign hands the hop its bulk step's relaxed host: the same case as relaxing here."""
+    from interfacemodel.analysis.interface_energetics import bulk_reference
+
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    calc = get_calculator("emt")
+    here = prepare_bulk_hop(cu, calc, species="Cu", supercell=2)
+    atoms, ref, _ = bulk_reference(cu, calc)
+    given = prepare_bulk_hop(cu, calc, species="Cu", supercell=2, host_reference=(atoms, ref))
+    assert _json(given.to_doc()) == _json(here.to_doc())
+    with pytest.raises(UserInputError, match="host_reference is Cu, not the host 'Ag'") as exc:
+        prepare_bulk_hop("Ag", calc, species="Ag", host_reference=(atoms, ref))
+    assert_one_line(exc)
+
+
+def test_interface_hop_of_a_homo_interface_is_the_bulk_vacancy_hop():
+    """Cu labelled film (lower half) and coating (upper half) of a periodic cubic 2x2x2 cell:
+    the film → coating vacancy hop is the bulk nearest-neighbour hop, in the same 32-atom
+    cell as :func:`bulk_migration`'s supercell=2 (barrier within 2 meV; EMT)."""
+    from interfacemodel.analysis.migration import interface_hop_case
+
+    calc = get_calculator("emt")
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    host = bulk_migration(cu, calc, species="Cu", supercell=2, n_images=3, fmax=0.05,
+                          phonons=False)
+    assert host.neb.converged
+    a = prepare_bulk_hop(cu, calc, species="Cu", supercell=2).initial.cell.lengths()[0] / 2
+    homo = bulk("Cu", "fcc", a=a, cubic=True).repeat(2)
+    homo.arrays["interface_side"] = (homo.positions[:, 2] > a - 0.1).astype(int)
+    case = interface_hop_case(homo, "cu-cu", species="Cu", supercell=(1, 1, 1),
+                              model_note="periodic Cu split in two")
+    assert case.kind == "interface" and len(case.initial) == 31
+    assert case.hop["length_A"] == pytest.approx(a / math.sqrt(2), rel=1e-6)
+    _, neb = hop_band(case, calc, n_images=3, fmax=0.05)
+    assert neb.converged
+    assert neb.barrier_forward_eV == pytest.approx(host.neb.barrier_forward_eV, abs=2e-3)
+    assert "periodic Cu split in two" in case.notes[0]
+    bare = homo.copy()
+    del bare.arrays["interface_side"]
+    with pytest.raises(UserInputError, match="no 'interface_side' array") as exc:
+        interface_hop_case(bare, "cu-cu", species="Cu")
+    assert_one_line(exc)

@@ -38,6 +38,15 @@ def test_comparison_campaign_shares_bulk_li_and_joins_in_the_report(tmp_path):
     assert len(set(hashes)) == len(hashes)
     assert all(type(fw.spec["_dupefinder"]).__name__ == "HashDupeFinder" for fw in wf.fws)
 
+    def parents_of(name):
+        fw = next(fw for fw in wf.fws if fw.name == f"coating-comparison:{name}")
+        return {wf.id_fw[i].name.split(":", 1)[1] for i in wf.links.parent_links[fw.fw_id]}
+
+    # hops reuse what the campaign computed: the relaxed host and bcc Li (μ), and the
+    # relaxed interface of the same system
+    assert parents_of("hop:llzo-vacancy") == {"bulk:LLZO", "bulk:Li"}
+    assert parents_of("hop:li-lif-interface") == {"interface:li-lif"}
+
 
 def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):
     spec_file = tmp_path / "s.yaml"

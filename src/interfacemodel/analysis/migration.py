@@ -274,6 +274,12 @@ def _wyckoff_sites(dataset) -> list[str]:
                                                     strict=True)]
 
 
+def _reduced_formula(phase: str) -> str:
+    from ..structures import load_bulk
+
+    return load_bulk(phase).composition.reduced_formula
+
+
 def _say(progress):
     return progress or (lambda msg: None)
 
@@ -511,12 +517,18 @@ def prepare_bulk_hop(
     solute: str | None = None,
     defect_fraction: float | None = None,
     progress=None,
+    host_reference=None,
 ) -> HopCase:
     """Step 1 of :func:`bulk_migration`: the relaxed host, the ``hop_index``-th hop built on
     it, the perfect-cell energy and μ_species for E_f, the lattice of D. Arguments as in
     :func:`bulk_migration`. Calculator work: the host relaxation, and where needed bcc
     ``species`` (μ, when ``li_metal_energy_eV`` is not given) and, for a solute hop, the
-    perfect cell holding the solute (relaxed to :data:`ENDPOINT_FMAX`)."""
+    perfect cell holding the solute (relaxed to :data:`ENDPOINT_FMAX`).
+
+    ``host_reference``: ``(relaxed_atoms, BulkReference)`` of ``host`` relaxed with the same
+    calculator before (:func:`~interfacemodel.analysis.interface_energetics.bulk_reference`,
+    e.g. a campaign's bulk step); the host is then not relaxed again. Its formula must be
+    the host's."""
     from ..build.defects import interstitial_hops, symmetry_dataset, vacancy_hops
     from ..run.relax import relax
     from .interface_energetics import bulk_reference
@@ -535,8 +547,13 @@ def prepare_bulk_hop(
         if solute == species:
             raise UserInputError(f"solute {solute!r} must differ from the host species")
     say = _say(progress)
-    say("relax host")
-    host_atoms, ref, _ = bulk_reference(host, calc)
+    if host_reference is None:
+        say("relax host")
+        host_atoms, ref, _ = bulk_reference(host, calc)
+    else:
+        host_atoms, ref = host_reference
+        if isinstance(host, str) and ref.formula != _reduced_formula(host):
+            raise UserInputError(f"host_reference is {ref.formula}, not the host {host!r}")
     builder = vacancy_hops if mechanism == "vacancy" else interstitial_hops
     hops = builder(host_atoms, species=species, supercell=supercell)
     if not 0 <= hop_index < len(hops):
@@ -668,7 +685,6 @@ def prepare_interface_hop(
     relaxed with ``calc`` to ``relax_fmax`` eV/Å (``workdir``/interface checkpoints it) and
     its ``hop_index``-th film → coating hop. Arguments as in :func:`interface_migration`;
     ``film_layers``/``substrate_layers`` replace the system recipe's (atomic planes)."""
-    from ..build.defects import interface_hops
     from ..build.systems import build_system
     from ..run.relax import relax
 
@@ -687,6 +703,25 @@ def prepare_interface_hop(
         raise UserInputError(f"the {system} interface did not relax to {relax_fmax} eV/Å in "
                              f"{rec.steps_max} steps")
     relaxed.arrays["interface_side"] = np.asarray(model.atoms.arrays["interface_side"])
+    return interface_hop_case(relaxed, system, species=species, hop_index=hop_index,
+                              supercell=supercell, layer_tolerance_A=layer_tolerance_A,
+                              model_note=f"{model.film}{model.film_miller} on {model.substrate}"
+                                         f"{model.substrate_miller}, termination "
+                                         f"{model.termination}")
+
+
+def interface_hop_case(relaxed, system: str, species: str = "Li", hop_index: int = 0,
+                       supercell=None, layer_tolerance_A: float = 0.6,
+                       model_note: str = "") -> HopCase:
+    """The ``hop_index``-th film → coating hop of an interface already relaxed (e.g. the
+    one whose energetics a campaign computed). ``relaxed`` must carry
+    ``arrays['interface_side']`` (0 = Li film, 1 = coating); ``system`` names it in the
+    record; ``model_note`` describes the model (planes, termination). No calculator work."""
+    from ..build.defects import interface_hops
+
+    if "interface_side" not in relaxed.arrays:
+        raise UserInputError("the relaxed interface carries no 'interface_side' array: "
+                             "not an interface model from build_system")
     hops = interface_hops(relaxed, species=species, supercell=supercell,
                           layer_tolerance_A=layer_tolerance_A)
     if not 0 <= hop_index < len(hops):
@@ -701,8 +736,7 @@ def prepare_interface_hop(
              "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
         host=system, species=species, mechanism="interface hop (film → coating)",
         lattice=None, formation_reference="not applicable (one hop)",
-        notes=[f"model: {model.film}{model.film_miller} on {model.substrate}"
-               f"{model.substrate_miller}, termination {model.termination}, "
+        notes=[f"model: {model_note + ', ' if model_note else ''}"
                f"{len(hop.initial)} atoms in the NEB cell"])
 
 

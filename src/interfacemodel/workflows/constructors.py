@@ -105,8 +105,31 @@ def add_energetics(b: _Builder, entry: InterfaceEntry) -> str:
     return b.add(EnergeticsTask(system=s, settings=settings), f"energetics:{s}", ident, joined)
 
 
-def add_barrier(b: _Builder, entry: BarrierEntry) -> str:
-    """end points → NEB → prefactors → D(T) of one hop; returns the last Firework's key."""
+#: interface-hop arguments that ask for a model of its own (not the campaign's interface)
+OWN_MODEL_KEYS = ("film_layers", "substrate_layers", "model_index", "relax_fmax")
+
+
+def _hop_inputs(b: _Builder, entry: BarrierEntry, bulk_fmax: float) -> list[str]:
+    """The Fireworks whose products a hop reuses instead of computing them again: the bulk
+    host and bcc ``species`` (μ) of a bulk hop; the campaign's relaxed interface of an
+    interface hop of the same system (unless the entry asks for a model of its own)."""
+    case = entry.case
+    if entry.kind == "bulk":
+        return [_bulk(b, case["host"], bulk_fmax), _bulk(b, case.get("species", "Li"), bulk_fmax)]
+    if entry.kind == "interface" and not any(k in case for k in OWN_MODEL_KEYS):
+        from ..build.systems import system_recipe
+
+        name = f"{b.campaign}:interface:{system_recipe(case['system']).name}"
+        return [k for k, fw in b.fws.items() if fw.name == name]
+    return []
+
+
+def add_barrier(b: _Builder, entry: BarrierEntry,
+                bulk_fmax: float | None = None) -> str:
+    """end points → NEB → prefactors → D(T) of one hop; returns the last Firework's key.
+    Shared inputs (:func:`_hop_inputs`) are parents of the hop; ``bulk_fmax`` (eV/Å) that
+    of the bulk relaxations (default :attr:`EnergeticsSettings.bulk_fmax`)."""
+    from ..analysis.interface_energetics import EnergeticsSettings
     from .tasks import DiffusivityTask, HopTask, NEBTask, PrefactorTask
 
     case = {"kind": entry.kind, **entry.case}
@@ -120,7 +143,9 @@ def add_barrier(b: _Builder, entry: BarrierEntry) -> str:
                  "initial": structure_hash(read(case["initial"])),
                  "final": structure_hash(read(case["final"]))}
     n = entry.name
-    hop = b.add(HopTask(name=n, case=case), f"hop:{n}", ident)
+    inputs = _hop_inputs(b, entry, EnergeticsSettings.bulk_fmax if bulk_fmax is None
+                         else bulk_fmax)
+    hop = b.add(HopTask(name=n, case=case), f"hop:{n}", ident, inputs)
     neb = b.add(NEBTask(name=n, n_images=entry.n_images, fmax=entry.fmax,
                         optimizer=entry.optimizer), f"neb:{n}",
                 {"n_images": entry.n_images, "fmax": entry.fmax, "optimizer": entry.optimizer},

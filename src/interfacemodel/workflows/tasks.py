@@ -320,6 +320,13 @@ class EnergeticsTask(_Task):
 
 # --------------------------------------------------------------------------- barriers
 
+def _campaign_interface(fw_spec, system: str) -> dict | None:
+    """The product of the campaign's interface Firework of ``system``, if a parent."""
+    from ..build.systems import system_recipe
+
+    return fw_spec.get(f"{PRODUCT_PREFIX}interface:{system_recipe(system).name}")
+
+
 @explicit_serialize
 class HopTask(_Task):
     """Build the hop and its end points: product ``hop:<name>``. ``case``: a barrier entry
@@ -334,7 +341,21 @@ class HopTask(_Task):
         calc = self.calc(fw_spec)
         kind = case.pop("kind")
         if kind == "bulk":
+            species = case.get("species", "Li")
+            if f"{PRODUCT_PREFIX}bulk:{case['host']}" in fw_spec:  # the campaign's relaxed host and μ
+                host_atoms, host_ref = _bulk(fw_spec, case["host"])[:2]
+                case["host_reference"] = (host_atoms, host_ref)
+            if f"{PRODUCT_PREFIX}bulk:{species}" in fw_spec and "li_metal_energy_eV" not in case:
+                case["li_metal_energy_eV"] = _bulk(fw_spec, species)[1].per_atom_eV()
             hop = migration.prepare_bulk_hop(calc=calc, progress=_say, **case)
+        elif kind == "interface" and _campaign_interface(fw_spec, case["system"]):
+            system = case.pop("system")
+            doc = _campaign_interface(fw_spec, system)
+            meta = doc["metadata"]
+            note = (f"the campaign's relaxed interface {meta['label']}, "
+                    f"{meta['film_layers']} + {meta['substrate_layers']} planes")
+            hop = migration.interface_hop_case(decode_atoms(doc["relaxed"]), system,
+                                               model_note=note, **case)
         elif kind == "interface":
             hop = migration.prepare_interface_hop(calc=calc, workdir=_workdir(fw_spec),
                                                   progress=_say, **case)
