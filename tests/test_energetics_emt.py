@@ -187,3 +187,22 @@ def test_ternary_bulk_needs_all_but_one_chemical_potential():
     assert_one_line(exc)
     mu = chemical_potentials(ref, {"Li": -2.0, "Mg": -1.5})
     assert mu["F"] == pytest.approx((-20.0 + 2.0 + 1.5) / 3)
+
+
+def test_a_registry_scan_that_ends_at_its_largest_gap_is_noted():
+    """Cu on Ag: EMT binds (best gap inside the scanned range, no note); a purely repulsive
+    pair potential (Lennard-Jones with σ = 4 Å, every contact inside the repulsive wall)
+    puts the best gap at the largest one tried, and the record says so."""
+    from ase.calculators.lj import LennardJones
+
+    from interfacemodel.analysis.interface_energetics import EnergeticsSettings, place_interface
+
+    settings = EnergeticsSettings(film_layers=3, substrate_layers=4, scan_grid=(1, 1))
+    ends = {}
+    for name, calc in (("emt", EMT()), ("lj", LennardJones(sigma=4.0, epsilon=0.01, rc=6.0))):
+        model, registry = place_interface("cu-ag", calc, settings, "Cu", "Ag")
+        ends[name] = (registry["best_gap_A"], registry["gap_range_A"], registry["notes"])
+    gap, (lo, hi), notes = ends["emt"]
+    assert lo < gap < hi and notes == []
+    gap, (lo, hi), notes = ends["lj"]
+    assert gap == hi and "repel at every gap scanned" in notes[0]

@@ -227,9 +227,16 @@ def place_interface(system: str, calc, settings: EnergeticsSettings, film_bulk, 
             progress(f"registry scan {settings.scan_grid[0]}x{settings.scan_grid[1]} + gaps")
         scan = scan_registry(model, calc, grid=settings.scan_grid)
         model = scan.best
+        gaps = [p.gap_A for p in scan.points]
         registry = {"best_shift_frac": list(model.in_plane_shift_frac), "best_gap_A": model.gap_A,
                     "points": scan.evaluations, "grid": list(settings.scan_grid),
-                    "spread_J_per_m2": max(p.relative_energy_J_per_m2 for p in scan.points)}
+                    "spread_J_per_m2": max(p.relative_energy_J_per_m2 for p in scan.points),
+                    "gap_range_A": [min(gaps), max(gaps)], "notes": []}
+        if model.gap_A >= max(gaps) - 1e-9:
+            registry["notes"].append(
+                f"the registry scan's best gap is the largest it tried ({model.gap_A:.2f} Å): "
+                f"the parts repel at every gap scanned, so this interface barely binds "
+                f"(expect W_adh near 0); another orientation may bind")
     return model, registry
 
 
@@ -432,7 +439,8 @@ def assemble_energetics(*, system: str, interface: dict[str, Any], calculator: d
         system=system, interface=interface, calculator=calculator, settings=settings,
         bulk=bulk, w_adh_ideal=parts.w_adh_ideal, w_adh_relaxed=parts.w_adh_relaxed,
         interface_energy=parts.interface_energy, contact_angle=angle, surface_energies=surfaces,
-        reaction=reaction, reaction_note=reaction_note, notes=parts.notes + surface_notes,
+        reaction=reaction, reaction_note=reaction_note,
+        notes=list((registry or {}).get("notes", [])) + parts.notes + surface_notes,
         registry=registry, records=records,
         converged=all(r.converged for r in records.values()), wall_time_s=wall_time_s,
     )
