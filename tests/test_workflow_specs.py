@@ -86,3 +86,24 @@ def test_spec_errors_are_one_line(tmp_path, text, fragment):
         load_campaign(path, "emt")
     assert_one_line(exc)
     assert str(path) in str(exc.value)
+
+
+def test_the_comparison_presets_ship_in_the_wheel(tmp_path):
+    """`compare --preset` reads the package's copies, and a wheel carries them (the repository's
+    workflows/ holds links to them, which an installed package does not have)."""
+    import subprocess
+    import sys
+    import zipfile
+
+    import interfacemodel
+    from interfacemodel.cli_campaign import PRESETS, _preset_spec
+
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(repo), "--no-deps",
+                    "--no-build-isolation", "-q", "-w", str(tmp_path)], check=True)
+    names = set(zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist())
+    package = Path(interfacemodel.__file__).parent
+    for preset, file in PRESETS.items():
+        assert f"interfacemodel/workflows/presets/{file}" in names
+        assert _preset_spec(preset) == package / "workflows" / "presets" / file
+        assert (repo / "workflows" / file).resolve() == _preset_spec(preset).resolve()

@@ -108,23 +108,23 @@ def _fmt(v) -> str:
     return str(v)
 
 
-#: comparison presets: campaign specs under workflows/ (their sizes are in the files)
+#: comparison presets: campaign specs shipped in the package (interfacemodel/workflows/presets/,
+#: linked from the repository's workflows/); their sizes are in the files
 PRESETS = {"quick": "coating_comparison_quick.yaml", "full": "coating_comparison.yaml"}
 
 
 def _preset_spec(name: str):
-    from pathlib import Path
+    from importlib.resources import as_file, files
 
     from .errors import UserInputError
 
     if name not in PRESETS:
         raise UserInputError(f"unknown preset {name!r}; accepted: {', '.join(PRESETS)}")
-    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        path = root / "workflows" / PRESETS[name]
-        if path.is_file():
-            return path
-    raise UserInputError(f"preset {name!r} needs workflows/{PRESETS[name]} (run from the "
-                         f"repository, or give --spec FILE)")
+    with as_file(files("interfacemodel.workflows") / "presets" / PRESETS[name]) as path:
+        if not path.is_file():
+            raise UserInputError(f"preset {name!r}: {path} is missing from this installation; "
+                                 f"give --spec FILE")
+        return path
 
 
 def cmd_compare(args) -> int:
