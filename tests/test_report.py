@@ -83,12 +83,13 @@ def rows(campaign):
     mgf2["reaction"] = to_dict(reaction_with_li("MgF2", PHASES))
     mgf2["w_adh_relaxed"]["converged"] = False  # an unconverged number must be marked
     sevennet = {name: json.loads((SEVENNET / f"{name}.json").read_text())
-                for name in ("Li2Se", "li-li2se", "Li")}
+                for name in ("Li2Se", "li-li2se", "Li", "Mg-in-Li")}
     return [
         CoatingResult("LiF", "cu-ag", energetics=lif,
                       bulk_migration=by_kind["migration"]["record"],
                       relaxed_interface=read(relaxed)),
         CoatingResult("MgF2", "cu-ag", energetics=mgf2, relaxed_interface=str(relaxed),
+                      solute_migration=sevennet["Mg-in-Li"],
                       mg_segregation={"surface_eV": -0.12, "interface_eV": -0.05,
                                       "converged": True, "natoms": 54,
                                       "calculator": energetics["calculator"]}),
@@ -157,6 +158,10 @@ def test_every_value_is_the_record_value_at_its_source(report, rows):
     assert mgf2["w_adh_relaxed_J_per_m2"]["converged"] is False
     assert mgf2["contact_angle_deg"]["converged"] is False  # derived from it
     assert mgf2["mg_segregation_surface_eV"]["value"] == -0.12
+    # a foreign atom's hop is the row's solute hop, not its Li transport
+    assert mgf2["barrier_solute_eV"]["value"] == pytest.approx(0.152, abs=1e-3)
+    assert mgf2["D_solute_cm2_per_s"]["source"].startswith("solute_migration.diffusivities[")
+    assert "barrier_coating_eV" not in mgf2 and "sigma_solute_S_per_cm" not in mgf2
     # D at the temperature closest to 300 K (the EMT hop has 300 and 600 K)
     assert lif["D_coating_cm2_per_s"]["source"] == "bulk_migration.diffusivities[0].D_cm2_per_s"
     assert lif["D_T_K"]["value"] == 300.0
@@ -219,6 +224,8 @@ def test_markdown_ranks_marks_and_sets_experiment_beside(report):
     assert "converts in situ to LiF + LixMg" in md and "Lim et al." in md
     assert "computed inside the range" in md  # Li2Se barrier vs 0.2–0.3 eV
     assert "How these were computed" in md and "Vineyard" in md and "registry scan" in md
+    solute = md.split("### Solute hops", 1)[1].split("\n## ", 1)[0]  # its own table
+    assert "| MgF2 | Mg–vacancy exchange" in solute and "| 0.152 |" in solute
 
 
 def test_ranking_follows_the_criteria(report):

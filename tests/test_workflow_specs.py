@@ -8,7 +8,7 @@ import pytest
 from checks import assert_one_line
 from interfacemodel.errors import UserInputError
 from interfacemodel.workflows.constructors import campaign_workflow
-from interfacemodel.workflows.specs import load_campaign
+from interfacemodel.workflows.specs import load_campaign, report_rows
 
 SPECS = sorted((Path(__file__).resolve().parents[1] / "workflows").glob("*.yaml"))
 
@@ -46,6 +46,10 @@ def test_comparison_campaign_shares_bulk_li_and_joins_in_the_report(tmp_path):
     # relaxed interface of the same system
     assert parents_of("hop:llzo-vacancy") == {"bulk:LLZO", "bulk:Li"}
     assert parents_of("hop:li-lif-interface") == {"interface:li-lif"}
+    # the Mg row: Li in Mg is its Li transport, Mg in Li its solute hop
+    mg = next(r for r in report_rows(spec) if r["coating"] == "Mg")
+    assert mg["bulk_migration"] == "migration:li-in-mg"
+    assert mg["solute_migration"] == "migration:mg-in-li"
 
 
 def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):

@@ -283,11 +283,18 @@ def _check_endpoints(where: str, case: dict) -> None:
         _fail(where, "initial and final must hold the same atoms in the same order")
 
 
+def _foreign_solute(bar: BarrierEntry) -> bool:
+    """A bulk hop of a solute other than Li (e.g. Mg in Li): reported as the row's solute
+    hop, not as its Li transport."""
+    return bar.kind == "bulk" and bar.case.get("solute") not in (None, "Li")
+
+
 def report_rows(spec: CampaignSpec) -> list[dict]:
     """Which products make each row of the comparison report: one row per interface (the
-    coating crystal's name), a bulk barrier in the row of its host (or ``coating``), an
-    interface barrier and a segregation entry in the row of their system; a barrier with no
-    such row gets a reference row of its own (e.g. Li self-diffusion)."""
+    coating crystal's name), a bulk barrier in the row of its host (or ``coating``; the hop
+    of a solute other than Li as the row's ``solute_migration``), an interface barrier and a
+    segregation entry in the row of their system; a barrier with no such row gets a
+    reference row of its own (e.g. Li self-diffusion)."""
     from ..build.systems import system_recipe
 
     rows: dict[str, dict] = {}
@@ -304,7 +311,7 @@ def report_rows(spec: CampaignSpec) -> list[dict]:
             part = "interface_migration"
         else:
             name = bar.coating or (bar.case["host"] if bar.kind == "bulk" else bar.name)
-            part = "bulk_migration"
+            part = "solute_migration" if _foreign_solute(bar) else "bulk_migration"
         row = rows.setdefault(name, {"coating": name, "system": "-", "role": "reference"})
         if part in row:
             raise UserInputError(f"{spec.source}: two barriers for the {part} of {name}: "
@@ -334,8 +341,10 @@ def select_coatings(spec: CampaignSpec, coatings) -> CampaignSpec:
     systems = {e.system for e in interfaces}
     barriers = [b for b in spec.barriers
                 if (b.kind == "interface" and b.case["system"] in systems)
-                or (b.kind != "interface" and any(f"migration:{b.name}" == r.get("bulk_migration")
-                                                  for n, r in rows.items() if n in keep_rows))]
+                or (b.kind != "interface"
+                    and any(f"migration:{b.name}" in (r.get("bulk_migration"),
+                                                      r.get("solute_migration"))
+                            for n, r in rows.items() if n in keep_rows))]
     segregation = [g for g in spec.segregation if g.system in systems]
     return dataclasses.replace(spec, interfaces=interfaces, barriers=barriers,
                                segregation=segregation)

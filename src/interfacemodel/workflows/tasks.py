@@ -478,19 +478,20 @@ class ReportTask(FiretaskBase):
     """Join of a comparison campaign: the report (report.md, report.html, results.json,
     results.csv, figures) written into ``report/`` of the launch directory from the records
     the parents passed down. ``rows``: per coating, the product names of its records
-    (``energetics``, ``bulk_migration``, ``interface_migration``, ``mg_segregation``,
-    ``interface`` for the picture of the relaxed interface)."""
+    (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`, and ``interface`` for
+    the picture of the relaxed interface)."""
 
     required_params = ["campaign", "rows"]
     optional_params = ["title", "calculator"]
 
     def run_task(self, fw_spec):
         from ..analysis.report import CoatingResult, report_values, write_report
+        from ..analysis.report.records import RECORD_FIELDS
 
         results = []
         for row in self["rows"]:
             fields = {}
-            for part in ("energetics", "bulk_migration", "interface_migration", "mg_segregation"):
+            for part in RECORD_FIELDS:
                 name = row.get(part)
                 fields[part] = None if name is None else product(fw_spec, name)["record"]
             picture = None

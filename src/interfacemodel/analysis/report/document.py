@@ -121,6 +121,12 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                          ("barrier_interface_eV", "barrier Li → coating (eV)"),
                          ("barrier_interface_backward_eV", "barrier coating → Li (eV)")], vmaps)
     B.append(t if t else ("p", "No migration records."))
+    t = _table(entries, [("solute_hop", "hop"), ("barrier_solute_eV", "barrier (eV)"),
+                         ("D_solute_T_K", "T (K)"), ("D_solute_cm2_per_s", "D (cm²/s)")], vmaps)
+    if t:
+        B += [("h", 3, "Solute hops"),
+              ("p", "A foreign atom's own hop (e.g. Mg exchanging with a vacancy in Li), not "
+               "Li transport: how fast the coating's element spreads into the anode."), t]
 
     t = _table(entries, [("mg_segregation_surface_eV", "Mg to surface (eV)"),
                          ("mg_segregation_interface_eV", "Mg to interface (eV)")], vmaps)
@@ -184,6 +190,8 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
         if r.interface_migration:
             sub += [("h", 4, "Migration across the interface"),
                     ("ul", _method_migration(r.interface_migration))]
+        if r.solute_migration:
+            sub += [("h", 4, "Solute hop"), ("ul", _method_migration(r.solute_migration))]
         if r.mg_segregation:
             sub += [("h", 4, "Mg segregation"), ("ul", _method_segregation(r.mg_segregation))]
         if e["notes"]:

@@ -122,7 +122,8 @@ def _figure_neb(results: Sequence[CoatingResult]) -> bytes | None:
     panels = []
     for r in results:
         for field_, what in (("bulk_migration", "in the coating"),
-                             ("interface_migration", "across the interface")):
+                             ("interface_migration", "across the interface"),
+                             ("solute_migration", f"in {(r.solute_migration or {}).get('host')}")):
             rec = getattr(r, field_)
             neb = (rec or {}).get("neb") or {}
             x, y = neb.get("reaction_coordinate_A"), neb.get("image_energies_eV")

@@ -44,6 +44,15 @@ QUANTITY_LABELS: dict[str, str] = {
     "natoms_coating_hop": "coating hop model size",
     "neb_images_coating": "NEB images (coating hop)",
     "calculator_coating_hop": "calculator (coating hop)",
+    "solute_hop": "solute hop",
+    "barrier_solute_eV": "solute barrier",
+    "barrier_solute_backward_eV": "solute barrier (backward)",
+    "attempt_frequency_solute_Hz": "attempt frequency (solute hop)",
+    "D_solute_T_K": "T of the solute D",
+    "D_solute_cm2_per_s": "solute D",
+    "natoms_solute_hop": "solute hop model size",
+    "neb_images_solute": "NEB images (solute hop)",
+    "calculator_solute_hop": "calculator (solute hop)",
     "barrier_interface_eV": "barrier Li film → coating",
     "barrier_interface_backward_eV": "barrier coating → Li film",
     "attempt_frequency_interface_Hz": "attempt frequency (interface hop)",
@@ -92,7 +101,7 @@ def format_number(name: str, value: Any) -> str:
     if base.endswith(("_Hz", "_cm2_per_s", "_S_per_cm")):
         return _sci(value)
     if base in ("contact_angle_deg", "reaction_meV_per_atom", "interface_area_A2", "D_T_K",
-                "contact_angle_T_K"):
+                "D_solute_T_K", "contact_angle_T_K"):
         return f"{value:.1f}"
     if base == "max_strain_percent":
         return f"{value:.2f}"

@@ -15,7 +15,8 @@ from ...errors import UserInputError
 from ...records import to_dict
 
 ROLES = ("coating", "reference")
-RECORD_FIELDS = ("energetics", "bulk_migration", "interface_migration", "mg_segregation")
+RECORD_FIELDS = ("energetics", "bulk_migration", "interface_migration", "solute_migration",
+                 "mg_segregation")
 
 
 @dataclass
@@ -28,6 +29,7 @@ class CoatingResult:
     energetics: dict | None = None
     bulk_migration: dict | None = None
     interface_migration: dict | None = None
+    solute_migration: dict | None = None  # a foreign atom's hop (e.g. Mg in Li), not Li's
     mg_segregation: dict | None = None
     relaxed_interface: Any = None  # ase.Atoms (or a structure file) for the picture, optional
 

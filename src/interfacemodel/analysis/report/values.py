@@ -176,44 +176,54 @@ def _closest_room_T(diffs: list[dict]) -> int | None:
     return min(temps)[1] if temps else None
 
 
-def _migration_values(c: _Collector) -> None:
-    m = "bulk_migration"
-    if c.get(m) is not None:
-        conv, status = _neb_status(c, m)
-        warn = _neb_warnings(c, m)
-        c.add("barrier_coating_eV", f"{m}.neb.barrier_forward_eV", "eV", "transport", conv,
-              status, warn)
-        if c.get(f"{m}.hop.reverse_equivalent") is False:
-            c.add("barrier_coating_backward_eV", f"{m}.neb.barrier_backward_eV", "eV",
-                  "transport", conv, status, warn)
-        note = c.get(f"{m}.attempt_frequency_note", "")
-        c.add("attempt_frequency_coating_Hz", f"{m}.attempt_frequency_Hz", "Hz", "transport",
-              conv, _status(conv, note), warn)
-        diffs = c.get(f"{m}.diffusivities", []) or []
-        i = _closest_room_T(diffs)
-        if i is not None:
-            d = f"{m}.diffusivities[{i}]"
-            c.add("D_T_K", f"{d}.T_K", "K", "transport", None,
-                  _status(None, none_text=f"record temperature closest to {ROOM_T_K:g} K"))
-            src = c.get(f"{d}.attempt_frequency_source", "")
-            frac = c.get(f"{d}.defect_fraction_source", "")
-            neb_detail = status.split("; ", 1)[1] if "; " in status else ""
-            detail = "; ".join(x for x in (f"barrier: {neb_detail}" if neb_detail else "",
-                                           f"ν: {src}" if src else "",
-                                           f"defects: {frac}" if frac else "") if x)
-            dwarn = warn + (["attempt frequency is the 1e13 Hz fallback"]
-                            if "fallback" in str(src) else [])
-            c.add("D_coating_cm2_per_s", f"{d}.D_cm2_per_s", "cm²/s", "transport", conv,
-                  _status(conv, detail), dwarn)
-            c.add("sigma_coating_S_per_cm", f"{d}.conductivity_S_per_cm", "S/cm", "transport",
+def _bulk_hop_values(c: _Collector, m: str, tag: str, sigma: bool) -> None:
+    """Barrier, ν*, D and σ near 300 K, model size of the bulk hop record ``m``; value names
+    carry ``tag`` ('coating': the Li hop in the coating; 'solute': a foreign atom's hop)."""
+    conv, status = _neb_status(c, m)
+    warn = _neb_warnings(c, m)
+    c.add(f"barrier_{tag}_eV", f"{m}.neb.barrier_forward_eV", "eV", "transport", conv,
+          status, warn)
+    if c.get(f"{m}.hop.reverse_equivalent") is False:
+        c.add(f"barrier_{tag}_backward_eV", f"{m}.neb.barrier_backward_eV", "eV",
+              "transport", conv, status, warn)
+    note = c.get(f"{m}.attempt_frequency_note", "")
+    c.add(f"attempt_frequency_{tag}_Hz", f"{m}.attempt_frequency_Hz", "Hz", "transport",
+          conv, _status(conv, note), warn)
+    diffs = c.get(f"{m}.diffusivities", []) or []
+    i = _closest_room_T(diffs)
+    if i is not None:
+        d = f"{m}.diffusivities[{i}]"
+        c.add("D_T_K" if tag == "coating" else f"D_{tag}_T_K", f"{d}.T_K", "K", "transport",
+              None, _status(None, none_text=f"record temperature closest to {ROOM_T_K:g} K"))
+        src = c.get(f"{d}.attempt_frequency_source", "")
+        frac = c.get(f"{d}.defect_fraction_source", "")
+        neb_detail = status.split("; ", 1)[1] if "; " in status else ""
+        detail = "; ".join(x for x in (f"barrier: {neb_detail}" if neb_detail else "",
+                                       f"ν: {src}" if src else "",
+                                       f"defects: {frac}" if frac else "") if x)
+        dwarn = warn + (["attempt frequency is the 1e13 Hz fallback"]
+                        if "fallback" in str(src) else [])
+        c.add(f"D_{tag}_cm2_per_s", f"{d}.D_cm2_per_s", "cm²/s", "transport", conv,
+              _status(conv, detail), dwarn)
+        if sigma:
+            c.add(f"sigma_{tag}_S_per_cm", f"{d}.conductivity_S_per_cm", "S/cm", "transport",
                   conv, _status(conv, "Nernst–Einstein from D"), dwarn)
-        c.add("natoms_coating_hop", f"{m}.hop.natoms", "atoms", "model", None,
-              _status(None, none_text="model size"))
-        c.add("neb_images_coating", f"{m}.neb.n_images", "images", "method", None,
-              _status(None, none_text="setting"))
-        path = _calculator_path(c, m)
-        if path:
-            c.add("calculator_coating_hop", path, "", "method", None, _status(None, none_text="—"))
+    c.add(f"natoms_{tag}_hop", f"{m}.hop.natoms", "atoms", "model", None,
+          _status(None, none_text="model size"))
+    c.add(f"neb_images_{tag}", f"{m}.neb.n_images", "images", "method", None,
+          _status(None, none_text="setting"))
+    path = _calculator_path(c, m)
+    if path:
+        c.add(f"calculator_{tag}_hop", path, "", "method", None, _status(None, none_text="—"))
+
+
+def _migration_values(c: _Collector) -> None:
+    if c.get("bulk_migration") is not None:
+        _bulk_hop_values(c, "bulk_migration", "coating", sigma=True)
+    if c.get("solute_migration") is not None:
+        c.add("solute_hop", "solute_migration.hop.label", "", "transport", None,
+              _status(None, none_text="which hop"))
+        _bulk_hop_values(c, "solute_migration", "solute", sigma=False)
     m = "interface_migration"
     if c.get(m) is not None:
         conv, status = _neb_status(c, m)
