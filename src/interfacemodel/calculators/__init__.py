@@ -6,6 +6,8 @@
 
 Names: emt, sevennet (default), chgnet, lammps:<potential>, gpaw, vasp, espresso
 (the last two write inputs only). ML models are built once per process and device.
+Many structures per model call (SevenNet, CHGNet): :class:`BatchEvaluator` and the drivers'
+``batch`` argument ('auto'), see :mod:`.batched`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from .backends import LAMMPS_POTENTIALS, resolve_device
+from .batched import (
+    BatchedImages,
+    BatchEvaluator,
+    attach_batched_calculators,
+    batch_evaluator,
+    plan_chunks,
+    run_lockstep,
+    supports_batching,
+)
 from .inputs import InputOnlyCalculator
 from .registry import (
     Backend,
@@ -31,18 +42,25 @@ __all__ = [
     "DEFAULT_CALCULATOR",
     "LAMMPS_POTENTIALS",
     "Backend",
+    "BatchEvaluator",
+    "BatchedImages",
     "CalcSpec",
     "InputOnlyCalculator",
+    "attach_batched_calculators",
     "available_calculators",
     "backend",
+    "batch_evaluator",
     "calculator_provenance",
     "calculators_covering",
     "check_elements",
     "get_calculator",
     "parse_calc_spec",
+    "plan_chunks",
     "provenance_label",
     "resolve_device",
+    "run_lockstep",
     "supported_elements",
+    "supports_batching",
 ]
 
 
