@@ -66,10 +66,12 @@ def phase_energy(name: str, calc, fmax: float = 0.01, steps: int = 300) -> Phase
     """Relax one competing phase with ``calc``: a catalogue crystal (cell + positions,
     symmetry kept, :func:`~interfacemodel.run.bulk.relax_bulk`) or a molecule (F2, O2)
     in a :data:`MOLECULE_BOX_A` Å box (positions; spin is not treated by the ML potentials)."""
-    from ..records import to_dict
-    from ..run.bulk import relax_bulk
-    from ..run.relax import relax
+    return _relax_phase(name, _phase_structure(name), calc, fmax, steps)
 
+
+def _phase_structure(name: str):
+    """The unrelaxed structure of a competing phase: a molecule in its box, or the catalogue
+    crystal (an unknown name fails here)."""
     if name in MOLECULES:
         from ase.build import molecule
 
@@ -77,12 +79,23 @@ def phase_energy(name: str, calc, fmax: float = 0.01, steps: int = 300) -> Phase
         atoms.set_cell([MOLECULE_BOX_A] * 3)
         atoms.center()
         atoms.pbc = True
+        return atoms
+    from ..structures import load_bulk
+
+    return load_bulk(name, as_atoms=True)
+
+
+def _relax_phase(name: str, atoms, calc, fmax: float, steps: int) -> PhaseEnergy:
+    from ..records import to_dict
+    from ..run.bulk import relax_bulk
+    from ..run.relax import relax
+
+    if name in MOLECULES:
         relaxed, rec = relax(atoms, calc, fmax=fmax, steps=steps, optimizer="BFGS", label=name)
         return PhaseEnergy(name, name, rec.energy_eV / len(relaxed), len(relaxed), "molecule",
                            rec.converged, rec.calculator, to_dict(rec))
-    from ..structures import load_bulk, phase_info
+    from ..structures import phase_info
 
-    atoms = load_bulk(name, as_atoms=True)
     relaxed, rec = relax_bulk(atoms, calc, fmax=fmax, steps=steps)
     return PhaseEnergy(phase_info(name).name, _reduced(relaxed), rec.energy_per_atom_eV, len(relaxed), "crystal",
                        rec.converged, rec.calculator, to_dict(rec))
@@ -96,18 +109,41 @@ def _reduced(atoms) -> str:
 
 def phase_energies(names: Iterable[str], calc, fmax: float = 0.01, steps: int = 300,
                    progress: Callable[[str, int, int], None] | None = None,
-                   known: Mapping[str, PhaseEnergy] | None = None) -> dict[str, PhaseEnergy]:
-    """:func:`phase_energy` for every name (those in ``known`` are reused, not recomputed)."""
+                   known: Mapping[str, PhaseEnergy] | None = None,
+                   batch: Any = "auto", batch_max_edges: int | None = None,
+                   ) -> dict[str, PhaseEnergy]:
+    """:func:`phase_energy` for every name (those in ``known`` are reused, not recomputed).
+
+    The phases are independent relaxations: with ``batch`` 'auto' (default) and a SevenNet or
+    CHGNet calculator they run in lockstep, every optimiser step of all phases still relaxing
+    in one batched model call (:func:`~interfacemodel.calculators.batched.run_lockstep`;
+    ``batch_max_edges`` is the evaluator's budget, default the device's); the energies,
+    steps and force calls are those of one phase after the other (to float precision).
+    ``progress(name, i, n)`` is called for each phase before it starts. ``batch=False``:
+    one after the other; True: batched or an error for other calculators.
+    """
+    from ..calculators.batched import batch_evaluator, run_lockstep
+
     names = list(dict.fromkeys(names))
+    evaluator = batch_evaluator(calc, batch, batch_max_edges)
     out: dict[str, PhaseEnergy] = {}
+    todo: dict[str, Any] = {}  # name -> unrelaxed structure, for the lockstep run
     for i, name in enumerate(names):
         if known and name in known:
             out[name] = known[name]
             continue
         if progress:
             progress(name, i + 1, len(names))
-        out[name] = phase_energy(name, calc, fmax=fmax, steps=steps)
-    return out
+        if evaluator is None:
+            out[name] = phase_energy(name, calc, fmax=fmax, steps=steps)
+        else:
+            todo[name] = _phase_structure(name)  # read here: catalogue I/O stays in this thread
+    if todo:
+        jobs = [lambda c, name=name, atoms=atoms: _relax_phase(name, atoms, c, fmax, steps)
+                for name, atoms in todo.items()]
+        for name, energy in zip(todo, run_lockstep(jobs, evaluator, like=calc), strict=True):
+            out[name] = energy
+    return {name: out[name] for name in names}
 
 
 @dataclass

@@ -73,12 +73,7 @@ def relax_bulk(
     The input ``atoms`` is not modified. A relaxation that runs out of ``steps`` is returned
     with ``converged=False`` — check it before using the numbers.
     """
-    if fmax <= 0:
-        raise UserInputError(f"fmax={fmax} must be > 0 (eV/Å)")
-    if relax_cell and stress_tol_GPa <= 0:
-        raise UserInputError(f"stress_tol_GPa={stress_tol_GPa} must be > 0")
-    if steps < 0:
-        raise UserInputError(f"steps={steps} must be >= 0")
+    _check_bulk_args(fmax, steps, relax_cell, stress_tol_GPa)
     from ase.constraints import FixSymmetry
     from ase.filters import FrechetCellFilter
 
@@ -133,6 +128,55 @@ def relax_bulk(
     return work, record
 
 
+def relax_bulk_many(
+    atoms_list,
+    calc,
+    fmax: float = 0.01,
+    steps: int = 300,
+    optimizer: str = "BFGS",
+    relax_cell: bool = True,
+    stress_tol_GPa: float = 0.01,
+    keep_symmetry: bool = True,
+    symprec: float = 1e-3,
+    batch: Any = "auto",
+    batch_max_edges: int | None = None,
+) -> list[tuple[Any, RelaxRecord]]:
+    """:func:`relax_bulk` for independent crystals (cell + positions, ``FrechetCellFilter``,
+    ``FixSymmetry``), in lockstep: every optimiser step of all crystals still relaxing is one
+    batched model call (stress included). Returns ``[(relaxed_atoms, RelaxRecord), ...]`` in
+    input order, each what :func:`relax_bulk` returns for that crystal (same steps and force
+    calls; energies to float precision); ``wall_time_s`` is that of the whole lockstep run.
+    ``batch`` and ``batch_max_edges`` as in :func:`~interfacemodel.run.relax.relax_many`
+    ('auto': batched for SevenNet/CHGNet, one crystal after the other otherwise).
+    """
+    from ..calculators.batched import batch_evaluator, run_lockstep
+    from .relax import _structure_list
+
+    items = _structure_list(atoms_list, "relax_bulk_many")
+    _check_bulk_args(fmax, steps, relax_cell, stress_tol_GPa)
+    get_optimizer(optimizer)
+    evaluator = batch_evaluator(calc, batch, batch_max_edges)
+
+    def job(atoms):
+        return lambda c: relax_bulk(atoms, c, fmax=fmax, steps=steps, optimizer=optimizer,
+                                    relax_cell=relax_cell, stress_tol_GPa=stress_tol_GPa,
+                                    keep_symmetry=keep_symmetry, symprec=symprec)
+
+    jobs = [job(atoms) for atoms in items]
+    if evaluator is None:
+        return [j(calc) for j in jobs]
+    return run_lockstep(jobs, evaluator, like=calc)
+
+
+def _check_bulk_args(fmax, steps, relax_cell, stress_tol_GPa) -> None:
+    if fmax <= 0:
+        raise UserInputError(f"fmax={fmax} must be > 0 (eV/Å)")
+    if relax_cell and stress_tol_GPa <= 0:
+        raise UserInputError(f"stress_tol_GPa={stress_tol_GPa} must be > 0")
+    if steps < 0:
+        raise UserInputError(f"steps={steps} must be >= 0")
+
+
 @dataclass
 class EOSRecord:
     """Equation-of-state fit. Volumes and energies per atom; B in GPa."""
@@ -156,6 +200,7 @@ def fit_eos(
     eos: str = "birchmurnaghan",
     relax_ions: bool = False,
     fmax: float = 0.01,
+    batch: Any = "auto",
 ):
     """Fit E(V) over isotropic scalings of ``atoms``' cell; returns an :class:`EOSRecord`.
 
@@ -164,6 +209,9 @@ def fit_eos(
     antifluorite) this is the exact EOS; with internal parameters (rutile MgF2, garnet LLZO)
     set ``relax_ions`` to relax positions at each volume (symmetry kept), otherwise B is the
     clamped-ion value and slightly too high. Uses ``ase.eos.EquationOfState``.
+    ``batch`` ('auto', True, False): the strained cells evaluated (or, with ``relax_ions``,
+    relaxed in lockstep) in batched model calls for SevenNet/CHGNet (see
+    :func:`relax_bulk_many`); the same numbers to float precision.
     """
     if not 0 < volume_range < 0.5:
         raise UserInputError(f"volume_range={volume_range} must be in (0, 0.5)")
@@ -171,19 +219,30 @@ def fit_eos(
         raise UserInputError(f"npoints={npoints} too few for an EOS fit; use at least 5")
     from ase.eos import EquationOfState
 
+    from ..calculators.batched import batch_evaluator
+
+    evaluator = batch_evaluator(calc, batch)
     n = len(atoms)
     cell0 = atoms.cell.array.copy()
     v_in = atoms.get_volume()
-    volumes, energies = [], []
+    cells = []
     for scale in np.linspace(1 - volume_range, 1 + volume_range, npoints):
         strained = atoms.copy()
         strained.set_cell(cell0 * scale ** (1 / 3), scale_atoms=True)
-        if relax_ions:
-            strained, _ = relax_bulk(strained, calc, fmax=fmax, relax_cell=False)
-        else:
+        cells.append(strained)
+    if relax_ions:
+        cells = [relaxed for relaxed, _ in relax_bulk_many(
+            cells, calc, fmax=fmax, relax_cell=False, batch=evaluator or False)]
+        totals = [strained.get_potential_energy() for strained in cells]
+    elif evaluator is not None:
+        totals = [res["energy_eV"] for res in evaluator.evaluate(cells)]
+    else:
+        totals = []
+        for strained in cells:
             strained.calc = calc
-        volumes.append(strained.get_volume() / n)
-        energies.append(strained.get_potential_energy() / n)
+            totals.append(strained.get_potential_energy())
+    volumes = [strained.get_volume() / n for strained in cells]
+    energies = [float(e) / n for e in totals]
     fit = EquationOfState(volumes, energies, eos=eos)
     try:
         v0, e0, b = fit.fit()

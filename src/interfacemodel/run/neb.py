@@ -22,7 +22,7 @@ from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
 from .checkpoint import StepCheckpoint, optimizer_state, restore_optimizer_state
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
-from .relax import EnergyRecord, relax
+from .relax import EnergyRecord, relax, relax_many
 
 METHODS = ("improvedtangent", "aseneb", "eb", "spline", "string")
 DEFAULT_NEB_OPTIMIZER = "LBFGS:alpha=10"  # bench/neb.py: fewer force calls than FIRE; alpha=5 diverged on H in Cu
@@ -61,6 +61,10 @@ class NEBRecord:
     endpoints: dict[str, EnergyRecord] = field(default_factory=dict)
     saddle_structure_hash: str = ""
     resumed_at_step: int | None = None
+    #: batched model calls for the band (each evaluates all moving images that changed, or a
+    #: budget's share of them); None when the images were evaluated one at a time (then each
+    #: force call is one calculator call) and in records written before batching existed
+    model_calls: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NEBRecord:
@@ -81,6 +85,22 @@ class _Total:
     @property
     def calls(self) -> int:
         return sum(c.calls for c in self.counters)
+
+
+class _BatchedCount:
+    """Image evaluations and model calls of a batched band since it was set up."""
+
+    def __init__(self, group):
+        self.group = group
+        self.base_model_calls = group.evaluator.model_calls
+
+    @property
+    def calls(self) -> int:
+        return self.group.evaluations
+
+    @property
+    def model_calls(self) -> int:
+        return self.group.evaluator.model_calls - self.base_model_calls
 
 
 def path_flags(energies, saddle_index: int, jump_fraction: float = JUMP_FRACTION) -> list[str]:
@@ -141,6 +161,8 @@ def run_neb(
     dynamic: bool = False,
     checkpoint: str | Path | None = None,
     logfile: str | None = None,
+    batch: Any = "auto",
+    batch_max_edges: int | None = None,
 ):
     """Minimum-energy path between ``initial`` and ``final``; returns ``(images, NEBRecord)``.
 
@@ -148,8 +170,24 @@ def run_neb(
     :mod:`interfacemodel.build.defects` return them so); their constraints are used for the
     whole band. End points are relaxed first to ``endpoint_fmax`` (default ``fmax``/2) unless
     ``relax_endpoints`` is False. ``interpolation``: 'idpp' (default) or 'linear'.
+
+    ``batch``: how the moving images are evaluated. 'auto' (default): for a SevenNet or
+    CHGNet calculator, all images that moved are evaluated in one batched model call per
+    band evaluation (:class:`~interfacemodel.calculators.batched.BatchedImages`; the two end
+    points are relaxed in lockstep too, :func:`~interfacemodel.run.relax.relax_many`); any
+    other calculator (EMT, LAMMPS, GPAW, ...) gets one calculator per image. True insists on
+    batching (a one-line error for other calculators), False never batches, and a
+    :class:`~interfacemodel.calculators.batched.BatchEvaluator` is used as given.
+    ``batch_max_edges`` is the evaluator's memory budget (default: the device's, which on CPU
+    is one image per model call: batches were measured slower there). The band, its steps
+    and ``force_calls`` (image evaluations) are those of the unbatched run to float
+    precision; ``model_calls`` in the record counts the batched model calls. With
+    ``dynamic=True`` ASE's DyNEB moves and re-evaluates images one at a time, so batching
+    gains little there.
     """
     from ase.mep import NEB, DyNEB
+
+    from ..calculators.batched import BatchedImages, batch_evaluator
 
     if len(initial) != len(final):
         raise UserInputError(f"initial and final states must hold the same atoms in the same "
@@ -168,12 +206,18 @@ def run_neb(
     if not fmax > 0 or not spring_eV_per_A2 > 0:
         raise UserInputError(f"fmax={fmax} and spring_eV_per_A2={spring_eV_per_A2} must be > 0")
     opt_cls = get_optimizer(optimizer)
+    evaluator = batch_evaluator(calc, batch, batch_max_edges)
     endpoint_fmax = fmax / 2 if endpoint_fmax is None else endpoint_fmax
     endpoints: dict[str, EnergyRecord] = {}
     ends = []
-    for name, atoms in (("initial", initial), ("final", final)):
+    relaxed_ends = None
+    if relax_endpoints and evaluator is not None:  # both end points in lockstep
+        relaxed_ends = relax_many([initial, final], calc, fmax=endpoint_fmax,
+                                  labels=["initial", "final"], batch=evaluator)
+    for k, (name, atoms) in enumerate((("initial", initial), ("final", final))):
         if relax_endpoints:
-            relaxed, rec = relax(atoms, calc, fmax=endpoint_fmax, label=name)
+            relaxed, rec = (relaxed_ends[k] if relaxed_ends is not None
+                            else relax(atoms, calc, fmax=endpoint_fmax, label=name))
             if not rec.converged:
                 raise UserInputError(f"the {name} state did not relax to {endpoint_fmax} eV/Å "
                                      f"in {rec.steps_max} steps; check it before an NEB")
@@ -198,20 +242,29 @@ def run_neb(
                    "fmax": fmax}
     ckpt = StepCheckpoint(checkpoint, fingerprint, "NEB") if checkpoint is not None else None
     images = [ends[0]] + [ends[0].copy() for _ in range(n_images)] + [ends[1]]
-    calcs = image_calculators(calc, n_images)
-    for image, image_calc in zip(images[1:-1], calcs, strict=True):
-        image.calc = image_calc
+    group = None
+    if evaluator is not None:  # end points keep their SinglePointCalculators
+        group = BatchedImages(images[1:-1], evaluator)
+        calcs = group.calculators
+    else:
+        calcs = image_calculators(calc, n_images)
+        for image, image_calc in zip(images[1:-1], calcs, strict=True):
+            image.calc = image_calc
     band_cls = DyNEB if dynamic else NEB
     band_kw = {"fmax": fmax, "dynamic_relaxation": True} if dynamic else {}
     neb = band_cls(images, k=spring_eV_per_A2, climb=climb, method=method,
                    allow_shared_calculator=len({id(c) for c in calcs}) < len(calcs), **band_kw)
     done_steps, done_calls, done_wall, resumed_at = 0, 0, 0.0, None
+    done_model_calls = 0
     if ckpt is not None and ckpt.state is not None:
         frames = ckpt.last_frames(n_images + 2)
         for image, frame in zip(images[1:-1], frames[1:-1], strict=True):
             image.positions = frame.positions
         done_steps, done_calls = int(ckpt.state["steps"]), int(ckpt.state["force_calls"])
         done_wall, resumed_at = float(ckpt.state["wall_time_s"]), done_steps
+        # a part run unbatched (or saved before batching existed) made one call per image
+        done_model_calls = ckpt.state.get("model_calls")
+        done_model_calls = done_calls if done_model_calls is None else int(done_model_calls)
     else:
         neb.interpolate(method=interpolation, mic=True, apply_constraint=True)
 
@@ -222,8 +275,15 @@ def run_neb(
     converged = False
     step = done_steps
     with contextlib.ExitStack() as stack:
-        counters = [stack.enter_context(count_calculations(c)) for c in dict.fromkeys(calcs)]
-        counter = _Total(counters)
+        if group is not None:  # only the image that triggers a batch runs calculate()
+            counter = _BatchedCount(group)
+        else:
+            counter = _Total([stack.enter_context(count_calculations(c))
+                              for c in dict.fromkeys(calcs)])
+
+        def model_calls() -> int | None:
+            return done_model_calls + counter.model_calls if group is not None else None
+
         kwargs = {**optimizer_options(optimizer),
                   "restart": str(ckpt.optimizer_file) if ckpt is not None else None}
         opt = opt_cls(neb, logfile=logfile, **kwargs)
@@ -236,6 +296,7 @@ def run_neb(
             step = done_steps + i
             if ckpt is not None and not (i == 0 and resumed_at is not None):
                 ckpt.save(images, steps=step, force_calls=done_calls + counter.calls,
+                          model_calls=model_calls(),
                           wall_time_s=done_wall + time.perf_counter() - start,
                           finished=bool(converged),
                           optimizer_state=optimizer_state(opt))
@@ -245,6 +306,7 @@ def run_neb(
             forces = neb.get_forces()
             residual = float(np.sqrt((forces**2).sum(axis=1)).max()) if len(forces) else 0.0
         energies = np.array([image.get_potential_energy() for image in images])
+        band_model_calls = model_calls()
     rel = energies - energies[0]
     saddle = int(np.argmax(rel))
     coordinate = _reaction_coordinate(images)
@@ -264,5 +326,6 @@ def run_neb(
         flags=flags, wall_time_s=done_wall + time.perf_counter() - start,
         calculator=provenance, endpoints=endpoints,
         saddle_structure_hash=structure_hash(images[saddle]), resumed_at_step=resumed_at,
+        model_calls=band_model_calls,
     )
     return images, record

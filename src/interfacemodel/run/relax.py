@@ -150,12 +150,7 @@ def relax(
     selective dynamics are written to ``inputs_dir`` and the record's status is
     'inputs-written' (no energy).
     """
-    if not fmax > 0:
-        raise UserInputError(f"fmax={fmax} must be > 0 (eV/Å)")
-    if steps < 0:
-        raise UserInputError(f"steps={steps} must be >= 0")
-    if relax_normal_cell and not stress_tol_GPa > 0:
-        raise UserInputError(f"stress_tol_GPa={stress_tol_GPa} must be > 0")
+    _check_relax_args(fmax, steps, relax_normal_cell, stress_tol_GPa)
     if isinstance(calc, InputOnlyCalculator):
         return _write_relax_inputs(atoms, calc, fmax, steps, relax_normal_cell, inputs_dir, label)
     opt_cls = get_optimizer(optimizer)
@@ -232,6 +227,100 @@ def relax(
     return work, record
 
 
+def _check_relax_args(fmax, steps, relax_normal_cell, stress_tol_GPa) -> None:
+    if not fmax > 0:
+        raise UserInputError(f"fmax={fmax} must be > 0 (eV/Å)")
+    if steps < 0:
+        raise UserInputError(f"steps={steps} must be >= 0")
+    if relax_normal_cell and not stress_tol_GPa > 0:
+        raise UserInputError(f"stress_tol_GPa={stress_tol_GPa} must be > 0")
+
+
+def _structure_list(atoms_list, what: str) -> list:
+    from ase import Atoms
+
+    if isinstance(atoms_list, Atoms):
+        raise UserInputError(f"{what}() takes a list of ase.Atoms, got one Atoms; pass [atoms]")
+    try:
+        items = list(atoms_list)
+    except TypeError:
+        raise UserInputError(f"{what}() takes a list of ase.Atoms, got "
+                             f"{type(atoms_list).__name__}") from None
+    for i, atoms in enumerate(items):
+        if not isinstance(atoms, Atoms):
+            raise UserInputError(f"item {i} of the structure list is a {type(atoms).__name__}; "
+                                 f"accepted: ase.Atoms")
+    return items
+
+
+def _labels(labels, n: int) -> list[str]:
+    if labels is None:
+        return [""] * n
+    labels = [str(label) for label in labels]
+    if len(labels) != n:
+        raise UserInputError(f"{len(labels)} labels for {n} structures; give one per structure")
+    return labels
+
+
+def relax_many(
+    atoms_list,
+    calc,
+    fmax: float = 0.05,
+    steps: int = 500,
+    optimizer: str = DEFAULT_OPTIMIZER,
+    relax_normal_cell: bool = False,
+    stress_tol_GPa: float = 0.05,
+    labels=None,
+    batch: Any = "auto",
+    batch_max_edges: int | None = None,
+    logfile: str | None = None,
+    checkpoints=None,
+) -> list[tuple[Any, EnergyRecord]]:
+    """:func:`relax` for independent structures, in lockstep: one ASE optimiser per structure,
+    and the forces of all structures still relaxing evaluated in one batched model call per
+    optimiser step. Returns ``[(relaxed_atoms, EnergyRecord), ...]`` in input order, each what
+    :func:`relax` returns for that structure with the same arguments (same steps, force calls
+    and energies to float precision); ``wall_time_s`` of each record is the wall time of the
+    whole lockstep run, which that relaxation shared with the others.
+
+    ``batch``: 'auto' (default) batches when ``calc`` is a SevenNet or CHGNet calculator and
+    relaxes one structure after the other with any other calculator; True insists (an error
+    for other calculators); False never batches; a
+    :class:`~interfacemodel.calculators.batched.BatchEvaluator` is used as given.
+    ``batch_max_edges``: the evaluator's memory budget (default: the device's; on CPU that is
+    one structure per model call, where batches were measured slower). ``relax_normal_cell``
+    is supported (the stress comes with every batched evaluation). ``labels``: one per
+    structure; ``checkpoints``: one directory (or None) per structure, as :func:`relax`'s
+    ``checkpoint`` (a rerun resumes every relaxation from its own last step). Each
+    relaxation runs :func:`relax` itself in a thread of its own; the model is called only
+    from the calling thread.
+    """
+    from ..calculators.batched import batch_evaluator, run_lockstep
+
+    items = _structure_list(atoms_list, "relax_many")
+    names = _labels(labels, len(items))
+    dirs = [None] * len(items) if checkpoints is None else list(checkpoints)
+    if len(dirs) != len(items):
+        raise UserInputError(f"{len(dirs)} checkpoints for {len(items)} structures; give one "
+                             f"directory (or None) per structure")
+    if len({str(d) for d in dirs if d is not None}) < sum(d is not None for d in dirs):
+        raise UserInputError("two structures share a checkpoint directory; give each its own")
+    _check_relax_args(fmax, steps, relax_normal_cell, stress_tol_GPa)
+    get_optimizer(optimizer)
+    evaluator = batch_evaluator(calc, batch, batch_max_edges)
+
+    def job(atoms, label, directory):
+        return lambda c: relax(atoms, c, fmax=fmax, steps=steps, optimizer=optimizer,
+                               relax_normal_cell=relax_normal_cell,
+                               stress_tol_GPa=stress_tol_GPa, label=label, logfile=logfile,
+                               checkpoint=directory)
+
+    jobs = [job(*args) for args in zip(items, names, dirs, strict=True)]
+    if evaluator is None:
+        return [j(calc) for j in jobs]
+    return run_lockstep(jobs, evaluator, like=calc)
+
+
 def _write_relax_inputs(atoms, calc: InputOnlyCalculator, fmax, steps, relax_normal_cell,
                         inputs_dir, label) -> tuple[Any, EnergyRecord]:
     if inputs_dir is None:
@@ -249,4 +338,4 @@ def _write_relax_inputs(atoms, calc: InputOnlyCalculator, fmax, steps, relax_nor
 
 
 __all__ = ["DEFAULT_OPTIMIZER", "EnergyRecord", "element_counts", "in_plane_area", "relax",
-           "single_point"]
+           "relax_many", "single_point"]
