@@ -241,6 +241,21 @@ def test_ranking_follows_the_criteria(report):
     assert ranking(data["coatings"]) == data["ranking"]
 
 
+def test_a_band_without_a_barrier_is_not_ranked(tmp_path):
+    """The SevenNet li-lif interface record: its end points relaxed into one state, the
+    highest image is an end point. Its 'barrier' (0.000 eV) must not rank as the best one."""
+    hop = json.loads((SEVENNET / "li-lif.json").read_text())
+    fine = json.loads((SEVENNET / "Li2Se.json").read_text())
+    rows = [CoatingResult("A", "a", bulk_migration=hop),
+            CoatingResult("B", "b", bulk_migration=fine)]
+    ranks = {r["criterion"]: r for r in ranking(report_values(rows))}
+    barrier = ranks["barrier_coating_eV"]
+    assert barrier["ranks"] == {"A": None, "B": 1} and barrier["not_ranked"] == ["A"]
+    paths = write_report(rows, tmp_path / "r")
+    md = paths["report.md"].read_text(encoding="utf-8")
+    assert "| A | not ranked (1.83e-4⚑: no barrier between the end points) |" in md
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None,
                     reason="headless Chromium not on PATH (Debian: apt-get install chromium; "
                            "scripts/setup-env.sh installs it)")

@@ -103,12 +103,17 @@ class _BatchedCount:
         return self.group.evaluator.model_calls - self.base_model_calls
 
 
+#: the start of the flag of a band whose highest image is an end point (the report does not rank
+#: such a "barrier")
+NO_BARRIER_FLAG = "highest image is an end point"
+
+
 def path_flags(energies, saddle_index: int, jump_fraction: float = JUMP_FRACTION) -> list[str]:
     """Warnings about a band: maximum at an end point, discontinuous energies."""
     e = np.asarray(energies, dtype=float)
     flags = []
     if saddle_index in (0, len(e) - 1):
-        flags.append("highest image is an end point: no barrier between the end points, "
+        flags.append(f"{NO_BARRIER_FLAG}: no barrier between the end points, "
                      "or the end points are not minima")
     span = float(e.max() - e.min())
     if span > 0 and np.any(np.abs(np.diff(e)) > jump_fraction * span) and len(e) > 3:

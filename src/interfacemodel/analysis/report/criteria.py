@@ -50,18 +50,30 @@ CRITERIA: tuple[Criterion, ...] = (
 )
 
 
+def _no_barrier(item: dict[str, Any]) -> bool:
+    """The value rests on a band whose highest image is an end point: not a barrier."""
+    from ...run.neb import NO_BARRIER_FLAG
+
+    return any(NO_BARRIER_FLAG in str(w) for w in item.get("warnings", []))
+
+
 def ranking(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per criterion: the rank of every coating (role 'coating') that has the number (1 =
     best; equal values share a rank); reference rows and missing numbers get None.
-    Unconverged numbers are ranked and listed in ``not_converged``."""
+    Unconverged numbers are ranked and listed in ``not_converged``; numbers that rest on a
+    band with no barrier between its end points (a barrier, or the D made from it) are not
+    ranked and are listed in ``not_ranked``."""
     out = []
     for crit in CRITERIA:
-        have = {}
+        have, skipped = {}, []
         for e in entries:
             item = next((v for v in e["values"] if v["name"] == crit.name), None)
             if item is not None and e["role"] == "coating" and \
                     isinstance(item["value"], (int, float)) and not isinstance(item["value"], bool):
-                have[e["coating"]] = item
+                if _no_barrier(item):
+                    skipped.append(e["coating"])
+                else:
+                    have[e["coating"]] = item
         sign = -1.0 if crit.better == "higher" else 1.0
         ranks = {}
         for coating, item in have.items():
@@ -71,7 +83,8 @@ def ranking(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "why": crit.why, "ranks": {e["coating"]: ranks.get(e["coating"])
                                                for e in entries},
                     "not_converged": sorted(c for c, item in have.items()
-                                            if item["converged"] is False)})
+                                            if item["converged"] is False),
+                    "not_ranked": sorted(skipped)})
     return out
 
 

@@ -78,6 +78,8 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                 text += f" at {format_number('D_T_K', vmap['D_T_K']['value'])} K"
             if text == MISSING:
                 row.append(MISSING)
+            elif e["coating"] in r.get("not_ranked", []):
+                row.append(f"not ranked ({text}: no barrier between the end points)")
             else:
                 row.append(f"#{rank} ({text})" if rank is not None else f"ref. ({text})")
         heads = [m for m in exp.measurements_for(e["coating"]) if m.headline]
