@@ -109,13 +109,18 @@ def add_energetics(b: _Builder, entry: InterfaceEntry) -> str:
 OWN_MODEL_KEYS = ("film_layers", "substrate_layers", "model_index", "relax_fmax")
 
 
-def _hop_inputs(b: _Builder, entry: BarrierEntry, bulk_fmax: float) -> list[str]:
+def _hop_inputs(b: _Builder, entry: BarrierEntry) -> list[str]:
     """The Fireworks whose products a hop reuses instead of computing them again: the bulk
-    host and bcc ``species`` (μ) of a bulk hop; the campaign's relaxed interface of an
-    interface hop of the same system (unless the entry asks for a model of its own)."""
+    host and bcc ``species`` (μ) of a bulk hop, relaxed to the default bulk fmax as
+    :func:`~interfacemodel.analysis.migration.prepare_bulk_hop` would; the campaign's relaxed
+    interface of an interface hop of the same system (unless the entry asks for a model of
+    its own)."""
+    from ..analysis.interface_energetics import EnergeticsSettings
+
     case = entry.case
     if entry.kind == "bulk":
-        return [_bulk(b, case["host"], bulk_fmax), _bulk(b, case.get("species", "Li"), bulk_fmax)]
+        fmax = EnergeticsSettings.bulk_fmax
+        return [_bulk(b, case["host"], fmax), _bulk(b, case.get("species", "Li"), fmax)]
     if entry.kind == "interface" and not any(k in case for k in OWN_MODEL_KEYS):
         from ..build.systems import system_recipe
 
@@ -124,12 +129,9 @@ def _hop_inputs(b: _Builder, entry: BarrierEntry, bulk_fmax: float) -> list[str]
     return []
 
 
-def add_barrier(b: _Builder, entry: BarrierEntry,
-                bulk_fmax: float | None = None) -> str:
+def add_barrier(b: _Builder, entry: BarrierEntry) -> str:
     """end points → NEB → prefactors → D(T) of one hop; returns the last Firework's key.
-    Shared inputs (:func:`_hop_inputs`) are parents of the hop; ``bulk_fmax`` (eV/Å) that
-    of the bulk relaxations (default :attr:`EnergeticsSettings.bulk_fmax`)."""
-    from ..analysis.interface_energetics import EnergeticsSettings
+    Shared inputs (:func:`_hop_inputs`) are parents of the hop."""
     from .tasks import DiffusivityTask, HopTask, NEBTask, PrefactorTask
 
     case = {"kind": entry.kind, **entry.case}
@@ -143,9 +145,7 @@ def add_barrier(b: _Builder, entry: BarrierEntry,
                  "initial": structure_hash(read(case["initial"])),
                  "final": structure_hash(read(case["final"]))}
     n = entry.name
-    inputs = _hop_inputs(b, entry, EnergeticsSettings.bulk_fmax if bulk_fmax is None
-                         else bulk_fmax)
-    hop = b.add(HopTask(name=n, case=case), f"hop:{n}", ident, inputs)
+    hop = b.add(HopTask(name=n, case=case), f"hop:{n}", ident, _hop_inputs(b, entry))
     neb = b.add(NEBTask(name=n, n_images=entry.n_images, fmax=entry.fmax,
                         optimizer=entry.optimizer), f"neb:{n}",
                 {"n_images": entry.n_images, "fmax": entry.fmax, "optimizer": entry.optimizer},

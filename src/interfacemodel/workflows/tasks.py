@@ -348,9 +348,8 @@ class HopTask(_Task):
             if f"{PRODUCT_PREFIX}bulk:{species}" in fw_spec and "li_metal_energy_eV" not in case:
                 case["li_metal_energy_eV"] = _bulk(fw_spec, species)[1].per_atom_eV()
             hop = migration.prepare_bulk_hop(calc=calc, progress=_say, **case)
-        elif kind == "interface" and _campaign_interface(fw_spec, case["system"]):
+        elif kind == "interface" and (doc := _campaign_interface(fw_spec, case["system"])):
             system = case.pop("system")
-            doc = _campaign_interface(fw_spec, system)
             meta = doc["metadata"]
             note = (f"the campaign's relaxed interface {meta['label']}, "
                     f"{meta['film_layers']} + {meta['substrate_layers']} planes")
