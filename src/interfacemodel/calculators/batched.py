@@ -89,6 +89,25 @@ _ACCEPTED = ("a spec 'sevennet[:key=value,...]' or 'chgnet[:...]', a CalcSpec of
              "sevenn SevenNetCalculator / chgnet CHGNetCalculator instance")
 
 
+def structure_list(atoms_list, what: str) -> list:
+    """``atoms_list`` as a list of ase.Atoms, or one line naming what is wrong (a single Atoms,
+    not a sequence, an item that is not an Atoms); ``what``: the function, for the message."""
+    from ase import Atoms
+
+    if isinstance(atoms_list, Atoms):
+        raise UserInputError(f"{what}() takes a list of ase.Atoms, got one Atoms; pass [atoms]")
+    try:
+        items = list(atoms_list)
+    except TypeError:
+        raise UserInputError(f"{what}() takes a list of ase.Atoms, got "
+                             f"{type(atoms_list).__name__}") from None
+    for i, atoms in enumerate(items):
+        if not isinstance(atoms, Atoms):
+            raise UserInputError(f"item {i} of the structure list is a {type(atoms).__name__}; "
+                                 f"accepted: ase.Atoms")
+    return items
+
+
 def plan_chunks(n_atoms: Sequence[int], n_edges: Sequence[int], max_atoms: int | None,
                 max_edges: int | None) -> list[list[int]]:
     """Greedy in-order packing: indices of the structures in each chunk.
@@ -314,20 +333,8 @@ class BatchEvaluator:
         return calculator_provenance(self.calculator)
 
     def _validate(self, atoms_list) -> list:
-        from ase import Atoms
-
-        if isinstance(atoms_list, Atoms):
-            raise UserInputError("evaluate() takes a list of ase.Atoms, got one Atoms; "
-                                 "pass [atoms]")
-        try:
-            items = list(atoms_list)
-        except TypeError:
-            raise UserInputError(f"evaluate() takes a list of ase.Atoms, got "
-                                 f"{type(atoms_list).__name__}") from None
+        items = structure_list(atoms_list, "evaluate")
         for i, a in enumerate(items):
-            if not isinstance(a, Atoms):
-                raise UserInputError(f"item {i} of the structure list is a "
-                                     f"{type(a).__name__}; accepted: ase.Atoms")
             if len(a) == 0:
                 raise UserInputError(f"item {i} of the structure list has no atoms")
         self._backend.check(items)

@@ -149,10 +149,9 @@ def relax_bulk_many(
     ``batch`` and ``batch_max_edges`` as in :func:`~interfacemodel.run.relax.relax_many`
     ('auto': batched for SevenNet/CHGNet, one crystal after the other otherwise).
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep
-    from .relax import _structure_list
+    from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
 
-    items = _structure_list(atoms_list, "relax_bulk_many")
+    items = structure_list(atoms_list, "relax_bulk_many")
     _check_bulk_args(fmax, steps, relax_cell, stress_tol_GPa)
     get_optimizer(optimizer)
     evaluator = batch_evaluator(calc, batch, batch_max_edges)

@@ -236,23 +236,6 @@ def _check_relax_args(fmax, steps, relax_normal_cell, stress_tol_GPa) -> None:
         raise UserInputError(f"stress_tol_GPa={stress_tol_GPa} must be > 0")
 
 
-def _structure_list(atoms_list, what: str) -> list:
-    from ase import Atoms
-
-    if isinstance(atoms_list, Atoms):
-        raise UserInputError(f"{what}() takes a list of ase.Atoms, got one Atoms; pass [atoms]")
-    try:
-        items = list(atoms_list)
-    except TypeError:
-        raise UserInputError(f"{what}() takes a list of ase.Atoms, got "
-                             f"{type(atoms_list).__name__}") from None
-    for i, atoms in enumerate(items):
-        if not isinstance(atoms, Atoms):
-            raise UserInputError(f"item {i} of the structure list is a {type(atoms).__name__}; "
-                                 f"accepted: ase.Atoms")
-    return items
-
-
 def _labels(labels, n: int) -> list[str]:
     if labels is None:
         return [""] * n
@@ -295,9 +278,9 @@ def relax_many(
     relaxation runs :func:`relax` itself in a thread of its own; the model is called only
     from the calling thread.
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep
+    from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
 
-    items = _structure_list(atoms_list, "relax_many")
+    items = structure_list(atoms_list, "relax_many")
     names = _labels(labels, len(items))
     dirs = [None] * len(items) if checkpoints is None else list(checkpoints)
     if len(dirs) != len(items):
