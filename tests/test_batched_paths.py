@@ -363,3 +363,18 @@ def test_lockstep_job_that_fails_does_not_block_the_others():
     with pytest.raises(RuntimeError, match="model"):
         run_lockstep([lambda c: relax(initial, c)], bad)
     assert run_lockstep([], _EMTEvaluator()) == []
+
+
+@pytest.mark.mlip
+def test_bulk_references_in_lockstep_equal_one_by_one(sevennet):
+    """The bulk references of an interface (film and coating crystals) relaxed together, in
+    one batched model call per step: the references one bulk_reference at a time."""
+    from interfacemodel.analysis.interface_energetics import bulk_reference, bulk_references
+
+    together = bulk_references(["Li", "Li2Se"], sevennet, batch=True, batch_max_edges=BIG)
+    for phase, (atoms, ref, rec) in zip(["Li", "Li2Se"], together, strict=True):
+        atoms1, ref1, rec1 = bulk_reference(phase, sevennet)
+        assert ref.formula == ref1.formula and rec.converged
+        assert (rec.steps, rec.force_calls) == (rec1.steps, rec1.force_calls)
+        assert abs(ref.energy_per_fu_eV - ref1.energy_per_fu_eV) < E_TOL * len(atoms)
+        assert np.abs(atoms.cell.array - atoms1.cell.array).max() < 1e-3

@@ -133,24 +133,44 @@ class InterfaceEnergetics:
         return rows
 
 
-def bulk_reference(phase, calc, fmax: float = 0.01, steps: int = 300):
-    """Relax a bulk crystal (catalogue name, Structure or Atoms) with ``calc``; returns
-    ``(relaxed_atoms, BulkReference, RelaxRecord)``."""
+def _crystal_atoms(phase):
     from pymatgen.core import Structure
     from pymatgen.io.ase import AseAtomsAdaptor
 
-    from ..run.bulk import relax_bulk
     from ..structures import load_bulk
 
     if isinstance(phase, str):
-        atoms = load_bulk(phase, as_atoms=True)
-    elif isinstance(phase, Structure):
-        atoms = AseAtomsAdaptor.get_atoms(phase)
-    else:
-        atoms = phase
-    relaxed, rec = relax_bulk(atoms, calc, fmax=fmax, steps=steps)
+        return load_bulk(phase, as_atoms=True)
+    if isinstance(phase, Structure):
+        return AseAtomsAdaptor.get_atoms(phase)
+    return phase
+
+
+def bulk_reference(phase, calc, fmax: float = 0.01, steps: int = 300):
+    """Relax a bulk crystal (catalogue name, Structure or Atoms) with ``calc``; returns
+    ``(relaxed_atoms, BulkReference, RelaxRecord)``."""
+    from ..run.bulk import relax_bulk
+
+    relaxed, rec = relax_bulk(_crystal_atoms(phase), calc, fmax=fmax, steps=steps)
     ref = BulkReference.from_energy(relaxed, rec.energy_eV, rec.calculator, rec.converged)
     return relaxed, ref, rec
+
+
+def bulk_references(phases, calc, fmax: float = 0.01, steps: int = 300, batch="auto",
+                    batch_max_edges: int | None = None):
+    """:func:`bulk_reference` of several crystals, relaxed in lockstep
+    (:func:`~interfacemodel.run.bulk.relax_bulk_many`: one batched model call per optimiser
+    step for SevenNet/CHGNet, one crystal after the other for other calculators); returns
+    one ``(relaxed_atoms, BulkReference, RelaxRecord)`` per phase, in order."""
+    from ..run.bulk import relax_bulk_many
+
+    crystals = [_crystal_atoms(p) for p in phases]
+    out = []
+    for relaxed, rec in relax_bulk_many(crystals, calc, fmax=fmax, steps=steps, batch=batch,
+                                        batch_max_edges=batch_max_edges):
+        ref = BulkReference.from_energy(relaxed, rec.energy_eV, rec.calculator, rec.converged)
+        out.append((relaxed, ref, rec))
+    return out
 
 
 def cleave(atoms) -> tuple[Any, Any]:
@@ -390,8 +410,8 @@ def interface_energetics(
     # 1. bulk references
     if progress:
         progress(f"relax bulk {recipe.film} and {recipe.substrate}")
-    film_bulk, film_ref, _ = bulk_reference(recipe.film, calc, fmax=settings.bulk_fmax)
-    sub_bulk, sub_ref, sub_rec = bulk_reference(recipe.substrate, calc, fmax=settings.bulk_fmax)
+    (film_bulk, film_ref, _), (sub_bulk, sub_ref, sub_rec) = bulk_references(
+        [recipe.film, recipe.substrate], calc, fmax=settings.bulk_fmax)
     mu, mu_limit = reference_potentials(film_ref, settings.extra_mu_eV)
     li_ref = film_ref if film_ref.formula == "Li" else None
 
