@@ -586,3 +586,35 @@ def test_interstitial_hops_bad_input():
         with pytest.raises(UserInputError, match=word) as exc:
             interstitial_hops(*args, **kwargs)
         assert_one_line(exc)
+
+
+def test_given_interstitial_sites_reproduce_the_void_centres_and_reach_rutile_channels():
+    """A site given by hand: in rocksalt LiF the given cube centre is the void-centre site
+    (same orbit, Wyckoff, clearance, hop); in rutile MgF2 the octahedral channel site 4c
+    (0, 1/2, 0), a saddle of the clearance and not a void centre, gets its 4-site orbit and
+    the hop along the c channel (length c/2, 2 ways); a site on an atom is refused."""
+    from interfacemodel.build.defects import given_interstitial_sites
+
+    lif = load_bulk("LiF", as_atoms=True)
+    (void,) = interstitial_sites(lif, "Li")
+    (given,) = given_interstitial_sites(lif, [[0.75, 0.25, 0.25], [0.25, 0.25, 0.25]])
+    _frac_sets_equal(given.orbit_frac, void.orbit_frac)  # one orbit, given twice
+    assert (given.wyckoff, given.name) == (void.wyckoff, void.name)
+    assert given.clearance_A == pytest.approx(void.clearance_A)
+    hop, = interstitial_hops(lif, "Li", sites_frac=[[0.25, 0.25, 0.25]])
+    assert (hop.label, hop.multiplicity) == (interstitial_hops(lif, "Li")[0].label, 6)
+
+    mgf2 = load_bulk("MgF2", as_atoms=True)
+    c = mgf2.cell.lengths()[2]
+    assert "4c" not in {s.wyckoff for s in interstitial_sites(mgf2, "Li")}
+    (site,) = given_interstitial_sites(mgf2, [[0.0, 0.5, 0.0]])
+    assert site.wyckoff == "4c" and len(site.orbit_frac) == 4
+    hops = interstitial_hops(mgf2, "Li", sites_frac=[[0.0, 0.5, 0.0]])
+    assert hops[0].length_A == pytest.approx(c / 2) and hops[0].multiplicity == 2
+    step = hops[0].final.positions[-1] - hops[0].initial.positions[-1]
+    np.testing.assert_allclose(step[:2], 0.0, atol=1e-9)  # along c
+    for sites, word in (([[0, 0, 0]], "from a Mg atom"), ([], "sites_frac is empty"),
+                        ("x", "fractional coordinates")):
+        with pytest.raises(UserInputError, match=word) as exc:
+            given_interstitial_sites(mgf2, sites)
+        assert_one_line(exc)

@@ -49,6 +49,9 @@ def test_migration_bad_input():
     assert_one_line(exc)
     with pytest.raises(UserInputError, match="temperatures"):
         vacancy_migration(cu, get_calculator("emt"), species="Cu", temperatures_K=(-5,))
+    with pytest.raises(UserInputError, match="sites_frac gives interstitial sites") as exc:
+        vacancy_migration(cu, get_calculator("emt"), species="Cu", sites_frac=[[0.5, 0, 0]])
+    assert_one_line(exc)
 
 
 def test_h_interstitial_hop_in_cu_formation_energy_by_hand():

@@ -518,6 +518,7 @@ def prepare_bulk_hop(
     defect_fraction: float | None = None,
     progress=None,
     host_reference=None,
+    sites_frac=None,
 ) -> HopCase:
     """Step 1 of :func:`bulk_migration`: the relaxed host, the ``hop_index``-th hop built on
     it, the perfect-cell energy and μ_species for E_f, the lattice of D. Arguments as in
@@ -528,13 +529,17 @@ def prepare_bulk_hop(
     ``host_reference``: ``(relaxed_atoms, BulkReference)`` of ``host`` relaxed with the same
     calculator before (:func:`~interfacemodel.analysis.interface_energetics.bulk_reference`,
     e.g. a campaign's bulk step); the host is then not relaxed again. Its formula must be
-    the host's."""
+    the host's. ``sites_frac`` (interstitial only): the interstitial sites, fractional
+    coordinates of the conventional host cell, instead of its void centres
+    (:func:`~interfacemodel.build.defects.interstitial_hops`)."""
     from ..build.defects import interstitial_hops, symmetry_dataset, vacancy_hops
     from ..run.relax import relax
     from .interface_energetics import bulk_reference
 
     if mechanism not in BULK_MECHANISMS:
         raise UserInputError(f"mechanism={mechanism!r}; accepted: {', '.join(BULK_MECHANISMS)}")
+    if sites_frac is not None and mechanism != "interstitial":
+        raise UserInputError("sites_frac gives interstitial sites: mechanism='interstitial'")
     if solute is not None and mechanism != "vacancy":
         raise UserInputError("a solute hop is a solute–vacancy exchange: mechanism='vacancy'")
     if defect_fraction is not None and not 0 < defect_fraction <= 1:
@@ -554,8 +559,11 @@ def prepare_bulk_hop(
         host_atoms, ref = host_reference
         if isinstance(host, str) and ref.formula != _reduced_formula(host):
             raise UserInputError(f"host_reference is {ref.formula}, not the host {host!r}")
-    builder = vacancy_hops if mechanism == "vacancy" else interstitial_hops
-    hops = builder(host_atoms, species=species, supercell=supercell)
+    if mechanism == "vacancy":
+        hops = vacancy_hops(host_atoms, species=species, supercell=supercell)
+    else:
+        hops = interstitial_hops(host_atoms, species=species, supercell=supercell,
+                                 sites_frac=sites_frac)
     if not 0 <= hop_index < len(hops):
         raise UserInputError(f"hop_index {hop_index} out of range: {len(hops)} distinct hops "
                              f"({'; '.join(h.label for h in hops)})")
@@ -631,6 +639,7 @@ def bulk_migration(
     li_metal_energy_eV: float | None = None,
     solute: str | None = None,
     defect_fraction: float | None = None,
+    sites_frac=None,
     optimizer: str | None = None,
     workdir: str | Path | None = None,
     progress=None,
@@ -641,7 +650,9 @@ def bulk_migration(
     (hops from :func:`~interfacemodel.build.defects.vacancy_hops`) or 'interstitial' (direct
     void-to-void hops from :func:`~interfacemodel.build.defects.interstitial_hops`, f = 1).
     ``solute`` (vacancy only; e.g. 'Mg' in Li): the moving atom is replaced by the solute in
-    both end points, so the hop is the solute–vacancy exchange.
+    both end points, so the hop is the solute–vacancy exchange. ``sites_frac``
+    (interstitial only): the interstitial sites (fractional coordinates of the conventional
+    host cell) instead of the void centres, where those are not the interstitial's minima.
 
     Defect fraction c: ``defect_fraction`` when given (e.g. a non-stoichiometric coating);
     otherwise exp(−E_f/k_B T) with E_f = E(cell with vacancy) − E(perfect cell) + μ_species
@@ -662,7 +673,8 @@ def bulk_migration(
     case = prepare_bulk_hop(host, calc, species=species, mechanism=mechanism,
                             hop_index=hop_index, supercell=supercell,
                             li_metal_energy_eV=li_metal_energy_eV, solute=solute,
-                            defect_fraction=defect_fraction, progress=progress)
+                            defect_fraction=defect_fraction, progress=progress,
+                            sites_frac=sites_frac)
     return _run_case(case, calc, n_images, fmax, optimizer, workdir, phonons, temps, start,
                      progress)
 

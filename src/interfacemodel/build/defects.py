@@ -843,6 +843,53 @@ def interstitial_sites(
     return sites
 
 
+def given_interstitial_sites(atoms: Atoms, sites_frac, species: str = "Li",
+                             symprec: float = 1e-3) -> list[InterstitialSite]:
+    """Interstitial sites at given fractional coordinates of the host cell (each snapped onto
+    its special position, with its symmetry orbit and Wyckoff position), for where the void
+    centres of :func:`interstitial_sites` are not the energy minima of the interstitial (Li in
+    rutile MgF2 sits on the octahedral 4c site of the c channel, a saddle of the clearance,
+    not a void centre). A site nearer to an atom than the default clearance of
+    :func:`interstitial_sites` is refused. Order as given; sites of one orbit given twice
+    count once."""
+    _check_element(species, "species")
+    _check_bulk(atoms, "given_interstitial_sites")
+    try:
+        given = np.asarray(sites_frac, dtype=float).reshape(-1, 3)
+    except (TypeError, ValueError):
+        raise UserInputError(f"sites_frac={sites_frac!r}: give fractional coordinates, "
+                             f"e.g. [[0, 0.5, 0]]") from None
+    if len(given) == 0:
+        raise UserInputError("sites_frac is empty: give at least one site, e.g. [[0, 0.5, 0]]")
+    dataset = symmetry_dataset(atoms, symprec)
+    rotations = np.asarray(dataset.rotations, dtype=float)
+    translations = np.asarray(dataset.translations, dtype=float)
+    cell = atoms.cell.array
+    tree, _ = _nearest_atom_tree(atoms)
+    limit = _min_clearance(atoms, species, None)
+    sites: list[InterstitialSite] = []
+    for f in given % 1.0:
+        frac, orbit = _site_orbit(f, rotations, translations, cell, _LENGTH_TOL_A)
+        if any(np.linalg.norm(((orbit - s.frac + 0.5) % 1.0 - 0.5) @ cell, axis=1).min()
+               < _LENGTH_TOL_A for s in sites):
+            continue  # a copy of a site already given
+        clearance, nearest = tree.query(frac @ cell)
+        if clearance < limit:
+            k = int(nearest) % len(atoms)  # the tree holds periodic images atom by atom
+            raise UserInputError(
+                f"site {np.round(f, 4).tolist()} is {clearance:.2f} Å from a "
+                f"{atoms[k].symbol} atom, less than the clearance of interstitial_sites "
+                f"({limit:.2f} Å): not an interstitial site")
+        sites.append(InterstitialSite(frac=frac, position_A=frac @ cell,
+                                      clearance_A=float(clearance), orbit_frac=orbit,
+                                      wyckoff=_wyckoff(atoms, orbit, symprec), name=""))
+    letters = [s.wyckoff for s in sites]
+    for k, site in enumerate(sites):
+        unique = site.wyckoff and letters.count(site.wyckoff) == 1
+        site.name = f"i({site.wyckoff})" if unique else f"i{k}({site.wyckoff})".replace("()", "")
+    return sites
+
+
 def _void_pairs(voids: Atoms, kind: np.ndarray, max_length_A: float | None, shell_tol: float):
     """Hops (i, j, D, d) between void sites: all up to ``max_length_A``, or else the union of
     each site's first shell among the sites of its own orbit, its first shell among all
@@ -898,11 +945,13 @@ def interstitial_hops(
     min_width_A: float = 8.0,
     shell_tol: float = 0.1,
     min_clearance_A: float | None = None,
+    sites_frac=None,
 ) -> list[Hop]:
     """Symmetry-distinct direct interstitial hops of a ``species`` atom in a bulk crystal.
 
     The interstitial sites are the void centres of :func:`interstitial_sites` (same
-    ``symprec`` and ``min_clearance_A``), all their symmetry copies in the cell together.
+    ``symprec`` and ``min_clearance_A``), or, with ``sites_frac``, the given sites
+    (:func:`given_interstitial_sites`), all their symmetry copies in the cell together.
     From every symmetry-distinct site A the hops go to
 
     * the nearest sites equivalent to A: within (1 + ``shell_tol``) × the distance to the
@@ -928,8 +977,11 @@ def interstitial_hops(
     _check_element(species, "species")
     _check_bulk(atoms, "interstitial_hops")
     _check_common(max_length_A, shell_tol)
-    min_clearance_A = _min_clearance(atoms, species, min_clearance_A)
-    sites = interstitial_sites(atoms, species, symprec, min_clearance_A=min_clearance_A)
+    if sites_frac is not None:
+        sites = given_interstitial_sites(atoms, sites_frac, species, symprec)
+    else:
+        min_clearance_A = _min_clearance(atoms, species, min_clearance_A)
+        sites = interstitial_sites(atoms, species, symprec, min_clearance_A=min_clearance_A)
     if not sites:
         raise UserInputError(
             f"no void in this crystal is {min_clearance_A:.3f} Å (min_clearance_A) from every "

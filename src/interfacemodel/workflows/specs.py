@@ -45,7 +45,7 @@ BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "ph
                   "coating")
 BARRIER_KINDS = {
     "bulk": ("host", "mechanism", "species", "hop_index", "supercell", "solute",
-             "defect_fraction"),
+             "defect_fraction", "sites_frac"),
     "interface": ("system", "species", "hop_index", "model_index", "relax_fmax", "film_layers",
                   "substrate_layers"),
     "endpoints": ("initial", "final", "moving_index", "surface_z"),
@@ -234,6 +234,16 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
         if "defect_fraction" in case and not 0 < _number(where, "defect_fraction",
                                                           case["defect_fraction"]) <= 1:
             _fail(where, f"defect_fraction={case['defect_fraction']} must be in (0, 1]")
+        if "sites_frac" in case:
+            sites = case["sites_frac"]
+            if mech != "interstitial":
+                _fail(where, "sites_frac gives interstitial sites: mechanism: interstitial")
+            if not isinstance(sites, list) or not sites or not all(
+                    isinstance(x, list) and len(x) == 3
+                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x)
+                    for x in sites):
+                _fail(where, f"sites_frac={sites!r}: a list of fractional coordinates, "
+                             f"e.g. [[0, 0.5, 0]]")
     elif kind == "interface":
         from ..build.systems import system_recipe
 
