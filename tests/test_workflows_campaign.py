@@ -275,3 +275,27 @@ def test_plain_rlaunch_and_lpad_work_on_the_same_configuration(tmp_path):
     (doc,) = _results(state, tmp_path).values()
     assert doc["kind"] == "bulk" and Path(doc["launch_dir"]) == launch  # singleshot: cwd
     assert doc["record"]["reference"]["energy_per_fu_eV"] < 0
+
+
+def test_allow_unconverged_reports_flagged_numbers_instead_of_fizzling(tmp_path):
+    """Relaxations cut at 3 steps: by default the adhesion step refuses the unconverged parts
+    (FIZZLED, the report's join would never run); with ``allow_unconverged`` the campaign
+    completes and the records say which numbers are NOT converged."""
+    settings = {**IFACE_SETTINGS, "steps": 3, "surface_slabs": False}
+    outcomes = {}
+    for allow in (False, True):
+        name = f"cut{int(allow)}"
+        spec = tmp_path / f"{name}.yaml"
+        spec.write_text(json.dumps({"name": name, "calculator": "emt", "interfaces": [
+            {"system": "cu-ag", "settings": {**settings, "allow_unconverged": allow}}]}))
+        state = tmp_path / f"state{int(allow)}"
+        _ok(cli("submit", spec, "--state", state, cwd=tmp_path))
+        outcomes[allow] = (cli("run", "--state", state, cwd=tmp_path), state)
+    refused, state = outcomes[False]
+    assert refused.returncode == 1 and "is not converged" in refused.stdout
+    (row,) = _status(state, tmp_path)
+    assert row["counts"].get("FIZZLED") == 1
+    _ok(outcomes[True][0])
+    rec = _results(outcomes[True][1], tmp_path)[("energetics", "cu-ag")]["record"]
+    assert rec["w_adh_relaxed"]["converged"] is False and rec["converged"] is False
+    assert rec["w_adh_relaxed"]["w_adh_J_per_m2"] > 0

@@ -66,6 +66,10 @@ class EnergeticsSettings:
     #: builder overrides (build_system): max_area_A2, max_strain, max_length_tol,
     #: max_angle_tol, max_area_ratio_tol, gap_A, vacuum_A
     build: dict[str, float] | None = None
+    #: report numbers made from relaxations that did not converge (each such number is
+    #: marked NOT converged in its record) instead of stopping; e.g. a strongly strained film
+    #: part that keeps reconstructing when relaxed alone
+    allow_unconverged: bool = False
 
 
 BUILD_KEYS = ("max_area_A2", "max_strain", "max_length_tol", "max_angle_tol",
@@ -405,6 +409,7 @@ def interface_energetics(
     if not 0 <= settings.orientation < len(recipe.orientations):
         raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
                              f"{len(recipe.orientations)} ({recipe.orientations})")
+    allow_unconverged = allow_unconverged or settings.allow_unconverged
     start = time.perf_counter()
 
     # 1. bulk references

@@ -223,7 +223,8 @@ class AdhesionTask(_Task):
         idoc = product(fw_spec, f"interface:{recipe.name}")
         step = adhesion(decode_atoms(idoc["relaxed"]), from_dict(EnergyRecord, idoc["record"]),
                         idoc["n_interfaces"], self.calc(fw_spec), settings, film_ref, sub_ref,
-                        mu, mu_limit, _workdir(fw_spec), _say)
+                        mu, mu_limit, _workdir(fw_spec), _say,
+                        allow_unconverged=settings.allow_unconverged)
         return _finish(fw_spec, "adhesion", recipe.name, step,
                        {f"adhesion:{recipe.name}": to_dict(step)})
 
@@ -247,7 +248,8 @@ class SurfacesTask(_Task):
         faces = ((film_atoms, film_ref, idoc["film_miller"], idoc["film_layers"]),
                  (sub_atoms, sub_ref, idoc["substrate_miller"], idoc["substrate_layers"]))
         surfaces, records, notes = free_surface_energies(
-            faces, self.calc(fw_spec), settings, mu, mu_limit, _workdir(fw_spec), _say)
+            faces, self.calc(fw_spec), settings, mu, mu_limit, _workdir(fw_spec), _say,
+            allow_unconverged=settings.allow_unconverged)
         doc = {"surfaces": to_dict(surfaces), "records": to_dict(records), "notes": notes}
         return _finish(fw_spec, "surfaces", recipe.name, doc, {f"surfaces:{recipe.name}": doc})
 
