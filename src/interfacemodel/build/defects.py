@@ -836,11 +836,16 @@ def interstitial_sites(
         wyckoff = _wyckoff(atoms, orbit, symprec)
         sites.append(InterstitialSite(frac=frac, position_A=frac @ cell, clearance_A=clear,
                                       orbit_frac=orbit, wyckoff=wyckoff, name=""))
+    _name_sites(sites)
+    return sites
+
+
+def _name_sites(sites: list[InterstitialSite]) -> None:
+    """Site names: ``i(8c)`` for a Wyckoff position held by one site, else ``i<k>(8c)``."""
     letters = [s.wyckoff for s in sites]
     for k, site in enumerate(sites):
         unique = site.wyckoff and letters.count(site.wyckoff) == 1
         site.name = f"i({site.wyckoff})" if unique else f"i{k}({site.wyckoff})".replace("()", "")
-    return sites
 
 
 def given_interstitial_sites(atoms: Atoms, sites_frac, species: str = "Li",
@@ -883,10 +888,7 @@ def given_interstitial_sites(atoms: Atoms, sites_frac, species: str = "Li",
         sites.append(InterstitialSite(frac=frac, position_A=frac @ cell,
                                       clearance_A=float(clearance), orbit_frac=orbit,
                                       wyckoff=_wyckoff(atoms, orbit, symprec), name=""))
-    letters = [s.wyckoff for s in sites]
-    for k, site in enumerate(sites):
-        unique = site.wyckoff and letters.count(site.wyckoff) == 1
-        site.name = f"i({site.wyckoff})" if unique else f"i{k}({site.wyckoff})".replace("()", "")
+    _name_sites(sites)
     return sites
 
 
