@@ -54,3 +54,17 @@ def plain_ase_au_on_al100_barrier(n_images: int = 3) -> float:
     FIRE(neb, logfile=None).run(fmax=0.02)
     energies = [image.get_potential_energy() for image in images]
     return max(energies) - energies[0]
+
+
+def li_vacancy_endpoints():
+    """2x2x2 conventional bcc Li (a = 3.43 Å, SevenNet's a0) less atom 0 (15 atoms); its
+    nearest neighbour hops into the hole: (initial, final), unrelaxed."""
+    from ase.build import bulk
+
+    cell = bulk("Li", "bcc", a=3.43, cubic=True).repeat(2)
+    hole = cell.positions[0].copy()
+    del cell[0]
+    mover = int(np.argmin(np.linalg.norm(cell.positions - hole, axis=1)))
+    final = cell.copy()
+    final.positions[mover] = hole
+    return cell, final

@@ -6,10 +6,9 @@ many chunks; the per-image NEB calculators; and the errors for bad input."""
 import numpy as np
 import pytest
 from ase import Atoms
-from ase.build import bulk
 from ase.calculators.emt import EMT
 
-from checks import assert_one_line
+from checks import assert_one_line, li_vacancy_endpoints
 from interfacemodel.calculators.batched import (
     CPU_MAX_EDGES,
     BatchedImages,
@@ -200,12 +199,7 @@ def _vacancy_band(n_images=3):
     """15-atom bcc Li with a vacancy; the neighbour hopping into it, linear path."""
     from ase.mep import NEB
 
-    cell = bulk("Li", "bcc", a=3.43, cubic=True).repeat(2)
-    hole = cell.positions[0].copy()
-    del cell[0]
-    mover = int(np.argmin(np.linalg.norm(cell.positions - hole, axis=1)))
-    final = cell.copy()
-    final.positions[mover] = hole
+    cell, final = li_vacancy_endpoints()
     images = [cell] + [cell.copy() for _ in range(n_images)] + [final]
     NEB(images, method="improvedtangent").interpolate()
     return images

@@ -9,10 +9,9 @@ import threading
 
 import numpy as np
 import pytest
-from ase.build import bulk
 from ase.calculators.emt import EMT
 
-from checks import assert_one_line, au_on_al100_endpoints
+from checks import assert_one_line, au_on_al100_endpoints, li_vacancy_endpoints
 from interfacemodel.calculators.batched import (
     BatchEvaluator,
     batch_evaluator,
@@ -35,18 +34,6 @@ def sevennet():
     return get_calculator("sevennet")
 
 
-def _li_vacancy_hop():
-    """2x2x2 conventional bcc Li (a = 3.43 Å, SevenNet's a0) less atom 0; its nearest
-    neighbour hops into the hole (initial, final; unrelaxed)."""
-    cell = bulk("Li", "bcc", a=3.43, cubic=True).repeat(2)
-    hole = cell.positions[0].copy()
-    del cell[0]
-    mover = int(np.argmin(np.linalg.norm(cell.positions - hole, axis=1)))
-    final = cell.copy()
-    final.positions[mover] = hole
-    return cell, final
-
-
 NEB_KW = {"n_images": 3, "fmax": 0.01, "interpolation": "linear"}  # 10 steps with SevenNet
 
 
@@ -56,7 +43,7 @@ NEB_KW = {"n_images": 3, "fmax": 0.01, "interpolation": "linear"}  # 10 steps wi
 
 @pytest.mark.mlip
 def test_batched_neb_converges_like_the_unbatched(sevennet):
-    initial, final = _li_vacancy_hop()
+    initial, final = li_vacancy_endpoints()
     plain_images, plain = run_neb(initial, final, sevennet, batch=False, **NEB_KW)
     images, rec = run_neb(initial, final, sevennet, batch=True, batch_max_edges=BIG, **NEB_KW)
     assert plain.converged and rec.converged and plain.steps >= 5
@@ -82,7 +69,7 @@ def test_batched_neb_resumes_an_unbatched_checkpoint(sevennet, tmp_path):
     """A band checkpointed unbatched and resumed batched (the fingerprint ignores the
     evaluation path): same barrier and steps as one uninterrupted batched run; the model
     calls of the unbatched part count one per image evaluation."""
-    initial, final = _li_vacancy_hop()
+    initial, final = li_vacancy_endpoints()
     _, full = run_neb(initial, final, sevennet, batch=True, batch_max_edges=BIG, **NEB_KW)
     _, part = run_neb(initial, final, sevennet, batch=False, steps=4,
                       checkpoint=tmp_path / "b", **NEB_KW)
