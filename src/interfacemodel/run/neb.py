@@ -3,7 +3,8 @@
 :func:`run_neb` relaxes the two end points with the same calculator and constraints, builds
 the path by IDPP interpolation, and runs a climbing-image NEB with the improved-tangent method
 (ASE's default 'aseneb' tangent is the known weak choice), optionally dynamic (images already
-below ``fmax`` are not recomputed). Every step can be checkpointed: a rerun resumes the band.
+below ``fmax`` are not recomputed). Every step can be checkpointed: a rerun resumes the end
+points and the band where they stopped (one atomic file per step: :mod:`.checkpoint`).
 Energies eV, lengths Å.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,15 @@ import numpy as np
 from ..calculators import calculator_provenance, provenance_label
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
-from .checkpoint import StepCheckpoint, optimizer_state, restore_optimizer_state
+from .checkpoint import (
+    MAX_OPTIMIZER_RESTARTS,
+    NonFiniteStep,
+    StepCheckpoint,
+    attach_memory,
+    check_finite,
+    restore_optimizer_state,
+    serve_saved_results,
+)
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 from .relax import EnergyRecord, relax, relax_many
 
@@ -61,6 +71,8 @@ class NEBRecord:
     endpoints: dict[str, EnergyRecord] = field(default_factory=dict)
     saddle_structure_hash: str = ""
     resumed_at_step: int | None = None
+    #: times the optimiser was started afresh from the last good band after a non-finite step
+    optimizer_restarts: int = 0
     #: batched model calls for the band (each evaluates all moving images that changed, or a
     #: budget's share of them); None when the images were evaluated one at a time (then each
     #: force call is one calculator call) and in records written before batching existed
@@ -213,16 +225,22 @@ def run_neb(
     opt_cls = get_optimizer(optimizer)
     evaluator = batch_evaluator(calc, batch, batch_max_edges)
     endpoint_fmax = fmax / 2 if endpoint_fmax is None else endpoint_fmax
+
+    def end_checkpoint(name: str):  # end points resume too: a rerun does not relax them again
+        return None if checkpoint is None else Path(checkpoint) / name
     endpoints: dict[str, EnergyRecord] = {}
     ends = []
     relaxed_ends = None
     if relax_endpoints and evaluator is not None:  # both end points in lockstep
         relaxed_ends = relax_many([initial, final], calc, fmax=endpoint_fmax,
-                                  labels=["initial", "final"], batch=evaluator)
+                                  labels=["initial", "final"], batch=evaluator,
+                                  checkpoints=[end_checkpoint("initial"),
+                                               end_checkpoint("final")])
     for k, (name, atoms) in enumerate((("initial", initial), ("final", final))):
         if relax_endpoints:
             relaxed, rec = (relaxed_ends[k] if relaxed_ends is not None
-                            else relax(atoms, calc, fmax=endpoint_fmax, label=name))
+                            else relax(atoms, calc, fmax=endpoint_fmax, label=name,
+                                       checkpoint=end_checkpoint(name)))
             if not rec.converged:
                 raise UserInputError(f"the {name} state did not relax to {endpoint_fmax} eV/Å "
                                      f"in {rec.steps_max} steps; check it before an NEB")
@@ -261,15 +279,19 @@ def run_neb(
                    allow_shared_calculator=len({id(c) for c in calcs}) < len(calcs), **band_kw)
     done_steps, done_calls, done_wall, resumed_at = 0, 0, 0.0, None
     done_model_calls = 0
+    memory, extra = None, {}
     if ckpt is not None and ckpt.state is not None:
-        frames = ckpt.last_frames(n_images + 2)
-        for image, frame in zip(images[1:-1], frames[1:-1], strict=True):
-            image.positions = frame.positions
+        for image, positions in zip(images[1:-1], ckpt.positions[1:-1], strict=True):
+            image.positions = positions
+        if group is None and len({id(c) for c in calcs}) == len(calcs) and ckpt.results:
+            for image, results in zip(images[1:-1], ckpt.results[1:-1], strict=True):
+                serve_saved_results(image, results)
         done_steps, done_calls = int(ckpt.state["steps"]), int(ckpt.state["force_calls"])
         done_wall, resumed_at = float(ckpt.state["wall_time_s"]), done_steps
         # a part run unbatched (or saved before batching existed) made one call per image
         done_model_calls = ckpt.state.get("model_calls")
         done_model_calls = done_calls if done_model_calls is None else int(done_model_calls)
+        memory, extra = ckpt.memory, ckpt.extra
     else:
         neb.interpolate(method=interpolation, mic=True, apply_constraint=True)
 
@@ -279,6 +301,9 @@ def run_neb(
     start = time.perf_counter()
     converged = False
     step = done_steps
+    restarts = 0
+    at_saved_step = resumed_at is not None
+    good = ([image.positions.copy() for image in images[1:-1]], done_steps)
     with contextlib.ExitStack() as stack:
         if group is not None:  # only the image that triggers a batch runs calculate()
             counter = _BatchedCount(group)
@@ -289,22 +314,46 @@ def run_neb(
         def model_calls() -> int | None:
             return done_model_calls + counter.model_calls if group is not None else None
 
-        kwargs = {**optimizer_options(optimizer),
-                  "restart": str(ckpt.optimizer_file) if ckpt is not None else None}
-        opt = opt_cls(neb, logfile=logfile, **kwargs)
-        if resumed_at is not None:
-            restore_optimizer_state(opt, ckpt.state.get("optimizer_state", {}))
-        for i, converged in enumerate(opt.irun(fmax=fmax, steps=max(steps - done_steps, 0))):
-            if same_state:
-                converged = True  # no band to converge: see the flag below
+        def calls() -> int:
+            return done_calls + counter.calls
+
+        while True:
+            opt = opt_cls(neb, logfile=logfile, **optimizer_options(optimizer))
+            tap = attach_memory(opt, memory)
+            restore_optimizer_state(opt, extra)
+            try:
+                for i, converged in enumerate(opt.irun(fmax=fmax,
+                                                       steps=max(steps - done_steps, 0))):
+                    if same_state:
+                        converged = True  # no band to converge: see the flag below
+                        break
+                    step = done_steps + i
+                    if i == 0 and at_saved_step:  # the saved step, evaluated again
+                        check_finite(images)
+                    elif ckpt is not None:
+                        ckpt.save(images, opt=opt, tap=tap, steps=step,
+                                  force_calls=calls(), model_calls=model_calls(),
+                                  wall_time_s=done_wall + time.perf_counter() - start,
+                                  finished=bool(converged), optimizer_restarts=restarts)
+                    else:
+                        check_finite(images, opt, tap)
+                    good = ([image.positions.copy() for image in images[1:-1]], step)
                 break
-            step = done_steps + i
-            if ckpt is not None and not (i == 0 and resumed_at is not None):
-                ckpt.save(images, steps=step, force_calls=done_calls + counter.calls,
-                          model_calls=model_calls(),
-                          wall_time_s=done_wall + time.perf_counter() - start,
-                          finished=bool(converged),
-                          optimizer_state=optimizer_state(opt))
+            except NonFiniteStep as exc:
+                restarts += 1
+                if restarts > MAX_OPTIMIZER_RESTARTS:
+                    raise NonFiniteStep(
+                        f"NEB {optimizer_label(optimizer)}: a non-finite step after step "
+                        f"{good[1]} again, from a fresh optimiser ({exc}); nothing of it was "
+                        f"saved: check the end points and the calculator") from None
+                warnings.warn(f"NEB {optimizer_label(optimizer)}: non-finite step after step "
+                              f"{good[1]} ({exc}); continuing from step {good[1]} with a "
+                              f"fresh optimiser", stacklevel=2)
+                for image, positions in zip(images[1:-1], good[0], strict=True):
+                    image.positions = positions
+                done_steps, memory, extra, at_saved_step = good[1], None, {}, True
+                if ckpt is not None:
+                    ckpt.forget_memory()
         try:
             residual = float(neb.get_residual())
         except ValueError:  # ASE keeps no residuals when the band never needed a step
@@ -327,10 +376,10 @@ def run_neb(
         n_images=n_images, climb=climb, method=method, dynamic=dynamic,
         spring_eV_per_A2=spring_eV_per_A2, optimizer=optimizer_label(optimizer),
         fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=residual, steps=step, steps_max=steps,
-        force_calls=done_calls + counter.calls, converged=bool(converged),
+        force_calls=calls(), converged=bool(converged),
         flags=flags, wall_time_s=done_wall + time.perf_counter() - start,
         calculator=provenance, endpoints=endpoints,
         saddle_structure_hash=structure_hash(images[saddle]), resumed_at_step=resumed_at,
-        model_calls=band_model_calls,
+        model_calls=band_model_calls, optimizer_restarts=restarts,
     )
     return images, record

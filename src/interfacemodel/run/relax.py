@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,15 @@ from ase import units
 from ..calculators import InputOnlyCalculator, calculator_provenance, provenance_label
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
-from .checkpoint import StepCheckpoint, optimizer_state, restore_optimizer_state
+from .checkpoint import (
+    MAX_OPTIMIZER_RESTARTS,
+    NonFiniteStep,
+    StepCheckpoint,
+    attach_memory,
+    check_finite,
+    restore_optimizer_state,
+    serve_saved_results,
+)
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 # PreconLBFGS catches a failed Armijo line search and resets its Hessian; ASE still logs it
@@ -67,6 +76,8 @@ class EnergyRecord:
     structure_hash: str
     stress_zz_GPa: float | None = None
     resumed_at_step: int | None = None  # step the run restarted from its checkpoint
+    #: times the optimiser was started afresh from the last good frame after a non-finite step
+    optimizer_restarts: int = 0
     cell_c_A: float = 0.0
     inputs_dir: str | None = None
 
@@ -140,10 +151,15 @@ def relax(
     interface models: the stacking relaxes to zero σ_zz, in-plane cell kept) through ASE's
     ``FrechetCellFilter`` with only the zz strain free. ``checkpoint`` is a directory: every
     step is saved there, and calling :func:`relax` again with the same directory, input
-    structure, calculator and optimiser resumes from the last saved step (the optimiser's
-    Hessian or memory included) — the total force calls then exceed an uninterrupted run's
-    by one, the re-evaluation of the resumed step. ``progress(step, fmax_now)`` is called
-    after every step. The input ``atoms`` is not modified.
+    structure, calculator and optimiser resumes from the last saved step: frame, optimiser
+    memory (Hessian, L-BFGS history, FIRE velocity) and that step's energy and forces form
+    one atomic file (:mod:`.checkpoint`), so a run killed at any instant resumes on the
+    uninterrupted run's path and the saved step is not evaluated again (the record's
+    ``force_calls`` equal an uninterrupted run's). A step with non-finite positions, forces
+    or energy is never saved: the relaxation goes back to the last good step with a fresh
+    optimiser once (``optimizer_restarts`` in the record, a warning), then fails naming the
+    step. ``progress(step, fmax_now)`` is called after every step. The input ``atoms`` is
+    not modified.
 
     VASP / Quantum ESPRESSO (input-only calculators): the relaxation is left to the code;
     IBRION=2 (VASP) or ``calculation='relax'`` (pw.x) inputs with the fixed atoms as
@@ -165,13 +181,15 @@ def relax(
             else None)
     orig_cell = work.cell.array.copy()
     done_steps, done_calls, done_wall, resumed_at = 0, 0, 0.0, None
+    memory, extra = None, {}
     if ckpt is not None and ckpt.state is not None:
-        (frame,) = ckpt.last_frames(1)
-        work.set_cell(frame.cell, scale_atoms=False)
-        work.positions = frame.positions
+        work.set_cell(ckpt.cells[0], scale_atoms=False)
+        work.positions = ckpt.positions[0]
+        serve_saved_results(work, ckpt.results[0] if ckpt.results else None)
         orig_cell = np.asarray(ckpt.state["orig_cell"])
         done_steps, done_calls = int(ckpt.state["steps"]), int(ckpt.state["force_calls"])
         done_wall, resumed_at = float(ckpt.state["wall_time_s"]), done_steps
+        memory, extra = ckpt.memory, ckpt.extra
 
     target = work
     if relax_normal_cell:
@@ -181,36 +199,63 @@ def relax(
         target.orig_cell = orig_cell  # resumed runs keep the original strain reference
 
     def converged_now() -> bool:
-        if _max_free_force(work) >= fmax:
+        if not _max_free_force(work) < fmax:  # NaN is not converged
             return False
         return not relax_normal_cell or abs(work.get_stress()[2]) < stress_tol_GPa * units.GPa
 
-    restart = str(ckpt.optimizer_file) if ckpt is not None else None
-    if ckpt is not None and ckpt.state is None:
-        Path(restart).unlink(missing_ok=True)
-    kwargs = {**optimizer_options(optimizer), "restart": restart}
     start = time.perf_counter()
     converged = False
     step = done_steps
+    restarts = 0
+    # the step the optimiser starts from is already saved (resumed, or rolled back to)
+    at_saved_step = resumed_at is not None
+    good = (work.positions.copy(), work.cell.array.copy(), done_steps)
     with count_calculations(calc) as counter:
-        opt = opt_cls(target, logfile=logfile, **kwargs)
-        if resumed_at is not None:
-            restore_optimizer_state(opt, ckpt.state.get("optimizer_state", {}))
-        remaining = max(steps - done_steps, 0)
-        opt.smax = 1e-12  # PreconLBFGS reads a stress threshold that only its run() sets
-        # our own stopping rule (free atomic forces, σ_zz); irun's fmax is never reached
-        for i, _ in enumerate(opt.irun(fmax=1e-12, steps=remaining)):
-            step = done_steps + i
-            converged = converged_now()
-            if ckpt is not None and not (i == 0 and resumed_at is not None):
-                ckpt.save([work], steps=step, force_calls=done_calls + counter.calls,
-                          wall_time_s=done_wall + time.perf_counter() - start,
-                          orig_cell=np.asarray(orig_cell).tolist(), finished=converged,
-                          optimizer_state=optimizer_state(opt))
-            if progress is not None:
-                progress(step, _max_free_force(work))
-            if converged:
+        while True:
+            opt = opt_cls(target, logfile=logfile, **optimizer_options(optimizer))
+            tap = attach_memory(opt, memory)
+            restore_optimizer_state(opt, extra)
+            opt.smax = 1e-12  # PreconLBFGS reads a stress threshold that only its run() sets
+            try:
+                # our own stopping rule (free atomic forces, σ_zz); irun's fmax is never reached
+                for i, _ in enumerate(opt.irun(fmax=1e-12, steps=max(steps - done_steps, 0))):
+                    step = done_steps + i
+                    converged = converged_now()
+                    if i == 0 and at_saved_step:  # the saved step, evaluated again
+                        check_finite([work])
+                    elif ckpt is not None:
+                        ckpt.save([work], opt=opt, tap=tap, steps=step,
+                                  force_calls=done_calls + counter.calls,
+                                  wall_time_s=done_wall + time.perf_counter() - start,
+                                  orig_cell=np.asarray(orig_cell).tolist(),
+                                  finished=converged, optimizer_restarts=restarts)
+                    else:
+                        check_finite([work], opt, tap)
+                    good = (work.positions.copy(), work.cell.array.copy(), step)
+                    if progress is not None:
+                        progress(step, _max_free_force(work))
+                    if converged:
+                        break
                 break
+            except NonFiniteStep as exc:
+                restarts += 1
+                if restarts > MAX_OPTIMIZER_RESTARTS:
+                    raise NonFiniteStep(
+                        f"{optimizer_label(optimizer)} produced a non-finite step after step "
+                        f"{good[2]} again, from a fresh optimiser ({exc}); nothing of it was "
+                        f"saved: check the structure and the calculator") from None
+                # back to the last good frame, with a fresh optimiser (its memory is what
+                # produced the bad step); the checkpoint keeps that frame without the memory
+                warnings.warn(f"{optimizer_label(optimizer)}: non-finite step after step "
+                              f"{good[2]} ({exc}); continuing from step {good[2]} with a "
+                              f"fresh optimiser", stacklevel=2)
+                work.set_cell(good[1], scale_atoms=False)
+                work.positions = good[0]
+                done_calls, done_steps = done_calls + counter.calls, good[2]
+                counter.calls = 0
+                memory, extra, at_saved_step = None, {}, True
+                if ckpt is not None:
+                    ckpt.forget_memory()
         energy = float(work.get_potential_energy())
         fmax_now = _max_free_force(work)
         stress = work.get_stress() if relax_normal_cell else None
@@ -223,6 +268,7 @@ def relax(
         force_calls=done_calls + counter.calls,
         wall_time_s=done_wall + time.perf_counter() - start, optimizer=optimizer_label(optimizer),
         relax_normal_cell=relax_normal_cell, stress_zz_GPa=stress_zz, resumed_at_step=resumed_at,
+        optimizer_restarts=restarts,
     )
     return work, record
 
