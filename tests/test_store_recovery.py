@@ -1,0 +1,173 @@
+"""A damaged embedded store (issue 15).
+
+* Every save keeps the previous good generations beside the store (store.json.1, .2), written
+  and verified before the new store is renamed into place: a kill between any two steps
+  leaves a good store.
+* A truncated, empty or non-JSON store gets one line naming the file and `interfacemodel
+  recover` (exit 2, no traceback) from every command that opens it; `recover` restores the
+  newest good generation, lists the Fireworks that will rerun, and `run` finishes the
+  campaign.
+* `rerun --fizzled` holds back a Firework that fizzled twice with the same error on the same
+  input; `--fresh` drops exactly its checkpoint folder and reruns it.
+* Commands that do not create a state directory refuse one that does not exist, creating
+  nothing.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from interfacemodel.workflows import launchpad as lpmod
+from interfacemodel.workflows.launchpad import generation_paths, store_problem, write_store
+from test_workflows_campaign import (
+    _interface_campaign,
+    _ok,
+    _one_line_error,
+    cli,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+COMPARISON = REPO / "workflows" / "emt_comparison.yaml"
+
+
+def _fireworks(store: Path) -> dict[str, dict]:
+    """Firework documents of a store file, by name (read as plain JSON, no FireWorks)."""
+    data = json.loads(store.read_text())
+    docs = data["interfacemodel"]["fireworks"]["documents"]
+    return {doc["name"]: doc for _, doc in docs}
+
+
+def _completed(store: Path) -> set[str]:
+    return {name for name, fw in _fireworks(store).items() if fw["state"] == "COMPLETED"}
+
+
+# --------------------------------------------------------------------------- generations
+
+def test_each_save_keeps_the_previous_generations(tmp_path):
+    store = tmp_path / "store.json"
+    store.write_text('{"gen": 0}')
+    for gen in range(1, 4):
+        write_store(store, json.dumps({"gen": gen}), previous=store.read_text())
+    one, two = generation_paths(store)
+    assert [json.loads(p.read_text())["gen"] for p in (store, one, two)] == [3, 2, 1]
+    # a damaged store is not kept as a generation: the good ones stay
+    store.write_text('{"gen": ')
+    write_store(store, '{"gen": 4}', previous=None)
+    assert [json.loads(p.read_text())["gen"] for p in (store, one, two)] == [4, 2, 1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store.json", "store.json.1",
+                                                          "store.json.2"]
+
+
+class _Killed(BaseException):
+    pass
+
+
+@pytest.mark.parametrize("kill_at", range(6))
+def test_a_kill_between_any_two_steps_leaves_a_good_store(tmp_path, monkeypatch, kill_at):
+    """The process dies before the k-th file operation (write, fsync, rename) of a save:
+    store.json is always there and parses, holding the old or the new generation."""
+    store = tmp_path / "store.json"
+    store.write_text('{"gen": 1}')
+    write_store(store, '{"gen": 2}', previous='{"gen": 1}')
+    calls = {"n": 0}
+
+    def dying(real):
+        def op(*args, **kwargs):
+            if calls["n"] == kill_at:
+                raise _Killed
+            calls["n"] += 1
+            return real(*args, **kwargs)
+        return op
+
+    monkeypatch.setattr(lpmod.os, "replace", dying(os.replace))
+    monkeypatch.setattr(lpmod.os, "fsync", dying(os.fsync))
+    try:
+        write_store(store, '{"gen": 3}', previous=store.read_text())
+    except _Killed:
+        pass
+    monkeypatch.undo()
+    assert store_problem(store) is None
+    assert json.loads(store.read_text())["gen"] in (2, 3)
+    good = [p for p in generation_paths(store) if p.exists() and not store_problem(p)]
+    assert good  # and a good earlier generation is there too
+
+
+def test_a_failed_write_keeps_the_store(tmp_path, monkeypatch):
+    """Disk full while writing the new generation: the store is untouched, no litter."""
+    store = tmp_path / "store.json"
+    store.write_text('{"gen": 1}')
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lpmod.os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        write_store(store, '{"gen": 2}', previous='{"gen": 1}')
+    assert store.read_text() == '{"gen": 1}'
+    assert [p.name for p in tmp_path.iterdir()] == ["store.json"]
+
+
+# --------------------------------------------------------------------------- damaged store
+
+DAMAGE = {
+    "truncated": lambda text: text[: len(text) // 2],
+    "empty": lambda text: "",
+    "not JSON": lambda text: "this is not a store\n",
+}
+
+
+@pytest.fixture(scope="module")
+def submitted(tmp_path_factory):
+    """A state directory with the small interface campaign submitted (store + generations)."""
+    tmp = tmp_path_factory.mktemp("submitted")
+    state = tmp / "state"
+    _ok(cli("submit", _interface_campaign(tmp), "--state", state, cwd=tmp))
+    return tmp, state
+
+
+def _damaged_copy(submitted, tmp_path, kind) -> Path:
+    _, state = submitted
+    copy = tmp_path / "state"
+    shutil.copytree(state, copy)
+    store = copy / "store.json"
+    store.write_text(DAMAGE[kind](store.read_text()))
+    return copy
+
+
+COMMANDS = {
+    "status": lambda spec: ["status"],
+    "results": lambda spec: ["results", "--json"],
+    "run": lambda spec: ["run"],
+    "rerun": lambda spec: ["rerun", "--fizzled"],
+    "submit": lambda spec: ["submit", spec],
+    "init": lambda spec: ["init"],
+    "compare": lambda spec: ["compare", "--spec", COMPARISON, "--out", "report"],
+}
+
+
+@pytest.mark.parametrize("kind, command", [(k, "status") for k in DAMAGE] +
+                         [(k, "run") for k in DAMAGE] +
+                         [("truncated", c) for c in COMMANDS if c not in ("status", "run")])
+def test_a_damaged_store_gets_one_line_naming_it_and_recover(submitted, tmp_path, kind,
+                                                             command):
+    state = _damaged_copy(submitted, tmp_path, kind)
+    store = state / "store.json"
+    before = store.read_bytes()
+    proc = cli(*COMMANDS[command](_interface_campaign(tmp_path)), "--state", state,
+               cwd=tmp_path)
+    _one_line_error(proc, str(store), "interfacemodel recover --state", "store.json.1")
+    assert store.read_bytes() == before  # nothing written over it
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_read_only_command_does_not_rewrite_the_store(submitted, tmp_path):
+    _, state = submitted
+    store = state / "store.json"
+    before = store.stat()
+    _ok(cli("status", "--state", state, cwd=tmp_path))
+    _ok(cli("results", "--state", state, cwd=tmp_path))
+    after = store.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
