@@ -171,3 +171,19 @@ def test_a_read_only_command_does_not_rewrite_the_store(submitted, tmp_path):
     _ok(cli("results", "--state", state, cwd=tmp_path))
     after = store.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------- state dir
+
+@pytest.mark.parametrize("args", [["run"], ["status"], ["results"], ["rerun", "--fizzled"]])
+def test_a_state_dir_that_does_not_exist_is_refused_and_not_created(tmp_path, args):
+    typo = tmp_path / "typo"
+    proc = cli(*args, "--state", typo, cwd=tmp_path)
+    _one_line_error(proc, str(typo), "does not exist", "init", "submit", "compare")
+    assert not typo.exists()
+    assert not (tmp_path / ".interfacemodel").exists()
+    # a directory that holds no store is not made into one
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _one_line_error(cli(*args, "--state", empty, cwd=tmp_path), "holds no interfacemodel store")
+    assert list(empty.iterdir()) == []

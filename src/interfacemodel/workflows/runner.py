@@ -1,6 +1,8 @@
 """Submit, run, inspect and rerun campaigns on a LaunchPad (embedded store or MongoDB).
 
 The CLI (``interfacemodel submit/run/status/rerun/results``) is a thin layer over these.
+Only ``init``, ``submit`` and ``compare`` create a state directory; the other commands
+refuse one that does not exist (a typo in ``--state`` would otherwise show an empty project).
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserInputError
-from .launchpad import embedded_launchpad, mongodb_launchpad, runner_lock
+from .launchpad import (
+    check_store,
+    embedded_launchpad,
+    mongodb_launchpad,
+    require_state,
+    runner_lock,
+)
 
 DEFAULT_STATE_DIR = ".interfacemodel"
 STATE_ENV = "INTERFACEMODEL_STATE"
@@ -39,10 +47,20 @@ class Project:
     def embedded(self) -> bool:
         return self.launchpad_file is None
 
-    def launchpad(self):
+    def launchpad(self, create: bool = False):
+        """The project's LaunchPad; an embedded store is made only with ``create``
+        (``submit``, ``compare``), else the state directory must exist (:meth:`require`)."""
         if self.embedded:
-            return embedded_launchpad(self.state)
+            return embedded_launchpad(self.state, create=create)
         return mongodb_launchpad(self.launchpad_file)
+
+    def require(self) -> None:
+        """Refuse, with one line and before anything is written, a state directory that does
+        not exist or a damaged store (embedded store only: a MongoDB project's state
+        directory holds launch folders only)."""
+        if self.embedded:
+            require_state(self.state)
+            check_store(self.state)
 
     @property
     def checkpoints(self) -> Path:
@@ -72,7 +90,7 @@ def submit_spec(project: Project, spec) -> dict:
     from .constructors import campaign_workflow
 
     wf = campaign_workflow(spec, project.checkpoints)
-    lp = project.launchpad()
+    lp = project.launchpad(create=True)
     known = lp.workflows.find_one({"metadata.campaign_hash": wf.metadata["campaign_hash"]},
                                   {"nodes": 1})
     if known is not None:
@@ -168,6 +186,7 @@ def run(project: Project, max_launches: int | None = None,
     one runner at a time."""
     from fireworks import FWorker
 
+    project.require()
     lock = runner_lock(project.state) if project.embedded else _no_lock()
     with lock:
         lp = project.launchpad()
@@ -211,6 +230,7 @@ class _no_lock:
 
 def rerun_fizzled(project: Project) -> list[int]:
     """Put every FIZZLED Firework back to READY (after its cause was fixed)."""
+    project.require()
     lock = runner_lock(project.state) if project.embedded else _no_lock()
     with lock:
         lp = project.launchpad()
@@ -222,6 +242,7 @@ def rerun_fizzled(project: Project) -> list[int]:
 
 def status(project: Project) -> list[dict]:
     """Per workflow: name, state counts, and the FIZZLED Fireworks with their error."""
+    project.require()
     lp = project.launchpad()
     rows = []
     for wf in lp.workflows.find({}, {"name": 1, "nodes": 1, "state": 1}):
@@ -252,6 +273,7 @@ def results(project: Project) -> list[dict]:
     wrote into its launch directory, which is then put back into the collection."""
     from .launchpad import fetch_results, store_result
 
+    project.require()
     lp = project.launchpad()
     have = {d["key"]: d for d in fetch_results()}
     out = []
