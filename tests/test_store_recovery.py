@@ -1,4 +1,4 @@
-"""A damaged embedded store (issue 15).
+"""A damaged embedded store, and state directories (issue 15).
 
 * Every save keeps the previous good generations beside the store (store.json.1, .2), written
   and verified before the new store is renamed into place: a kill between any two steps
@@ -7,8 +7,6 @@
   recover` (exit 2, no traceback) from every command that opens it; `recover` restores the
   newest good generation, lists the Fireworks that will rerun, and `run` finishes the
   campaign.
-* `rerun --fizzled` holds back a Firework that fizzled twice with the same error on the same
-  input; `--fresh` drops exactly its checkpoint folder and reruns it.
 * Commands that do not create a state directory refuse one that does not exist, creating
   nothing.
 """
@@ -26,6 +24,7 @@ from test_workflows_campaign import (
     _interface_campaign,
     _ok,
     _one_line_error,
+    _status,
     cli,
 )
 
@@ -173,9 +172,66 @@ def test_a_read_only_command_does_not_rewrite_the_store(submitted, tmp_path):
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+def test_recover_restores_the_last_good_generation_and_the_campaign_finishes(tmp_path):
+    state = tmp_path / "state"
+    store = state / "store.json"
+    _ok(cli("submit", _interface_campaign(tmp_path), "--state", state, cwd=tmp_path))
+    _ok(cli("run", "--max", "3", "--state", state, cwd=tmp_path))
+    assert len(_completed(store)) == 3
+    # 1. the store is truncated (a disk that filled up): its last good generation is back
+    last_good = generation_paths(store)[0]
+    completed_then = _completed(last_good)
+    store.write_text(store.read_text()[:1000])
+    _one_line_error(cli("status", "--state", state, cwd=tmp_path), str(store),
+                    "truncated", "interfacemodel recover")
+    rec = _ok(cli("recover", "--state", state, cwd=tmp_path)).stdout
+    assert "restored from store.json.1" in rec, rec
+    damaged = list(state.glob("store.json.damaged-*"))
+    assert len(damaged) == 1 and len(damaged[0].read_text()) == 1000  # kept for inspection
+    assert completed_then <= _completed(store)
+    (row,) = _status(state, tmp_path)
+    assert row["counts"].get("COMPLETED", 0) >= len(completed_then)
+    assert "RUNNING" not in row["counts"]  # a lost run in that generation is set to rerun
+    # 2. only an older generation is good (two Fireworks ago): the Fireworks completed since
+    #    (their records are in the launch folders) are listed as rerunning
+    older = tmp_path / "older.json"
+    shutil.copyfile(store, older)
+    before = _completed(store)
+    _ok(cli("run", "--max", "2", "--state", state, cwd=tmp_path))
+    since = _completed(store) - before
+    assert len(since) == 2
+    shutil.copyfile(older, generation_paths(store)[0])
+    for gen in generation_paths(store)[1:]:
+        gen.unlink()
+    store.write_text("")
+    rec = _ok(cli("recover", "--state", state, cwd=tmp_path)).stdout
+    assert "is empty" in rec and "Fireworks will rerun" in rec, rec
+    listed = [line for line in rec.splitlines() if line.startswith("  fw ")]
+    fws = _fireworks(store)
+    for name in since:
+        assert any(f"fw {fws[name]['fw_id']} {name}:" in line and "completed after" in line
+                   for line in listed), rec
+    assert _completed(store) == before
+    # 3. a run after recovery finishes the campaign
+    _ok(cli("run", "--state", state, cwd=tmp_path))
+    (row,) = _status(state, tmp_path)
+    assert row["counts"] == {"COMPLETED": 7}
+    results = json.loads(_ok(cli("results", "--json", "--state", state, cwd=tmp_path)).stdout)
+    assert len(results) == 7
+
+
+def test_recover_without_a_good_generation_is_one_line(tmp_path):
+    state = tmp_path / "state"
+    _ok(cli("init", "--state", state, cwd=tmp_path))
+    (state / "store.json").write_text("{")
+    _one_line_error(cli("recover", "--state", state, cwd=tmp_path), "no good generation",
+                    "backup")
+
+
 # --------------------------------------------------------------------------- state dir
 
-@pytest.mark.parametrize("args", [["run"], ["status"], ["results"], ["rerun", "--fizzled"]])
+@pytest.mark.parametrize("args", [["run"], ["status"], ["results"], ["rerun", "--fizzled"],
+                                  ["recover"]])
 def test_a_state_dir_that_does_not_exist_is_refused_and_not_created(tmp_path, args):
     typo = tmp_path / "typo"
     proc = cli(*args, "--state", typo, cwd=tmp_path)

@@ -1,4 +1,5 @@
-"""``interfacemodel init/submit/run/status/rerun/results``: campaigns through FireWorks.
+"""``interfacemodel init/submit/run/status/rerun/results/recover``: campaigns through
+FireWorks.
 
 Thin over :mod:`interfacemodel.workflows.runner`. By default the project lives in an
 embedded store in ``./.interfacemodel`` (``--state DIR`` or ``$INTERFACEMODEL_STATE``);
@@ -78,6 +79,13 @@ def cmd_rerun(args) -> int:
     ids = rerun_fizzled(_project(args))
     print(f"{len(ids)} FIZZLED Fireworks set back to READY" +
           (f": {', '.join(map(str, ids))}" if ids else ""))
+    return 0
+
+
+def cmd_recover(args) -> int:
+    from .workflows.runner import recover
+
+    recover(_project(args))
     return 0
 
 
@@ -184,6 +192,15 @@ def add_commands(sub) -> None:
     p.add_argument("--fizzled", action="store_true", help="every FIZZLED Firework")
     common(p)
     p.set_defaults(func=cmd_rerun)
+
+    p = sub.add_parser(
+        "recover", help="restore a damaged embedded store and list what will rerun",
+        description="Restore the newest good generation of a damaged store (store.json, "
+                    "store.json.1, ...; the damaged file is kept aside), put results back "
+                    "from the launch folders, set lost runs to rerun, and list every Firework "
+                    "that will rerun; then `interfacemodel run` finishes the campaign.")
+    common(p, launchpad=False)
+    p.set_defaults(func=cmd_recover)
 
     p = sub.add_parser("results", help="records of the completed Fireworks")
     p.add_argument("--json", action="store_true", help="full result documents as JSON")

@@ -1,7 +1,8 @@
-"""Submit, run, inspect and rerun campaigns on a LaunchPad (embedded store or MongoDB).
+"""Submit, run, inspect, rerun and recover campaigns on a LaunchPad (embedded store or
+MongoDB).
 
-The CLI (``interfacemodel submit/run/status/rerun/results``) is a thin layer over these.
-Only ``init``, ``submit`` and ``compare`` create a state directory; the other commands
+The CLI (``interfacemodel submit/run/status/rerun/results/recover``) is a thin layer over
+these. Only ``init``, ``submit`` and ``compare`` create a state directory; the other commands
 refuse one that does not exist (a typo in ``--state`` would otherwise show an empty project).
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from ..errors import UserInputError
 from .launchpad import (
+    STORE_FILE,
     check_store,
     embedded_launchpad,
     mongodb_launchpad,
@@ -316,3 +318,128 @@ def ensure_state(project: Project) -> Path:
         raise UserInputError("init makes an embedded store; with --launchpad the database "
                              "is the MongoDB server's (lpad -l FILE reset to start one)")
     return init_state_dir(project.state)
+
+
+def recover(project: Project, say: Callable[[str], None] = print) -> dict:
+    """``interfacemodel recover``: bring a damaged embedded store back.
+
+    1. The newest good generation (``store.json``, else ``store.json.1``, ...) becomes the
+       store; a damaged ``store.json`` is kept beside it as ``store.json.damaged-<time>``.
+    2. Fireworks RUNNING in it are lost runs: set to rerun (their checkpoints make it short).
+    3. The launch folders are read: every COMPLETED Firework's record is put back into the
+       results collection if missing; a Firework whose record.json is in a launch folder but
+       which is not COMPLETED in the restored store (it finished after that generation was
+       saved: FireWorks' hand-over to its children is not in the folder) will rerun, and is
+       listed; records of Fireworks the store does not know (submitted after it) are counted.
+
+    Returns ``{"restored_from", "lost", "rerun", "reregistered", "unknown"}``."""
+    import shutil
+    import time as _time
+
+    from .launchpad import good_generations, store_problem, write_store
+
+    if not project.embedded:
+        raise UserInputError("recover restores the embedded store of a state directory; a "
+                             "MongoDB LaunchPad is restored from the server's own backups")
+    state = require_state(project.state)
+    with runner_lock(state):
+        store = state / STORE_FILE
+        good = good_generations(state)
+        if not good:
+            raise UserInputError(f"no good generation of the store in {str(state)!r} "
+                                 f"({STORE_FILE} and its earlier generations are missing or "
+                                 f"damaged); restore {STORE_FILE} from a backup")
+        source = good[0]
+        if source == store:
+            say(f"{store} is intact: nothing to restore; checking the launch folders")
+        else:
+            problem = store_problem(store)
+            kept = ""
+            if store.exists():
+                stamp = _time.strftime("%Y%m%d-%H%M%S")
+                aside = store.with_name(f"{STORE_FILE}.damaged-{stamp}")
+                n = 1
+                while aside.exists():
+                    n += 1
+                    aside = store.with_name(f"{STORE_FILE}.damaged-{stamp}-{n}")
+                shutil.copyfile(store, aside)
+                kept = f"; the damaged file is kept as {aside.name}"
+            saved = _time.strftime("%Y-%m-%d %H:%M:%S",
+                                   _time.localtime(source.stat().st_mtime))
+            write_store(store, source.read_text(encoding="utf-8"), previous=None)
+            say(f"{store} {problem}: restored from {source.name} (saved {saved}){kept}")
+        lp = project.launchpad()
+        lost = recover_lost_runs(project, lp)
+        out = {"restored_from": str(source), "lost": lost, **_reconcile(project, lp)}
+    names = {d["fw_id"]: d["name"] for d in
+             lp.fireworks.find({"fw_id": {"$in": lost + out["rerun"]}}, {"fw_id": 1, "name": 1})}
+    rerun = sorted(set(lost) | set(out["rerun"]))
+    if out["reregistered"]:
+        say(f"{out['reregistered']} results put back into the results collection from "
+            f"their launch folders")
+    if out["unknown"]:
+        say(f"{len(out['unknown'])} records in launch folders belong to Fireworks the restored "
+            f"store does not have (submitted after it): submit their campaign again "
+            f"({', '.join(sorted(set(out['unknown'])))})")
+    if rerun:
+        say(f"{len(rerun)} Fireworks will rerun (interfacemodel run"
+            f" --state {project.state}):")
+        for fw_id in rerun:
+            why = []
+            if fw_id in lost:
+                why.append("RUNNING in the restored store (a lost run)")
+            if fw_id in out["rerun"]:
+                why.append("completed after the restored store was saved "
+                           f"(record in {out['records'][fw_id]})")
+            say(f"  fw {fw_id} {names.get(fw_id, '')}: {'; '.join(why)}")
+    else:
+        say("no Firework needs to rerun")
+    out["will_rerun"] = rerun
+    return out
+
+
+def _reconcile(project: Project, lp) -> dict:
+    """Launch folders against the (restored) store: see :func:`recover`."""
+    import json
+
+    from .launchpad import fetch_results, store_result
+    from .tasks import RECORD_FILE
+
+    records: dict[str, tuple[Path, dict]] = {}
+    folders = {Path(d["launch_dir"]) for d in lp.launches.find({}, {"launch_dir": 1})
+               if d.get("launch_dir")}
+    if project.launches.is_dir():
+        folders |= set(project.launches.iterdir())
+    for folder in sorted(folders):
+        path = folder / RECORD_FILE
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("key"):
+            records[doc["key"]] = (folder, doc)
+    have = {d["key"] for d in fetch_results()}
+    known: set[str] = set()
+    reregistered, rerun, where = 0, [], {}
+    for fw in lp.fireworks.find({}, {"fw_id": 1, "state": 1, "launches": 1,
+                                     "spec._im_hash": 1}):
+        key = (fw.get("spec") or {}).get("_im_hash")
+        if key is None:
+            continue
+        known.add(key)
+        if fw["state"] == "COMPLETED":
+            if key not in have:
+                doc = _from_launch_dir(lp, fw) or records.get(key, (None, None))[1]
+                if doc is not None:
+                    store_result(doc)
+                    have.add(key)
+                    reregistered += 1
+        elif key in records:
+            if fw["state"] == "FIZZLED":  # fixed and completed after that generation
+                lp.rerun_fw(fw["fw_id"])
+            rerun.append(fw["fw_id"])
+            where[fw["fw_id"]] = str(records[key][0])
+    unknown = [f"{doc.get('kind')} {doc.get('name')}" for key, (_, doc) in records.items()
+               if key not in known]
+    return {"rerun": sorted(rerun), "records": where, "reregistered": reregistered,
+            "unknown": unknown}
