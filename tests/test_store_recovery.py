@@ -1,4 +1,4 @@
-"""A damaged embedded store, and state directories (issue 15).
+"""A damaged embedded store, and failures that repeat (issue 15).
 
 * Every save keeps the previous good generations beside the store (store.json.1, .2), written
   and verified before the new store is renamed into place: a kill between any two steps
@@ -7,6 +7,8 @@
   recover` (exit 2, no traceback) from every command that opens it; `recover` restores the
   newest good generation, lists the Fireworks that will rerun, and `run` finishes the
   campaign.
+* `rerun --fizzled` holds back a Firework that fizzled twice with the same error on the same
+  input; `--fresh` drops exactly its checkpoint folder and reruns it.
 * Commands that do not create a state directory refuse one that does not exist, creating
   nothing.
 """
@@ -21,6 +23,7 @@ import pytest
 from interfacemodel.workflows import launchpad as lpmod
 from interfacemodel.workflows.launchpad import generation_paths, store_problem, write_store
 from test_workflows_campaign import (
+    EMT_CAMPAIGN,
     _interface_campaign,
     _ok,
     _one_line_error,
@@ -243,3 +246,75 @@ def test_a_state_dir_that_does_not_exist_is_refused_and_not_created(tmp_path, ar
     empty.mkdir()
     _one_line_error(cli(*args, "--state", empty, cwd=tmp_path), "holds no interfacemodel store")
     assert list(empty.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- repeated failure
+
+POISON = """
+    from interfacemodel.workflows import tasks
+    _run = tasks.NEBTask.run_task
+    def run_task(self, fw_spec):
+        if (tasks._workdir(fw_spec) / "poison").exists():
+            raise RuntimeError("the checkpoint is poisoned")
+        return _run(self, fw_spec)
+    tasks.NEBTask.run_task = run_task
+"""
+
+
+def test_a_failure_that_repeats_is_held_and_fresh_drops_its_checkpoints(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(EMT_CAMPAIGN.parent / "data", data)
+    spec = tmp_path / "hop.yaml"
+    spec.write_text(json.dumps({"name": "hop", "calculator": "emt", "barriers": [
+        {"name": "au-al100", "initial": "data/au_al100_initial.extxyz",
+         "final": "data/au_al100_final.extxyz", "n_images": 3, "fmax": 0.02,
+         "phonons": False}]}))
+    state = tmp_path / "state"
+    _ok(cli("submit", spec, "--state", state, cwd=tmp_path))
+    fws = _fireworks(state / "store.json")
+    neb, hop = fws["hop:neb:au-al100"], fws["hop:hop:au-al100"]
+    checkpoints = state / "checkpoints"
+    poisoned = checkpoints / neb["spec"]["_im_hash"]
+    poisoned.mkdir(parents=True)
+    (poisoned / "poison").write_text("")
+    others = [checkpoints / hop["spec"]["_im_hash"], checkpoints / "unrelated"]
+    for folder in others:
+        folder.mkdir()
+        (folder / "kept").write_text("")
+
+    def run():
+        proc = cli("run", "--state", state, cwd=tmp_path, wrapper=POISON)
+        assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+        return proc
+
+    assert "FIZZLED" in run().stdout  # once
+    first = _ok(cli("rerun", "--fizzled", "--state", state, cwd=tmp_path)).stdout
+    assert first.startswith("1 FIZZLED Fireworks set back to READY"), first
+    assert "FIZZLED" in run().stdout  # twice: same error, same input
+    held = cli("rerun", "--fizzled", "--state", state, cwd=tmp_path)
+    assert held.returncode == 1, held.stdout + held.stderr
+    lines = held.stdout.strip().splitlines()
+    assert lines[0] == "0 FIZZLED Fireworks set back to READY", held.stdout
+    (line,) = lines[1:]  # one line per such Firework
+    assert f"fw {neb['fw_id']} hop:neb:au-al100" in line and "fizzled 2 times" in line
+    assert "the checkpoint is poisoned" in line
+    assert f"interfacemodel rerun --fizzled --fresh --fw {neb['fw_id']}" in line
+    (row,) = _status(state, tmp_path)
+    assert row["counts"].get("FIZZLED") == 1  # not set back: no loop
+    fresh = _ok(cli("rerun", "--fizzled", "--fresh", "--fw", str(neb["fw_id"]), "--state", state,
+                    cwd=tmp_path)).stdout
+    assert f"checkpoints dropped: {poisoned}" in fresh and "(from scratch)" in fresh, fresh
+    assert not poisoned.exists()
+    assert all((folder / "kept").exists() for folder in others)  # nothing else touched
+    _ok(run())
+    (row,) = _status(state, tmp_path)
+    assert row["counts"] == {"COMPLETED": 5}
+
+
+def test_rerun_of_a_firework_that_is_not_fizzled_is_one_line(tmp_path):
+    state = tmp_path / "state"
+    _ok(cli("submit", _interface_campaign(tmp_path), "--state", state, cwd=tmp_path))
+    _one_line_error(cli("rerun", "--fizzled", "--fw", "1", "--state", state, cwd=tmp_path),
+                    "Firework 1 is", "FIZZLED")
+    _one_line_error(cli("rerun", "--fizzled", "--fw", "x", "--state", state, cwd=tmp_path),
+                    "--fw 'x'")

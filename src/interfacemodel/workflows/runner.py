@@ -230,16 +230,111 @@ class _no_lock:
         return False
 
 
-def rerun_fizzled(project: Project) -> list[int]:
-    """Put every FIZZLED Firework back to READY (after its cause was fixed)."""
+#: a Firework whose last failures repeat this often (same error, same input) is not rerun
+#: by a plain ``rerun --fizzled``: rerunning it again would loop
+REPEATS = 2
+
+
+def rerun_fizzled(project: Project, fresh: bool = False, fw_ids: list[int] | None = None,
+                  say: Callable[[str], None] = print) -> dict:
+    """Put FIZZLED Fireworks (all, or ``fw_ids``) back to READY, after their cause was fixed.
+
+    A Firework that fizzled :data:`REPEATS` times with the same error (last line of the
+    traceback) on the same input (its spec) is held back, one line each: rerunning it would
+    repeat the failure (e.g. a checkpoint that carries it). ``fresh`` reruns those too and
+    first removes the checkpoint folders of every Firework it reruns
+    (``<_im_checkpoints>/<_im_hash>``), so they start from scratch.
+
+    Returns ``{"rerun": [fw_id], "held": [{fw_id, name, times, error}], "dropped":
+    [checkpoint folders removed]}``."""
     project.require()
     lock = runner_lock(project.state) if project.embedded else _no_lock()
     with lock:
         lp = project.launchpad()
-        ids = sorted(d["fw_id"] for d in lp.fireworks.find({"state": "FIZZLED"}, {"fw_id": 1}))
-        for fw_id in ids:
-            lp.rerun_fw(fw_id)
-        return ids
+        query: dict = {"state": "FIZZLED"}
+        if fw_ids:
+            found = {d["fw_id"]: d["state"] for d in
+                     lp.fireworks.find({"fw_id": {"$in": list(fw_ids)}}, {"state": 1, "fw_id": 1})}
+            for fw_id in fw_ids:
+                if found.get(fw_id) != "FIZZLED":
+                    what = f"is {found[fw_id]}" if fw_id in found else "does not exist"
+                    raise UserInputError(f"Firework {fw_id} {what}; rerun --fizzled takes "
+                                         f"FIZZLED ones (interfacemodel status lists them)")
+            query["fw_id"] = {"$in": list(fw_ids)}
+        fws = sorted(lp.fireworks.find(query, {"fw_id": 1, "name": 1, "launches": 1,
+                                               "archived_launches": 1, "spec._im_hash": 1,
+                                               "spec._im_checkpoints": 1}),
+                     key=lambda d: d["fw_id"])
+        out: dict = {"rerun": [], "held": [], "dropped": []}
+        for fw in fws:
+            times, error = repeated_failure(lp, fw)
+            if times >= REPEATS and not fresh:
+                out["held"].append({"fw_id": fw["fw_id"], "name": fw["name"], "times": times,
+                                    "error": error})
+                continue
+            if fresh:
+                out["dropped"] += drop_checkpoints(fw)
+            lp.rerun_fw(fw["fw_id"])
+            out["rerun"].append(fw["fw_id"])
+        return out
+
+
+def repeated_failure(lp, fw) -> tuple[int, str]:
+    """How many of a Firework's FIZZLED launches (current and archived) failed with the same
+    error (last traceback line) on the same input (spec, from the launch folder's FW.json,
+    else the Firework's ``_im_hash``) as its latest one; and that error."""
+    ids = sorted(set((fw.get("launches") or []) + (fw.get("archived_launches") or [])))
+    failures = []
+    for launch in lp.launches.find({"launch_id": {"$in": ids}, "state": "FIZZLED"},
+                                   {"launch_id": 1, "launch_dir": 1, "action": 1}):
+        data = (launch.get("action") or {}).get("stored_data") or {}
+        tb = str((data.get("_exception") or {}).get("_stacktrace") or "").strip().splitlines()
+        if tb:  # a lost run marked FIZZLED has no traceback: not a failure of the task
+            failures.append((launch["launch_id"], tb[-1].strip(),
+                             _input_fingerprint(launch.get("launch_dir"), fw)))
+    if not failures:
+        return 0, ""
+    failures.sort()
+    _, error, inputs = failures[-1]
+    return sum(1 for _, e, i in failures if (e, i) == (error, inputs)), error
+
+
+def _input_fingerprint(launch_dir, fw) -> str:
+    """What a launch ran on: its spec as written into the launch folder (FW.json: task
+    parameters, the calculator, the parents' products), FireWorks' own bookkeeping left out."""
+    import json
+
+    from .tasks import canonical_hash
+
+    try:
+        spec = json.loads((Path(launch_dir) / "FW.json").read_text())["spec"]
+    except (OSError, TypeError, ValueError, KeyError):
+        return str((fw.get("spec") or {}).get("_im_hash"))
+    return canonical_hash({k: v for k, v in spec.items()
+                           if not k.startswith("_") or k in ("_tasks", "_im_hash")})
+
+
+def checkpoint_dir(fw) -> Path | None:
+    """The checkpoint folder of a Firework (``<_im_checkpoints>/<_im_hash>``, see
+    :func:`interfacemodel.workflows.tasks._workdir`), or None if its spec names none."""
+    import re
+
+    spec = fw.get("spec") or {}
+    root, key = spec.get("_im_checkpoints"), spec.get("_im_hash")
+    if not root or not isinstance(key, str) or not re.fullmatch(r"[0-9a-f]{16}", key):
+        return None
+    return Path(root) / key
+
+
+def drop_checkpoints(fw) -> list[str]:
+    """Remove a Firework's checkpoint folder (and nothing else); returns what was removed."""
+    import shutil
+
+    folder = checkpoint_dir(fw)
+    if folder is None or not folder.is_dir():
+        return []
+    shutil.rmtree(folder)
+    return [str(folder)]
 
 
 def status(project: Project) -> list[dict]:
