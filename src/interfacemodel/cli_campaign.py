@@ -159,10 +159,17 @@ def _preset_spec(name: str):
 
 
 def cmd_compare(args) -> int:
+    from .errors import UserInputError
     from .workflows.runner import compare
 
+    coatings = None
+    if args.coatings is not None:
+        coatings = [c.strip() for c in args.coatings.split(",") if c.strip()]
+        if not coatings:
+            raise UserInputError(f"--coatings {args.coatings!r} names no coating; give a "
+                                 f"comma-separated list such as Li2Se,LiF, or leave it out "
+                                 f"for all of them")
     spec = args.spec or _preset_spec(args.preset)
-    coatings = None if not args.coatings else [c for c in args.coatings.split(",") if c]
     out = compare(_project(args), spec, args.out, calculator=args.calc, coatings=coatings,
                   overwrite=args.overwrite)
     print(f"report: {out / 'report.html'} (also report.md, results.json, results.csv, "
