@@ -165,6 +165,24 @@ def test_a_damaged_store_gets_one_line_naming_it_and_recover(submitted, tmp_path
     assert not (tmp_path / "report").exists()
 
 
+def test_a_deleted_store_is_not_replaced_by_an_empty_one(submitted, tmp_path):
+    """store.json gone, its generations left: submit and init refuse (recover brings it
+    back) instead of starting an empty store that two saves would rotate over them."""
+    _, state = submitted
+    copy = tmp_path / "state"
+    shutil.copytree(state, copy)
+    (copy / "store.json").unlink()
+    for args in (["submit", _interface_campaign(tmp_path)], ["init"], ["status"]):
+        _one_line_error(cli(*args, "--state", copy, cwd=tmp_path), "is missing",
+                        "interfacemodel recover")
+        assert not (copy / "store.json").exists()
+    newest = json.loads((copy / "store.json.1").read_text())
+    _ok(cli("recover", "--state", copy, cwd=tmp_path))
+    assert json.loads((copy / "store.json").read_text()) == newest
+    _ok(cli("submit", _interface_campaign(tmp_path), "--state", copy, cwd=tmp_path))
+    assert len(_fireworks(copy / "store.json")) == 7
+
+
 def test_a_read_only_command_does_not_rewrite_the_store(submitted, tmp_path):
     _, state = submitted
     store = state / "store.json"

@@ -60,8 +60,8 @@ def init_state_dir(state_dir: str | Path) -> Path:
         raise UserInputError(f"state directory {str(state)!r} exists and is not a directory")
     state.mkdir(parents=True, exist_ok=True)
     store = state / STORE_FILE
-    if store.exists():
-        check_store(state)
+    if store.exists() or any(p.exists() for p in generation_paths(store)):
+        check_store(state)  # a store gone with its generations left: recover, not a new one
     else:
         write_text_atomic("{}", store)
     files = {
