@@ -43,7 +43,7 @@ def trivial(n: int, state: Path) -> dict:
     from interfacemodel.workflows.runner import Project, fw_counts, run
 
     project = Project.locate(state)
-    lp = project.launchpad()
+    lp = project.launchpad(create=True)  # a new state directory
     fws = [Firework(PyTask(func="math.sqrt", args=[float(i)]), name=f"t{i}") for i in range(n)]
     links = {fws[i]: [fws[i + 1]] for i in range(n - 1)}
     t0 = time.perf_counter()

@@ -155,3 +155,15 @@ def test_bad_compare_input_is_one_line(tmp_path):
     one_line(compare("--spec", no_report, "--out", tmp_path / "r", cwd=tmp_path),
              "needs a 'report' section")
     assert not (tmp_path / "r").exists() and not (tmp_path / ".interfacemodel").exists()
+
+
+@pytest.mark.parametrize("coatings", ["", ",,,", " , "])
+def test_coatings_that_name_nothing_are_refused_before_anything_is_written(tmp_path, coatings):
+    proc = compare("--spec", SPEC, "--coatings", coatings, "--state", tmp_path / "s",
+                   "--out", tmp_path / "r", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--coatings" in lines[0] and "names no coating" in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "s").exists() and not (tmp_path / "r").exists()
+    assert not (tmp_path / ".interfacemodel").exists()

@@ -1,4 +1,5 @@
-"""``interfacemodel init/submit/run/status/rerun/results``: campaigns through FireWorks.
+"""``interfacemodel init/submit/run/status/rerun/results/recover``: campaigns through
+FireWorks.
 
 Thin over :mod:`interfacemodel.workflows.runner`. By default the project lives in an
 embedded store in ``./.interfacemodel`` (``--state DIR`` or ``$INTERFACEMODEL_STATE``);
@@ -75,9 +76,39 @@ def cmd_rerun(args) -> int:
     if not args.fizzled:
         raise UserInputError("say what to rerun: --fizzled (lost runs are rerun by "
                              "`interfacemodel run` itself)")
-    ids = rerun_fizzled(_project(args))
+    fw_ids = _fw_ids(args.fw) if args.fw is not None else None
+    out = rerun_fizzled(_project(args), fresh=args.fresh, fw_ids=fw_ids)
+    ids = out["rerun"]
+    for path in out["dropped"]:
+        print(f"checkpoints dropped: {path}")
     print(f"{len(ids)} FIZZLED Fireworks set back to READY" +
-          (f": {', '.join(map(str, ids))}" if ids else ""))
+          (f": {', '.join(map(str, ids))}" if ids else "") +
+          (" (from scratch)" if args.fresh and ids else ""))
+    state = f" --state {args.state}" if args.state else ""
+    for h in out["held"]:
+        print(f"fw {h['fw_id']} {h['name']}: not rerun, it fizzled {h['times']} times with "
+              f"the same error on the same input ({h['error']}); if a checkpoint carries the "
+              f"failure, `interfacemodel rerun --fizzled --fresh --fw {h['fw_id']}{state}` "
+              f"drops its checkpoints and reruns it from scratch")
+    return 1 if out["held"] else 0
+
+
+def _fw_ids(text: str) -> list[int]:
+    from .errors import UserInputError
+
+    try:
+        ids = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        ids = []
+    if not ids or any(i < 1 for i in ids):
+        raise UserInputError(f"--fw {text!r}: expected Firework ids such as 12 or 12,15")
+    return ids
+
+
+def cmd_recover(args) -> int:
+    from .workflows.runner import recover
+
+    recover(_project(args))
     return 0
 
 
@@ -128,10 +159,17 @@ def _preset_spec(name: str):
 
 
 def cmd_compare(args) -> int:
+    from .errors import UserInputError
     from .workflows.runner import compare
 
+    coatings = None
+    if args.coatings is not None:
+        coatings = [c.strip() for c in args.coatings.split(",") if c.strip()]
+        if not coatings:
+            raise UserInputError(f"--coatings {args.coatings!r} names no coating; give a "
+                                 f"comma-separated list such as Li2Se,LiF, or leave it out "
+                                 f"for all of them")
     spec = args.spec or _preset_spec(args.preset)
-    coatings = None if not args.coatings else [c for c in args.coatings.split(",") if c]
     out = compare(_project(args), spec, args.out, calculator=args.calc, coatings=coatings,
                   overwrite=args.overwrite)
     print(f"report: {out / 'report.html'} (also report.md, results.json, results.csv, "
@@ -180,10 +218,32 @@ def add_commands(sub) -> None:
     common(p)
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("rerun", help="set FIZZLED Fireworks back to READY")
+    p = sub.add_parser(
+        "rerun", help="set FIZZLED Fireworks back to READY",
+        description="Set FIZZLED Fireworks back to READY once the cause of their failure is "
+                    "fixed. A Firework that fizzled twice with the same error on the same "
+                    "input is held back (rerunning it would fail again) and named, one line "
+                    "each; if its checkpoints carry the failure (a poisoned checkpoint), "
+                    "--fresh drops them and reruns it from scratch.")
     p.add_argument("--fizzled", action="store_true", help="every FIZZLED Firework")
+    p.add_argument("--fresh", action="store_true",
+                   help="also rerun Fireworks whose failure repeats, first removing the "
+                        "checkpoint folder of every Firework rerun (STATE/checkpoints/<its "
+                        "hash>): they start from scratch; no other checkpoint is touched")
+    p.add_argument("--fw", metavar="IDS",
+                   help="only these FIZZLED Fireworks (comma-separated ids, from "
+                        "interfacemodel status)")
     common(p)
     p.set_defaults(func=cmd_rerun)
+
+    p = sub.add_parser(
+        "recover", help="restore a damaged embedded store and list what will rerun",
+        description="Restore the newest good generation of a damaged store (store.json, "
+                    "store.json.1, ...; the damaged file is kept aside), put results back "
+                    "from the launch folders, set lost runs to rerun, and list every Firework "
+                    "that will rerun; then `interfacemodel run` finishes the campaign.")
+    common(p, launchpad=False)
+    p.set_defaults(func=cmd_recover)
 
     p = sub.add_parser("results", help="records of the completed Fireworks")
     p.add_argument("--json", action="store_true", help="full result documents as JSON")

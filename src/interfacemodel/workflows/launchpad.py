@@ -11,7 +11,15 @@ runners overwrite each other. Here:
   ``my_fworker.yaml``. Plain ``lpad``/``rlaunch`` work with ``FW_CONFIG_FILE`` set to it.
 * :class:`EmbeddedLaunchPad` writes the store to disk, atomically, after every call that
   changes it (workflow added, Firework checked out or completed, rerun, lost runs detected),
-  so whatever completed survives a SIGKILL.
+  so whatever completed survives a SIGKILL. It also replaces mongomock_persistence's own
+  exit-time write (which truncates the file in place, and rewrites it even when nothing
+  changed, over a runner's newer store) by the same save, skipped when nothing changed.
+* Every save keeps the previous good generations beside the store (``store.json.1``, then
+  ``.2``): the new text is written to a temporary file, flushed to disk and parsed back, the
+  current store is copied to ``store.json.1`` the same way, and only then is the new store
+  renamed into place, so a kill between any two steps leaves a good ``store.json``.
+  :func:`check_store` turns a damaged store (empty, truncated, not JSON) into one line naming
+  the file and ``interfacemodel recover``, before FireWorks reads it.
 * :func:`runner_lock` lets one runner at a time use a state directory; a second one gets a
   clear message instead of silently losing work.
 """
@@ -20,7 +28,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
+import shlex
+import tempfile
 from pathlib import Path
 
 from ..errors import UserInputError
@@ -29,6 +40,8 @@ from ..records import write_text_atomic
 STORE_FILE = "store.json"
 DATABASE_NAME = "interfacemodel"
 LOCK_FILE = "runner.lock"
+#: earlier good generations kept beside the store: store.json.1 (newest) .. store.json.N
+GENERATIONS = 2
 #: LaunchPad methods that change the database: the store is saved after each of them
 _MUTATING = ("reset", "add_wf", "append_wf", "delete_wf", "delete_fws", "defuse_fw",
              "pause_fw", "resume_fw", "reignite_fw", "rerun_fw", "detect_lostruns",
@@ -47,7 +60,9 @@ def init_state_dir(state_dir: str | Path) -> Path:
         raise UserInputError(f"state directory {str(state)!r} exists and is not a directory")
     state.mkdir(parents=True, exist_ok=True)
     store = state / STORE_FILE
-    if not store.exists():
+    if store.exists() or any(p.exists() for p in generation_paths(store)):
+        check_store(state)  # a store gone with its generations left: recover, not a new one
+    else:
         write_text_atomic("{}", store)
     files = {
         "my_launchpad.yaml": f"host: localhost  # ignored by the embedded store\n"
@@ -61,6 +76,129 @@ def init_state_dir(state_dir: str | Path) -> Path:
         if not (state / name).exists():
             write_text_atomic(text, state / name)
     return state / "FW_config.yaml"
+
+
+def generation_paths(store: Path) -> list[Path]:
+    """The earlier generations kept beside ``store``, newest first (``store.json.1``, ...)."""
+    return [store.with_name(f"{store.name}.{i}") for i in range(1, GENERATIONS + 1)]
+
+
+def store_problem(path: Path) -> str | None:
+    """What is wrong with a store file (``None``: it parses as a JSON object)."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return "is missing"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not data.strip():
+        return f"is empty ({len(data)} bytes)"
+    try:
+        doc = json.loads(data)
+    except UnicodeDecodeError:
+        return "is not text"
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(data.rstrip()) or exc.msg.startswith("Unterminated"):
+            return f"is truncated (its JSON stops at byte {len(data)})"
+        return f"is not valid JSON ({exc.msg} at byte {exc.pos})"
+    if not isinstance(doc, dict):
+        return f"is not a store (a JSON {type(doc).__name__}, not an object)"
+    return None
+
+
+def good_generations(state_dir: str | Path) -> list[Path]:
+    """The store files of a state directory that parse, newest first (the store itself,
+    then ``store.json.1``, ...)."""
+    store = Path(state_dir) / STORE_FILE
+    return [p for p in [store, *generation_paths(store)] if p.is_file() and not store_problem(p)]
+
+
+def check_store(state_dir: str | Path) -> Path:
+    """The store file of a state directory, or a one-line :class:`UserInputError` naming
+    the file, what is wrong with it and ``interfacemodel recover``."""
+    state = Path(state_dir)
+    store = state / STORE_FILE
+    problem = store_problem(store)
+    if problem is None:
+        return store
+    recover = f"interfacemodel recover --state {shlex.quote(str(state))}"
+    older = [p for p in good_generations(state) if p != store]
+    if older:
+        todo = f"`{recover}` restores its newest good generation ({older[0].name}) and " \
+               f"lists the Fireworks that will rerun"
+    else:
+        todo = f"no good earlier generation is kept beside it, so `{recover}` cannot help: " \
+               f"restore {store.name} from a backup, or start a new state directory"
+    raise UserInputError(f"the store {str(store)!r} {problem}; {todo}")
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a directory be synced
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_verified(target: Path, text: str) -> Path:
+    """``text`` in a temporary file beside ``target``, flushed to disk and parsed back;
+    returns the temporary file (the caller renames it). Raises, leaving ``target`` alone,
+    if the write fails (disk full) or what is on disk does not parse."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    tmp = Path(tmp)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        problem = store_problem(tmp)
+        if problem:
+            raise OSError(f"the store written to {str(tmp)!r} {problem} when read back; "
+                          f"{str(target)!r} was kept")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_store(path: str | Path, text: str, previous: str | None) -> None:
+    """Replace the store ``path`` by ``text``, keeping ``previous`` (the good store being
+    replaced; ``None``: it is damaged and not kept) as ``store.json.1`` and shifting the older
+    generations down. Each step leaves a good store on disk: the new text is written and
+    verified first; ``.1`` moves to ``.2`` (rename), ``previous`` becomes ``.1`` (verified
+    temporary file, rename); only then does the new store replace ``path`` (rename)."""
+    path = Path(path)
+    new = _write_verified(path, text)
+    try:
+        if previous is not None:
+            gens = generation_paths(path)
+            for newer, older in reversed(list(zip(gens[:-1], gens[1:], strict=True))):
+                if newer.exists():
+                    os.replace(newer, older)
+            os.replace(_write_verified(gens[0], previous), gens[0])
+        os.replace(new, path)
+    except BaseException:
+        new.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _without_empty_collections(data: dict) -> dict:
+    """The store's databases without their empty collections (mongomock makes a collection
+    when it is first read; it comes back empty on its own, and a reading command leaves the
+    store as it was)."""
+    return {name: {c: coll for c, coll in db.items()
+                   if not isinstance(coll, dict) or coll.get("documents", True)}
+            for name, db in data.items()}
+
+
+def _file_id(path: Path):
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _use_store(store: Path) -> None:
@@ -90,11 +228,40 @@ def _embedded_class():
     class EmbeddedLaunchPad(LaunchPad):
         """A LaunchPad on the embedded store that saves it after every change."""
 
+        #: the store's text as last read or written by this process, and that file's
+        #: identity (inode, size, mtime) then: unchanged on disk means it is still ours
+        _im_text: str | None = None
+        _im_file = None
+
         def save(self) -> None:
+            """Write the store (nothing if it did not change), keeping the generation it
+            replaces as ``store.json.1`` (:func:`write_store`)."""
             import bson.json_util
 
             store = self.connection._store  # mongomock_persistence ServerStore
-            write_text_atomic(bson.json_util.dumps(store.to_dict()), store._filename)
+            path = Path(store._filename)
+            text = bson.json_util.dumps(_without_empty_collections(store.to_dict()))
+            if text == self._im_text and _file_id(path) == self._im_file:
+                return
+            write_store(path, text, self._current_good(path))
+            self._im_text, self._im_file = text, _file_id(path)
+
+        def _current_good(self, path: Path) -> str | None:
+            """The good store now on disk (to keep as the previous generation), or None."""
+            if self._im_text is not None and _file_id(path) == self._im_file:
+                return self._im_text  # what this process last read or wrote, verified then
+            if not path.is_file() or store_problem(path):
+                return None  # damaged: keep the good generations instead of this one
+            return path.read_text(encoding="utf-8")
+
+        def _save_at_exit(self) -> None:
+            try:
+                self.save()
+            except Exception as exc:  # noqa: BLE001 - at exit: say it, do not raise
+                import sys
+
+                print(f"interfacemodel: the store could not be saved at exit: {exc}",
+                      file=sys.stderr)
 
     for name in _MUTATING:
         if hasattr(LaunchPad, name):
@@ -110,15 +277,35 @@ RESULTS_COLLECTION = "results"
 MONGODB_TIMEOUT_S = 5.0
 
 
-def embedded_launchpad(state_dir: str | Path):
-    """The :class:`EmbeddedLaunchPad` of a state directory (created if missing); one per
-    process (a second call returns the same object)."""
+def require_state(state_dir: str | Path) -> Path:
+    """A state directory that exists and holds a store, or a one-line
+    :class:`UserInputError` (only ``init``, ``submit`` and ``compare`` create one)."""
+    state = Path(state_dir).resolve()
+    if not state.is_dir():
+        what = "is not a directory" if state.exists() else "does not exist"
+        raise UserInputError(f"state directory {str(state)!r} {what}; interfacemodel init, "
+                             f"submit or compare create one (check --state or "
+                             f"$INTERFACEMODEL_STATE)")
+    store = state / STORE_FILE
+    if not store.exists() and not any(p.exists() for p in generation_paths(store)):
+        raise UserInputError(f"{str(state)!r} holds no interfacemodel store ({STORE_FILE}); "
+                             f"interfacemodel init, submit or compare create one")
+    return state
+
+
+def embedded_launchpad(state_dir: str | Path, create: bool = True):
+    """The :class:`EmbeddedLaunchPad` of a state directory (created if missing and
+    ``create``; else :func:`require_state`); one per process (a second call returns the same
+    object). A damaged store is refused with one line (:func:`check_store`)."""
     state = Path(state_dir).resolve()
     current = _ACTIVE["launchpad"]
     if current is not None and _ACTIVE["embedded"] and \
             Path(current.connection._store._filename).resolve() == state / STORE_FILE:
         return current
-    init_state_dir(state)
+    if not create:
+        require_state(state)
+        check_store(state)
+    init_state_dir(state)  # checks an existing store
     _use_store(state / STORE_FILE)
     import fireworks.core.launchpad as fw_launchpad
     from mongomock.gridfs import enable_gridfs_integration
@@ -127,8 +314,20 @@ def embedded_launchpad(state_dir: str | Path):
     # FireWorks sets up the embedded mode (its MongoClient, gridfs on mongomock) only if the
     # environment names the store when it is first imported; do it here in any case
     enable_gridfs_integration()  # idempotent: widens gridfs' isinstance checks
+    text = (state / STORE_FILE).read_text(encoding="utf-8")
     with _patched(fw_launchpad, "MongoClient", MongoClient):
         lp = _embedded_class()(host="localhost", name=DATABASE_NAME, strm_lvl="WARNING")
+    store = lp.connection._store
+    # mongomock_persistence writes the whole store at exit, in place (a kill or a full disk
+    # then leaves it truncated) and even when nothing changed (over a runner's newer store):
+    # our save instead, atomic, keeping generations, and only if something changed
+    finalizer = getattr(store, "_finalizer", None)
+    if finalizer is not None:
+        finalizer.detach()
+    lp._im_text, lp._im_file = text, _file_id(state / STORE_FILE)
+    import atexit
+
+    atexit.register(lp._save_at_exit)
     if lp.fw_id_assigner.find_one({}) is None:  # a new store: FireWorks' own initialisation
         lp.reset("", require_password=False)
     _ACTIVE.update(launchpad=lp, embedded=True)

@@ -1,6 +1,9 @@
-"""Submit, run, inspect and rerun campaigns on a LaunchPad (embedded store or MongoDB).
+"""Submit, run, inspect, rerun and recover campaigns on a LaunchPad (embedded store or
+MongoDB).
 
-The CLI (``interfacemodel submit/run/status/rerun/results``) is a thin layer over these.
+The CLI (``interfacemodel submit/run/status/rerun/results/recover``) is a thin layer over
+these. Only ``init``, ``submit`` and ``compare`` create a state directory; the other commands
+refuse one that does not exist (a typo in ``--state`` would otherwise show an empty project).
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserInputError
-from .launchpad import embedded_launchpad, mongodb_launchpad, runner_lock
+from .launchpad import (
+    STORE_FILE,
+    check_store,
+    embedded_launchpad,
+    mongodb_launchpad,
+    require_state,
+    runner_lock,
+)
 
 DEFAULT_STATE_DIR = ".interfacemodel"
 STATE_ENV = "INTERFACEMODEL_STATE"
@@ -39,10 +49,20 @@ class Project:
     def embedded(self) -> bool:
         return self.launchpad_file is None
 
-    def launchpad(self):
+    def launchpad(self, create: bool = False):
+        """The project's LaunchPad; an embedded store is made only with ``create``
+        (``submit``, ``compare``), else the state directory must exist (:meth:`require`)."""
         if self.embedded:
-            return embedded_launchpad(self.state)
+            return embedded_launchpad(self.state, create=create)
         return mongodb_launchpad(self.launchpad_file)
+
+    def require(self) -> None:
+        """Refuse, with one line and before anything is written, a state directory that does
+        not exist or a damaged store (embedded store only: a MongoDB project's state
+        directory holds launch folders only)."""
+        if self.embedded:
+            require_state(self.state)
+            check_store(self.state)
 
     @property
     def checkpoints(self) -> Path:
@@ -72,7 +92,7 @@ def submit_spec(project: Project, spec) -> dict:
     from .constructors import campaign_workflow
 
     wf = campaign_workflow(spec, project.checkpoints)
-    lp = project.launchpad()
+    lp = project.launchpad(create=True)
     known = lp.workflows.find_one({"metadata.campaign_hash": wf.metadata["campaign_hash"]},
                                   {"nodes": 1})
     if known is not None:
@@ -168,6 +188,7 @@ def run(project: Project, max_launches: int | None = None,
     one runner at a time."""
     from fireworks import FWorker
 
+    project.require()
     lock = runner_lock(project.state) if project.embedded else _no_lock()
     with lock:
         lp = project.launchpad()
@@ -209,19 +230,116 @@ class _no_lock:
         return False
 
 
-def rerun_fizzled(project: Project) -> list[int]:
-    """Put every FIZZLED Firework back to READY (after its cause was fixed)."""
+#: a Firework whose last failures repeat this often (same error, same input) is not rerun
+#: by a plain ``rerun --fizzled``: rerunning it again would loop
+REPEATS = 2
+
+
+def rerun_fizzled(project: Project, fresh: bool = False, fw_ids: list[int] | None = None,
+                  say: Callable[[str], None] = print) -> dict:
+    """Put FIZZLED Fireworks (all, or ``fw_ids``) back to READY, after their cause was fixed.
+
+    A Firework that fizzled :data:`REPEATS` times with the same error (last line of the
+    traceback) on the same input (its spec) is held back, one line each: rerunning it would
+    repeat the failure (e.g. a checkpoint that carries it). ``fresh`` reruns those too and
+    first removes the checkpoint folders of every Firework it reruns
+    (``<_im_checkpoints>/<_im_hash>``), so they start from scratch.
+
+    Returns ``{"rerun": [fw_id], "held": [{fw_id, name, times, error}], "dropped":
+    [checkpoint folders removed]}``."""
+    project.require()
     lock = runner_lock(project.state) if project.embedded else _no_lock()
     with lock:
         lp = project.launchpad()
-        ids = sorted(d["fw_id"] for d in lp.fireworks.find({"state": "FIZZLED"}, {"fw_id": 1}))
-        for fw_id in ids:
-            lp.rerun_fw(fw_id)
-        return ids
+        query: dict = {"state": "FIZZLED"}
+        if fw_ids:
+            found = {d["fw_id"]: d["state"] for d in
+                     lp.fireworks.find({"fw_id": {"$in": list(fw_ids)}}, {"state": 1, "fw_id": 1})}
+            for fw_id in fw_ids:
+                if found.get(fw_id) != "FIZZLED":
+                    what = f"is {found[fw_id]}" if fw_id in found else "does not exist"
+                    raise UserInputError(f"Firework {fw_id} {what}; rerun --fizzled takes "
+                                         f"FIZZLED ones (interfacemodel status lists them)")
+            query["fw_id"] = {"$in": list(fw_ids)}
+        fws = sorted(lp.fireworks.find(query, {"fw_id": 1, "name": 1, "launches": 1,
+                                               "archived_launches": 1, "spec._im_hash": 1,
+                                               "spec._im_checkpoints": 1}),
+                     key=lambda d: d["fw_id"])
+        out: dict = {"rerun": [], "held": [], "dropped": []}
+        for fw in fws:
+            times, error = repeated_failure(lp, fw)
+            if times >= REPEATS and not fresh:
+                out["held"].append({"fw_id": fw["fw_id"], "name": fw["name"], "times": times,
+                                    "error": error})
+                continue
+            if fresh:
+                out["dropped"] += drop_checkpoints(fw)
+            lp.rerun_fw(fw["fw_id"])
+            out["rerun"].append(fw["fw_id"])
+        return out
+
+
+def repeated_failure(lp, fw) -> tuple[int, str]:
+    """How many of a Firework's FIZZLED launches (current and archived) failed with the same
+    error (last traceback line) on the same input (spec, from the launch folder's FW.json,
+    else the Firework's ``_im_hash``) as its latest one; and that error."""
+    ids = sorted(set((fw.get("launches") or []) + (fw.get("archived_launches") or [])))
+    failures = []
+    for launch in lp.launches.find({"launch_id": {"$in": ids}, "state": "FIZZLED"},
+                                   {"launch_id": 1, "launch_dir": 1, "action": 1}):
+        data = (launch.get("action") or {}).get("stored_data") or {}
+        tb = str((data.get("_exception") or {}).get("_stacktrace") or "").strip().splitlines()
+        if tb:  # a lost run marked FIZZLED has no traceback: not a failure of the task
+            failures.append((launch["launch_id"], tb[-1].strip(),
+                             _input_fingerprint(launch.get("launch_dir"), fw)))
+    if not failures:
+        return 0, ""
+    failures.sort()
+    _, error, inputs = failures[-1]
+    return sum(1 for _, e, i in failures if (e, i) == (error, inputs)), error
+
+
+def _input_fingerprint(launch_dir, fw) -> str:
+    """What a launch ran on: its spec as written into the launch folder (FW.json: task
+    parameters, the calculator, the parents' products), FireWorks' own bookkeeping left out."""
+    import json
+
+    from .tasks import canonical_hash
+
+    try:
+        spec = json.loads((Path(launch_dir) / "FW.json").read_text())["spec"]
+    except (OSError, TypeError, ValueError, KeyError):
+        return str((fw.get("spec") or {}).get("_im_hash"))
+    return canonical_hash({k: v for k, v in spec.items()
+                           if not k.startswith("_") or k in ("_tasks", "_im_hash")})
+
+
+def checkpoint_dir(fw) -> Path | None:
+    """The checkpoint folder of a Firework (``<_im_checkpoints>/<_im_hash>``, see
+    :func:`interfacemodel.workflows.tasks._workdir`), or None if its spec names none."""
+    import re
+
+    spec = fw.get("spec") or {}
+    root, key = spec.get("_im_checkpoints"), spec.get("_im_hash")
+    if not root or not isinstance(key, str) or not re.fullmatch(r"[0-9a-f]{16}", key):
+        return None
+    return Path(root) / key
+
+
+def drop_checkpoints(fw) -> list[str]:
+    """Remove a Firework's checkpoint folder (and nothing else); returns what was removed."""
+    import shutil
+
+    folder = checkpoint_dir(fw)
+    if folder is None or not folder.is_dir():
+        return []
+    shutil.rmtree(folder)
+    return [str(folder)]
 
 
 def status(project: Project) -> list[dict]:
     """Per workflow: name, state counts, and the FIZZLED Fireworks with their error."""
+    project.require()
     lp = project.launchpad()
     rows = []
     for wf in lp.workflows.find({}, {"name": 1, "nodes": 1, "state": 1}):
@@ -252,6 +370,7 @@ def results(project: Project) -> list[dict]:
     wrote into its launch directory, which is then put back into the collection."""
     from .launchpad import fetch_results, store_result
 
+    project.require()
     lp = project.launchpad()
     have = {d["key"]: d for d in fetch_results()}
     out = []
@@ -294,3 +413,128 @@ def ensure_state(project: Project) -> Path:
         raise UserInputError("init makes an embedded store; with --launchpad the database "
                              "is the MongoDB server's (lpad -l FILE reset to start one)")
     return init_state_dir(project.state)
+
+
+def recover(project: Project, say: Callable[[str], None] = print) -> dict:
+    """``interfacemodel recover``: bring a damaged embedded store back.
+
+    1. The newest good generation (``store.json``, else ``store.json.1``, ...) becomes the
+       store; a damaged ``store.json`` is kept beside it as ``store.json.damaged-<time>``.
+    2. Fireworks RUNNING in it are lost runs: set to rerun (their checkpoints make it short).
+    3. The launch folders are read: every COMPLETED Firework's record is put back into the
+       results collection if missing; a Firework whose record.json is in a launch folder but
+       which is not COMPLETED in the restored store (it finished after that generation was
+       saved: FireWorks' hand-over to its children is not in the folder) will rerun, and is
+       listed; records of Fireworks the store does not know (submitted after it) are counted.
+
+    Returns ``{"restored_from", "lost", "rerun", "reregistered", "unknown"}``."""
+    import shutil
+    import time as _time
+
+    from .launchpad import good_generations, store_problem, write_store
+
+    if not project.embedded:
+        raise UserInputError("recover restores the embedded store of a state directory; a "
+                             "MongoDB LaunchPad is restored from the server's own backups")
+    state = require_state(project.state)
+    with runner_lock(state):
+        store = state / STORE_FILE
+        good = good_generations(state)
+        if not good:
+            raise UserInputError(f"no good generation of the store in {str(state)!r} "
+                                 f"({STORE_FILE} and its earlier generations are missing or "
+                                 f"damaged); restore {STORE_FILE} from a backup")
+        source = good[0]
+        if source == store:
+            say(f"{store} is intact: nothing to restore; checking the launch folders")
+        else:
+            problem = store_problem(store)
+            kept = ""
+            if store.exists():
+                stamp = _time.strftime("%Y%m%d-%H%M%S")
+                aside = store.with_name(f"{STORE_FILE}.damaged-{stamp}")
+                n = 1
+                while aside.exists():
+                    n += 1
+                    aside = store.with_name(f"{STORE_FILE}.damaged-{stamp}-{n}")
+                shutil.copyfile(store, aside)
+                kept = f"; the damaged file is kept as {aside.name}"
+            saved = _time.strftime("%Y-%m-%d %H:%M:%S",
+                                   _time.localtime(source.stat().st_mtime))
+            write_store(store, source.read_text(encoding="utf-8"), previous=None)
+            say(f"{store} {problem}: restored from {source.name} (saved {saved}){kept}")
+        lp = project.launchpad()
+        lost = recover_lost_runs(project, lp)
+        out = {"restored_from": str(source), "lost": lost, **_reconcile(project, lp)}
+    names = {d["fw_id"]: d["name"] for d in
+             lp.fireworks.find({"fw_id": {"$in": lost + out["rerun"]}}, {"fw_id": 1, "name": 1})}
+    rerun = sorted(set(lost) | set(out["rerun"]))
+    if out["reregistered"]:
+        say(f"{out['reregistered']} results put back into the results collection from "
+            f"their launch folders")
+    if out["unknown"]:
+        say(f"{len(out['unknown'])} records in launch folders belong to Fireworks the restored "
+            f"store does not have (submitted after it): submit their campaign again "
+            f"({', '.join(sorted(set(out['unknown'])))})")
+    if rerun:
+        say(f"{len(rerun)} Fireworks will rerun (interfacemodel run"
+            f" --state {project.state}):")
+        for fw_id in rerun:
+            why = []
+            if fw_id in lost:
+                why.append("RUNNING in the restored store (a lost run)")
+            if fw_id in out["rerun"]:
+                why.append("completed after the restored store was saved "
+                           f"(record in {out['records'][fw_id]})")
+            say(f"  fw {fw_id} {names.get(fw_id, '')}: {'; '.join(why)}")
+    else:
+        say("no Firework needs to rerun")
+    out["will_rerun"] = rerun
+    return out
+
+
+def _reconcile(project: Project, lp) -> dict:
+    """Launch folders against the (restored) store: see :func:`recover`."""
+    import json
+
+    from .launchpad import fetch_results, store_result
+    from .tasks import RECORD_FILE
+
+    records: dict[str, tuple[Path, dict]] = {}
+    folders = {Path(d["launch_dir"]) for d in lp.launches.find({}, {"launch_dir": 1})
+               if d.get("launch_dir")}
+    if project.launches.is_dir():
+        folders |= set(project.launches.iterdir())
+    for folder in sorted(folders):
+        path = folder / RECORD_FILE
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("key"):
+            records[doc["key"]] = (folder, doc)
+    have = {d["key"] for d in fetch_results()}
+    known: set[str] = set()
+    reregistered, rerun, where = 0, [], {}
+    for fw in lp.fireworks.find({}, {"fw_id": 1, "state": 1, "launches": 1,
+                                     "spec._im_hash": 1}):
+        key = (fw.get("spec") or {}).get("_im_hash")
+        if key is None:
+            continue
+        known.add(key)
+        if fw["state"] == "COMPLETED":
+            if key not in have:
+                doc = _from_launch_dir(lp, fw) or records.get(key, (None, None))[1]
+                if doc is not None:
+                    store_result(doc)
+                    have.add(key)
+                    reregistered += 1
+        elif key in records:
+            if fw["state"] == "FIZZLED":  # fixed and completed after that generation
+                lp.rerun_fw(fw["fw_id"])
+            rerun.append(fw["fw_id"])
+            where[fw["fw_id"]] = str(records[key][0])
+    unknown = [f"{doc.get('kind')} {doc.get('name')}" for key, (_, doc) in records.items()
+               if key not in known]
+    return {"rerun": sorted(rerun), "records": where, "reregistered": reregistered,
+            "unknown": unknown}
