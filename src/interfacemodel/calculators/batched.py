@@ -454,6 +454,15 @@ class BatchedImages:
         self.evaluations = 0
         self._lock = threading.Lock()
 
+    def serve(self, results: Sequence[dict[str, Any] | None]) -> None:
+        """Take saved ``results`` (one dict or None per image) as the images' results at
+        their current structures: a band resumed from a checkpoint is not evaluated again."""
+        for calc, image, res in zip(self.calculators, self.images, results, strict=True):
+            if res and "forces" in res:
+                calc.atoms = image.copy()
+                calc.results = dict(res)
+                calc._batched_cache = (calc.atoms, dict(res))
+
     def _stale(self, calc) -> bool:
         image = self.images[calc.index]
         if image.calc is not calc:  # the user gave this image another calculator

@@ -31,6 +31,7 @@ from .checkpoint import (
     restore_optimizer_state,
     serve_saved_results,
 )
+from .journal import journal_calculations
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 from .relax import EnergyRecord, relax, relax_many
 
@@ -144,11 +145,17 @@ def image_calculators(calc, n: int) -> list:
     if spec is not None:
         from ..calculators import get_calculator
 
-        return [calc] + [get_calculator(spec) for _ in range(n - 1)]
-    try:
-        return [calc] + [type(calc)(**dict(calc.parameters)) for _ in range(n - 1)]
-    except TypeError:  # a calculator that cannot be rebuilt from its parameters: share it
-        return [calc] * n
+        calcs = [calc] + [get_calculator(spec) for _ in range(n - 1)]
+    else:
+        try:
+            calcs = [calc] + [type(calc)(**dict(calc.parameters)) for _ in range(n - 1)]
+        except TypeError:  # a calculator that cannot be rebuilt from its parameters: share it
+            return [calc] * n
+    journal = getattr(calc, "interfacemodel_journal", None)
+    if journal is not None:  # the copies record into (and are served from) calc's journal
+        for other in calcs[1:]:
+            journal_calculations(other, journal)
+    return calcs
 
 
 def _reaction_coordinate(images) -> list[float]:
@@ -283,7 +290,9 @@ def run_neb(
     if ckpt is not None and ckpt.state is not None:
         for image, positions in zip(images[1:-1], ckpt.positions[1:-1], strict=True):
             image.positions = positions
-        if group is None and len({id(c) for c in calcs}) == len(calcs) and ckpt.results:
+        if group is not None and ckpt.results:
+            group.serve(ckpt.results[1:-1])
+        elif len({id(c) for c in calcs}) == len(calcs) and ckpt.results:
             for image, results in zip(images[1:-1], ckpt.results[1:-1], strict=True):
                 serve_saved_results(image, results)
         done_steps, done_calls = int(ckpt.state["steps"]), int(ckpt.state["force_calls"])

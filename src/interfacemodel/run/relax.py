@@ -12,6 +12,7 @@ inside the code: :func:`relax` writes IBRION=2 / ``calculation='relax'`` inputs 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import warnings
@@ -35,6 +36,7 @@ from .checkpoint import (
     restore_optimizer_state,
     serve_saved_results,
 )
+from .journal import journal_suspended
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 # PreconLBFGS catches a failed Armijo line search and resets its Hessian; ASE still logs it
@@ -210,7 +212,9 @@ def relax(
     # the step the optimiser starts from is already saved (resumed, or rolled back to)
     at_saved_step = resumed_at is not None
     good = (work.positions.copy(), work.cell.array.copy(), done_steps)
-    with count_calculations(calc) as counter:
+    # a checkpointed relaxation keeps its steps in the checkpoint, not in the journal too
+    suspend = journal_suspended(calc) if ckpt is not None else contextlib.nullcontext()
+    with suspend, count_calculations(calc) as counter:
         while True:
             opt = opt_cls(target, logfile=logfile, **optimizer_options(optimizer))
             tap = attach_memory(opt, memory)

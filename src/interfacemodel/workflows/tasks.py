@@ -29,6 +29,7 @@ from fireworks.features.dupefinder import DupeFinderBase
 
 from ..errors import UserInputError
 from ..records import from_dict, to_dict, write_json_atomic
+from ..run.journal import JOURNAL_FILE, journal_calculations
 
 RECORD_FILE = "record.json"
 PRODUCT_PREFIX = "im:"
@@ -117,7 +118,12 @@ class _Task(FiretaskBase):
     """Common parts: the calculator of the workflow (``fw_spec['calculator']``)."""
 
     def calc(self, fw_spec):
-        return _calculator(fw_spec["calculator"])
+        """The calculator, journalled into the Firework's checkpoint folder: a rerun after a
+        kill gets every calculation already made back from the journal
+        (:mod:`interfacemodel.run.journal`)."""
+        calc = _calculator(fw_spec["calculator"])
+        journal_calculations(calc, _workdir(fw_spec) / JOURNAL_FILE)
+        return calc
 
 
 # --------------------------------------------------------------------------- dupe finder
