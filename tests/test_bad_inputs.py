@@ -188,3 +188,103 @@ def test_submit_refuses_bad_values_before_writing_anything(tmp_path, capsys, tex
     one_line_exit_2(capsys, ["submit", spec, "--state", state, "--calc", "emt"], fragment,
                     str(spec))
     assert not state.exists()  # no state directory, no store
+
+
+# ---------------------------------------------------------------- output paths, devices
+
+
+def _unwritable(tmp_path) -> list[Path]:
+    """Output places that cannot be created: under a plain file (for anyone, root too), and
+    under /proc (a virtual file system: not even root can make entries there)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    places = [blocker / "out"]
+    if Path("/proc/self").is_dir():
+        places.append(Path("/proc/forbidden/x"))
+    return places
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["build", "li-li2se", "--out", "{out}"], "output directory"),
+    (["build", "li-li2se", "--kind", "both", "--format", "cif", "--out", "{out}"],
+     "output directory"),
+    (["bulk", "Li", "--calc", "emt", "--json", "{out}.json"], "--json file"),
+    (["energetics", "cu-ag", "--calc", "emt", "--json", "{out}.json"], "--json file"),
+    (["barrier", "li-vacancy", "--calc", "emt", "--out", "{out}"], "output directory"),
+    (["diffusivity", "barrier.json", "--plot", "{out}.png"], "--plot file"),
+])
+def test_an_output_path_that_cannot_be_created_is_one_line(tmp_path, capsys, monkeypatch,
+                                                           argv, flag):
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for out in _unwritable(tmp_path):
+        args = [a.replace("{out}", str(out)) for a in argv]
+        line = one_line_exit_2(capsys, args, f"cannot write {flag}", str(out))
+        assert not Path(args[-1]).exists(), line
+    # nothing written: no output, no temporary, no default output directory
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before + ["a-file"])
+
+
+def test_json_and_plot_outputs_refuse_directories_and_existing_files(tmp_path, capsys,
+                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d").mkdir()
+    one_line_exit_2(capsys, ["bulk", "Li", "--calc", "emt", "--json", "d"], "is a directory")
+    (tmp_path / "old.png").write_bytes(b"png")
+    one_line_exit_2(capsys, ["diffusivity", "barrier.json", "--plot", "old.png"], "exists",
+                    "--overwrite")
+    assert (tmp_path / "old.png").read_bytes() == b"png"
+
+
+def test_writers_name_the_path_when_the_place_fails_at_write_time(tmp_path):
+    """The check before the work can be overtaken (a directory removed meanwhile): the
+    atomic writers raise OutputPathError — a UserInputError (CLI: one line, exit 2) that is
+    still an OSError — naming the path."""
+    from interfacemodel.errors import OutputPathError
+    from interfacemodel.records import write_directory_atomic, write_text_atomic
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(OutputPathError, match="a-file/out") as exc:
+        write_directory_atomic(blocker / "out", lambda tmp: None)
+    assert isinstance(exc.value, OSError) and isinstance(exc.value, UserInputError)
+    with pytest.raises(OutputPathError, match="a-file/r.json"):
+        write_text_atomic("{}", blocker / "r.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def _skip_with_cuda():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the device is available")
+
+
+@pytest.mark.parametrize("calc", ["sevennet:device=cuda", "chgnet:device=cuda:0"])
+def test_a_device_the_machine_lacks_is_one_line(tmp_path, capsys, monkeypatch, calc):
+    _skip_with_cuda()
+    monkeypatch.chdir(tmp_path)
+    line = one_line_exit_2(capsys, ["bulk", "Li", "--calc", calc, "--json", "r.json"],
+                           f"device '{calc.split('=')[1]}'", "not available",
+                           "available: cpu, auto")
+    assert "AssertionError" not in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_calculator_factory_checks_the_device_before_loading_a_model():
+    _skip_with_cuda()
+    pytest.importorskip("sevenn")
+    from interfacemodel.calculators import get_calculator
+    from interfacemodel.errors import CalculatorUnavailableError
+
+    with pytest.raises(CalculatorUnavailableError, match="device 'cuda'.*available: cpu, auto"):
+        get_calculator("sevennet:device=cuda")
+
+
+def test_a_misspelt_device_is_refused_when_the_spec_is_parsed(capsys):
+    from interfacemodel.calculators import parse_calc_spec
+
+    with pytest.raises(UserInputError, match="device='gpu'.*auto, cpu, cuda or cuda:N"):
+        parse_calc_spec("sevennet:device=gpu")
+    assert parse_calc_spec("chgnet:device=CUDA:1").options["device"] == "cuda:1"
+    one_line_exit_2(capsys, ["energetics", "li-lif", "--calc", "sevennet:device=gpu"],
+                    "device='gpu'")

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserInputError
-from ..records import package_versions, structure_hash, to_dict, write_directory_atomic
+from ..records import (
+    check_output_path,
+    package_versions,
+    structure_hash,
+    to_dict,
+    write_directory_atomic,
+)
 
 # user name -> (ase format, file extension)
 FORMATS = {"cif": ("cif", "cif"), "poscar": ("vasp", "vasp"), "extxyz": ("extxyz", "extxyz")}
@@ -28,12 +34,14 @@ def parse_formats(text: str | Sequence[str]) -> list[str]:
 
 
 def check_output_dir(out_dir: str | Path, overwrite: bool) -> Path:
+    """Before any work: ``out_dir`` may be written — it does not exist (or ``overwrite`` and it
+    is a directory) and it can be created where it is (:func:`check_output_path`)."""
     out = Path(out_dir)
     if out.exists() and not overwrite:
         raise UserInputError(f"output directory {str(out)!r} exists; pass --overwrite to replace it")
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output path {str(out)!r} is a file, not a directory")
-    return out
+    return check_output_path(out, "output directory")
 
 
 def _write_one(atoms, base: Path, formats: Iterable[str]) -> list[str]:
