@@ -1,5 +1,8 @@
 """Write built structures for collaborators: CIF / POSCAR / extxyz plus a JSON sidecar each.
 
+Every file holds every atom inside its cell (:func:`~interfacemodel.build.cells.wrap_into_cell`:
+whole lattice vectors only, a slab never split across its vacuum), so all formats agree.
+
 The whole output directory is written under a temporary name and renamed at the end, so an
 error leaves nothing half-written; an existing directory is refused unless ``overwrite``.
 """
@@ -19,6 +22,7 @@ from ..records import (
     to_dict,
     write_directory_atomic,
 )
+from .cells import wrap_into_cell
 
 # user name -> (ase format, file extension)
 FORMATS = {"cif": ("cif", "cif"), "poscar": ("vasp", "vasp"), "extxyz": ("extxyz", "extxyz")}
@@ -74,6 +78,7 @@ def export_structures(
         versions = package_versions()
         index = []
         for name, atoms, meta in items:
+            atoms = wrap_into_cell(atoms)  # every format, and the hash: atoms in the cell
             files = _write_one(atoms, tmp / name, formats)
             sidecar = {**(common or {}), **to_dict(meta), "files": files,
                        "natoms": len(atoms), "structure_hash": structure_hash(atoms),
