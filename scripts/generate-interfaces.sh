@@ -25,6 +25,8 @@ lines = [
     "automatic gap (closest Li-coating pair at 0.9 x the covalent-radius sum); no calculator",
     "was used. Slab models have 15 A of vacuum over the Li and the two bottom coating layers",
     "fixed (POSCAR selective dynamics); periodic models have two interfaces and no vacuum.",
+    "Every atom lies inside its cell in every format (fractional coordinates in [0, 1); atoms",
+    "moved by whole lattice vectors only, a slab never split across its vacuum).",
     "Each structure has .cif, .vasp (POSCAR), .extxyz (with the `interface_side` array: 0 Li,",
     "1 coating) and a .json sidecar (orientations, termination, match area, strain tensor,",
     "fixed atoms, gap, shift, source crystals, package versions).",

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -274,3 +275,161 @@ def test_relaxation_noise_does_not_change_the_lattice_match():
                                                              max_area_A2=120)]
     models = build_system("li-li2o", film_bulk=exact_li, substrate_bulk=noisy)
     assert round(models[0].area_A2, 3) == areas[0]
+
+
+# ------------------------------------------------ every atom inside the cell (files, pictures)
+
+INSIDE_TOL = 1e-8
+
+
+def _fractional_as_written(path) -> np.ndarray:
+    """The fractional coordinates a file holds, as written (no reader wraps them): the CIF
+    atom_site loop, the POSCAR Direct block, extxyz Cartesian positions over its cell."""
+    path = str(path)
+    lines = open(path).read().splitlines()
+    if path.endswith(".cif"):
+        i = next(i for i, line in enumerate(lines) if line.strip() == "_atom_site_type_symbol")
+        names = []
+        while lines[i].strip().startswith("_"):
+            names.append(lines[i].strip())
+            i += 1
+        cols = [names.index(f"_atom_site_fract_{x}") for x in "xyz"]
+        rows = []
+        while i < len(lines) and lines[i].strip() and \
+                not lines[i].strip().startswith(("_", "loop_")):
+            parts = lines[i].split()
+            rows.append([float(parts[c]) for c in cols])
+            i += 1
+        return np.array(rows)
+    if path.endswith(".vasp"):
+        start = next(i for i, line in enumerate(lines) if line.strip().lower().startswith("direct"))
+        n = sum(int(x) for x in lines[6].split())
+        return np.array([[float(x) for x in line.split()[:3]]
+                         for line in lines[start + 1:start + 1 + n]])
+    atoms = read(path)
+    return atoms.cell.scaled_positions(atoms.positions)
+
+
+def _assert_inside(frac, what):
+    outside = np.nonzero(((frac < -INSIDE_TOL) | (frac >= 1 + INSIDE_TOL)).any(axis=1))[0]
+    assert not len(outside), f"{what}: atoms {outside[:5].tolist()} outside the cell, e.g. " \
+                             f"{frac[outside[0]].round(4).tolist()}"
+
+
+def _assert_same_structure_in_every_format(out, name, atoms):
+    """The POSCAR and extxyz files hold the model's atoms in its order, each moved by whole
+    lattice vectors at most, z untouched."""
+    ref = atoms.cell.scaled_positions(atoms.positions)
+    xyz = read(out / f"{name}.extxyz")
+    assert (xyz.numbers == atoms.numbers).all()
+    for frac in (_fractional_as_written(out / f"{name}.vasp"),
+                 xyz.cell.scaled_positions(xyz.positions)):
+        d = frac - ref
+        assert np.abs(d - np.round(d)).max() < 1e-6, name
+    assert np.abs(xyz.positions[:, 2] - atoms.positions[:, 2]).max() < 1e-6
+
+
+def test_every_named_system_exports_every_atom_inside_the_cell(named_models, tmp_path):
+    """Over `interfacemodel build --list`: every structure in every format (cif, POSCAR,
+    extxyz) holds fractional coordinates in [0, 1), the slab models and the periodic ones
+    (the periodic LLZO models, the slowest build, in the committed set below)."""
+    from interfacemodel.build.export import FORMATS, export_structures
+
+    items = [(m.label, m.atoms, m.metadata()) for models in named_models.values() for m in models]
+    items += [(m.label, m.atoms, m.metadata()) for name in SYSTEMS if name != "li-llzo"
+              for m in build_system(name, kind="periodic")]
+    assert any("Li2O111" in n for n, _, _ in items)  # the (111) faces that were beside the cell
+    out = export_structures(items, tmp_path / "out", list(FORMATS))
+    for name, atoms, _ in items:
+        _assert_inside(atoms.cell.scaled_positions(atoms.positions), f"{name} (model)")
+        for ext in ("cif", "vasp", "extxyz"):
+            _assert_inside(_fractional_as_written(out / f"{name}.{ext}"), f"{name}.{ext}")
+        _assert_same_structure_in_every_format(out, name, atoms)
+
+
+def test_the_committed_structures_have_every_atom_inside_the_cell():
+    root = Path(__file__).resolve().parents[1] / "structures" / "interfaces"
+    for system in SYSTEMS:
+        index = json.loads((root / system / "index.json").read_text())
+        kinds = set()
+        for entry in index["structures"]:
+            kinds.add(entry["name"].rsplit("-", 1)[1])
+            for file in entry["files"]:
+                if not file.endswith(".json"):
+                    _assert_inside(_fractional_as_written(root / system / file), file)
+        assert kinds == {"slab", "periodic"}, system
+
+
+def test_a_slab_is_never_split_across_its_vacuum():
+    """A slab model pushed through the top of its cell (as a relaxation may leave it), or
+    split between top and bottom, is made whole and moved rigidly along c, not wrapped atom
+    by atom; positions change by lattice vectors and one rigid shift only: EMT energy and
+    forces, indices, constraints and per-atom arrays unchanged. A periodic model wraps atom
+    by atom."""
+    from ase.calculators.emt import EMT
+
+    from interfacemodel.build.cells import has_vacuum, wrap_into_cell
+
+    model = build_system("cu-ag")[0]
+    slab = model.atoms.copy()
+    fz = slab.cell.scaled_positions(slab.positions)[:, 2]
+    span = fz.max() - fz.min()
+    slab.positions += (1.0 - fz.max() + 0.5 * span) * slab.cell[2]  # the top half above c
+    for atoms in (slab, _wrapped_atomwise(slab)):  # crossing the top; split top/bottom
+        for vacuum in (True, None):
+            info = dict(atoms.info)
+            if vacuum is None:
+                atoms.info.pop("kind", None)  # detected from the empty stretch along c
+                assert has_vacuum(atoms)
+            out = wrap_into_cell(atoms, vacuum=vacuum)
+            atoms.info.update(info)
+            frac = out.cell.scaled_positions(out.positions)
+            _assert_inside(frac, "slab")
+            assert frac[:, 2].max() - frac[:, 2].min() == pytest.approx(span, abs=1e-9)
+            assert out.constraints[0].index.tolist() == model.fixed_indices
+            assert (out.arrays["interface_side"] == model.atoms.arrays["interface_side"]).all()
+            for a in (model.atoms, out):
+                a.calc = EMT()
+            assert out.get_potential_energy() == pytest.approx(
+                model.atoms.get_potential_energy(), abs=1e-8)
+            assert np.allclose(out.get_forces(), model.atoms.get_forces(), atol=1e-8)
+    inside = wrap_into_cell(model.atoms)  # a slab inside its cell stays where it is
+    assert np.allclose(inside.positions, model.atoms.positions, atol=1e-12)
+    periodic = build_system("cu-ag", kind="periodic")[0].atoms
+    assert not has_vacuum(periodic) and not has_vacuum(_without_kind(periodic))
+    moved = periodic.copy()
+    moved.positions += 0.3 * moved.cell[2] - 1.7 * moved.cell[0]
+    out = wrap_into_cell(moved)
+    _assert_inside(out.cell.scaled_positions(out.positions), "periodic")
+
+
+def _wrapped_atomwise(atoms):
+    out = atoms.copy()
+    out.wrap()  # ASE: every atom into [0, 1) along c too: the slab is split in two
+    return out
+
+
+def _without_kind(atoms):
+    out = atoms.copy()
+    out.info.pop("kind", None)
+    return out
+
+
+def test_interface_pictures_draw_every_atom_inside_the_cell(named_models):
+    """The report's interface pictures draw interface_picture_atoms(atoms) with its cell:
+    every atom inside that cell, for every named system, also after a relaxation left the
+    structure beside the cell."""
+    from interfacemodel.analysis.report.figures import interface_picture_atoms
+
+    for models in named_models.values():
+        for m in models:
+            for atoms in (m.atoms, _shifted(m.atoms)):
+                drawn = interface_picture_atoms(atoms)
+                assert np.allclose(drawn.cell, atoms.cell)
+                _assert_inside(drawn.cell.scaled_positions(drawn.positions), m.label)
+
+
+def _shifted(atoms):
+    out = _without_kind(atoms)  # as read back from a relaxed file without the builder's info
+    out.positions += -2.1 * out.cell[0] + 1.4 * out.cell[1] + 0.2 * out.cell[2]
+    return out

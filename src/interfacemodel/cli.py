@@ -53,13 +53,40 @@ _BULK_HEADER = ["phase", "calculator", "relaxed (Å)", "reference (Å)", "diff (
                 "E (eV/atom)", "converged"]
 
 
-def _refuse_existing_json(args) -> None:
-    """Before any work: an existing --json FILE without --overwrite is a user mistake."""
-    if args.json and args.json != "-":
-        from pathlib import Path
+def _computing_spec(text: str, flag: str = "calculator"):
+    """The parsed calculator spec of a command that computes here: one that only writes
+    inputs, or a torch device this machine lacks (``sevennet:device=cuda`` without CUDA), is
+    refused before any work."""
+    from .calculators import check_device, parse_calc_spec
 
-        if Path(args.json).exists() and not args.overwrite:
-            raise UserInputError(f"output file {args.json!r} exists; pass --overwrite to replace it")
+    spec = parse_calc_spec(text)
+    if not spec.backend.computes:
+        raise UserInputError(
+            f"{flag} {spec.name!r} only writes inputs for a cluster run; choose one that "
+            f"computes here: emt, sevennet, chgnet, lammps:<potential>, gpaw")
+    if "device" in spec.options:
+        check_device(spec.options["device"], spec.name)
+    return spec
+
+
+def _check_output_file(path, overwrite: bool, flag: str) -> None:
+    """Before any work: an output FILE that exists (without --overwrite), is a directory or
+    cannot be created where it is, is a user mistake (one line, exit 2, nothing written)."""
+    from pathlib import Path
+
+    from .records import check_output_path
+
+    if Path(path).is_dir():
+        raise UserInputError(f"{flag} {str(path)!r} is a directory; give a file name")
+    if Path(path).exists() and not overwrite:
+        raise UserInputError(f"output file {str(path)!r} exists; pass --overwrite to replace it")
+    check_output_path(path, f"{flag} file")
+
+
+def _refuse_existing_json(args) -> None:
+    """Before any work: the --json FILE can be written (:func:`_check_output_file`)."""
+    if args.json and args.json != "-":
+        _check_output_file(args.json, args.overwrite, "--json")
 
 
 def _add_json_output(p, what: str) -> None:
@@ -76,16 +103,11 @@ def _print_table(rows: list[list[str]], header: list[str]) -> None:
 
 def cmd_bulk(args) -> int:
     from .analysis import bulk_properties
-    from .calculators import get_calculator, parse_calc_spec
+    from .calculators import get_calculator
     from .records import to_dict, write_json_atomic
     from .structures import bulk_phases, load_bulk, phase_info
 
-    spec = parse_calc_spec(args.calc)  # a bad --calc fails here, before any work
-    if not spec.backend.computes:
-        raise UserInputError(
-            f"calculator {spec.name!r} only writes inputs for a cluster run; choose one that "
-            f"computes here: emt, sevennet, chgnet, lammps:<potential>, gpaw"
-        )
+    spec = _computing_spec(args.calc)  # a bad --calc fails here, before any work
     if not args.fmax > 0:
         raise UserInputError(f"--fmax {args.fmax} must be > 0 (eV/Å)")
     if args.steps < 0:
@@ -158,11 +180,9 @@ def cmd_build(args) -> int:
     grid = _grid(args.grid)
     calc = None
     if args.scan:
-        from .calculators import get_calculator, parse_calc_spec
+        from .calculators import get_calculator
 
-        spec = parse_calc_spec(args.scan)
-        if not spec.backend.computes:
-            raise UserInputError(f"--scan {args.scan!r} only writes inputs; choose one that computes")
+        spec = _computing_spec(args.scan, "--scan")
     overrides = {k: v for k, v in {
         "film_layers": args.film_layers, "substrate_layers": args.substrate_layers,
         "max_area_A2": args.max_area, "max_strain": args.max_strain, "gap_A": args.gap,
@@ -234,16 +254,12 @@ def cmd_energetics(args) -> int:
 
     from .analysis.interface_energetics import EnergeticsSettings, interface_energetics
     from .build.systems import system_elements, system_recipe
-    from .calculators import get_calculator, parse_calc_spec
+    from .calculators import get_calculator
     from .records import write_json_atomic
     from .run.optimizers import optimizer_label
 
     recipe = system_recipe(args.system)  # unknown system: one line, before any work
-    spec = parse_calc_spec(args.calc)
-    if not spec.backend.computes:
-        raise UserInputError(
-            f"calculator {spec.name!r} only writes inputs for a cluster run; choose one that "
-            f"computes here: emt, sevennet, chgnet, lammps:<potential>, gpaw")
+    spec = _computing_spec(args.calc)
     from .run.relax import DEFAULT_OPTIMIZER
 
     optimizer = optimizer_label(args.optimizer or DEFAULT_OPTIMIZER)
@@ -403,16 +419,12 @@ def cmd_barrier(args) -> int:
 
     from .analysis.migration import plot_arrhenius, plot_energy_profile
     from .build.export import check_output_dir
-    from .calculators import parse_calc_spec
     from .records import to_dict, write_directory_atomic, write_json_atomic
 
     if args.mechanism not in MECHANISMS:
         raise UserInputError(f"unknown mechanism {args.mechanism!r}; accepted: "
                              f"{', '.join(MECHANISMS)}")
-    spec = parse_calc_spec(args.calc)
-    if not spec.backend.computes:
-        raise UserInputError(f"calculator {spec.name!r} only writes inputs; choose one that "
-                             f"computes here")
+    spec = _computing_spec(args.calc)
     temps = _temperatures(args.T)
     if args.images < 1 or (args.fmax is not None and not args.fmax > 0):
         raise UserInputError(f"--images {args.images} must be >= 1 and --fmax {args.fmax} > 0")
@@ -466,6 +478,8 @@ def cmd_diffusivity(args) -> int:
     from .analysis.migration import plot_arrhenius
 
     path = Path(args.record)
+    if args.plot:
+        _check_output_file(args.plot, args.overwrite, "--plot")
     if not path.is_file():
         raise UserInputError(f"barrier record {str(path)!r} not found (write one with "
                              f"'interfacemodel barrier ... --out DIR')")
@@ -637,6 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("record", help="barrier.json written by 'interfacemodel barrier'")
     p.add_argument("--T", type=float, action="append", help="temperature, K (repeat; 300)")
     p.add_argument("--plot", help="write the Arrhenius plot to this PNG")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --plot")
     p.set_defaults(func=cmd_diffusivity)
 
     p = sub.add_parser("calculators", help="list calculators, options and status")

@@ -20,5 +20,11 @@ class UnsupportedElementsError(UserInputError):
     """The chosen calculator cannot treat some element of the structure."""
 
 
+class OutputPathError(UserInputError, OSError):
+    """An output path cannot be created or written (no such place, a file where a directory
+    is needed, no permission, a read-only file system). Also an OSError, so that callers that
+    handle file-system errors keep doing so."""
+
+
 class CalculatorUnavailableError(RuntimeError):
     """The calculator's package is not installed, or the backend cannot run on this machine."""

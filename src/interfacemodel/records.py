@@ -114,16 +114,52 @@ def write_json_atomic(data: Any, path: str | os.PathLike, overwrite: bool = Fals
     return write_text_atomic(json.dumps(to_dict(data), indent=2) + "\n", path)
 
 
+def _reason(exc: OSError) -> str:
+    return exc.strerror or " ".join(str(exc).split())
+
+
+def check_output_path(path: str | os.PathLike, what: str = "output") -> Path:
+    """Before any work: ``path`` (a file or directory to be made) can be created here — its
+    nearest existing ancestor is a directory in which an entry can be made (probed with a
+    temporary directory that is removed at once, so root on a read-only or virtual file
+    system is caught too). Otherwise :class:`~interfacemodel.errors.OutputPathError`, one line
+    naming the path and why. Existence and ``--overwrite`` are the caller's business."""
+    from .errors import OutputPathError
+
+    path = Path(path)
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputPathError(f"cannot write {what} {str(path)!r}: {str(parent)!r} is not a "
+                              f"directory")
+    try:
+        Path(tempfile.mkdtemp(prefix=".interfacemodel-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {what} {str(path)!r}: nothing can be created in "
+                              f"{str(parent)!r} ({_reason(exc)})") from None
+    return path
+
+
 def write_text_atomic(text: str, path: str | os.PathLike) -> Path:
     """Write ``text`` to ``path`` (replacing it) through a temporary file in the same
-    directory and a rename: readers see the old file or the new one, never a part."""
+    directory and a rename: readers see the old file or the new one, never a part. A path
+    that cannot be written raises :class:`~interfacemodel.errors.OutputPathError` naming it."""
+    from .errors import OutputPathError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {str(path)!r}: {_reason(exc)}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputPathError(f"cannot write {str(path)!r}: {_reason(exc)}") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -133,25 +169,35 @@ def write_text_atomic(text: str, path: str | os.PathLike) -> Path:
 def write_directory_atomic(out, write, overwrite: bool = False) -> Path:
     """Fill a temporary sibling directory with ``write(tmpdir)``, then put it in place of
     ``out`` (an existing ``out`` only with ``overwrite``; it is moved aside first and removed
-    last): ``out`` is never half-written."""
+    last): ``out`` is never half-written. A place where ``out`` cannot be made raises
+    :class:`~interfacemodel.errors.OutputPathError` naming it (errors raised by ``write``
+    itself pass unchanged)."""
     import shutil
 
-    from .errors import UserInputError
+    from .errors import OutputPathError, UserInputError
 
     out = Path(out)
     if out.exists() and not overwrite:
         raise UserInputError(f"output directory {str(out)!r} exists; pass --overwrite to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise OutputPathError(f"cannot write output directory {str(out)!r}: "
+                              f"{_reason(exc)}") from exc
     try:
         write(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
+        try:
+            if out.exists():
+                old = out.with_name(f".{out.name}.old")
+                out.rename(old)
+                tmp.rename(out)
+                shutil.rmtree(old)
+            else:
+                tmp.rename(out)
+        except OSError as exc:
+            raise OutputPathError(f"cannot write output directory {str(out)!r}: "
+                                  f"{_reason(exc)}") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

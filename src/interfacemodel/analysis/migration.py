@@ -898,14 +898,21 @@ def _save(fig, path) -> Path:
 
     import matplotlib.pyplot as plt
 
+    from ..errors import OutputPathError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+        os.close(fd)
         fig.savefig(tmp)
         os.replace(tmp, path)
+    except OSError as exc:  # the place cannot hold the picture: one line naming it
+        raise OutputPathError(f"cannot write {str(path)!r}: "
+                              f"{exc.strerror or ' '.join(str(exc).split())}") from exc
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return path

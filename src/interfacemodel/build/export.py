@@ -1,5 +1,8 @@
 """Write built structures for collaborators: CIF / POSCAR / extxyz plus a JSON sidecar each.
 
+Every file holds every atom inside its cell (:func:`~interfacemodel.build.cells.wrap_into_cell`:
+whole lattice vectors only, a slab never split across its vacuum), so all formats agree.
+
 The whole output directory is written under a temporary name and renamed at the end, so an
 error leaves nothing half-written; an existing directory is refused unless ``overwrite``.
 """
@@ -12,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserInputError
-from ..records import package_versions, structure_hash, to_dict, write_directory_atomic
+from ..records import (
+    check_output_path,
+    package_versions,
+    structure_hash,
+    to_dict,
+    write_directory_atomic,
+)
+from .cells import wrap_into_cell
 
 # user name -> (ase format, file extension)
 FORMATS = {"cif": ("cif", "cif"), "poscar": ("vasp", "vasp"), "extxyz": ("extxyz", "extxyz")}
@@ -28,12 +38,14 @@ def parse_formats(text: str | Sequence[str]) -> list[str]:
 
 
 def check_output_dir(out_dir: str | Path, overwrite: bool) -> Path:
+    """Before any work: ``out_dir`` may be written — it does not exist (or ``overwrite`` and it
+    is a directory) and it can be created where it is (:func:`check_output_path`)."""
     out = Path(out_dir)
     if out.exists() and not overwrite:
         raise UserInputError(f"output directory {str(out)!r} exists; pass --overwrite to replace it")
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output path {str(out)!r} is a file, not a directory")
-    return out
+    return check_output_path(out, "output directory")
 
 
 def _write_one(atoms, base: Path, formats: Iterable[str]) -> list[str]:
@@ -66,6 +78,7 @@ def export_structures(
         versions = package_versions()
         index = []
         for name, atoms, meta in items:
+            atoms = wrap_into_cell(atoms)  # every format, and the hash: atoms in the cell
             files = _write_one(atoms, tmp / name, formats)
             sidecar = {**(common or {}), **to_dict(meta), "files": files,
                        "natoms": len(atoms), "structure_hash": structure_hash(atoms),

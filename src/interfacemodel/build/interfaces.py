@@ -3,7 +3,8 @@ interfaces, no vacuum), every termination pair, from pymatgen's ``CoherentInterf
 
 Conventions: the film (Li by default) sits on top of the substrate (the coating) and carries
 the strain; z is the interface normal; ``atoms.arrays['interface_side']`` is 0 for film atoms
-and 1 for substrate atoms. ``gap_A`` is the distance between the substrate's top atomic plane
+and 1 for substrate atoms; every atom lies inside the cell
+(:func:`~interfacemodel.build.cells.wrap_into_cell`). ``gap_A`` is the distance between the substrate's top atomic plane
 and the film's bottom plane. In a periodic model the film's top plane meets the substrate's
 bottom plane (the second interface) at the same gap. Terminations are identified by their
 index in the builder's list, never by label alone (equal labels collapse in pymatgen).
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UserInputError
+from .cells import wrap_into_cell
 from .matching import LatticeMatch, enumerate_matches
 from .slabs import (
     _as_structure,
@@ -135,6 +137,9 @@ def _to_model(interface, template: InterfaceModel | None = None, shift=(0.0, 0.0
                                   - base.get("fix_film_layers", 0))))[0].tolist()
     if fixed:
         atoms.set_constraint(FixAtoms(indices=fixed))
+    # every atom inside the cell (pymatgen leaves some beside it in-plane): whole lattice
+    # vectors only, after the order and the layers were taken, so nothing else changes
+    wrap_into_cell(atoms, vacuum=base["kind"] == "slab", copy=False)
     base.update(
         atoms=atoms, interface=interface, fixed_indices=[int(i) for i in fixed],
         in_plane_shift_frac=tuple(float(x) for x in shift),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backends import LAMMPS_POTENTIALS, resolve_device
+from .backends import LAMMPS_POTENTIALS, available_devices, check_device, resolve_device
 from .batched import (
     BatchedImages,
     BatchEvaluator,
@@ -48,10 +48,12 @@ __all__ = [
     "InputOnlyCalculator",
     "attach_batched_calculators",
     "available_calculators",
+    "available_devices",
     "backend",
     "batch_evaluator",
     "calculator_provenance",
     "calculators_covering",
+    "check_device",
     "check_elements",
     "get_calculator",
     "parse_calc_spec",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import sys
 import warnings
 from functools import cache, lru_cache
@@ -30,6 +31,59 @@ def resolve_device(device: str) -> str:
     except ImportError:
         return "cpu"
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+_DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+def _device_name(text: str) -> str:
+    """The ``device`` option's spelling (checked when the spec is parsed; whether this
+    machine has the device is checked when the model is loaded, :func:`check_device`)."""
+    name = str(text).strip().lower()
+    if not _DEVICE_RE.match(name):
+        raise ValueError("expected auto, cpu, cuda or cuda:N (N: the GPU index)")
+    return name
+
+
+def available_devices() -> list[str]:
+    """The torch devices this machine can load a model on: cpu and auto always, then cuda
+    and cuda:0 ... cuda:N-1 where torch sees GPUs (and mps on Apple silicon)."""
+    found = ["cpu", "auto"]
+    try:
+        import torch
+    except ImportError:
+        return found
+    if torch.cuda.is_available():
+        found += ["cuda", *(f"cuda:{i}" for i in range(torch.cuda.device_count()))]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append("mps")
+    return found
+
+
+def check_device(device: str, calculator: str = "") -> str:
+    """``device`` resolved ('auto': CUDA when present, else cpu) and checked against this
+    machine before a model is loaded: a GPU that torch does not see is a
+    :class:`~interfacemodel.errors.CalculatorUnavailableError` (one line naming the device
+    and the available ones), not torch's assertion deep inside the model."""
+    resolved = resolve_device(device)
+    if resolved == "cpu":
+        return resolved
+    available = available_devices()
+    if resolved not in available:
+        try:
+            import torch
+
+            seen = (f"torch {torch.__version__} sees "
+                    + (f"{torch.cuda.device_count()} CUDA GPU(s)" if torch.cuda.is_available()
+                       else "no CUDA GPU"))
+        except ImportError:
+            seen = "torch is not installed"
+        what = f" for calculator {calculator!r}" if calculator else ""
+        raise CalculatorUnavailableError(
+            f"device {device!r}{what} is not available on this machine ({seen}); available: "
+            f"{', '.join(available)}")
+    return resolved
 
 
 def _require(module: str, extra: str, name: str):
@@ -58,7 +112,8 @@ def _positive_float(text: str) -> float:
     return value
 
 
-DEVICE = Option("device", str, "auto", "torch device: auto (CUDA when present), cpu, cuda, cuda:N")
+DEVICE = Option("device", _device_name, "auto",
+                "torch device: auto (CUDA when present), cpu, cuda, cuda:N")
 
 # ---------------------------------------------------------------------------------------------
 # EMT
@@ -113,7 +168,7 @@ def _make_sevennet(options: dict[str, Any]):
     _require("sevenn", "mlip", "sevennet")
     from sevenn.calculator import SevenNetCalculator
 
-    device = resolve_device(options["device"])
+    device = check_device(options["device"], "sevennet")  # before the model is loaded
     key = ("sevennet", options["model"], device)
     if key not in _MODEL_CACHE:  # build the network once per process and device
         _MODEL_CACHE[key] = _sevennet_checkpoint(options["model"]).build_model()
@@ -167,7 +222,7 @@ def _make_chgnet(options: dict[str, Any]):
     from chgnet.model import CHGNet
     from chgnet.model.dynamics import CHGNetCalculator
 
-    device = resolve_device(options["device"])
+    device = check_device(options["device"], "chgnet")  # before the model is loaded
     key = ("chgnet", options["model"], device)
     with contextlib.redirect_stdout(io.StringIO()):  # CHGNet prints its device on every init
         if key not in _MODEL_CACHE:

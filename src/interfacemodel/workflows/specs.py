@@ -3,8 +3,10 @@
 A campaign names a calculator, the interfaces whose energetics to compute and the migration
 barriers to run::
 
-    name: li-lif                      # campaign name (letters, digits, - _ .)
-    calculator: sevennet              # NAME[:key=value,...]; `submit --calc` overrides it
+    name: li-lif                      # campaign name (letters, digits, - _ .); default:
+                                      #   the file name without .yaml
+    calculator: sevennet              # NAME[:key=value,...]; `submit --calc` overrides it;
+                                      #   default: sevennet (the package default)
     interfaces:
       - system: li-lif                # a named system (interfacemodel build --list)
         settings: {fmax: 0.05, scan_grid: [3, 3]}   # EnergeticsSettings fields
@@ -22,13 +24,20 @@ barriers to run::
         surface_z: 4                  # optional: a 2-D hop lattice (z hops) for D(T)
 
 Everything is checked here, before any Firework exists: a bad spec gets one line naming the
-file, the entry and the accepted values.
+file, the entry and the accepted values. Every value is checked for its type and range by one
+table per section (:data:`SETTINGS_RULES`, :data:`BUILD_RULES`, :data:`BARRIER_RULES`,
+:data:`SEGREGATION_RULES`, :data:`REPORT_RULES`, :data:`TOP_RULES`): counts are integers
+(``true`` and ``2.5`` are not), forces, temperatures, areas and lengths are numbers > 0,
+fractions lie in (0, 1], flags are ``true``/``false``; ``null`` gives the default where a key
+has one.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +59,8 @@ BARRIER_KINDS = {
                   "substrate_layers"),
     "endpoints": ("initial", "final", "moving_index", "surface_z"),
 }
+#: the calculator of a spec that names none (the package default)
+DEFAULT_CALCULATOR = "sevennet"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -129,42 +140,153 @@ def _check_keys(where: str, data: dict, accepted) -> None:
         _fail(where, f"unknown key {unknown[0]!r}; accepted: {', '.join(accepted)}")
 
 
-def _number(where: str, key: str, value, positive: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _fail(where, f"{key}={value!r} must be a number")
-    if positive and not value > 0:
-        _fail(where, f"{key}={value!r} must be > 0")
-    return float(value)
+# ------------------------------------------------------------------------------------------
+# value checks: one table per section, one checker for all of them
 
 
-def _settings(where: str, settings) -> dict[str, Any]:
-    from ..analysis.interface_energetics import EnergeticsSettings
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a key accepts: ``test`` says whether a value is acceptable, ``accepted`` says so
+    in words for the one-line error. ``None`` passes where ``nullable`` (YAML ``null``:
+    the default)."""
+
+    accepted: str
+    test: Callable[[Any], bool]
+    nullable: bool = False
+
+
+def _int(low: int, nullable: bool = False) -> Rule:
+    return Rule(f"an integer >= {low}", lambda v: _is_int(v) and v >= low, nullable)
+
+
+def _positive(unit: str = "", nullable: bool = False) -> Rule:
+    return Rule(f"a number > 0{unit}", lambda v: _is_number(v) and v > 0, nullable)
+
+
+def _fraction(upper_open: bool = False, nullable: bool = False) -> Rule:
+    if upper_open:
+        return Rule("a number in (0, 1)", lambda v: _is_number(v) and 0 < v < 1, nullable)
+    return Rule("a number in (0, 1]", lambda v: _is_number(v) and 0 < v <= 1, nullable)
+
+
+def _element(v) -> bool:
+    from ase.data import atomic_numbers
+
+    return isinstance(v, str) and v in atomic_numbers and v != "X"
+
+
+BOOL = Rule("true or false", lambda v: isinstance(v, bool))
+TEXT = Rule("a string", lambda v: isinstance(v, str) and v.strip() != "")
+OPTIONAL_TEXT = Rule("a string", lambda v: isinstance(v, str), nullable=True)
+ELEMENT = Rule("an element symbol such as Li or Mg", _element)
+TEMPERATURES = Rule("a temperature > 0 K or a non-empty list of them, e.g. [300, 400]",
+                    lambda v: (_is_number(v) and v > 0) or (
+                        isinstance(v, list) and bool(v) and all(_is_number(t) and t > 0
+                                                                for t in v)))
+GRID = Rule("two integers >= 1, e.g. [3, 3]",
+            lambda v: isinstance(v, (list, tuple)) and len(v) == 2
+            and all(_is_int(n) and n >= 1 for n in v), nullable=True)
+SUPERCELL = Rule("an integer >= 1 or three of them, e.g. [3, 3, 3]",
+                 lambda v: (_is_int(v) and v >= 1) or (
+                     isinstance(v, list) and len(v) == 3 and all(_is_int(n) and n >= 1
+                                                                 for n in v)), nullable=True)
+SITES = Rule("a list of fractional coordinates, e.g. [[0, 0.5, 0]]",
+             lambda v: isinstance(v, list) and bool(v) and all(
+                 isinstance(x, list) and len(x) == 3 and all(_is_number(c) for c in x)
+                 for x in v))
+MU = Rule("a mapping of element symbols to chemical potentials in eV, e.g. {La: -4.9}",
+          lambda v: isinstance(v, dict) and all(_element(k) and _is_number(x)
+                                                for k, x in v.items()), nullable=True)
+MAPPING = Rule("a mapping", lambda v: isinstance(v, dict), nullable=True)
+
+#: the fields of EnergeticsSettings (an interface entry's ``settings``)
+SETTINGS_RULES: dict[str, Rule] = {
+    "fmax": _positive(" (eV/Å)"), "steps": _int(1), "optimizer": TEXT,
+    "bulk_fmax": _positive(" (eV/Å)"), "kind": TEXT, "orientation": _int(0),
+    "termination": _int(0), "film_layers": _int(1, nullable=True),
+    "substrate_layers": _int(1, nullable=True), "scan_grid": GRID, "T_K": _positive(" (K)"),
+    "surface_slabs": BOOL, "max_surface_terminations": _int(1), "reactivity": BOOL,
+    "extra_mu_eV": MU, "build": MAPPING, "allow_unconverged": BOOL,
+}
+#: settings ``build``: the builder overrides (BUILD_KEYS)
+BUILD_RULES: dict[str, Rule] = {
+    "max_area_A2": _positive(" (Å²)"), "max_strain": _fraction(upper_open=True),
+    "max_length_tol": _fraction(upper_open=True), "max_angle_tol": _fraction(upper_open=True),
+    "max_area_ratio_tol": _fraction(upper_open=True), "gap_A": _positive(" (Å)"),
+    "vacuum_A": _positive(" (Å)"),
+}
+INTERFACE_RULES: dict[str, Rule] = {"system": TEXT, "settings": MAPPING, "role": TEXT}
+SEGREGATION_RULES: dict[str, Rule] = {
+    "system": TEXT, "solute": ELEMENT, "fmax": _positive(" (eV/Å)"),
+    "film_layers": _int(3, nullable=True),
+}
+BARRIER_RULES: dict[str, Rule] = {
+    # every barrier
+    "name": TEXT, "temperatures_K": TEMPERATURES, "n_images": _int(1),
+    "fmax": _positive(" (eV/Å)"), "optimizer": OPTIONAL_TEXT, "phonons": BOOL,
+    "coating": OPTIONAL_TEXT,
+    # bulk hops
+    "host": TEXT, "mechanism": TEXT, "species": ELEMENT, "hop_index": _int(0),
+    "supercell": SUPERCELL, "solute": Rule(ELEMENT.accepted, ELEMENT.test, nullable=True),
+    "defect_fraction": _fraction(nullable=True),
+    "sites_frac": SITES,
+    # interface hops
+    "system": TEXT, "model_index": _int(0), "relax_fmax": _positive(" (eV/Å)"),
+    "film_layers": _int(2, nullable=True), "substrate_layers": _int(2, nullable=True),
+    # end points
+    "initial": TEXT, "final": TEXT, "moving_index": _int(0, nullable=True),
+    "surface_z": _int(1, nullable=True),
+}
+REPORT_RULES: dict[str, Rule] = {"title": TEXT}
+TOP_RULES: dict[str, Rule] = {
+    "name": Rule("a string or a number", lambda v: isinstance(v, (str, int, float))
+                 and not isinstance(v, bool), nullable=True),
+    "description": OPTIONAL_TEXT, "calculator": Rule(TEXT.accepted, TEXT.test, nullable=True),
+}
+
+
+def _check_values(where: str, data: dict, rules: dict[str, Rule]) -> None:
+    """Every key of ``data`` that has a rule holds an acceptable value, else one line naming
+    the key, the value and what is accepted."""
+    for key, value in data.items():
+        rule = rules.get(key)
+        if rule is None or (value is None and rule.nullable):
+            continue
+        if not rule.test(value):
+            _fail(where, f"{key}={value!r} must be {rule.accepted}")
+
+
+def _settings(where: str, settings, system: str) -> dict[str, Any]:
+    from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings
+    from ..build.systems import system_recipe
 
     if settings is None:
         return {}
     if not isinstance(settings, dict):
         _fail(where, f"settings must be a mapping of EnergeticsSettings fields, got {settings!r}")
+    where = f"{where} settings"
     names = [f.name for f in dataclasses.fields(EnergeticsSettings)]
-    _check_keys(f"{where} settings", settings, names)
-    for key in ("fmax", "bulk_fmax", "T_K"):
-        if key in settings:
-            _number(f"{where} settings", key, settings[key])
-    grid = settings.get("scan_grid")
-    if grid is not None and (not isinstance(grid, (list, tuple)) or len(grid) != 2
-                             or not all(isinstance(n, int) and n > 0 for n in grid)):
-        _fail(f"{where} settings", f"scan_grid={grid!r} must be two positive integers, "
-                                   f"e.g. [3, 3]")
+    _check_keys(where, settings, names)
+    _check_values(where, settings, SETTINGS_RULES)
     build = settings.get("build")
     if build is not None:
-        from ..analysis.interface_energetics import BUILD_KEYS
-
-        if not isinstance(build, dict):
-            _fail(f"{where} settings", f"build must be a mapping of {', '.join(BUILD_KEYS)}")
-        _check_keys(f"{where} settings build", build, BUILD_KEYS)
-        for key, value in build.items():
-            _number(f"{where} settings build", key, value)
+        _check_keys(f"{where} build", build, BUILD_KEYS)
+        _check_values(f"{where} build", build, BUILD_RULES)
     if settings.get("kind", "slab") not in ("slab", "periodic"):
-        _fail(f"{where} settings", f"kind={settings['kind']!r}; accepted: slab, periodic")
+        _fail(where, f"kind={settings['kind']!r}; accepted: slab, periodic")
+    faces = system_recipe(system).orientations
+    if settings.get("orientation", 0) >= len(faces):
+        _fail(where, f"orientation={settings['orientation']!r} must be < {len(faces)}: "
+                     f"{system} has the faces {', '.join(f'Li({f}) || {s}' for f, s in faces)}")
     if "optimizer" in settings:
         from ..run.optimizers import get_optimizer
 
@@ -180,17 +302,17 @@ def _interface(where: str, entry) -> InterfaceEntry:
     if not isinstance(entry, dict) or "system" not in entry:
         _fail(where, f"an interface entry needs 'system', got {entry!r}")
     _check_keys(where, entry, INTERFACE_KEYS)
+    _check_values(where, entry, INTERFACE_RULES)
     system_recipe(entry["system"])  # unknown system: one line naming the known ones
     role = entry.get("role", "coating")
     if role not in ROLES:
         _fail(where, f"role={role!r}; accepted: {', '.join(ROLES)}")
     return InterfaceEntry(entry["system"].strip().lower(),
-                          _settings(f"{where} ({entry['system']})", entry.get("settings")), role)
+                          _settings(f"{where} ({entry['system']})", entry.get("settings"),
+                                    entry["system"]), role)
 
 
 def _segregation(where: str, entry) -> SegregationEntry:
-    from ase.data import atomic_numbers
-
     from ..build.systems import system_recipe
 
     if isinstance(entry, str):
@@ -198,15 +320,10 @@ def _segregation(where: str, entry) -> SegregationEntry:
     if not isinstance(entry, dict) or "system" not in entry:
         _fail(where, f"a segregation entry needs 'system', got {entry!r}")
     _check_keys(where, entry, SEGREGATION_KEYS)
+    _check_values(where, entry, SEGREGATION_RULES)
     system_recipe(entry["system"])
-    solute = str(entry.get("solute", "Mg"))
-    if solute not in atomic_numbers:
-        _fail(where, f"solute {solute!r} is not an element symbol")
-    layers = entry.get("film_layers")
-    if layers is not None and (not isinstance(layers, int) or layers < 3):
-        _fail(where, f"film_layers={layers!r} must be an integer >= 3")
-    return SegregationEntry(entry["system"].strip().lower(), solute,
-                            _number(where, "fmax", entry.get("fmax", 0.05)), layers)
+    return SegregationEntry(entry["system"].strip().lower(), entry.get("solute", "Mg"),
+                            float(entry.get("fmax", 0.05)), entry.get("film_layers"))
 
 
 def _barrier(where: str, entry, base: Path) -> BarrierEntry:
@@ -223,6 +340,7 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
                      "'initial' + 'final' (end points)")
     kind = kinds[0]
     _check_keys(where, entry, BARRIER_COMMON + BARRIER_KINDS[kind])
+    _check_values(where, {k: v for k, v in entry.items() if k != "name"}, BARRIER_RULES)
     case = {k: entry[k] for k in BARRIER_KINDS[kind] if k in entry}
     if kind == "bulk":
         from ..structures import load_bulk
@@ -231,26 +349,15 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
         mech = case.setdefault("mechanism", "vacancy")
         if mech not in ("vacancy", "interstitial"):
             _fail(where, f"mechanism={mech!r}; accepted: vacancy, interstitial")
-        if "defect_fraction" in case and not 0 < _number(where, "defect_fraction",
-                                                          case["defect_fraction"]) <= 1:
-            _fail(where, f"defect_fraction={case['defect_fraction']} must be in (0, 1]")
-        if "sites_frac" in case:
-            sites = case["sites_frac"]
-            if mech != "interstitial":
-                _fail(where, "sites_frac gives interstitial sites: mechanism: interstitial")
-            if not isinstance(sites, list) or not sites or not all(
-                    isinstance(x, list) and len(x) == 3
-                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x)
-                    for x in sites):
-                _fail(where, f"sites_frac={sites!r}: a list of fractional coordinates, "
-                             f"e.g. [[0, 0.5, 0]]")
+        if case.get("sites_frac") is not None and mech != "interstitial":
+            _fail(where, "sites_frac gives interstitial sites: mechanism: interstitial")
+        if case.get("solute") is not None and mech != "vacancy":
+            _fail(where, f"solute={case['solute']!r}: a solute hop is a solute–vacancy "
+                         f"exchange: mechanism: vacancy")
     elif kind == "interface":
         from ..build.systems import system_recipe
 
         system_recipe(case["system"])
-        for key in ("film_layers", "substrate_layers"):
-            if key in case and (not isinstance(case[key], int) or case[key] < 2):
-                _fail(where, f"{key}={case[key]!r} must be an integer >= 2 (atomic planes)")
     else:
         if "final" not in case:
             _fail(where, "end points need both 'initial' and 'final'")
@@ -260,25 +367,17 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
                 _fail(where, f"{key} file {str(path)!r} does not exist")
             case[key] = str(path)
         _check_endpoints(where, case)
-        if "surface_z" in case and (not isinstance(case["surface_z"], int)
-                                    or case["surface_z"] < 1):
-            _fail(where, f"surface_z={case['surface_z']!r} must be a positive integer")
     temps = entry.get("temperatures_K", [300.0])
-    temps = temps if isinstance(temps, list) else [temps]
-    temps = [_number(where, "temperatures_K", t) for t in temps]
-    n_images = entry.get("n_images", 5)
-    if not isinstance(n_images, int) or n_images < 1:
-        _fail(where, f"n_images={n_images!r} must be an integer >= 1")
+    temps = [float(t) for t in (temps if isinstance(temps, list) else [temps])]
     optimizer = entry.get("optimizer")
     if optimizer is not None:
         from ..run.optimizers import get_optimizer
 
         get_optimizer(optimizer)
     coating = entry.get("coating")
-    return BarrierEntry(name, kind, case, temps, n_images,
-                        _number(where, "fmax", entry.get("fmax", 0.03)), optimizer,
-                        bool(entry.get("phonons", True)),
-                        None if coating is None else str(coating))
+    return BarrierEntry(name, kind, case, temps, entry.get("n_images", 5),
+                        float(entry.get("fmax", 0.03)), optimizer,
+                        entry.get("phonons", True), None if coating is None else str(coating))
 
 
 def _check_endpoints(where: str, case: dict) -> None:
@@ -291,6 +390,10 @@ def _check_endpoints(where: str, case: dict) -> None:
     if len(ends[0]) != len(ends[1]) or \
             list(ends[0].get_chemical_symbols()) != list(ends[1].get_chemical_symbols()):
         _fail(where, "initial and final must hold the same atoms in the same order")
+    moving = case.get("moving_index")
+    if moving is not None and moving >= len(ends[0]):
+        _fail(where, f"moving_index={moving!r} must be < {len(ends[0])} (the atoms of the "
+                     f"end points)")
 
 
 def _foreign_solute(bar: BarrierEntry) -> bool:
@@ -361,7 +464,12 @@ def select_coatings(spec: CampaignSpec, coatings) -> CampaignSpec:
 
 
 def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSpec:
-    """Read and validate a campaign YAML; ``calculator`` replaces the spec's."""
+    """Read and validate a campaign YAML; ``calculator`` replaces the spec's.
+
+    A spec without ``name`` is named after its file (``li-lif.yaml`` -> ``li-lif``); one
+    without ``calculator`` uses :data:`DEFAULT_CALCULATOR` (``sevennet``). Any mistake raises
+    :class:`~interfacemodel.errors.UserInputError` with one line naming the file, the entry,
+    the bad value and what is accepted; nothing is written before this returns."""
     import yaml
 
     from ..calculators import check_elements, parse_calc_spec
@@ -380,10 +488,12 @@ def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSp
     if not isinstance(data, dict):
         _fail(where, f"a campaign spec is a mapping with keys {', '.join(TOP_KEYS)}")
     _check_keys(where, data, TOP_KEYS)
+    _check_values(where, data, TOP_RULES)
     name = str(data.get("name") or path.stem)
     if not NAME_RE.match(name):
-        _fail(where, f"name {name!r} may hold only letters, digits, '-', '_' and '.'")
-    calc = calculator or data.get("calculator") or "sevennet"
+        given = "" if data.get("name") else " (from the file name; give the spec a 'name')"
+        _fail(where, f"name {name!r}{given} may hold only letters, digits, '-', '_' and '.'")
+    calc = calculator or data.get("calculator") or DEFAULT_CALCULATOR
     parse_calc_spec(calc)  # unknown calculator: one line naming the known ones
     raw_interfaces = data.get("interfaces") or []
     raw_barriers = data.get("barriers") or []
@@ -406,6 +516,7 @@ def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSp
         if not isinstance(report, dict):
             _fail(where, f"report must be true or a mapping with {', '.join(REPORT_KEYS)}")
         _check_keys(f"{where} report", report, REPORT_KEYS)
+        _check_values(f"{where} report", report, REPORT_RULES)
     else:
         report = None
     names = [b.name for b in barriers]

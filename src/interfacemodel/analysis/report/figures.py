@@ -205,12 +205,22 @@ def _load_atoms(obj):
     return obj
 
 
+def interface_picture_atoms(atoms):
+    """The atoms an interface picture draws: a copy with every atom inside the drawn cell
+    (whole lattice vectors; a slab kept whole across its vacuum), so the coating is drawn in
+    the cell, not beside it (:func:`~interfacemodel.build.cells.wrap_into_cell`)."""
+    from ...build.cells import wrap_into_cell
+
+    return wrap_into_cell(atoms)
+
+
 def _figure_interface(coating: str, atoms) -> bytes:
     from ase.data import chemical_symbols
     from ase.data.colors import jmol_colors
     from ase.visualize.plot import plot_atoms
     from matplotlib.patches import Patch
 
+    atoms = interface_picture_atoms(atoms)
     fig = _new_figure(7.0, 4.5)
     ax = fig.subplots()
     colours = [jmol_colors[z] for z in atoms.numbers]
