@@ -225,6 +225,24 @@ def test_an_output_path_that_cannot_be_created_is_one_line(tmp_path, capsys, mon
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before + ["a-file"])
 
 
+@pytest.mark.parametrize("argv, flag", [
+    (["init", "--state", "{out}"], "state directory"),
+    (["submit", str(REPO / "workflows" / "emt_comparison.yaml"), "--state", "{out}"],
+     "state directory"),
+    (["compare", "--spec", str(REPO / "workflows" / "emt_comparison.yaml"), "--state", "state",
+      "--out", "{out}"], "report directory"),
+])
+def test_a_state_or_report_directory_that_cannot_be_created_is_one_line(
+        tmp_path, capsys, monkeypatch, argv, flag):
+    """Campaign commands: refused before the campaign runs, and no state directory made."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for out in _unwritable(tmp_path):
+        args = [a.replace("{out}", str(out)) for a in argv]
+        one_line_exit_2(capsys, args, f"cannot write {flag}", str(out))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(before + ["a-file"])
+
+
 def test_json_and_plot_outputs_refuse_directories_and_existing_files(tmp_path, capsys,
                                                                       monkeypatch):
     monkeypatch.chdir(tmp_path)

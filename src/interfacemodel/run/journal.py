@@ -89,9 +89,11 @@ class CalculationJournal:
         return None if entry is None else {k: _decode(v) for k, v in entry.items()}
 
     def append(self, key: str, results: dict[str, Any]) -> None:
-        encoded = {k: _encode(results[k]) for k in _KEYS if k in results}
-        if not encoded:
-            return
+        kept = {k: results[k] for k in _KEYS if k in results}
+        if not kept or not all(np.isfinite(np.asarray(v, dtype=float)).all()
+                               for v in kept.values()):
+            return  # nothing to keep, or a non-finite result: never replayed on a rerun
+        encoded = {k: _encode(v) for k, v in kept.items()}
         line = json.dumps({"k": key, "r": encoded}) + "\n"
         with self._lock:
             with open(self.path, "a", encoding="utf-8") as fh:

@@ -35,7 +35,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import UserInputError
-from ..records import write_text_atomic
+from ..records import check_output_path, write_text_atomic
 
 STORE_FILE = "store.json"
 DATABASE_NAME = "interfacemodel"
@@ -58,7 +58,13 @@ def init_state_dir(state_dir: str | Path) -> Path:
     state = Path(state_dir).resolve()
     if state.exists() and not state.is_dir():
         raise UserInputError(f"state directory {str(state)!r} exists and is not a directory")
-    state.mkdir(parents=True, exist_ok=True)
+    if not state.exists():
+        check_output_path(state, "state directory")
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"cannot create the state directory {str(state)!r} "
+                             f"({exc.strerror or exc})") from None
     store = state / STORE_FILE
     if store.exists() or any(p.exists() for p in generation_paths(store)):
         check_store(state)  # a store gone with its generations left: recover, not a new one

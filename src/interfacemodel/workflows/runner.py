@@ -111,13 +111,14 @@ def compare(project: Project, spec_path: str | Path, out: str | Path, calculator
     interrupted run, only runs what is left."""
     import shutil
 
-    from ..records import write_directory_atomic
+    from ..records import check_output_path, write_directory_atomic
     from .specs import load_campaign, select_coatings
 
     out = Path(out)
     if out.exists() and not overwrite:
         raise UserInputError(f"output directory {str(out)!r} exists; pass --overwrite to "
                              f"replace it")
+    check_output_path(out, "report directory")  # before the campaign, not after it
     spec = load_campaign(spec_path, calculator)
     if spec.report is None:
         raise UserInputError(f"{spec_path}: a comparison needs a 'report' section")

@@ -27,6 +27,7 @@ from typing import Any
 from fireworks import FiretaskBase, FWAction, explicit_serialize
 from fireworks.features.dupefinder import DupeFinderBase
 
+from ..build.cells import wrap_into_cell
 from ..errors import UserInputError
 from ..records import from_dict, to_dict, write_json_atomic
 from ..run.journal import JOURNAL_FILE, journal_calculations
@@ -99,8 +100,10 @@ def _finish(fw_spec: dict, kind: str, name: str, record: Any, products: dict[str
     from ase.io import write
 
     launch_dir = Path.cwd()
-    for label, atoms in (structures or {}).items():
-        write(launch_dir / f"{label}.extxyz", atoms, format="extxyz")
+    for label, atoms in (structures or {}).items():  # files people open: atoms in the cell
+        frames = [wrap_into_cell(a) for a in atoms] if isinstance(atoms, (list, tuple)) \
+            else wrap_into_cell(atoms)
+        write(launch_dir / f"{label}.extxyz", frames, format="extxyz")
     doc = {"key": fw_spec.get("_im_hash"), "kind": kind, "name": name,
            "campaign": fw_spec.get("_im_campaign"), "calculator": fw_spec.get("calculator"),
            "launch_dir": str(launch_dir), "record": to_dict(record)}
