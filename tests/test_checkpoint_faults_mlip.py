@@ -1,8 +1,9 @@
 """The checkpoint fault tests of test_checkpoint_faults.py with SevenNet (issue 15): one
 relaxation (called one structure at a time) and one NEB (images and end points through the
-batched evaluator), killed at many calculator calls and resumed. SevenNet is float32 and
-torch on CPU is not bitwise reproducible from call to call, so the resumed run is held to
-the uninterrupted one within 1e-6 eV and 1e-4 Å rather than 1e-9."""
+batched evaluator), killed at many calculator calls and resumed. SevenNet is float32 (one ulp
+of a 28 eV total energy is 1.9e-6 eV) and torch on CPU is not bitwise reproducible from call
+to call, so the resumed run is held to the uninterrupted one within 2e-5 eV (about ten ulps)
+and 1e-4 Å rather than 1e-9."""
 
 import numpy as np
 import pytest
@@ -62,7 +63,7 @@ def test_sevennet_relaxation_killed_at_many_calls_resumes(sevennet, tmp_path, ki
         monkeypatch.setattr(cls, "calculate", original)
         out, rec = relax(cell, sevennet, fmax=0.02, steps=200, checkpoint=tmp_path / str(k))
         assert rec.converged and rec.resumed_at_step is not None
-        assert rec.energy_eV == pytest.approx(ref_rec.energy_eV, abs=1e-6)
+        assert rec.energy_eV == pytest.approx(ref_rec.energy_eV, abs=2e-5)
         assert np.abs(out.positions - ref.positions).max() < 1e-4
         assert rec.force_calls <= ref_rec.force_calls + 1
 
@@ -86,7 +87,7 @@ def test_sevennet_batched_neb_killed_at_many_model_calls_resumes(sevennet, tmp_p
         monkeypatch.setattr(BatchEvaluator, "evaluate", original)
         _, rec = run_neb(initial, final, sevennet, checkpoint=tmp_path / str(k), **kw)
         assert rec.converged
-        assert rec.barrier_forward_eV == pytest.approx(ref.barrier_forward_eV, abs=1e-5)
-        assert rec.image_energies_eV == pytest.approx(ref.image_energies_eV, abs=1e-5)
+        assert rec.barrier_forward_eV == pytest.approx(ref.barrier_forward_eV, abs=2e-5)
+        assert rec.image_energies_eV == pytest.approx(ref.image_energies_eV, abs=2e-5)
         # the saved band is served from the checkpoint, not evaluated again
         assert rec.force_calls <= ref.force_calls
