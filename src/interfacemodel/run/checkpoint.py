@@ -347,6 +347,7 @@ class StepCheckpoint:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        # references, not copies: the tap and optimizer_state already handed over copies of
+        # their own, which nothing changes afterwards (a BFGS Hessian is 3N×3N floats)
         self.state, self.positions, self.cells = state, positions, cells
-        self.memory, self.extra = copy.deepcopy(memory), copy.deepcopy(extra)
-        self.results = results
+        self.memory, self.extra, self.results = memory, extra, results
