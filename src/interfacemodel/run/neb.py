@@ -328,7 +328,8 @@ def run_neb(
 
         while True:
             opt = opt_cls(neb, logfile=logfile, **optimizer_options(optimizer))
-            tap = attach_memory(opt, memory)
+            # the optimiser's memory is copied out each step only to be saved with a frame
+            tap = attach_memory(opt, memory) if ckpt is not None else None
             restore_optimizer_state(opt, extra)
             try:
                 for i, converged in enumerate(opt.irun(fmax=fmax,
@@ -337,7 +338,7 @@ def run_neb(
                         converged = True  # no band to converge: see the flag below
                         break
                     step = done_steps + i
-                    if i == 0 and at_saved_step:  # the saved step, evaluated again
+                    if i == 0 and at_saved_step:  # the saved step, served or re-evaluated
                         check_finite(images)
                     elif ckpt is not None:
                         ckpt.save(images, opt=opt, tap=tap, steps=step,
@@ -345,7 +346,7 @@ def run_neb(
                                   wall_time_s=done_wall + time.perf_counter() - start,
                                   finished=bool(converged), optimizer_restarts=restarts)
                     else:
-                        check_finite(images, opt, tap)
+                        check_finite(images)
                     good = ([image.positions.copy() for image in images[1:-1]], step)
                 break
             except NonFiniteStep as exc:

@@ -217,7 +217,8 @@ def relax(
     with suspend, count_calculations(calc) as counter:
         while True:
             opt = opt_cls(target, logfile=logfile, **optimizer_options(optimizer))
-            tap = attach_memory(opt, memory)
+            # the optimiser's memory is copied out each step only to be saved with a frame
+            tap = attach_memory(opt, memory) if ckpt is not None else None
             restore_optimizer_state(opt, extra)
             opt.smax = 1e-12  # PreconLBFGS reads a stress threshold that only its run() sets
             try:
@@ -225,7 +226,7 @@ def relax(
                 for i, _ in enumerate(opt.irun(fmax=1e-12, steps=max(steps - done_steps, 0))):
                     step = done_steps + i
                     converged = converged_now()
-                    if i == 0 and at_saved_step:  # the saved step, evaluated again
+                    if i == 0 and at_saved_step:  # the saved step, served or re-evaluated
                         check_finite([work])
                     elif ckpt is not None:
                         ckpt.save([work], opt=opt, tap=tap, steps=step,
@@ -234,7 +235,7 @@ def relax(
                                   orig_cell=np.asarray(orig_cell).tolist(),
                                   finished=converged, optimizer_restarts=restarts)
                     else:
-                        check_finite([work], opt, tap)
+                        check_finite([work])
                     good = (work.positions.copy(), work.cell.array.copy(), step)
                     if progress is not None:
                         progress(step, _max_free_force(work))
