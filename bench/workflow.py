@@ -82,11 +82,12 @@ def trivial_floor(n: int, tmp: Path) -> dict:
 
 
 def campaign(state: Path, calc_spec: str) -> dict:
-    from interfacemodel.workflows import tasks
+    from interfacemodel.flows import context
+    from interfacemodel.workflows import jobs
     from interfacemodel.workflows.runner import Project, fw_counts, run, submit
 
     acc = {"calc_s": 0.0, "calc_calls": 0, "task_s": 0.0}
-    make = tasks._calculator
+    make = context._calculator
 
     def timed_calculator(spec):
         """The workflow's calculator, its class's ``calculate`` timed (NEB images get their
@@ -108,12 +109,8 @@ def campaign(state: Path, calc_spec: str) -> dict:
             cls._bench_timed = True
         return calc
 
-    tasks._calculator = timed_calculator
-    for name in dir(tasks):
-        cls = getattr(tasks, name)
-        if isinstance(cls, type) and issubclass(cls, tasks.FiretaskBase) and \
-                "run_task" in cls.__dict__:
-            cls.run_task = _timed(cls.run_task, acc)
+    context._calculator = timed_calculator
+    jobs.JobTask.run_task = _timed(jobs.JobTask.run_task, acc)  # the one generic FireTask
     t0 = time.perf_counter()
     _heavy_imports()  # once per runner process; timed apart from the campaign
     t_imports = time.perf_counter() - t0

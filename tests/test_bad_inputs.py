@@ -10,8 +10,8 @@ import pytest
 
 from interfacemodel.cli import main
 from interfacemodel.errors import UserInputError
-from interfacemodel.workflows import specs
-from interfacemodel.workflows.specs import load_campaign
+from interfacemodel.flows import specs
+from interfacemodel.flows.specs import load_campaign
 
 REPO = Path(__file__).resolve().parents[1]
 ENDPOINTS = REPO / "workflows" / "data"

@@ -269,13 +269,13 @@ def test_a_state_dir_that_does_not_exist_is_refused_and_not_created(tmp_path, ar
 # --------------------------------------------------------------------------- repeated failure
 
 POISON = """
-    from interfacemodel.workflows import tasks
-    _run = tasks.NEBTask.run_task
-    def run_task(self, fw_spec):
-        if (tasks._workdir(fw_spec) / "poison").exists():
+    from interfacemodel.flows import context, migration
+    _run = migration.neb_step
+    def neb_step(*args, **kwargs):
+        if (context.workdir() / "poison").exists():
             raise RuntimeError("the checkpoint is poisoned")
-        return _run(self, fw_spec)
-    tasks.NEBTask.run_task = run_task
+        return _run(*args, **kwargs)
+    migration.neb_step = neb_step
 """
 
 

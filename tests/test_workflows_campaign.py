@@ -184,7 +184,7 @@ def test_identical_fireworks_are_not_recomputed(tmp_path):
     assert [r["counts"] for r in rows] == [{"COMPLETED": 7}, {"COMPLETED": 7}]
 
 
-def test_fizzled_task_keeps_its_traceback_and_reruns_after_the_fix(tmp_path):
+def _hop_spec(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(EMT_CAMPAIGN.parent / "data", data)
     spec = tmp_path / "hop.yaml"
@@ -192,18 +192,33 @@ def test_fizzled_task_keeps_its_traceback_and_reruns_after_the_fix(tmp_path):
         {"name": "au-al100", "initial": "data/au_al100_initial.extxyz",
          "final": "data/au_al100_final.extxyz", "n_images": 3, "fmax": 0.02,
          "phonons": False}]}))
+    return spec, data
+
+
+def test_fizzled_task_keeps_its_traceback_and_reruns_after_the_fix(tmp_path):
+    spec, _ = _hop_spec(tmp_path)
     state = tmp_path / "state"
     _ok(cli("submit", spec, "--state", state, cwd=tmp_path))
-    final = data / "au_al100_final.extxyz"
-    kept = final.read_text()
-    final.unlink()  # the file vanished between submission and run (a scratch purge)
+    checkpoints = state / "checkpoints"
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    checkpoints.write_text("a file where the checkpoint folder belongs")  # a scratch mix-up
     failed = cli("run", "--state", state, cwd=tmp_path)
     assert failed.returncode == 1 and "FIZZLED" in failed.stdout
     (row,) = _status(state, tmp_path)
     assert row["counts"].get("FIZZLED") == 1
-    assert "au_al100_final.extxyz" in row["fizzled"][0]["error"]
-    final.write_text(kept)
+    assert "checkpoints" in row["fizzled"][0]["error"]
+    checkpoints.unlink()
     assert "1 FIZZLED" in _ok(cli("rerun", "--fizzled", "--state", state, cwd=tmp_path)).stdout
+    _ok(cli("run", "--state", state, cwd=tmp_path))
+    (row,) = _status(state, tmp_path)
+    assert row["counts"] == {"COMPLETED": 5}
+
+
+def test_a_workflow_carries_its_input_structures_not_their_paths(tmp_path):
+    spec, data = _hop_spec(tmp_path)
+    state = tmp_path / "state"
+    _ok(cli("submit", spec, "--state", state, cwd=tmp_path))
+    shutil.rmtree(data)  # the files vanished between submission and run (a scratch purge)
     _ok(cli("run", "--state", state, cwd=tmp_path))
     (row,) = _status(state, tmp_path)
     assert row["counts"] == {"COMPLETED": 5}

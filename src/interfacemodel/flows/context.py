@@ -1,0 +1,92 @@
+"""What a running step needs from where it runs: its checkpoint folder, its calculator (journalled
+into that folder) and the place its record goes.
+
+The same step runs in-process (:func:`~interfacemodel.flows.local.run_flow`) and as a
+Firework (the workflow layer's one generic FireTask); both set the checkpoint root with
+:func:`checkpoints_at`. A step's folder is ``<root>/<job uuid>``: the uuid is derived from
+the step's content (:mod:`~interfacemodel.flows.identity`), so a rerun of a lost or fizzled
+step — in a new launch directory, by another runner — finds the same folder, its relaxation
+and NEB checkpoints and its calculation journal, and resumes.
+
+Every step writes its record (``record.json``) and structures (extxyz, wrapped into the cell)
+into the folder it runs in (the Firework's launch directory) before it reports success: a
+lost database can be rebuilt from the launch directories.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ase.io import write as ase_write
+from jobflow import CURRENT_JOB
+
+from ..build.cells import wrap_into_cell
+from ..calculators import get_calculator
+from ..records import to_dict, write_json_atomic
+from ..run.journal import JOURNAL_FILE, journal_calculations
+
+RECORD_FILE = "record.json"
+_ROOT: ContextVar[Path | None] = ContextVar("interfacemodel_checkpoints", default=None)
+
+
+@contextlib.contextmanager
+def checkpoints_at(root: str | Path) -> Iterator[Path]:
+    """Steps run inside this block keep their checkpoints under ``root``."""
+    token = _ROOT.set(Path(root).resolve())
+    try:
+        yield _ROOT.get()
+    finally:
+        _ROOT.reset(token)
+
+
+def job_uuid() -> str:
+    """The uuid of the running job ("unhashed" outside a job)."""
+    job = CURRENT_JOB.job
+    return "unhashed" if job is None else str(job.uuid)
+
+
+def workdir() -> Path:
+    """The running step's checkpoint folder ``<root>/<job uuid>`` (root: the innermost
+    :func:`checkpoints_at`, else ``./checkpoints``)."""
+    root = _ROOT.get() or Path.cwd() / "checkpoints"
+    return root / job_uuid()
+
+
+@lru_cache(maxsize=4)
+def _calculator(calc_spec: str):
+    return get_calculator(calc_spec)  # ML potentials load once per process
+
+
+def calculator(calc_spec: str):
+    """The calculator of ``calc_spec`` (one per process), journalled into the running step's
+    folder: a rerun after a kill gets every calculation already made back from the journal
+    (:mod:`interfacemodel.run.journal`)."""
+    calc = _calculator(calc_spec)
+    journal_calculations(calc, workdir() / JOURNAL_FILE)
+    return calc
+
+
+def say(msg: str) -> None:
+    """A progress line."""
+    print(f"    · {msg}", flush=True)
+
+
+def finish(kind: str, name: str, record: Any, calculator: str | None = None,
+           structures: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``record`` (``record.json``: key, kind, name, calculator, launch_dir, record)
+    and ``structures`` (``<label>.extxyz``, atoms wrapped into the cell; a list writes a
+    trajectory) into the current folder; returns the document written."""
+    here = Path.cwd()
+    for label, atoms in (structures or {}).items():  # files people open: atoms in the cell
+        frames = [wrap_into_cell(a) for a in atoms] if isinstance(atoms, (list, tuple)) \
+            else wrap_into_cell(atoms)
+        ase_write(here / f"{label}.extxyz", frames, format="extxyz")
+    doc = {"key": job_uuid(), "kind": kind, "name": name, "calculator": calculator,
+           "launch_dir": str(here), "record": to_dict(record)}
+    write_json_atomic(doc, here / RECORD_FILE, overwrite=True)
+    return doc

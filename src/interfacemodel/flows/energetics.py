@@ -1,0 +1,251 @@
+"""The bulk-reference and interface-energetics pipelines, declared once.
+
+bulk references (shared between systems) → interface (built from the relaxed crystals,
+registry/interlayer scan, relaxed) → adhesion (cleaved parts: W_adh ideal and relaxed, γ_int)
+and free surfaces → energetics (join: the record, with the Young–Dupré contact angle); the
+coating's reaction with Li is a step of its own. Each step calls the library
+(:mod:`interfacemodel.analysis.interface_energetics`) and returns a typed product; the
+makers wire the steps into a :class:`jobflow.Flow` that runs in-process
+(:func:`~interfacemodel.flows.local.run_flow`) or as a FireWorks workflow
+(:func:`interfacemodel.workflows.constructors.campaign_workflow`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ase import Atoms
+from jobflow import Flow, Job, Maker
+
+from ..analysis.energetics import BulkReference, SurfaceEnergy
+from ..analysis.interface_energetics import (
+    AdhesionStep,
+    EnergeticsSettings,
+    InterfaceEnergetics,
+    adhesion,
+    assemble_energetics,
+    bulk_reference,
+    coating_reaction,
+    free_surface_energies,
+    place_interface,
+    reference_potentials,
+    relax_interface,
+)
+from ..analysis.reactivity import ReactionWithLi
+from ..build.systems import system_recipe
+from ..calculators import calculator_provenance
+from ..records import Record
+from ..run.bulk import RelaxRecord
+from ..run.relax import EnergyRecord
+from ..structures import load_bulk
+from .context import calculator, finish, say, workdir
+from .identity import flow_of, step_job
+
+DEFAULT_CALCULATOR = "sevennet"
+
+
+# --------------------------------------------------------------------------- products
+
+@dataclass
+class BulkProduct(Record):
+    """A relaxed bulk crystal and its energy reference (eV per formula unit)."""
+
+    phase: str
+    atoms: Atoms
+    reference: BulkReference
+    record: RelaxRecord
+    natoms: int
+
+
+@dataclass
+class InterfaceProduct(Record):
+    """The relaxed interface model and what its analysis needs (Å, eV)."""
+
+    system: str
+    metadata: dict[str, Any]
+    registry: dict[str, Any] | None
+    relaxed: Atoms
+    record: EnergyRecord
+    n_interfaces: int
+    film_miller: list[int]
+    substrate_miller: list[int]
+    film_layers: int
+    substrate_layers: int
+
+
+@dataclass
+class SurfacesProduct(Record):
+    """Free-surface energies of the interface's two faces (J/m²) and their slab records."""
+
+    surfaces: dict[str, SurfaceEnergy]
+    records: dict[str, EnergyRecord]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReactionProduct(Record):
+    """The coating's reaction with Li metal (None: no reaction computed, ``note`` says why)."""
+
+    reaction: ReactionWithLi | None
+    note: str = ""
+
+
+# --------------------------------------------------------------------------- steps
+
+def bulk_step(phase: str, crystal: Atoms, fmax: float, calculator: str) -> BulkProduct:
+    """Relax one bulk crystal (cell + positions, symmetry kept)."""
+    say(f"relax bulk {phase}")
+    atoms, ref, rec = bulk_reference(crystal, _calc(calculator), fmax=fmax)
+    finish("bulk", phase, {"reference": ref, "relax": rec}, calculator, {f"bulk_{phase}": atoms})
+    return BulkProduct(phase, atoms, ref, rec, len(atoms))
+
+
+def interface_step(system: str, settings: EnergeticsSettings, film: BulkProduct,
+                   substrate: BulkProduct, calculator: str) -> InterfaceProduct:
+    """Build the interface from the relaxed crystals, place it (registry/interlayer scan)
+    and relax it (checkpointed)."""
+    recipe = system_recipe(system)
+    calc = _calc(calculator)
+    model, registry = place_interface(recipe.name, calc, settings, film.atoms, substrate.atoms,
+                                      progress=say)
+    relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, workdir(), say)
+    meta = model.metadata()
+    finish("interface", recipe.name, {"interface": meta, "registry": registry, "relax": rec},
+           calculator, {"interface_built": model.atoms, "interface_relaxed": relaxed})
+    return InterfaceProduct(recipe.name, meta, registry, relaxed, rec, model.n_interfaces,
+                            list(model.film_miller), list(model.substrate_miller),
+                            model.film_layers, model.substrate_layers)
+
+
+def adhesion_step(settings: EnergeticsSettings, interface: InterfaceProduct, film: BulkProduct,
+                  substrate: BulkProduct, calculator: str) -> AdhesionStep:
+    """Cleave the relaxed interface: W_adh (ideal, relaxed) and γ_int."""
+    mu, mu_limit = reference_potentials(film.reference, settings.extra_mu_eV)
+    step = adhesion(interface.relaxed, interface.record, interface.n_interfaces,
+                    _calc(calculator), settings, film.reference, substrate.reference, mu,
+                    mu_limit, workdir(), say, allow_unconverged=settings.allow_unconverged)
+    finish("adhesion", interface.system, step, calculator)
+    return step
+
+
+def surfaces_step(settings: EnergeticsSettings, interface: InterfaceProduct, film: BulkProduct,
+                  substrate: BulkProduct, calculator: str) -> SurfacesProduct:
+    """Free-surface energies of the interface's two faces (symmetric slabs)."""
+    mu, mu_limit = reference_potentials(film.reference, settings.extra_mu_eV)
+    faces = ((film.atoms, film.reference, interface.film_miller, interface.film_layers),
+             (substrate.atoms, substrate.reference, interface.substrate_miller,
+              interface.substrate_layers))
+    surfaces, records, notes = free_surface_energies(
+        faces, _calc(calculator), settings, mu, mu_limit, workdir(), say,
+        allow_unconverged=settings.allow_unconverged)
+    product = SurfacesProduct(surfaces, records, notes)
+    finish("surfaces", interface.system, product, calculator)
+    return product
+
+
+def reaction_step(coating: BulkProduct, li: BulkProduct, calculator: str) -> ReactionProduct:
+    """Reaction energy of Li metal with a coating (same calculator)."""
+    reaction, note = coating_reaction(coating.phase, coating.reference, coating.natoms,
+                                      coating.record, li.reference, _calc(calculator),
+                                      progress=say)
+    product = ReactionProduct(reaction, note)
+    finish("reaction", coating.phase, product, calculator)
+    return product
+
+
+def energetics_step(system: str, settings: EnergeticsSettings, interface: InterfaceProduct,
+                    film: BulkProduct, substrate: BulkProduct, parts: AdhesionStep,
+                    calculator: str, surfaces: SurfacesProduct | None = None,
+                    reaction: ReactionProduct | None = None) -> InterfaceEnergetics:
+    """Join: the interface's :class:`InterfaceEnergetics` record (adds the contact angle)."""
+    recipe = system_recipe(system)
+    surfaces = surfaces or SurfacesProduct({}, {}, [])
+    reaction = reaction or ReactionProduct(None, "")
+    record = assemble_energetics(
+        system=recipe.name, interface=interface.metadata,
+        calculator=calculator_provenance(_calc(calculator)), settings=settings,
+        bulk={recipe.film: film.reference, recipe.substrate: substrate.reference},
+        interface_record=interface.record, parts=parts, surfaces=surfaces.surfaces,
+        surface_records=surfaces.records, surface_notes=surfaces.notes,
+        reaction=reaction.reaction, reaction_note=reaction.note, registry=interface.registry,
+        wall_time_s=0.0)
+    # wall time: the calculations' own (bulk, interface, parts, slabs), not the queue's
+    record.wall_time_s = float(sum(r.wall_time_s for r in record.records.values()))
+    finish("energetics", recipe.name, record, calculator)
+    return record
+
+
+def _calc(calc_spec: str):
+    return calculator(calc_spec)
+
+
+# --------------------------------------------------------------------------- makers
+
+@dataclass
+class BulkReferenceMaker(Maker):
+    """Relax a catalogue crystal: ``BulkReferenceMaker(calculator="emt").make("Cu")``.
+    ``fmax``: eV/Å."""
+
+    name: str = "bulk"
+    calculator: str = DEFAULT_CALCULATOR
+    fmax: float = EnergeticsSettings.bulk_fmax
+
+    def make(self, phase: str) -> Job:
+        crystal = load_bulk(phase, as_atoms=True)
+        return step_job(bulk_step, f"bulk:{phase}", self.calculator, phase=phase,
+                        crystal=crystal, fmax=self.fmax)
+
+
+def bulk_job(phase: str, calculator: str, fmax: float) -> Job:
+    """The bulk-reference job of ``phase`` (the same job wherever it is needed)."""
+    return BulkReferenceMaker(calculator=calculator, fmax=fmax).make(phase)
+
+
+@dataclass
+class InterfaceEnergeticsMaker(Maker):
+    """The energetics of one named interface (``interfacemodel build --list``)::
+
+        InterfaceEnergeticsMaker(calculator="sevennet", settings=EnergeticsSettings(
+            film_layers=4)).make("li-lif")
+
+    The flow's output is the :class:`~interfacemodel.analysis.interface_energetics.\
+InterfaceEnergetics` record. ``bulk``: jobs of bulk references made elsewhere (a campaign
+    shares them between systems); missing ones are made here."""
+
+    name: str = "interface energetics"
+    calculator: str = DEFAULT_CALCULATOR
+    settings: EnergeticsSettings = field(default_factory=EnergeticsSettings)
+
+    def jobs(self, system: str, bulk: dict[str, Job] | None = None) -> list[Job]:
+        """The flow's jobs, the join (energetics) last."""
+        recipe = system_recipe(system)
+        s, settings = recipe.name, self.settings
+        bulk = dict(bulk or {})
+        for phase in (recipe.film, recipe.substrate) + (("Li",) if settings.reactivity else ()):
+            bulk.setdefault(phase, bulk_job(phase, self.calculator, settings.bulk_fmax))
+        film, sub = bulk[recipe.film].output, bulk[recipe.substrate].output
+        common = {"settings": settings, "film": film, "substrate": sub}
+        interface = step_job(interface_step, f"interface:{s}", self.calculator, system=s,
+                             **common)
+        parts = step_job(adhesion_step, f"adhesion:{s}", self.calculator,
+                         interface=interface.output, **common)
+        jobs = [bulk[recipe.film], bulk[recipe.substrate], interface, parts]
+        join: dict[str, Any] = {}
+        if settings.surface_slabs:
+            surfaces = step_job(surfaces_step, f"surfaces:{s}", self.calculator,
+                                interface=interface.output, **common)
+            jobs.append(surfaces)
+            join["surfaces"] = surfaces.output
+        if settings.reactivity:
+            reaction = step_job(reaction_step, f"reaction:{recipe.substrate}", self.calculator,
+                                coating=sub, li=bulk["Li"].output)
+            jobs += [bulk["Li"], reaction]
+            join["reaction"] = reaction.output
+        jobs.append(step_job(energetics_step, f"energetics:{s}", self.calculator, system=s,
+                             interface=interface.output, parts=parts.output, **common, **join))
+        return jobs
+
+    def make(self, system: str, bulk: dict[str, Job] | None = None) -> Flow:
+        jobs = self.jobs(system, bulk)
+        return flow_of(jobs, f"{self.name} {system}", output=jobs[-1].output)

@@ -1,0 +1,61 @@
+"""The segregation pipeline, declared once: a solute in the film of a named system, to the
+free film surface and to the interface, built from the relaxed crystals of the bulk steps
+(:func:`interfacemodel.analysis.segregation.mg_segregation`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobflow import Flow, Job, Maker
+
+from ..analysis.interface_energetics import EnergeticsSettings
+from ..analysis.segregation import SegregationResult, mg_segregation
+from ..build.systems import system_recipe
+from .context import calculator, finish, say, workdir
+from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
+from .identity import flow_of, step_job
+
+
+def segregation_step(system: str, solute: str, fmax: float, film: BulkProduct,
+                     substrate: BulkProduct, calculator: str,
+                     film_layers: int | None = None) -> SegregationResult:
+    """Segregation energies (eV, negative: the solute prefers the site) of ``solute``."""
+    recipe = system_recipe(system)
+    result = mg_segregation(recipe.name, _calc(calculator), solute=solute,
+                            film_layers=film_layers, fmax=fmax, workdir=workdir(),
+                            progress=say, film_bulk=film.atoms, substrate_bulk=substrate.atoms)
+    finish("segregation", recipe.name, result, calculator)
+    return result
+
+
+def _calc(calc_spec: str):
+    return calculator(calc_spec)
+
+
+@dataclass
+class SegregationMaker(Maker):
+    """``SegregationMaker(calculator="sevennet").make("li-mg", solute="Mg")``; forces eV/Å,
+    ``bulk_fmax`` of the bulk steps it starts from."""
+
+    name: str = "segregation"
+    calculator: str = DEFAULT_CALCULATOR
+    fmax: float = 0.05
+    film_layers: int | None = None
+    bulk_fmax: float = EnergeticsSettings.bulk_fmax
+
+    def jobs(self, system: str, solute: str = "Mg",
+             bulk: dict[str, Job] | None = None) -> list[Job]:
+        recipe = system_recipe(system)
+        bulk = dict(bulk or {})
+        for phase in (recipe.film, recipe.substrate):
+            bulk.setdefault(phase, bulk_job(phase, self.calculator, self.bulk_fmax))
+        job = step_job(segregation_step, f"segregation:{recipe.name}", self.calculator,
+                       system=recipe.name, solute=solute, fmax=self.fmax,
+                       film_layers=self.film_layers, film=bulk[recipe.film].output,
+                       substrate=bulk[recipe.substrate].output)
+        return [bulk[recipe.film], bulk[recipe.substrate], job]
+
+    def make(self, system: str, solute: str = "Mg",
+             bulk: dict[str, Job] | None = None) -> Flow:
+        jobs = self.jobs(system, solute, bulk)
+        return flow_of(jobs, f"{self.name} {system}", output=jobs[-1].output)
