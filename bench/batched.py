@@ -132,7 +132,7 @@ def bench_registry(calc, args, log) -> dict:
 
 def bench_neb(calc, args, log) -> dict:
     from interfacemodel.analysis.interface_energetics import bulk_reference
-    from interfacemodel.build.defects import vacancy_hops
+    from interfacemodel.build.bulk_hops import vacancy_hops
     from interfacemodel.run.neb import run_neb
     from interfacemodel.run.relax import relax
 

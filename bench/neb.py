@@ -71,7 +71,7 @@ def li_vacancy(args):
     """(label, initial, final, calc) of the 1NN vacancy hop in bcc Li, as vacancy_migration
     builds it (relaxed host, first hop of vacancy_hops)."""
     from interfacemodel.analysis.interface_energetics import bulk_reference
-    from interfacemodel.build.defects import vacancy_hops
+    from interfacemodel.build.bulk_hops import vacancy_hops
     from interfacemodel.calculators import get_calculator
 
     calc = get_calculator(args.calc)

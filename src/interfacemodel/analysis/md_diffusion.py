@@ -120,7 +120,7 @@ def vacancy_md_arrhenius(
     The vacancy fraction c_v = 1/n_sites is fixed, so the fitted E_a is the migration
     barrier E_m, to compare with the NEB barrier (not E_m + E_f; see the module docstring).
     """
-    from ..build.defects import make_vacancy
+    from ..build.point_defects import make_vacancy
     from ..calculators import CalcSpec, calculator_provenance, get_calculator
     from ..run.md import nvt_diffusivity
 

@@ -1,12 +1,12 @@
 """Migration end to end: hop -> NEB -> Vineyard prefactor -> hop rates and D(T).
 
 * :func:`vacancy_migration`: a vacancy hop of ``species`` in a bulk host (Li, LiF, Li2Se, Li2O,
-  LLZO, ...; the hop from :func:`~interfacemodel.build.defects.vacancy_hops`), or with
+  LLZO, ...; the hop from :func:`~interfacemodel.build.bulk_hops.vacancy_hops`), or with
   ``solute`` a solute–vacancy exchange (Mg in bcc Li: the Mg atom jumps into a neighbouring
   vacancy). The defect fraction comes from the computed vacancy formation energy (Li-rich
   limit) or is given.
 * :func:`interface_migration`: a hop from the Li film's last layer into the coating's first
-  layer of a named interface (``li-lif``, ``li-li2se``; :func:`~interfacemodel.build.defects.
+  layer of a named interface (``li-lif``, ``li-li2se``; :func:`~interfacemodel.build.surface_hops.
   interface_hops`), forward and backward rates; no D (one crossing is not a lattice walk).
 
 Both are compositions of four steps whose inputs and outputs round-trip through JSON
@@ -535,8 +535,9 @@ def prepare_bulk_hop(
     e.g. a campaign's bulk step); the host is then not relaxed again. Its formula must be
     the host's. ``sites_frac`` (interstitial only): the interstitial sites, fractional
     coordinates of the conventional host cell, instead of its void centres
-    (:func:`~interfacemodel.build.defects.interstitial_hops`)."""
-    from ..build.defects import interstitial_hops, symmetry_dataset, vacancy_hops
+    (:func:`~interfacemodel.build.bulk_hops.interstitial_hops`)."""
+    from ..build.bulk_hops import interstitial_hops, vacancy_hops
+    from ..build.symmetry import symmetry_dataset
     from ..run.relax import relax
     from .interface_energetics import bulk_reference
 
@@ -651,8 +652,8 @@ def bulk_migration(
     """Barrier, attempt frequency and D(T) of the ``hop_index``-th hop of ``species``.
 
     ``host``: catalogue name or ase.Atoms (conventional cell). ``mechanism``: 'vacancy'
-    (hops from :func:`~interfacemodel.build.defects.vacancy_hops`) or 'interstitial' (direct
-    void-to-void hops from :func:`~interfacemodel.build.defects.interstitial_hops`, f = 1).
+    (hops from :func:`~interfacemodel.build.bulk_hops.vacancy_hops`) or 'interstitial' (direct
+    void-to-void hops from :func:`~interfacemodel.build.bulk_hops.interstitial_hops`, f = 1).
     ``solute`` (vacancy only; e.g. 'Mg' in Li): the moving atom is replaced by the solute in
     both end points, so the hop is the solute–vacancy exchange. ``sites_frac``
     (interstitial only): the interstitial sites (fractional coordinates of the conventional
@@ -733,7 +734,7 @@ def interface_hop_case(relaxed, system: str, species: str = "Li", hop_index: int
     one whose energetics a campaign computed). ``relaxed`` must carry
     ``arrays['interface_side']`` (0 = Li film, 1 = coating); ``system`` names it in the
     record; ``model_note`` describes the model (planes, termination). No calculator work."""
-    from ..build.defects import interface_hops
+    from ..build.surface_hops import interface_hops
 
     if "interface_side" not in relaxed.arrays:
         raise UserInputError("the relaxed interface carries no 'interface_side' array: "
@@ -777,7 +778,7 @@ def interface_migration(
 
     The named system's slab model ``model_index`` (:func:`~interfacemodel.build.systems.
     build_system`, its FixAtoms kept) is relaxed with ``calc`` first; the hops come from
-    :func:`~interfacemodel.build.defects.interface_hops` on the relaxed interface (layers
+    :func:`~interfacemodel.build.surface_hops.interface_hops` on the relaxed interface (layers
     clustered within ``layer_tolerance_A``, 0.6 Å: a relaxed LiF(100) plane facing Li rumples
     into F and Li sub-planes more than the builders' 0.3 Å apart), and the ``hop_index``-th
     one (sorted by length) is run. The record gives the forward (film →

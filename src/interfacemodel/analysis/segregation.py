@@ -126,7 +126,7 @@ def host_layers(atoms, host: str) -> list[np.ndarray]:
     """Atomic layers of the ``host`` atoms (film atoms only on an interface model), top
     (largest z) first; each an array of atom indices — the layers
     :func:`~interfacemodel.build.alloys.substitute_in_slab` counts."""
-    from ..build.defects import layers_from_top
+    from ..build.slabs import layers_from_top
 
     is_host = np.asarray(atoms.get_chemical_symbols()) == host
     if "interface_side" in atoms.arrays:
@@ -135,10 +135,10 @@ def host_layers(atoms, host: str) -> list[np.ndarray]:
 
 
 def _check_elements(solute: str, host: str) -> None:
-    from ..build.defects import _check_element
+    from ..build.point_defects import check_element
 
-    _check_element(solute, "solute")
-    _check_element(host, "host")
+    check_element(solute, "solute")
+    check_element(host, "host")
     if solute == host:
         raise UserInputError(f"solute={solute!r} equals host; nothing to substitute")
 

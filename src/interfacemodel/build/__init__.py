@@ -5,16 +5,12 @@ systems build on these (issue 3, in progress).
 """
 
 from .alloys import li_mg_alloy, substitute_in_slab, vegard_a_A, warren_cowley
-from .defects import (
-    Hop,
-    interface_hops,
-    make_interstitial,
-    make_vacancy,
-    slab_hops,
-    vacancy_hops,
-)
+from .bulk_hops import vacancy_hops
+from .hops import Hop
 from .matching import LatticeMatch, enumerate_matches, in_plane_strain
+from .point_defects import make_interstitial, make_vacancy
 from .slabs import SlabModel, atomic_layers, make_slabs, parse_miller
+from .surface_hops import interface_hops, slab_hops
 
 __all__ = [
     "Hop",

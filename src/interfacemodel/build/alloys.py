@@ -20,7 +20,8 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 
 from ..errors import UserInputError
-from .defects import LAYER_TOLERANCE_A, _check_element, layers_from_top
+from .point_defects import check_element
+from .slabs import LAYER_TOLERANCE_A, layers_from_top
 
 #: Largest Mg fraction accepted: the bcc β phase of Li–Mg extends to about 70 at.% Mg.
 X_MG_MAX = 0.7
@@ -284,8 +285,8 @@ def substitute_in_slab(
     layer minus that of the chosen layer), ``substituted_indices``, ``solute``, ``host``,
     ``seed``, ``n_host_layers``.
     """
-    _check_element(element)
-    _check_element(host, "host")
+    check_element(element)
+    check_element(host, "host")
     if element == host:
         raise UserInputError(f"element={element!r} equals host; nothing to substitute")
     is_host = np.asarray(slab.get_chemical_symbols()) == host

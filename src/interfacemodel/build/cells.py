@@ -16,6 +16,9 @@ per-atom arrays are unchanged:
 
 Fractional coordinates end up in [-tol, 1 - tol) with ``tol`` = 1e-10: an atom on a cell
 face stays at 0, not at 0.99999999.
+
+:func:`perpendicular_widths` gives the distance between a cell face and its periodic image
+(Å), the measure the hop builders use to size their supercells.
 """
 
 from __future__ import annotations
@@ -31,6 +34,16 @@ def _height_A(cell) -> float:
     """Length of the cell along the normal of the (a, b) plane (Å)."""
     ab = np.cross(cell[0], cell[1])
     return float(abs(np.dot(cell[2], ab)) / np.linalg.norm(ab))
+
+
+def perpendicular_widths(cell: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Perpendicular widths of the cell along ``axes`` (3D, or in-plane for (0, 1))."""
+    if len(axes) == 3:
+        vol = abs(np.linalg.det(cell))
+        return np.array([vol / np.linalg.norm(np.cross(cell[(k + 1) % 3], cell[(k + 2) % 3]))
+                         for k in range(3)])
+    area = np.linalg.norm(np.cross(cell[0], cell[1]))
+    return np.array([area / np.linalg.norm(cell[1]), area / np.linalg.norm(cell[0])])
 
 
 def _mod1(f: np.ndarray) -> np.ndarray:

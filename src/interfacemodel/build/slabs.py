@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from ase import Atoms
 
 from ..errors import UserInputError
 from ..structures import load_bulk, phase_info
@@ -105,6 +106,24 @@ def layer_tags(z, tolerance_A: float = LAYER_TOLERANCE_A) -> np.ndarray:
 def atomic_layers(atoms, tolerance_A: float = LAYER_TOLERANCE_A) -> np.ndarray:
     """Layer index of every atom along z, 0 = lowest (see :func:`layer_tags`)."""
     return layer_tags(atoms.positions[:, 2], tolerance_A)
+
+
+def layers_from_top(
+    atoms: Atoms, indices=None, tolerance_A: float = LAYER_TOLERANCE_A
+) -> list[np.ndarray]:
+    """Atomic layers along z, outermost (largest z) first; each an array of atom indices.
+
+    Atoms (all, or ``indices``) are grouped by :func:`layer_tags`
+    (a gap larger than ``tolerance_A`` Å between consecutive heights starts a new layer); the
+    slab must not be wrapped across the cell boundary in z.
+    """
+    if tolerance_A <= 0:
+        raise UserInputError(f"layer tolerance {tolerance_A} must be > 0 (Å)")
+    idx = np.arange(len(atoms)) if indices is None else np.asarray(indices, dtype=int)
+    if len(idx) == 0:
+        return []
+    tags = layer_tags(atoms.positions[idx, 2], tolerance_A)
+    return [np.sort(idx[tags == t]) for t in range(int(tags.max()), -1, -1)]
 
 
 def atomic_planes_per_unit_plane(structure, miller, tolerance_A: float = LAYER_TOLERANCE_A) -> int:

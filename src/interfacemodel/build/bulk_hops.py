@@ -1,0 +1,224 @@
+"""Hops in a bulk crystal: the symmetry-distinct nearest-neighbour vacancy hops of one
+species (:func:`vacancy_hops`) and the direct hops of an interstitial atom between void
+sites (:func:`interstitial_hops`).
+
+The hops are NEB end points; lengths in Å; the conventions (indices, unwrapped final
+position, multiplicity, supercell rule) are those of :mod:`interfacemodel.build.hops`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ase import Atoms
+from ase.geometry import find_mic
+from ase.neighborlist import neighbor_list
+from scipy.spatial import cKDTree
+
+from ..errors import UserInputError
+from .hops import (
+    MAX_SEARCH_A,
+    Hop,
+    assemble_hops,
+    check_hop_options,
+    choose_supercell,
+    first_shell,
+    same_species_pairs,
+)
+from .interstitials import (
+    VOID_MERGE_A,
+    check_bulk,
+    given_interstitial_sites,
+    interstitial_sites,
+    min_clearance,
+)
+from .point_defects import add_atom, check_element, species_indices
+from .symmetry import LENGTH_TOL_A, hop_orbits, symmetry_dataset, symmetry_ops
+
+
+def vacancy_hops(
+    atoms: Atoms,
+    species: str = "Li",
+    supercell=None,
+    max_length_A: float | None = None,
+    symprec: float = 1e-3,
+    *,
+    min_width_A: float = 8.0,
+    shell_tol: float = 0.1,
+) -> list[Hop]:
+    """Symmetry-distinct vacancy hops of ``species`` in a periodic bulk crystal.
+
+    For every symmetry-inequivalent site A of ``species`` the hops to sites B of the same
+    species are taken from A's first neighbour shell (distances up to (1 + ``shell_tol``) ×
+    A's nearest same-species distance) or, with ``max_length_A``, from all neighbours up to
+    that length. Hops related by a space-group operation of the crystal (spglib, ``symprec``
+    in Å) are one entry; its ``multiplicity`` counts them around A. ``supercell`` (three
+    integers, or one for all axes) overrides the default repetition. Hops are sorted by
+    length, then start site. Conventions (and the supercell rule):
+    :mod:`interfacemodel.build.hops`.
+    """
+    if not np.all(atoms.pbc) or abs(atoms.cell.volume) < 1e-9:
+        raise UserInputError("vacancy_hops needs a bulk cell periodic along x, y and z; "
+                             "use slab_hops for slabs")
+    check_hop_options(max_length_A, shell_tol)
+    sites = species_indices(atoms, species)
+    i, j, vec, d = same_species_pairs(atoms, sites, max_length_A)
+    if max_length_A is None and len(i):
+        keep = first_shell(i, d, shell_tol)
+        i, j, vec, d = i[keep], j[keep], vec[keep], d[keep]
+    if len(i) == 0:
+        reach = max_length_A if max_length_A is not None else MAX_SEARCH_A
+        raise UserInputError(f"no {species}–{species} pair within {reach} Å: no hops to build")
+    ops = symmetry_ops(atoms, sites, symprec, keep_z=False)
+    classes = hop_orbits(atoms, i, j, vec, ops)
+    rep = choose_supercell(atoms, supercell, (0, 1, 2), float(d.max()), min_width_A)
+    hops = assemble_hops(atoms, species, rep, (i, j, vec, d), classes, None)
+    hops.sort(key=lambda hop: (round(hop.length_A, 4), hop.from_site))
+    return hops
+
+
+def _void_pairs(voids: Atoms, kind: np.ndarray, max_length_A: float | None, shell_tol: float):
+    """Hops (i, j, D, d) between void sites: all up to ``max_length_A``, or else the union of
+    each site's first shell among the sites of its own orbit, its first shell among all
+    sites, and the reverses of those (so B → A is there when A → B is); every first shell
+    reaches (1 + ``shell_tol``) × the nearest distance. A hop that passes within
+    ``VOID_MERGE_A`` of a third site is left out: it is two hops."""
+    n = len(voids)
+    if max_length_A is not None:
+        i, j, vec, d = neighbor_list("ijDd", voids, max_length_A + 1e-6, self_interaction=False)
+    else:
+        near_own = np.full(n, np.inf)
+        for k in np.unique(kind):
+            members = np.flatnonzero(kind == k)
+            a, _, _, dist = same_species_pairs(voids[members], np.arange(len(members)), None)
+            for m in np.unique(a):
+                near_own[members[m]] = dist[a == m].min()
+        a, _, _, dist = same_species_pairs(voids, np.arange(n), None)
+        near_all = np.full(n, np.inf)
+        for m in np.unique(a):
+            near_all[m] = dist[a == m].min()
+        reach = np.concatenate([near_own[np.isfinite(near_own)],
+                                near_all[np.isfinite(near_all)]])
+        if len(reach) == 0:
+            return (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros((0, 3)),
+                    np.zeros(0))
+        cutoff = (1.0 + shell_tol) * reach.max() + 1e-6
+        i, j, vec, d = neighbor_list("ijDd", voids, cutoff, self_interaction=False)
+        lim_own = (1.0 + shell_tol) * near_own + 1e-9
+        lim_all = (1.0 + shell_tol) * near_all + 1e-9
+        keep = (kind[i] == kind[j]) & (d <= lim_own[i])
+        keep |= (d <= lim_all[i]) | (d <= lim_all[j])
+        i, j, vec, d = i[keep], j[keep], vec[keep], d[keep]
+    through = np.zeros(len(i), dtype=bool)
+    for h in range(len(i)):
+        mid = voids.positions[i[h]] + 0.5 * vec[h]
+        rel, _ = find_mic(voids.positions - mid, voids.cell.array, voids.pbc)
+        t = np.clip(rel @ vec[h] / d[h] ** 2, -0.5, 0.5)
+        off = np.linalg.norm(rel - t[:, None] * vec[h], axis=1)
+        ends = np.minimum(np.linalg.norm(rel - 0.5 * vec[h], axis=1),
+                          np.linalg.norm(rel + 0.5 * vec[h], axis=1))
+        through[h] = np.any((off < VOID_MERGE_A) & (ends > VOID_MERGE_A))
+    keep = ~through
+    return i[keep], j[keep], vec[keep], d[keep]
+
+
+def interstitial_hops(
+    atoms: Atoms,
+    species: str = "Li",
+    supercell=None,
+    max_length_A: float | None = None,
+    symprec: float = 1e-3,
+    *,
+    min_width_A: float = 8.0,
+    shell_tol: float = 0.1,
+    min_clearance_A: float | None = None,
+    sites_frac=None,
+) -> list[Hop]:
+    """Symmetry-distinct direct interstitial hops of a ``species`` atom in a bulk crystal.
+
+    The interstitial sites are the void centres of
+    :func:`~interfacemodel.build.interstitials.interstitial_sites` (same ``symprec`` and
+    ``min_clearance_A``), or, with ``sites_frac``, the given sites
+    (:func:`~interfacemodel.build.interstitials.given_interstitial_sites`), all their
+    symmetry copies in the cell together.
+    From every symmetry-distinct site A the hops go to
+
+    * the nearest sites equivalent to A: within (1 + ``shell_tol``) × the distance to the
+      nearest one (LiF: 6 tetrahedral neighbours at a/2);
+    * the nearest sites of any kind, the same way, so a hop between inequivalent voids is
+      built when B is among A's nearest sites (fcc: tetrahedral → octahedral at √3a/4);
+      and its reverse B → A as well (a separate entry: ``reverse_equivalent`` False,
+      ``reverse_label`` names the other);
+
+    or, with ``max_length_A``, to every site up to that length. A straight path that passes
+    within 0.5 Å of a third site is left out (it is two hops).
+
+    ``initial`` is the supercell of the perfect crystal plus one ``species`` atom (the last
+    atom, :attr:`~interfacemodel.build.hops.Hop.moving_index`) on A; ``final`` has it moved
+    to B (A + hop vector, unwrapped); all other atoms are untouched. No overlap check beyond
+    the clearance rule: an interstitial may sit closer than 0.7 × covalent radii to a host
+    atom (Li on the tetrahedral site of LiF: 0.68 × the Li–Li radius sum). ``from_site`` and
+    ``to_site`` index the sites' orbit positions concatenated in the order of
+    :func:`~interfacemodel.build.interstitials.interstitial_sites`. Multiplicity, symmetry
+    merging and supercell rule as in :func:`vacancy_hops`; labels
+    ``"i(8c)->i(8c) 2.013 A x6"`` (Wyckoff positions in the host's space group). Sorted by
+    length, then start site.
+    """
+    check_element(species, "species")
+    check_bulk(atoms, "interstitial_hops")
+    check_hop_options(max_length_A, shell_tol)
+    if sites_frac is not None:
+        sites = given_interstitial_sites(atoms, sites_frac, species, symprec)
+    else:
+        min_clearance_A = min_clearance(atoms, species, min_clearance_A)
+        sites = interstitial_sites(atoms, species, symprec, min_clearance_A=min_clearance_A)
+    if not sites:
+        raise UserInputError(
+            f"no void in this crystal is {min_clearance_A:.3f} Å (min_clearance_A) from every "
+            f"atom: no interstitial site for {species}; lower min_clearance_A to accept one"
+        )
+    cell = atoms.cell.array
+    frac = np.vstack([site.orbit_frac for site in sites])
+    names = [site.name for site in sites for _ in site.orbit_frac]
+    kind = np.concatenate([np.full(len(site.orbit_frac), k) for k, site in enumerate(sites)])
+    voids = Atoms(numbers=np.zeros(len(frac), dtype=int), scaled_positions=frac, cell=cell,
+                  pbc=True)
+    i, j, vec, d = _void_pairs(voids, kind, max_length_A, shell_tol)
+    if len(i) == 0:
+        reach = max_length_A if max_length_A is not None else MAX_SEARCH_A
+        raise UserInputError(f"no two interstitial sites within {reach} Å: no hops to build")
+    # space-group operations as permutations of the void sites; the image of a site is found
+    # with a periodic KD-tree in fractional coordinates (it lies ~0 away in any metric)
+    def wrap(f):
+        f = f % 1.0
+        return np.where(f >= 1.0, 0.0, f)
+
+    lookup = cKDTree(wrap(frac), boxsize=1.0)
+    dataset = symmetry_dataset(atoms, symprec)
+    ops = []
+    for rot, trans in zip(dataset.rotations, dataset.translations, strict=True):
+        moved = frac @ rot.T + trans
+        _, perm = lookup.query(wrap(moved))
+        diff = moved - frac[perm]
+        diff -= np.rint(diff)
+        if np.all(np.linalg.norm(diff @ cell, axis=1) < LENGTH_TOL_A):
+            ops.append((rot.astype(float), perm))
+    classes = hop_orbits(voids, i, j, vec, ops)
+    rep = choose_supercell(atoms, supercell, (0, 1, 2), float(d.max()), min_width_A)
+    sc = atoms.repeat(rep)  # the input cell's atoms come first, at their input positions
+
+    def images(a, vector, info):
+        initial = add_atom(sc, voids.positions[a], species)
+        moving = len(initial) - 1
+        final = initial.copy()
+        final.positions[moving] = initial.positions[moving] + vector
+        for image, state in ((initial, "initial"), (final, "final")):
+            image.info.update(info)
+            image.info["hop_state"] = state
+            image.info["supercell"] = tuple(int(k) for k in rep)
+            image.info["moving_index"] = moving
+        return initial, final, moving
+
+    hops = assemble_hops(atoms, species, rep, (i, j, vec, d), classes, None, names=names,
+                     images=images, mechanism="interstitial")
+    hops.sort(key=lambda hop: (round(hop.length_A, 4), hop.from_site))
+    return hops
