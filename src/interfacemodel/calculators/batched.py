@@ -58,17 +58,16 @@ never batches.
 
 from __future__ import annotations
 
-import copy
 import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 
-from ..errors import UnsupportedElementsError, UserInputError
+from ..errors import UserInputError
+from .graphs import ACCEPTED, SUPPORTED, batch_backend
 from .registry import CalcSpec, parse_calc_spec
 
 #: Measured activation memory per edge on CPU, float32, energy + forces + stress (bytes):
@@ -83,11 +82,6 @@ CPU_MAX_EDGES = 1
 
 #: Default atom budget per chunk (a safety net: edges are the memory that counts).
 DEFAULT_MAX_ATOMS = 5_000
-
-SUPPORTED = ("sevennet", "chgnet")
-_ACCEPTED = ("a spec 'sevennet[:key=value,...]' or 'chgnet[:...]', a CalcSpec of those, or a "
-             "sevenn SevenNetCalculator / chgnet CHGNetCalculator instance")
-
 
 def structure_list(atoms_list, what: str) -> list:
     """``atoms_list`` as a list of ase.Atoms, or one line naming what is wrong (a single Atoms,
@@ -140,133 +134,6 @@ def _positive_int_or_none(value: Any, name: str) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# backends: build graphs (count atoms and edges), run one chunk
-
-
-def _sevennet_batch_view(model):
-    """The model in batch mode without touching the shared instance: sevenn switches batch
-    mode with a flag on each top-level module (``set_is_batch_data``), and the ASE calculator
-    sets it to False on the cached model. Shallow copies of the container and of its
-    top-level modules carry their own flag and share every parameter and buffer."""
-    view = copy.copy(model)
-    view._modules = OrderedDict((k, copy.copy(m)) for k, m in model._modules.items())
-    view.set_is_batch_data(True)
-    return view
-
-
-class _SevenNet:
-    name = "sevennet"
-
-    def __init__(self, calc):
-        import torch
-
-        self.calc = calc
-        self.model = _sevennet_batch_view(calc.model)
-        self.cutoff = float(calc.cutoff)
-        self.type_map = calc.type_map
-        self.modal = calc.modal
-        self.device = torch.device(calc.device)
-
-    def check(self, atoms_list) -> None:
-        from ase.data import chemical_symbols
-
-        bad = sorted({int(z) for a in atoms_list for z in set(a.numbers)} - set(self.type_map))
-        if bad:
-            raise UnsupportedElementsError(
-                f"SevenNet model cannot treat {', '.join(chemical_symbols[z] for z in bad)}: it "
-                f"knows {', '.join(chemical_symbols[z] for z in sorted(self.type_map))}")
-
-    def graph(self, atoms):
-        import sevenn._keys as KEY
-        from sevenn.atom_graph_data import AtomGraphData
-        from sevenn.train.dataload import unlabeled_atoms_to_graph
-
-        data = AtomGraphData.from_numpy_dict(
-            unlabeled_atoms_to_graph(atoms, self.cutoff, with_shift=False))
-        if self.modal:
-            data[KEY.DATA_MODALITY] = self.modal
-        return data, int(data[KEY.EDGE_IDX].shape[1])
-
-    def run(self, graphs, stress: bool) -> list[dict[str, Any]]:
-        import sevenn._keys as KEY
-        from torch_geometric.loader.dataloader import Collater
-
-        batch = Collater([], follow_batch=None, exclude_keys=None)(graphs)
-        batch.to(self.device)
-        out = self.model(batch)
-        energy = out[KEY.PRED_TOTAL_ENERGY].detach().cpu().numpy()
-        forces = out[KEY.PRED_FORCE].detach().cpu().numpy()
-        # sevenn: [xx, yy, zz, xy, yz, zx], positive = compressive; ASE Voigt: the negative,
-        # ordered [xx, yy, zz, yz, xz, xy] (as SevenNetCalculator.output_to_results does)
-        voigt = (-out[KEY.PRED_STRESS]).detach().cpu().numpy()[:, [0, 1, 2, 4, 5, 3]] \
-            if stress else None
-        results, start = [], 0
-        for i, g in enumerate(graphs):
-            n = int(g[KEY.NUM_ATOMS])
-            res = {"energy_eV": float(energy[i]),
-                   "forces_eV_per_A": forces[start:start + n].astype(float)}
-            if stress:
-                res["stress_eV_per_A3"] = voigt[i].astype(float)
-            results.append(res)
-            start += n
-        return results
-
-
-class _CHGNet:
-    name = "chgnet"
-
-    def __init__(self, calc):
-        self.calc = calc
-        self.model = calc.model
-        self.device = str(calc.device)
-        self.stress_weight = float(calc.stress_weight)  # GPa -> eV/Å³, as the calculator
-
-    def check(self, atoms_list) -> None:
-        from ase.data import chemical_symbols
-
-        bad = sorted({int(z) for a in atoms_list for z in set(a.numbers) if not 1 <= z <= 94})
-        if bad:
-            raise UnsupportedElementsError(
-                f"CHGNet cannot treat {', '.join(chemical_symbols[z] for z in bad)}: it embeds "
-                f"atomic numbers 1-94 (H-Pu)")
-
-    def graph(self, atoms):
-        from pymatgen.io.ase import AseAtomsAdaptor
-
-        graph = self.model.graph_converter(AseAtomsAdaptor.get_structure(atoms))
-        return graph, int(graph.atom_graph.shape[0])
-
-    def run(self, graphs, stress: bool) -> list[dict[str, Any]]:
-        from ase.stress import full_3x3_to_voigt_6_stress
-
-        pred = self.model.forward([g.to(self.device) for g in graphs],
-                                  task="efs" if stress else "ef")
-        results = []
-        for i, g in enumerate(graphs):
-            n = int(g.atomic_number.shape[0])
-            e = float(pred["e"][i].detach().cpu()) * (n if self.model.is_intensive else 1)
-            res = {"energy_eV": e,
-                   "forces_eV_per_A": pred["f"][i].detach().cpu().numpy().astype(float)}
-            if stress:
-                s = pred["s"][i].detach().cpu().numpy().astype(float) * self.stress_weight
-                res["stress_eV_per_A3"] = full_3x3_to_voigt_6_stress(s)
-            results.append(res)
-        return results
-
-
-def _backend_for(calc):
-    """The batched backend of an ASE calculator, or a UserInputError naming it."""
-    module = type(calc).__module__
-    name = type(calc).__name__
-    if module.startswith("sevenn") and name == "SevenNetCalculator":
-        return _SevenNet(calc)
-    if module.startswith("chgnet") and name == "CHGNetCalculator":
-        return _CHGNet(calc)
-    raise UserInputError(f"batched evaluation does not support the calculator {name} "
-                         f"({module}); accepted: {_ACCEPTED}")
-
-
-# ---------------------------------------------------------------------------------------------
 
 
 class BatchEvaluator:
@@ -292,7 +159,7 @@ class BatchEvaluator:
             spec = parse_calc_spec(calculator, **({} if device is None else {"device": device}))
             if spec.name not in SUPPORTED:
                 raise UserInputError(f"batched evaluation does not support calculator "
-                                     f"{spec.name!r}; accepted: {_ACCEPTED}")
+                                     f"{spec.name!r}; accepted: {ACCEPTED}")
             from . import get_calculator
 
             calculator = get_calculator(spec)
@@ -300,7 +167,7 @@ class BatchEvaluator:
             raise UserInputError(f"device={device!r} applies to a calculator spec; the given "
                                  f"{type(calculator).__name__} already has its device")
         self.calculator = calculator
-        self._backend = _backend_for(calculator)
+        self._backend = batch_backend(calculator)
         self.name = self._backend.name
         self.model_calls = 0
         self.structures_evaluated = 0
@@ -646,7 +513,7 @@ def supports_batching(calc) -> bool:
         except UserInputError:
             return False
     try:
-        _backend_for(calc)
+        batch_backend(calc)
     except UserInputError:
         return False
     return True
