@@ -59,29 +59,24 @@ never batches.
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 
 from ..errors import UserInputError
+from .chunking import (
+    BYTES_PER_EDGE,
+    CPU_MAX_EDGES,
+    DEFAULT_MAX_ATOMS,
+    default_max_edges,
+    plan_chunks,
+    positive_int_or_none,
+    run_chunk,
+)
 from .graphs import ACCEPTED, SUPPORTED, batch_backend
 from .registry import CalcSpec, parse_calc_spec
 
-#: Measured activation memory per edge on CPU, float32, energy + forces + stress (bytes):
-#: SevenNet 7net-0 ~115 kB/edge (li-lif interface copies, 10k and 42k edges, peak RSS);
-#: CHGNet 0.3.0 ~220 kB per atom-graph edge (same structures, 14k edges; its angle graph
-#: is included in that figure for interfaces, where there are ~2.5 angles per edge).
-BYTES_PER_EDGE = {"sevennet": 120_000, "chgnet": 220_000}
-
-#: Default edge budget per chunk on CPU: 1, i.e. every structure in its own model call
-#: (batches were measured slower per structure on CPU; module docstring).
-CPU_MAX_EDGES = 1
-
-#: Default atom budget per chunk (a safety net: edges are the memory that counts).
-DEFAULT_MAX_ATOMS = 5_000
 
 def structure_list(atoms_list, what: str) -> list:
     """``atoms_list`` as a list of ase.Atoms, or one line naming what is wrong (a single Atoms,
@@ -100,37 +95,6 @@ def structure_list(atoms_list, what: str) -> list:
             raise UserInputError(f"item {i} of the structure list is a {type(atoms).__name__}; "
                                  f"accepted: ase.Atoms")
     return items
-
-
-def plan_chunks(n_atoms: Sequence[int], n_edges: Sequence[int], max_atoms: int | None,
-                max_edges: int | None) -> list[list[int]]:
-    """Greedy in-order packing: indices of the structures in each chunk.
-
-    A structure joins the current chunk if the chunk then stays within ``max_atoms`` atoms
-    and ``max_edges`` edges (``None``: no limit); one that alone exceeds a budget forms a
-    chunk of its own.
-    """
-    chunks: list[list[int]] = []
-    atoms = edges = 0
-    for i, (na, ne) in enumerate(zip(n_atoms, n_edges, strict=True)):
-        fits = (max_atoms is None or atoms + na <= max_atoms) and (
-            max_edges is None or edges + ne <= max_edges)
-        if chunks and fits:
-            chunks[-1].append(i)
-            atoms, edges = atoms + na, edges + ne
-        else:
-            chunks.append([i])
-            atoms, edges = na, ne
-    return chunks
-
-
-def _positive_int_or_none(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise UserInputError(f"{name}={value!r} must be a positive integer (or None for the "
-                             f"default budget)")
-    return int(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,8 +117,8 @@ class BatchEvaluator:
 
     def __init__(self, calculator: Any = "sevennet", *, max_atoms: int | None = DEFAULT_MAX_ATOMS,
                  max_edges: int | None = None, device: str | None = None):
-        self.max_atoms = _positive_int_or_none(max_atoms, "max_atoms")
-        self._max_edges = _positive_int_or_none(max_edges, "max_edges")
+        self.max_atoms = positive_int_or_none(max_atoms, "max_atoms")
+        self._max_edges = positive_int_or_none(max_edges, "max_edges")
         if isinstance(calculator, (str, CalcSpec)):
             spec = parse_calc_spec(calculator, **({} if device is None else {"device": device}))
             if spec.name not in SUPPORTED:
@@ -183,15 +147,7 @@ class BatchEvaluator:
         """The edge budget per chunk: as given, else the device default (module docstring)."""
         if self._max_edges is not None:
             return self._max_edges
-        if self.device.startswith("cuda"):
-            import torch
-
-            dev = torch.device(self.device)
-            free, _ = torch.cuda.mem_get_info(dev)
-            # memory torch's caching allocator holds but does not use is free for torch too
-            free += torch.cuda.memory_reserved(dev) - torch.cuda.memory_allocated(dev)
-            return max(1, int(0.5 * free / BYTES_PER_EDGE[self.name]))
-        return CPU_MAX_EDGES
+        return default_max_edges(self.device, self.name)
 
     def provenance(self) -> dict[str, Any]:
         """:func:`~interfacemodel.calculators.calculator_provenance` of the calculator used."""
@@ -222,34 +178,15 @@ class BatchEvaluator:
                                  self.max_atoms, self.max_edges)
             results: list[dict[str, Any] | None] = [None] * len(items)
             done: list[list[int]] = []
-            for chunk in chunks:
-                self._run_chunk(chunk, [built[i][0] for i in chunk], bool(stress), results, done)
+            try:
+                for chunk in chunks:
+                    run_chunk(self._backend.run, chunk, [built[i][0] for i in chunk],
+                              bool(stress), results, done, lambda: self.max_edges)
+            finally:
+                self.model_calls += len(done)
             self.last_chunks = done
             self.structures_evaluated += len(items)
         return results  # type: ignore[return-value]
-
-    def _run_chunk(self, chunk, graphs, stress, results, done, depth=0) -> None:
-        import torch
-
-        try:
-            out = self._backend.run(graphs, stress)
-        except torch.OutOfMemoryError:
-            if len(chunk) == 1:
-                raise
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
-            if depth == 0:  # once per chunk of the plan, at the caller of evaluate()
-                warnings.warn(f"out of memory on a chunk of {len(chunk)} structures: splitting "
-                              f"it in halves (pass a smaller max_edges than {self.max_edges})",
-                              RuntimeWarning, stacklevel=4)
-            half = len(chunk) // 2
-            for part in (slice(None, half), slice(half, None)):
-                self._run_chunk(chunk[part], graphs[part], stress, results, done, depth + 1)
-            return
-        self.model_calls += 1
-        done.append(list(chunk))
-        for i, res in zip(chunk, out, strict=True):
-            results[i] = res
 
 
 # ---------------------------------------------------------------------------------------------
