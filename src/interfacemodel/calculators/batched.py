@@ -64,7 +64,7 @@ from typing import Any
 
 from ase.calculators.calculator import Calculator, all_changes
 
-from ..errors import UserInputError
+from .batch_choice import BATCH_CHOICES, batch_evaluator, supports_batching  # noqa: F401
 from .batched_images import (  # noqa: F401
     BatchedImageCalculator,
     BatchedImages,
@@ -77,8 +77,6 @@ from .chunking import (
     plan_chunks,
 )
 from .evaluator import BatchEvaluator, ase_results, structure_list  # noqa: F401
-from .graphs import SUPPORTED, batch_backend
-from .registry import CalcSpec, parse_calc_spec
 
 # ---------------------------------------------------------------------------------------------
 # lockstep: independent calculations (relaxations) advanced together, one batch per round
@@ -217,61 +215,6 @@ def run_lockstep(jobs: Sequence, evaluator: BatchEvaluator, like: Any = None,
         if exc is not None:
             raise exc
     return results
-
-
-# ---------------------------------------------------------------------------------------------
-# the 'auto' rule: batch when the calculator is one the evaluator supports
-
-BATCH_CHOICES = "'auto' (batched for SevenNet/CHGNet, one at a time otherwise), True, False or a BatchEvaluator"
-
-
-def supports_batching(calc) -> bool:
-    """Whether :class:`BatchEvaluator` can evaluate with ``calc`` (an ASE calculator, spec
-    string or CalcSpec): SevenNet and CHGNet calculators."""
-    if isinstance(calc, BatchEvaluator):
-        return True
-    if isinstance(calc, (str, CalcSpec)):
-        try:
-            return parse_calc_spec(calc).name in SUPPORTED
-        except UserInputError:
-            return False
-    try:
-        batch_backend(calc)
-    except UserInputError:
-        return False
-    return True
-
-
-def batch_evaluator(calc, batch: Any = "auto", max_edges: int | None = None,
-                    max_atoms: int | None = DEFAULT_MAX_ATOMS) -> BatchEvaluator | None:
-    """The evaluator a driver should use for ``calc`` under the rule ``batch``, or None for
-    the one-at-a-time path.
-
-    ``batch='auto'``: an evaluator when ``calc`` is a SevenNet or CHGNet calculator, None for
-    any other (EMT, LAMMPS, GPAW, ...). ``True``: an evaluator, and a one-line
-    :class:`UserInputError` naming ``calc`` when it is not supported. ``False``: None. A
-    :class:`BatchEvaluator` is used as it is (its own budget and counters). ``max_edges`` /
-    ``max_atoms``: the evaluator's budget (``max_edges=None``: the device default, which is
-    one structure per model call on CPU).
-    """
-    if isinstance(batch, BatchEvaluator):
-        if max_edges is not None:
-            raise UserInputError(f"batch_max_edges={max_edges!r} applies when batch is 'auto' or "
-                                 f"True; the given BatchEvaluator has its own budget")
-        return batch
-    if batch is False or batch is None:
-        return None
-    if batch == "auto" and not isinstance(batch, bool):
-        if not supports_batching(calc):
-            return None
-    elif batch is not True:
-        raise UserInputError(f"batch={batch!r}; accepted: {BATCH_CHOICES}")
-    elif not supports_batching(calc):
-        what = (repr(str(calc)) if isinstance(calc, (str, CalcSpec))
-                else f"{type(calc).__name__} ({type(calc).__module__})")
-        raise UserInputError(f"batch=True needs a SevenNet or CHGNet calculator, got {what}; "
-                             f"use batch='auto' or False for other calculators")
-    return BatchEvaluator(calc, max_edges=max_edges, max_atoms=max_atoms)
 
 
 __all__ = [
