@@ -15,11 +15,11 @@ from checks import assert_one_line, au_on_al100_endpoints, li_vacancy_endpoints
 from interfacemodel.calculators.batched import (
     BatchEvaluator,
     batch_evaluator,
-    run_lockstep,
     supports_batching,
 )
 from interfacemodel.errors import UserInputError
 from interfacemodel.records import to_dict
+from interfacemodel.run.lockstep import run_lockstep
 from interfacemodel.run.neb import NEBRecord, run_neb
 from interfacemodel.run.relax import relax, relax_many
 

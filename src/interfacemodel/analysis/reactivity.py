@@ -116,13 +116,14 @@ def phase_energies(names: Iterable[str], calc, fmax: float = 0.01, steps: int = 
 
     The phases are independent relaxations: with ``batch`` 'auto' (default) and a SevenNet or
     CHGNet calculator they run in lockstep, every optimiser step of all phases still relaxing
-    in one batched model call (:func:`~interfacemodel.calculators.batched.run_lockstep`;
+    in one batched model call (:func:`~interfacemodel.run.lockstep.run_lockstep`;
     ``batch_max_edges`` is the evaluator's budget, default the device's); the energies,
     steps and force calls are those of one phase after the other (to float precision).
     ``progress(name, i, n)`` is called for each phase before it starts. ``batch=False``:
     one after the other; True: batched or an error for other calculators.
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep
+    from ..calculators.batched import batch_evaluator
+    from ..run.lockstep import run_lockstep
 
     names = list(dict.fromkeys(names))
     evaluator = batch_evaluator(calc, batch, batch_max_edges)

@@ -21,7 +21,6 @@ from .batched import (
     attach_batched_calculators,
     batch_evaluator,
     plan_chunks,
-    run_lockstep,
     supports_batching,
 )
 from .inputs import InputOnlyCalculator
@@ -60,7 +59,6 @@ __all__ = [
     "plan_chunks",
     "provenance_label",
     "resolve_device",
-    "run_lockstep",
     "supported_elements",
     "supports_batching",
 ]

@@ -16,6 +16,7 @@ from ase import units
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
+from .lockstep import run_lockstep
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 
@@ -149,7 +150,7 @@ def relax_bulk_many(
     ``batch`` and ``batch_max_edges`` as in :func:`~interfacemodel.run.relax.relax_many`
     ('auto': batched for SevenNet/CHGNet, one crystal after the other otherwise).
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
+    from ..calculators.batched import batch_evaluator, structure_list
 
     items = structure_list(atoms_list, "relax_bulk_many")
     _check_bulk_args(fmax, steps, relax_cell, stress_tol_GPa)

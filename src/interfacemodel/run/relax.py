@@ -37,6 +37,7 @@ from .checkpoint import (
     serve_saved_results,
 )
 from .journal import journal_suspended
+from .lockstep import run_lockstep
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 # PreconLBFGS catches a failed Armijo line search and resets its Hessian; ASE still logs it
@@ -329,7 +330,7 @@ def relax_many(
     relaxation runs :func:`relax` itself in a thread of its own; the model is called only
     from the calling thread.
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
+    from ..calculators.batched import batch_evaluator, structure_list
 
     items = structure_list(atoms_list, "relax_many")
     names = _labels(labels, len(items))
