@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..calculators import provenance_label
+from ..calculators.batch_choice import batch_evaluator
 from ..errors import UnknownNameError, UserInputError
+from ..run.lockstep import run_lockstep
 
 #: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules);
 #: the key itself is the coating's catalogue name
@@ -122,9 +124,6 @@ def phase_energies(names: Iterable[str], calc, fmax: float = 0.01, steps: int = 
     ``progress(name, i, n)`` is called for each phase before it starts. ``batch=False``:
     one after the other; True: batched or an error for other calculators.
     """
-    from ..calculators.batched import batch_evaluator
-    from ..run.lockstep import run_lockstep
-
     names = list(dict.fromkeys(names))
     evaluator = batch_evaluator(calc, batch, batch_max_edges)
     out: dict[str, PhaseEnergy] = {}
