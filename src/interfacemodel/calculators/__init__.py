@@ -8,7 +8,8 @@ Names: emt, sevennet (default), chgnet, lammps:<potential>, gpaw, vasp, espresso
 (the last two write inputs only). ML models are built once per process and device.
 Many structures per model call (SevenNet, CHGNet): :class:`BatchEvaluator` and the drivers'
 ``batch`` argument ('auto'), see :mod:`.evaluator` (and :mod:`.graphs`, :mod:`.chunking`,
-:mod:`.batched_images`, :mod:`.batch_choice`; lockstep relaxations: :mod:`..run.lockstep`).
+:mod:`.batched_images`, :mod:`.batch_choice`; lockstep relaxations:
+:mod:`interfacemodel.run.lockstep`).
 """
 
 from __future__ import annotations
