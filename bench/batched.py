@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     warnings.simplefilter("ignore")
 
     from interfacemodel.calculators import calculator_provenance, get_calculator, resolve_device
-    from interfacemodel.calculators.batched import BatchEvaluator
+    from interfacemodel.calculators.evaluator import BatchEvaluator
     from interfacemodel.records import to_dict, write_json_atomic, write_text_atomic
 
     def log(msg):

@@ -1,4 +1,4 @@
-"""Batched ML-potential evaluation (interfacemodel.calculators.batched) against the same
+"""Batched ML-potential evaluation (interfacemodel.calculators.evaluator) against the same
 ASE calculators called one structure at a time: a mixed list of bcc Li, rocksalt LiF,
 antifluorite Li2Se (catalogue cells) and a small Li(100)/LiF(100) interface, one chunk and
 many chunks; the per-image NEB calculators; and the errors for bad input."""
@@ -9,12 +9,9 @@ from ase import Atoms
 from ase.calculators.emt import EMT
 
 from checks import assert_one_line, li_vacancy_endpoints
-from interfacemodel.calculators.batched import (
-    CPU_MAX_EDGES,
-    BatchedImages,
-    BatchEvaluator,
-    plan_chunks,
-)
+from interfacemodel.calculators.batched_images import BatchedImages
+from interfacemodel.calculators.chunking import CPU_MAX_EDGES, plan_chunks
+from interfacemodel.calculators.evaluator import BatchEvaluator
 from interfacemodel.errors import UnknownNameError, UnsupportedElementsError, UserInputError
 
 E_TOL = 1e-3  # eV/atom

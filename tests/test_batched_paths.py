@@ -1,4 +1,4 @@
-"""The drivers on the batched path (interfacemodel.calculators.batched) against the same
+"""The drivers on the batched path (calculators.batch_choice, run.lockstep) against the same
 drivers one structure at a time: the NEB (bcc Li vacancy hop, 15 atoms), the registry and
 gap scan (the smallest li-lif interface), lockstep relaxations (relax_many, relax_bulk_many,
 competing phases, EOS); the 'auto' rule; the lockstep barrier itself with a stand-in
@@ -12,14 +12,11 @@ import pytest
 from ase.calculators.emt import EMT
 
 from checks import assert_one_line, au_on_al100_endpoints, li_vacancy_endpoints
-from interfacemodel.calculators.batched import (
-    BatchEvaluator,
-    batch_evaluator,
-    run_lockstep,
-    supports_batching,
-)
+from interfacemodel.calculators.batch_choice import batch_evaluator, supports_batching
+from interfacemodel.calculators.evaluator import BatchEvaluator
 from interfacemodel.errors import UserInputError
 from interfacemodel.records import to_dict
+from interfacemodel.run.lockstep import run_lockstep
 from interfacemodel.run.neb import NEBRecord, run_neb
 from interfacemodel.run.relax import relax, relax_many
 

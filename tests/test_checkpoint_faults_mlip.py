@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from checks import li_vacancy_endpoints
-from interfacemodel.calculators.batched import BatchEvaluator
+from interfacemodel.calculators.evaluator import BatchEvaluator
 from interfacemodel.run.neb import run_neb
 from interfacemodel.run.relax import relax
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..calculators import provenance_label
+from ..calculators.batch_choice import batch_evaluator
 from ..errors import UnknownNameError, UserInputError
+from ..run.lockstep import run_lockstep
 
 #: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules);
 #: the key itself is the coating's catalogue name
@@ -116,14 +118,12 @@ def phase_energies(names: Iterable[str], calc, fmax: float = 0.01, steps: int = 
 
     The phases are independent relaxations: with ``batch`` 'auto' (default) and a SevenNet or
     CHGNet calculator they run in lockstep, every optimiser step of all phases still relaxing
-    in one batched model call (:func:`~interfacemodel.calculators.batched.run_lockstep`;
+    in one batched model call (:func:`~interfacemodel.run.lockstep.run_lockstep`;
     ``batch_max_edges`` is the evaluator's budget, default the device's); the energies,
     steps and force calls are those of one phase after the other (to float precision).
     ``progress(name, i, n)`` is called for each phase before it starts. ``batch=False``:
     one after the other; True: batched or an error for other calculators.
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep
-
     names = list(dict.fromkeys(names))
     evaluator = batch_evaluator(calc, batch, batch_max_edges)
     out: dict[str, PhaseEnergy] = {}

@@ -7,7 +7,9 @@
 Names: emt, sevennet (default), chgnet, lammps:<potential>, gpaw, vasp, espresso
 (the last two write inputs only). ML models are built once per process and device.
 Many structures per model call (SevenNet, CHGNet): :class:`BatchEvaluator` and the drivers'
-``batch`` argument ('auto'), see :mod:`.batched`.
+``batch`` argument ('auto'), see :mod:`.evaluator` (and :mod:`.graphs`, :mod:`.chunking`,
+:mod:`.batched_images`, :mod:`.batch_choice`; lockstep relaxations:
+:mod:`interfacemodel.run.lockstep`).
 """
 
 from __future__ import annotations
@@ -15,15 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from .backends import LAMMPS_POTENTIALS, available_devices, check_device, resolve_device
-from .batched import (
-    BatchedImages,
-    BatchEvaluator,
-    attach_batched_calculators,
-    batch_evaluator,
-    plan_chunks,
-    run_lockstep,
-    supports_batching,
-)
+from .batch_choice import batch_evaluator, supports_batching
+from .batched_images import BatchedImages, attach_batched_calculators
+from .chunking import plan_chunks
+from .evaluator import BatchEvaluator
 from .inputs import InputOnlyCalculator
 from .registry import (
     Backend,
@@ -60,7 +57,6 @@ __all__ = [
     "plan_chunks",
     "provenance_label",
     "resolve_device",
-    "run_lockstep",
     "supported_elements",
     "supports_batching",
 ]

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..calculators import calculator_provenance, provenance_label
+from ..calculators.batch_choice import batch_evaluator
+from ..calculators.batched_images import BatchedImages
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
 from .checkpoint import (
@@ -197,11 +199,11 @@ def run_neb(
 
     ``batch``: how the moving images are evaluated. 'auto' (default): for a SevenNet or
     CHGNet calculator, all images that moved are evaluated in one batched model call per
-    band evaluation (:class:`~interfacemodel.calculators.batched.BatchedImages`; the two end
+    band evaluation (:class:`~interfacemodel.calculators.batched_images.BatchedImages`; the two end
     points are relaxed in lockstep too, :func:`~interfacemodel.run.relax.relax_many`); any
     other calculator (EMT, LAMMPS, GPAW, ...) gets one calculator per image. True insists on
     batching (a one-line error for other calculators), False never batches, and a
-    :class:`~interfacemodel.calculators.batched.BatchEvaluator` is used as given.
+    :class:`~interfacemodel.calculators.evaluator.BatchEvaluator` is used as given.
     ``batch_max_edges`` is the evaluator's memory budget (default: the device's, which on CPU
     is one image per model call: batches were measured slower there). The band, its steps
     and ``force_calls`` (image evaluations) are those of the unbatched run to float
@@ -210,8 +212,6 @@ def run_neb(
     gains little there.
     """
     from ase.mep import NEB, DyNEB
-
-    from ..calculators.batched import BatchedImages, batch_evaluator
 
     if len(initial) != len(final):
         raise UserInputError(f"initial and final states must hold the same atoms in the same "

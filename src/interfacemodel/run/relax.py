@@ -25,6 +25,8 @@ import numpy as np
 from ase import units
 
 from ..calculators import InputOnlyCalculator, calculator_provenance, provenance_label
+from ..calculators.batch_choice import batch_evaluator
+from ..calculators.evaluator import structure_list
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
 from .checkpoint import (
@@ -37,6 +39,7 @@ from .checkpoint import (
     serve_saved_results,
 )
 from .journal import journal_suspended
+from .lockstep import run_lockstep
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
 
 # PreconLBFGS catches a failed Armijo line search and resets its Hessian; ASE still logs it
@@ -320,7 +323,7 @@ def relax_many(
     ``batch``: 'auto' (default) batches when ``calc`` is a SevenNet or CHGNet calculator and
     relaxes one structure after the other with any other calculator; True insists (an error
     for other calculators); False never batches; a
-    :class:`~interfacemodel.calculators.batched.BatchEvaluator` is used as given.
+    :class:`~interfacemodel.calculators.evaluator.BatchEvaluator` is used as given.
     ``batch_max_edges``: the evaluator's memory budget (default: the device's; on CPU that is
     one structure per model call, where batches were measured slower). ``relax_normal_cell``
     is supported (the stress comes with every batched evaluation). ``labels``: one per
@@ -329,8 +332,6 @@ def relax_many(
     relaxation runs :func:`relax` itself in a thread of its own; the model is called only
     from the calling thread.
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
-
     items = structure_list(atoms_list, "relax_many")
     names = _labels(labels, len(items))
     dirs = [None] * len(items) if checkpoints is None else list(checkpoints)
