@@ -20,6 +20,7 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 
 from ..errors import UserInputError
+from ..structures import phase_info
 from .defects import LAYER_TOLERANCE_A, _check_element, layers_from_top
 
 #: Largest Mg fraction accepted: the bcc β phase of Li–Mg extends to about 70 at.% Mg.
@@ -53,8 +54,6 @@ def vegard_a_A(x_mg: float) -> float:
     member (catalogue 'LiMg', a = 3.42 Å at x = 0.5), extrapolated beyond x = 0.5. A
     starting guess only: relax the cell with the calculator you use for energies.
     """
-    from ..structures import phase_info
-
     a_li = phase_info("Li").reference_lattice_A["a"]
     a_limg = phase_info("LiMg").reference_lattice_A["a"]
     return float(a_li + (a_limg - a_li) * x_mg / 0.5)

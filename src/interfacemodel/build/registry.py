@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..calculators import calculator_provenance, check_elements
+from ..calculators.batched import batch_evaluator
 from ..errors import UserInputError
 from ..units import EV_PER_A2_TO_J_PER_M2
 from .interfaces import InterfaceModel
@@ -135,8 +136,6 @@ def scan_registry(
     calculator call per point otherwise; True insists (an error for other calculators),
     False never batches, a BatchEvaluator is used as given. Same energies to float precision.
     """
-    from ..calculators.batched import batch_evaluator
-
     evaluator = batch_evaluator(calc, batch, batch_max_edges)
     spec = getattr(calc, "interfacemodel_spec", None)
     if spec is not None:

@@ -14,6 +14,7 @@ import numpy as np
 from ase import units
 
 from ..calculators import calculator_provenance
+from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
 from .optimizers import count_calculations, get_optimizer, optimizer_label, optimizer_options
@@ -149,8 +150,6 @@ def relax_bulk_many(
     ``batch`` and ``batch_max_edges`` as in :func:`~interfacemodel.run.relax.relax_many`
     ('auto': batched for SevenNet/CHGNet, one crystal after the other otherwise).
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
-
     items = structure_list(atoms_list, "relax_bulk_many")
     _check_bulk_args(fmax, steps, relax_cell, stress_tol_GPa)
     get_optimizer(optimizer)
@@ -217,8 +216,6 @@ def fit_eos(
     if npoints < 5:
         raise UserInputError(f"npoints={npoints} too few for an EOS fit; use at least 5")
     from ase.eos import EquationOfState
-
-    from ..calculators.batched import batch_evaluator
 
     evaluator = batch_evaluator(calc, batch)
     n = len(atoms)

@@ -22,7 +22,14 @@ import time
 
 import numpy as np
 
-from ..calculators import LAMMPS_POTENTIALS, calculator_provenance, check_elements, parse_calc_spec
+from ..calculators import (
+    LAMMPS_POTENTIALS,
+    CalcSpec,
+    calculator_provenance,
+    check_elements,
+    parse_calc_spec,
+)
+from ..calculators.backends import _load_mpi_for_lammps, lammps_pair_commands
 from ..errors import UserInputError
 from .md import MDTrajectory
 
@@ -32,8 +39,6 @@ THERMOSTATS = ("langevin", "nose-hoover")
 def lammps_potential_name(calc_or_spec) -> str:
     """The potential name of ``'lammps:li-snap'``, a CalcSpec, a calculator from
     get_calculator('lammps:...') or a bare potential name ('li-snap')."""
-    from ..calculators import CalcSpec
-
     if isinstance(calc_or_spec, str) and calc_or_spec in LAMMPS_POTENTIALS:
         return calc_or_spec
     if isinstance(calc_or_spec, (str, CalcSpec)):
@@ -53,8 +58,6 @@ def lammps_session(atoms, potential: str):
     Closed on exit."""
     from ase.calculators.lammps import Prism
     from ase.data import atomic_masses, atomic_numbers
-
-    from ..calculators.backends import _load_mpi_for_lammps, lammps_pair_commands
 
     name = lammps_potential_name(potential)
     check_elements(parse_calc_spec(f"lammps:{name}"), atoms.get_chemical_symbols())

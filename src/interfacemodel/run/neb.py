@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ..calculators import calculator_provenance, provenance_label
+from ..calculators import calculator_provenance, get_calculator, provenance_label
+from ..calculators.batched import BatchedImages, batch_evaluator
 from ..errors import UserInputError
-from ..records import detach_calculator, structure_hash
+from ..records import detach_calculator, from_dict, structure_hash
 from .checkpoint import (
     MAX_OPTIMIZER_RESTARTS,
     NonFiniteStep,
@@ -84,8 +85,6 @@ class NEBRecord:
         """The record back from :func:`~interfacemodel.records.to_dict` output (e.g. after a
         JSON round trip); ``endpoints`` become :class:`EnergyRecord` again, unknown keys are
         dropped. A JSON round trip keeps every float exactly."""
-        from ..records import from_dict
-
         return from_dict(cls, data)
 
 
@@ -143,8 +142,6 @@ def image_calculators(calc, n: int) -> list:
     are shared, not reloaded); other ASE calculators from their class and parameters."""
     spec = getattr(calc, "interfacemodel_spec", None)
     if spec is not None:
-        from ..calculators import get_calculator
-
         calcs = [calc] + [get_calculator(spec) for _ in range(n - 1)]
     else:
         try:
@@ -210,8 +207,6 @@ def run_neb(
     gains little there.
     """
     from ase.mep import NEB, DyNEB
-
-    from ..calculators.batched import BatchedImages, batch_evaluator
 
     if len(initial) != len(final):
         raise UserInputError(f"initial and final states must hold the same atoms in the same "

@@ -25,6 +25,7 @@ import numpy as np
 from ase import units
 
 from ..calculators import InputOnlyCalculator, calculator_provenance, provenance_label
+from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
 from ..errors import UserInputError
 from ..records import detach_calculator, structure_hash
 from .checkpoint import (
@@ -329,8 +330,6 @@ def relax_many(
     relaxation runs :func:`relax` itself in a thread of its own; the model is called only
     from the calling thread.
     """
-    from ..calculators.batched import batch_evaluator, run_lockstep, structure_list
-
     items = structure_list(atoms_list, "relax_many")
     names = _labels(labels, len(items))
     dirs = [None] * len(items) if checkpoints is None else list(checkpoints)
