@@ -34,8 +34,7 @@ def test_native_cell_matches_lammpslib_energy_and_forces_in_a_skewed_cell():
 def test_native_and_ase_langevin_md_give_the_same_temperature_and_energy():
     """16 atoms at 300 K, 2 fs steps: 1 ps to equilibrate (10 damping times: a damping time
     in the wrong unit leaves the cell near T/2), 6 ps sampled."""
-    from interfacemodel.run.lammps_md import lammps_nvt_diffusivity
-    from interfacemodel.run.md import nvt_diffusivity
+    from interfacemodel.analysis.md_diffusion import lammps_nvt_diffusivity, nvt_diffusivity
 
     li = bulk("Li", "bcc", a=3.506, cubic=True).repeat(2)
     kw = dict(T_K=300.0, steps=3000, equilibration_steps=500, timestep_fs=2.0,
@@ -64,7 +63,7 @@ def test_native_and_ase_langevin_md_give_the_same_temperature_and_energy():
 
 
 def test_nose_hoover_holds_the_temperature():
-    from interfacemodel.run.lammps_md import lammps_nvt_diffusivity
+    from interfacemodel.analysis.md_diffusion import lammps_nvt_diffusivity
 
     li = bulk("Li", "bcc", a=3.506, cubic=True).repeat(2)
     rec = lammps_nvt_diffusivity(li, "li-snap", T_K=250.0, steps=2000, equilibration_steps=500,
@@ -74,7 +73,7 @@ def test_nose_hoover_holds_the_temperature():
 
 
 def test_native_md_bad_input():
-    from interfacemodel.run.lammps_md import lammps_nvt_diffusivity
+    from interfacemodel.analysis.md_diffusion import lammps_nvt_diffusivity
 
     li = bulk("Li", "bcc", a=3.506, cubic=True)
     with pytest.raises(UserInputError, match="native LAMMPS MD needs a LAMMPS potential") as exc:

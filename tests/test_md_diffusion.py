@@ -108,7 +108,7 @@ def test_lattice_watch_cuts_the_run_where_the_crystal_is_lost():
     up to the last check before it."""
     from ase.build import bulk
 
-    from interfacemodel.analysis.msd import lattice_watch
+    from interfacemodel.run.lattice_watch import lattice_watch
 
     li = bulk("Li", "bcc", a=3.5, cubic=True).repeat(3)
     rng = np.random.default_rng(0)

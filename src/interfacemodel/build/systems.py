@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import UnknownNameError, UserInputError
-from ..structures import phase_info
+from ..structures import load_bulk, phase_info
 from .interfaces import InterfaceModel, build_interfaces
 from .matching import LatticeMatch, enumerate_matches
 
@@ -160,8 +160,6 @@ def _li_fraction(formula: str) -> float:
 
 def system_elements(name: str) -> list[str]:
     """Elements of a named system's crystals (for calculator checks before any work)."""
-    from ..structures import load_bulk
-
     recipe = system_recipe(name)
     return sorted(set(load_bulk(recipe.film).symbol_set) | set(load_bulk(recipe.substrate).symbol_set))
 

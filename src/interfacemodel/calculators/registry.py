@@ -95,7 +95,8 @@ def register(backend: Backend) -> Backend:
 
 
 def backend(name: str) -> Backend:
-    from . import backends  # noqa: F401  (registers the built-in backends on first use)
+    # import cycle: backends imports this module to register the built-in backends
+    from . import backends  # noqa: F401  (registers them on first use)
 
     try:
         return _REGISTRY[name]
@@ -106,7 +107,7 @@ def backend(name: str) -> Backend:
 
 
 def available_calculators() -> list[str]:
-    from . import backends  # noqa: F401
+    from . import backends  # noqa: F401  (import cycle, as in backend())
 
     return list(_REGISTRY)
 
@@ -181,7 +182,7 @@ def _covers(spec: CalcSpec, symbols: set[str]) -> bool | None:
 
 def calculators_covering(symbols: Iterable[str], computing_only: bool = True) -> list[str]:
     """Default-configured calculators (and named LAMMPS potentials) that cover ``symbols``."""
-    from .backends import LAMMPS_POTENTIALS
+    from .backends import LAMMPS_POTENTIALS  # import cycle: backends imports this module
 
     symbols = set(symbols)
     found = []

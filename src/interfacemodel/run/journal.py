@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from ..calculators import calculator_provenance, provenance_label
+
 JOURNAL_FILE = "calculations.journal"
 _KEYS = ("energy", "free_energy", "forces", "stress")
 
@@ -109,8 +111,6 @@ def journal_calculations(calc, path: str | Path) -> bool:
     calculators built from it by :func:`~interfacemodel.run.neb.image_calculators` share it.
     """
     from ase.calculators.calculator import Calculator, all_changes
-
-    from ..calculators import calculator_provenance, provenance_label
 
     if not isinstance(calc, Calculator) or type(calc).get_property is not Calculator.get_property:
         return False

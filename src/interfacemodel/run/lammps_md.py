@@ -3,10 +3,10 @@
 Stepping LAMMPS through ASE's LAMMPSlib costs a Python round trip per step; here LAMMPS
 integrates ``sample_every`` steps at a time (``fix nve`` + ``fix langevin``, or ``fix nvt``)
 and Python only gathers the unwrapped positions (``x`` plus image flags, by atom ID) at each
-sample. The result is the same :class:`~interfacemodel.run.md.MDRecord` as the ASE path
-(:func:`~interfacemodel.run.md.nvt_diffusivity`), with D from the same
-:func:`~interfacemodel.analysis.msd.msd_diffusivity`, so the two agree by construction of the
-analysis; tests/test_lammps_md.py checks that the dynamics agree too.
+sample. The result is the same :class:`~interfacemodel.run.md.MDTrajectory` as the ASE path
+(:func:`~interfacemodel.run.md.nvt_md`); D comes from the same analysis of it
+(:func:`~interfacemodel.analysis.md_diffusion.lammps_nvt_diffusivity`), so the two agree by
+construction of the analysis; tests/test_lammps_md.py checks that the dynamics agree too.
 
 Conventions shared with the ASE path: Langevin friction γ (1/fs) is LAMMPS damp = 1/γ; the
 initial velocities are Maxwell–Boltzmann at T with zero total momentum; the temperature has
@@ -22,9 +22,16 @@ import time
 
 import numpy as np
 
-from ..calculators import LAMMPS_POTENTIALS, calculator_provenance, check_elements, parse_calc_spec
+from ..calculators import (
+    LAMMPS_POTENTIALS,
+    CalcSpec,
+    calculator_provenance,
+    check_elements,
+    parse_calc_spec,
+)
+from ..calculators.backends import _load_mpi_for_lammps, lammps_pair_commands
 from ..errors import UserInputError
-from .md import MDRecord, crystal_msd
+from .md import MDTrajectory
 
 THERMOSTATS = ("langevin", "nose-hoover")
 
@@ -32,8 +39,6 @@ THERMOSTATS = ("langevin", "nose-hoover")
 def lammps_potential_name(calc_or_spec) -> str:
     """The potential name of ``'lammps:li-snap'``, a CalcSpec, a calculator from
     get_calculator('lammps:...') or a bare potential name ('li-snap')."""
-    from ..calculators import CalcSpec
-
     if isinstance(calc_or_spec, str) and calc_or_spec in LAMMPS_POTENTIALS:
         return calc_or_spec
     if isinstance(calc_or_spec, (str, CalcSpec)):
@@ -53,8 +58,6 @@ def lammps_session(atoms, potential: str):
     Closed on exit."""
     from ase.calculators.lammps import Prism
     from ase.data import atomic_masses, atomic_numbers
-
-    from ..calculators.backends import _load_mpi_for_lammps, lammps_pair_commands
 
     name = lammps_potential_name(potential)
     check_elements(parse_calc_spec(f"lammps:{name}"), atoms.get_chemical_symbols())
@@ -104,7 +107,20 @@ def lammps_forces(lmp, prism) -> np.ndarray:
     return prism.vector_to_ase(np.array(lmp.gather_atoms("f", 1, 3)).reshape(n, 3))
 
 
-def lammps_nvt_diffusivity(
+def check_lammps_md_args(T_K, timestep_fs, friction_per_fs, steps, equilibration_steps,
+                         sample_every, thermostat) -> None:
+    """The checks of :func:`lammps_nvt_md` that need no LAMMPS (>= 16 samples: the MSD fit
+    of :func:`~interfacemodel.analysis.msd.msd_diffusivity` needs them)."""
+    if not T_K > 0 or not timestep_fs > 0 or not friction_per_fs > 0 or sample_every < 1 \
+            or steps < 16 * sample_every or equilibration_steps < 0:
+        raise UserInputError(f"T_K={T_K} > 0, timestep_fs={timestep_fs} > 0, friction_per_fs="
+                             f"{friction_per_fs} > 0, equilibration_steps >= 0 and steps={steps} "
+                             f">= 16 x sample_every={sample_every} are required")
+    if thermostat not in THERMOSTATS:
+        raise UserInputError(f"thermostat {thermostat!r} is not one of {', '.join(THERMOSTATS)}")
+
+
+def lammps_nvt_md(
     atoms,
     potential="li-snap",
     T_K: float = 300.0,
@@ -114,36 +130,22 @@ def lammps_nvt_diffusivity(
     friction_per_fs: float = 0.01,
     thermostat: str = "langevin",
     sample_every: int = 10,
-    species: str = "Li",
     seed: int = 1,
-    fit_from: float = 0.2,
-    n_blocks: int = 4,
-    watch_lattice: bool = True,
     progress=None,
-) -> MDRecord:
+) -> MDTrajectory:
     """NVT MD of ``atoms`` inside LAMMPS at ``T_K``: ``equilibration_steps`` discarded, then
-    ``steps`` sampled every ``sample_every``; tracer D of ``species`` from the MSD with its
-    block error (``n_blocks``), the first ``fit_from`` of the lags left out of the fit; with
-    ``watch_lattice`` only the part of the run still on the starting lattice
-    (:func:`~interfacemodel.run.md.crystal_msd`).
+    ``steps`` sampled every ``sample_every`` (unwrapped positions, temperature, potential
+    energy).
 
     ``potential``: 'li-snap', 'lammps:li-snap' or a calculator from
     ``get_calculator('lammps:...')``. ``thermostat``: 'langevin' (fix langevin + fix nve,
     damp = 1/``friction_per_fs``, as the ASE path) or 'nose-hoover' (fix nvt, Tdamp =
-    1/``friction_per_fs``). In a perfect crystal below melting nothing diffuses: put a
-    vacancy in (see :func:`~interfacemodel.analysis.md_diffusion.vacancy_md_arrhenius`).
+    1/``friction_per_fs``). Tracer D of such a run:
+    :func:`~interfacemodel.analysis.md_diffusion.lammps_nvt_diffusivity`.
     """
     T_K, timestep_fs, friction_per_fs = float(T_K), float(timestep_fs), float(friction_per_fs)
-    if not T_K > 0 or not timestep_fs > 0 or not friction_per_fs > 0 or sample_every < 1 \
-            or steps < 16 * sample_every or equilibration_steps < 0:
-        raise UserInputError(f"T_K={T_K} > 0, timestep_fs={timestep_fs} > 0, friction_per_fs="
-                             f"{friction_per_fs} > 0, equilibration_steps >= 0 and steps={steps} "
-                             f">= 16 x sample_every={sample_every} are required")
-    if thermostat not in THERMOSTATS:
-        raise UserInputError(f"thermostat {thermostat!r} is not one of {', '.join(THERMOSTATS)}")
-    mask = np.asarray(atoms.get_chemical_symbols()) == species
-    if not mask.any():
-        raise UserInputError(f"no {species} atoms to follow in {atoms.get_chemical_formula()}")
+    check_lammps_md_args(T_K, timestep_fs, friction_per_fs, steps, equilibration_steps,
+                         sample_every, thermostat)
     name = lammps_potential_name(potential)
     seed = int(seed)
     if not 0 < seed < 900_000_000:
@@ -174,11 +176,11 @@ def lammps_nvt_diffusivity(
             temps[k], epots[k] = lmp.get_thermo("temp"), lmp.get_thermo("pe")
             if progress:
                 progress(k + 1, n_samples)
-    msd, watched = crystal_msd(frames, atoms, timestep_fs * sample_every, mask, species,
-                               fit_from, n_blocks, watch_lattice)
-    return MDRecord(T_target_K=float(T_K), T_mean_K=float(temps.mean()),
-                    steps_equilibration=equilibration_steps, steps_production=steps,
-                    timestep_fs=timestep_fs, friction_per_fs=friction_per_fs, msd=msd,
-                    wall_time_s=time.perf_counter() - start,
-                    calculator=calculator_provenance(f"lammps:{name}"), seed=seed,
-                    engine=f"lammps-{thermostat}", E_pot_mean_eV=float(epots.mean()), **watched)
+    return MDTrajectory(frames=frames, temperatures_K=temps, potential_energies_eV=epots,
+                        symbols=atoms.get_chemical_symbols(), cell=np.array(atoms.cell),
+                        initial_positions=atoms.positions.copy(), T_target_K=T_K,
+                        steps_equilibration=equilibration_steps, steps_production=steps,
+                        timestep_fs=timestep_fs, friction_per_fs=friction_per_fs,
+                        sample_every=sample_every, wall_time_s=time.perf_counter() - start,
+                        calculator=calculator_provenance(f"lammps:{name}"), seed=seed,
+                        engine=f"lammps-{thermostat}")

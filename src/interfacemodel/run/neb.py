@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from ..calculators import calculator_provenance, provenance_label
+from ..calculators import calculator_provenance, get_calculator, provenance_label
 from ..calculators.batch_choice import batch_evaluator
 from ..calculators.batched_images import BatchedImages
 from ..errors import UserInputError
-from ..records import detach_calculator, structure_hash
+from ..records import detach_calculator, from_dict, structure_hash
 from .checkpoint import (
     MAX_OPTIMIZER_RESTARTS,
     NonFiniteStep,
@@ -86,8 +86,6 @@ class NEBRecord:
         """The record back from :func:`~interfacemodel.records.to_dict` output (e.g. after a
         JSON round trip); ``endpoints`` become :class:`EnergyRecord` again, unknown keys are
         dropped. A JSON round trip keeps every float exactly."""
-        from ..records import from_dict
-
         return from_dict(cls, data)
 
 
@@ -145,8 +143,6 @@ def image_calculators(calc, n: int) -> list:
     are shared, not reloaded); other ASE calculators from their class and parameters."""
     spec = getattr(calc, "interfacemodel_spec", None)
     if spec is not None:
-        from ..calculators import get_calculator
-
         calcs = [calc] + [get_calculator(spec) for _ in range(n - 1)]
     else:
         try:
