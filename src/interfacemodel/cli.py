@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .analysis.mechanisms import INTERFACE_HOP_SYSTEMS, MECHANISMS, named_hop
 from .errors import CalculatorUnavailableError, UserInputError
 
 EXIT_USAGE = 2
@@ -313,18 +314,6 @@ def _jsonable_result(result):
 
 # --------------------------------------------------------------------------- barriers
 
-#: barrier mechanisms: what moves, and how the end points are built
-MECHANISMS = {
-    "li-vacancy": "Li vacancy hop in a bulk host (--host, default Li)",
-    "li-interstitial": "direct Li interstitial hop (void to void) in a bulk host (--host)",
-    "mg-vacancy": "Mg solute–vacancy exchange in bcc Li",
-    "li-interface": "Li hop from the Li film's last layer into the coating (--system)",
-}
-INTERFACE_HOP_SYSTEMS = ("li-lif", "li-li2se")
-#: measured Li self-diffusion at 25 °C (NMR; Yan et al., Appl. Phys. Lett. 2020, Table 1)
-LI_SELF_DIFFUSION = (298.15, 7.65e-11, "Li self-diffusion, NMR 25 °C (Yan et al. 2020)")
-
-
 def _temperatures(values) -> list[float]:
     temps = values or [300.0]
     bad = [t for t in temps if not t > 0]
@@ -377,47 +366,37 @@ def _print_migration(res) -> None:
 
 
 def _run_migration(args, spec, temps, say):
-    from .analysis.migration import bulk_migration, interface_migration
     from .calculators import get_calculator
-    from .structures import load_bulk, phase_info
+    from .structures import phase_info
 
-    common = {"temperatures_K": temps, "hop_index": args.hop, "n_images": args.images,
-              "phonons": not args.no_phonons, "optimizer": args.optimizer,
-              "workdir": args.workdir, "progress": say}
+    # the options' own messages; named_hop checks the same for library callers
     if args.mechanism == "li-interface":
         if args.system not in INTERFACE_HOP_SYSTEMS:
             raise UserInputError(f"--system {args.system!r}: interface hops are built for "
                                  f"{', '.join(INTERFACE_HOP_SYSTEMS)}")
         if args.defect_fraction is not None:
             raise UserInputError("--defect-fraction applies to bulk hops, not li-interface")
-        from .build.systems import system_recipe
-
-        calc = get_calculator(spec, atoms=load_bulk(system_recipe(args.system).substrate,
-                                                    as_atoms=True))
-        return interface_migration(args.system, calc, fmax=args.fmax or 0.05,
-                                   supercell=args.supercell, **common)
-    if args.system is not None:
+    elif args.system is not None:
         raise UserInputError(f"--system applies to li-interface, not {args.mechanism}")
-    host = phase_info(args.host).name
-    solute = None
-    if args.mechanism == "mg-vacancy":
-        if host != "Li":
-            raise UserInputError(f"mg-vacancy is built in bcc Li, not --host {args.host!r}")
-        solute = "Mg"
-    atoms = load_bulk(host, as_atoms=True)
-    if solute:
-        atoms = atoms + load_bulk("Mg", as_atoms=True)  # only to check the elements
-    calc = get_calculator(spec, atoms=atoms)
-    mechanism = "interstitial" if args.mechanism == "li-interstitial" else "vacancy"
-    return bulk_migration(host, calc, species="Li", mechanism=mechanism, solute=solute,
-                          supercell=args.supercell, fmax=args.fmax or 0.03,
-                          defect_fraction=args.defect_fraction, **common)
+    elif args.mechanism == "mg-vacancy" and phase_info(args.host).name != "Li":
+        raise UserInputError(f"mg-vacancy is built in bcc Li, not --host {args.host!r}")
+    hop = named_hop(args.mechanism, host=args.host, system=args.system)
+    calc = get_calculator(spec, atoms=hop.elements())
+    return hop.run(calc, fmax=args.fmax, supercell=args.supercell,
+                   defect_fraction=args.defect_fraction, temperatures_K=temps,
+                   hop_index=args.hop, n_images=args.images, phonons=not args.no_phonons,
+                   optimizer=args.optimizer, workdir=args.workdir, progress=say)
 
 
 def cmd_barrier(args) -> int:
     import time
 
-    from .analysis.migration import plot_arrhenius, plot_energy_profile
+    from .analysis.migration import (
+        li_self_diffusion_point,
+        measured_comparison,
+        plot_arrhenius,
+        plot_energy_profile,
+    )
     from .build.export import check_output_dir
     from .records import to_dict, write_directory_atomic, write_json_atomic
 
@@ -441,17 +420,11 @@ def cmd_barrier(args) -> int:
         args, spec, temps,
         lambda msg: _err(f"[barrier {time.perf_counter() - t0:6.1f} s] {msg}"))
     data = to_dict(res)
+    comparison = measured_comparison(res)
     measured = None
-    if res.host == "Li" and res.species == "Li" and res.lattice is not None:
-        T_m, D_m, label = LI_SELF_DIFFUSION
-        from .analysis.diffusion import diffusivity
-
-        at_m = diffusivity(res.neb.barrier_forward_eV, T_m, res.lattice, res.attempt_frequency_Hz,
-                           formation_energy_eV=res.defect_formation_energy_eV)
-        data["measured_comparison"] = {
-            "T_K": T_m, "D_measured_cm2_per_s": D_m, "D_computed_cm2_per_s": at_m.D_cm2_per_s,
-            "ratio_computed_over_measured": at_m.D_cm2_per_s / D_m, "source": label}
-        measured = LI_SELF_DIFFUSION
+    if comparison is not None:
+        data["measured_comparison"] = comparison
+        measured = li_self_diffusion_point(res.host, res.species)
     what = f"{res.species} {res.mechanism} in {res.host} ({res.calculator['label']})"
 
     def write(tmp):
@@ -474,8 +447,7 @@ def cmd_barrier(args) -> int:
 def cmd_diffusivity(args) -> int:
     from pathlib import Path
 
-    from .analysis.diffusion import Lattice, diffusivity
-    from .analysis.migration import plot_arrhenius
+    from .analysis.migration import li_self_diffusion_point, plot_arrhenius, record_diffusivity
 
     path = Path(args.record)
     if args.plot:
@@ -485,32 +457,21 @@ def cmd_diffusivity(args) -> int:
                              f"'interfacemodel barrier ... --out DIR')")
     try:
         rec = json.loads(path.read_text())
-        barrier = rec["neb"]["barrier_forward_eV"]
-        lattice = None if rec["lattice"] is None else Lattice(**rec["lattice"])
-        nu, e_f = rec["attempt_frequency_Hz"], rec["defect_formation_energy_eV"]
+        d_of_T = record_diffusivity(rec)
     except (ValueError, KeyError, TypeError):
         raise UserInputError(f"{str(path)!r} is not a barrier record from "
                              f"'interfacemodel barrier'") from None
-    if lattice is None:
+    if d_of_T is None:
         raise UserInputError(f"{str(path)!r} is an interface hop: it has rates, not a D(T) "
                              f"(see its hop_rates)")
-    temps = _temperatures(args.T)
-    given = rec["diffusivities"][0]["defect_fraction_source"] == "given" \
-        if rec.get("diffusivities") else False
-    kw = ({"defect_fraction": rec["diffusivities"][0]["defect_fraction"]} if given
-          else {"formation_energy_eV": e_f})
-    carriers = (rec["diffusivities"][0].get("carrier_density_per_cm3")
-                if rec.get("diffusivities") else None)
-    diffs = [diffusivity(barrier, T, lattice, nu, carrier_density_per_cm3=carriers, **kw)
-             for T in temps]
+    diffs = [d_of_T(T) for T in _temperatures(args.T)]
     rows = [[f"{d.T_K:g}", f"{d.D_cm2_per_s:.3e}", f"{d.hop_rate_per_s:.3e}",
              f"{d.defect_fraction:.2e}",
              "-" if d.conductivity_S_per_cm is None else f"{d.conductivity_S_per_cm:.2e}"]
             for d in diffs]
     _print_table(rows, ["T (K)", "D (cm²/s)", "hop rate (1/s)", "c_defect", "σ (S/cm)"])
     if args.plot:
-        measured = LI_SELF_DIFFUSION if (rec.get("host"), rec.get("species")) == ("Li", "Li") \
-            else None
+        measured = li_self_diffusion_point(rec.get("host"), rec.get("species"))
         plot_arrhenius(diffs, args.plot, f"{rec['species']} in {rec['host']}", measured)
         print(f"wrote {args.plot}")
     return 0
