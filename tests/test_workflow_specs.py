@@ -104,7 +104,7 @@ def test_the_comparison_presets_ship_in_the_wheel(tmp_path):
     import zipfile
 
     import interfacemodel
-    from interfacemodel.cli_campaign import PRESETS, _preset_spec
+    from interfacemodel.cli.campaign import PRESETS, _preset_spec
 
     repo = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(repo), "--no-deps",

@@ -41,6 +41,7 @@ from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import Record, decode_atoms, detach_calculator, package_versions, to_dict
 from ..run.neb import DEFAULT_NEB_OPTIMIZER, NEBRecord, run_neb
+from . import experiment
 from .diffusion import (
     FALLBACK_ATTEMPT_FREQUENCY_HZ,
     Diffusivity,
@@ -850,6 +851,61 @@ def prepare_endpoint_hop(initial, final, moving_index: int | None = None, label:
         host=initial.get_chemical_formula(), species=initial[moving_index].symbol,
         mechanism=ENDPOINT_MECHANISM, lattice=lattice, defect_fraction=defect_fraction,
         formation_reference=reference, notes=notes)
+
+
+# ------------------------------------------------- barrier records, measured comparison
+
+def li_self_diffusion_point(host: str | None, species: str | None
+                            ) -> tuple[float, float, str] | None:
+    """(T_K, D_cm2_per_s, label) of the measured Li self-diffusion
+    (:data:`~interfacemodel.analysis.experiment.LI_SELF_DIFFUSION`, NMR at 25 °C) for Li in
+    Li, the point an Arrhenius plot (:func:`plot_arrhenius`) sets beside D(T); else None."""
+    if (host, species) != ("Li", "Li"):
+        return None
+    m = experiment.LI_SELF_DIFFUSION
+    return (m.T_K, m.value, f"Li self-diffusion, NMR 25 °C ({experiment.SHORT[m.source]})")
+
+
+def measured_comparison(result: MigrationResult) -> dict[str, Any] | None:
+    """For a Li hop in bulk Li: D computed at the temperature of the measured Li
+    self-diffusion (:func:`li_self_diffusion_point`) with the record's barrier, lattice,
+    attempt frequency and vacancy formation energy, the measured D and their ratio; None
+    for other hosts, species or an interface hop."""
+    point = li_self_diffusion_point(result.host, result.species)
+    if point is None or result.lattice is None:
+        return None
+    T_m, D_m, label = point
+    at_m = diffusivity(result.neb.barrier_forward_eV, T_m, result.lattice,
+                       result.attempt_frequency_Hz,
+                       formation_energy_eV=result.defect_formation_energy_eV)
+    return {"T_K": T_m, "D_measured_cm2_per_s": D_m, "D_computed_cm2_per_s": at_m.D_cm2_per_s,
+            "ratio_computed_over_measured": at_m.D_cm2_per_s / D_m, "source": label}
+
+
+def record_diffusivity(doc: dict[str, Any]):
+    """D(T) of a barrier record (:meth:`MigrationResult.to_doc`, e.g. a ``barrier.json``) as
+    a function of T (K) -> :class:`~interfacemodel.analysis.diffusion.Diffusivity`: the
+    record's barrier, lattice and attempt frequency, its defect fraction where it was given
+    (else its formation energy) and its carrier density. None for an interface hop (no
+    lattice: rates, no D). A document that is not such a record raises KeyError, TypeError
+    or ValueError."""
+    import functools
+
+    barrier = doc["neb"]["barrier_forward_eV"]
+    lattice = None if doc["lattice"] is None else Lattice(**doc["lattice"])
+    nu, e_f = doc["attempt_frequency_Hz"], doc["defect_formation_energy_eV"]
+    if lattice is None:
+        return None
+    first = doc["diffusivities"][0] if doc.get("diffusivities") else None
+    given = first is not None and first["defect_fraction_source"] == "given"
+    kw = ({"defect_fraction": first["defect_fraction"]} if given
+          else {"formation_energy_eV": e_f})
+    carriers = first.get("carrier_density_per_cm3") if first is not None else None
+    return functools.partial(_diffusivity_at, barrier, lattice, nu, carriers, kw)
+
+
+def _diffusivity_at(barrier, lattice, nu, carriers, kw, T_K: float) -> Diffusivity:
+    return diffusivity(barrier, T_K, lattice, nu, carrier_density_per_cm3=carriers, **kw)
 
 
 def plot_energy_profile(neb: NEBRecord, path: str | Path, title: str = "") -> Path:

@@ -1,5 +1,5 @@
-"""``interfacemodel init/submit/run/status/rerun/results/recover``: campaigns through
-FireWorks.
+"""``interfacemodel compare/init/submit/run/status/rerun/results/recover``: campaigns
+through FireWorks.
 
 Thin over :mod:`interfacemodel.workflows.runner`. By default the project lives in an
 embedded store in ``./.interfacemodel`` (``--state DIR`` or ``$INTERFACEMODEL_STATE``);
@@ -11,15 +11,19 @@ from __future__ import annotations
 import json
 import sys
 
+from ..errors import UserInputError
+from .tables import compact
+
 
 def _project(args):
-    from .workflows.runner import Project
+    # the workflows are imported in the functions (FireWorks, numpy): --help stays fast
+    from ..workflows.runner import Project
 
     return Project.locate(args.state, getattr(args, "launchpad", None))
 
 
 def cmd_init(args) -> int:
-    from .workflows.runner import ensure_state
+    from ..workflows.runner import ensure_state
 
     config = ensure_state(_project(args))
     print(f"embedded FireWorks store ready in {config.parent}")
@@ -29,7 +33,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_submit(args) -> int:
-    from .workflows.runner import submit
+    from ..workflows.runner import submit
 
     out = submit(_project(args), args.spec, args.calc)
     ids = out["fw_ids"]
@@ -43,8 +47,7 @@ def cmd_submit(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .errors import UserInputError
-    from .workflows.runner import run
+    from ..workflows.runner import run
 
     if args.max is not None and args.max < 1:
         raise UserInputError(f"--max {args.max} must be >= 1")
@@ -53,7 +56,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from .workflows.runner import status
+    from ..workflows.runner import status
 
     rows = status(_project(args))
     if args.json:
@@ -70,8 +73,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_rerun(args) -> int:
-    from .errors import UserInputError
-    from .workflows.runner import rerun_fizzled
+    from ..workflows.runner import rerun_fizzled
 
     if not args.fizzled:
         raise UserInputError("say what to rerun: --fizzled (lost runs are rerun by "
@@ -94,8 +96,6 @@ def cmd_rerun(args) -> int:
 
 
 def _fw_ids(text: str) -> list[int]:
-    from .errors import UserInputError
-
     try:
         ids = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
@@ -106,15 +106,15 @@ def _fw_ids(text: str) -> list[int]:
 
 
 def cmd_recover(args) -> int:
-    from .workflows.runner import recover
+    from ..workflows.runner import recover
 
     recover(_project(args))
     return 0
 
 
 def cmd_results(args) -> int:
-    from .flows.campaign import summarise
-    from .workflows.runner import results
+    from ..flows.campaign import summarise
+    from ..workflows.runner import results
 
     docs = results(_project(args))
     if args.json:
@@ -125,18 +125,10 @@ def cmd_results(args) -> int:
         print("no completed results yet")
     for d in docs:
         summary = summarise(d)
-        text = ", ".join(f"{k}={_fmt(v)}" for k, v in summary.items()) if summary else \
+        text = ", ".join(f"{k}={compact(v)}" for k, v in summary.items()) if summary else \
             f"record in {d['launch_dir']}"
         print(f"fw {d['fw_id']:>4} {d['kind']:<11} {d['name']:<16} {text}")
     return 0
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k}: {_fmt(x)}" for k, x in v.items()) + "}"
-    return str(v)
 
 
 #: comparison presets: campaign specs shipped in the package (interfacemodel/workflows/presets/,
@@ -147,7 +139,6 @@ PRESETS = {"quick": "coating_comparison_quick.yaml", "full": "coating_comparison
 def _preset_spec(name: str):
     from importlib.resources import as_file, files
 
-    from .errors import UserInputError
 
     if name not in PRESETS:
         raise UserInputError(f"unknown preset {name!r}; accepted: {', '.join(PRESETS)}")
@@ -159,8 +150,7 @@ def _preset_spec(name: str):
 
 
 def cmd_compare(args) -> int:
-    from .errors import UserInputError
-    from .workflows.runner import compare
+    from ..workflows.runner import compare
 
     coatings = None
     if args.coatings is not None:
