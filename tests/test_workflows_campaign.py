@@ -224,6 +224,27 @@ def test_a_workflow_carries_its_input_structures_not_their_paths(tmp_path):
     assert row["counts"] == {"COMPLETED": 5}
 
 
+PREVIOUS_RELEASE_STORE = Path(__file__).resolve().parent / "data" / "state-0.1" / "store.json"
+
+
+def test_a_state_directory_of_release_0_1_is_refused_then_moved_aside_and_recomputed(tmp_path):
+    spec, _ = _hop_spec(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir()
+    old = PREVIOUS_RELEASE_STORE.read_text()
+    (state / "store.json").write_text(old)
+    for command in (["run"], ["status"], ["results"], ["rerun", "--fizzled"]):
+        _one_line_error(cli(*command, "--state", state, cwd=tmp_path), "interfacemodel 0.1",
+                        "submit", "previous-release-0.1")
+    assert (state / "store.json").read_text() == old  # nothing written
+    out = _ok(cli("submit", spec, "--state", state, cwd=tmp_path)).stdout
+    assert "moved to" in out and "computed once more" in out
+    assert (state / "previous-release-0.1" / "store.json").read_text() == old
+    _ok(cli("run", "--state", state, cwd=tmp_path))
+    (row,) = _status(state, tmp_path)
+    assert row["counts"] == {"COMPLETED": 5}
+
+
 def test_a_second_runner_is_refused(tmp_path):
     state = tmp_path / "state"
     _ok(cli("init", "--state", state, cwd=tmp_path))

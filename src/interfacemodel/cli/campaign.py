@@ -33,10 +33,12 @@ def cmd_init(args) -> int:
 
 
 def cmd_submit(args) -> int:
-    from ..workflows.runner import submit
+    from ..workflows.runner import archived_message, submit
 
     out = submit(_project(args), args.spec, args.calc)
     ids = out["fw_ids"]
+    if out["archived"]:
+        print(archived_message(out["archived"]))
     what = "submitted" if out["added"] else "already submitted (nothing added)"
     print(f"{what} campaign {out['campaign']} with {out['calculator']}: "
           f"{out['fireworks']} Fireworks (ids {ids[0]}-{ids[-1]}); "

@@ -119,6 +119,51 @@ def good_generations(state_dir: str | Path) -> list[Path]:
     return [p for p in [store, *generation_paths(store)] if p.is_file() and not store_problem(p)]
 
 
+#: how the FireTasks of release 0.1 (one FireTask class per step, before the flow layer) are
+#: named in a stored Firework: a store holding them was written by that release
+PREVIOUS_RELEASE_TASKS = "{{interfacemodel.workflows.tasks."
+#: where :func:`archive_previous_release` moves such a store (and its checkpoints)
+PREVIOUS_RELEASE_DIR = "previous-release-0.1"
+
+
+def previous_release_message(where: str) -> str:
+    return (f"{where} was written by interfacemodel 0.1, whose Fireworks this release cannot "
+            f"run; `interfacemodel submit` or `compare` with this state directory moves that "
+            f"store aside (into {PREVIOUS_RELEASE_DIR}/) and computes the campaign once more; "
+            f"the old records stay in its launches/ folders")
+
+
+def holds_previous_release(lp) -> bool:
+    """Whether the LaunchPad ``lp`` holds Fireworks of release 0.1."""
+    pattern = "^" + PREVIOUS_RELEASE_TASKS.replace("{", r"\{").replace(".", r"\.")
+    return lp.fireworks.find_one({"spec._tasks._fw_name": {"$regex": pattern}},
+                                 {"fw_id": 1}) is not None
+
+
+def previous_release_store(state_dir: str | Path) -> bool:
+    """Whether the embedded store of ``state_dir`` (any generation) was written by 0.1."""
+    store = Path(state_dir) / STORE_FILE
+    return any(PREVIOUS_RELEASE_TASKS in p.read_text(encoding="utf-8", errors="replace")
+               for p in [store, *generation_paths(store)] if p.is_file())
+
+
+def archive_previous_release(state_dir: str | Path) -> Path | None:
+    """Move a 0.1 store (with its generations and checkpoints, whose folders are keyed by
+    the old identities) into ``<state>/previous-release-0.1/``; returns that folder, or None
+    if the store is not one. Launch folders stay where they are."""
+    state = Path(state_dir)
+    if not previous_release_store(state):
+        return None
+    archive = state / PREVIOUS_RELEASE_DIR
+    archive.mkdir(exist_ok=True)
+    store = state / STORE_FILE
+    for path in [*generation_paths(store), store, state / "checkpoints"]:
+        if path.exists():
+            os.replace(path, archive / path.name)
+    _fsync_dir(state)
+    return archive
+
+
 def check_store(state_dir: str | Path) -> Path:
     """The store file of a state directory, or a one-line :class:`UserInputError` naming
     the file, what is wrong with it and ``interfacemodel recover``."""
@@ -126,6 +171,8 @@ def check_store(state_dir: str | Path) -> Path:
     store = state / STORE_FILE
     problem = store_problem(store)
     if problem is None:
+        if previous_release_store(state):
+            raise UserInputError(previous_release_message(f"the store {str(store)!r}"))
         return store
     recover = f"interfacemodel recover --state {shlex.quote(str(state))}"
     older = [p for p in good_generations(state) if p != store]

@@ -19,9 +19,12 @@ from ..errors import UserInputError
 from ..flows.identity import is_job_uuid
 from .launchpad import (
     STORE_FILE,
+    archive_previous_release,
     check_store,
     embedded_launchpad,
+    holds_previous_release,
     mongodb_launchpad,
+    previous_release_message,
     require_state,
     runner_lock,
 )
@@ -87,13 +90,23 @@ def submit(project: Project, spec_path: str | Path, calculator: str | None = Non
     return submit_spec(project, spec)
 
 
+def archived_message(where: str) -> str:
+    return (f"the store of interfacemodel 0.1 in this state directory was moved to {where}; "
+            f"its campaigns are computed once more (old records: its launches/ folders)")
+
+
 def submit_spec(project: Project, spec) -> dict:
     """Add the workflow of a loaded campaign spec, unless the same campaign (same Fireworks
     hashes) is already on the LaunchPad: then its Fireworks are the ones to run."""
     from .constructors import campaign_workflow
 
     wf = campaign_workflow(spec, project.checkpoints)
+    archived = archive_previous_release(project.state) if project.embedded else None
     lp = project.launchpad(create=True)
+    if not project.embedded and holds_previous_release(lp):
+        raise UserInputError(previous_release_message(f"the LaunchPad {project.launchpad_file}")
+                             + "; on a MongoDB LaunchPad, reset it (lpad reset) or name a new "
+                             "database instead")
     known = lp.workflows.find_one({"metadata.campaign_hash": wf.metadata["campaign_hash"]},
                                   {"nodes": 1})
     if known is not None:
@@ -102,7 +115,8 @@ def submit_spec(project: Project, spec) -> dict:
         ids, added = sorted(lp.add_wf(wf).values()), True
     return {"campaign": spec.name, "calculator": spec.calculator, "fireworks": len(ids),
             "fw_ids": ids, "added": added, "interfaces": [e.system for e in spec.interfaces],
-            "barriers": [b.name for b in spec.barriers]}
+            "barriers": [b.name for b in spec.barriers],
+            "archived": None if archived is None else str(archived)}
 
 
 def compare(project: Project, spec_path: str | Path, out: str | Path, calculator=None,
@@ -126,6 +140,8 @@ def compare(project: Project, spec_path: str | Path, out: str | Path, calculator
     if coatings:
         spec = select_coatings(spec, coatings)
     added = submit_spec(project, spec)
+    if added["archived"]:
+        say(archived_message(added["archived"]))
     say(f"campaign {spec.name} with {spec.calculator}: {added['fireworks']} Fireworks "
         + ("submitted" if added["added"] else "already submitted: continuing"))
     counts = run(project, say=say, fw_ids=added["fw_ids"])
