@@ -33,8 +33,8 @@ from interfacemodel.analysis.diffusion import (
     diffusivity,
 )
 from interfacemodel.analysis.md_diffusion import vacancy_md_arrhenius
-from interfacemodel.analysis.migration import vacancy_migration
 from interfacemodel.calculators import get_calculator
+from interfacemodel.flows.migration import vacancy_migration
 from interfacemodel.records import package_versions, to_dict, write_json_atomic
 
 

@@ -37,7 +37,7 @@ CASES = {
 
 
 def run_case(name: str, calc, temps, out: Path) -> dict:
-    from interfacemodel.analysis.migration import bulk_migration, interface_migration
+    from interfacemodel.flows.migration import bulk_migration, interface_migration
     from interfacemodel.records import to_dict, write_json_atomic
 
     case = CASES[name]

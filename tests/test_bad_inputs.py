@@ -210,7 +210,8 @@ def _unwritable(tmp_path) -> list[Path]:
      "output directory"),
     (["bulk", "Li", "--calc", "emt", "--json", "{out}.json"], "--json file"),
     (["energetics", "cu-ag", "--calc", "emt", "--json", "{out}.json"], "--json file"),
-    (["barrier", "li-vacancy", "--calc", "emt", "--out", "{out}"], "output directory"),
+    (["barrier", "vacancy", "--host", "Cu", "--species", "Cu", "--calc", "emt", "--out", "{out}"],
+     "output directory"),
     (["diffusivity", "barrier.json", "--plot", "{out}.png"], "--plot file"),
 ])
 def test_an_output_path_that_cannot_be_created_is_one_line(tmp_path, capsys, monkeypatch,

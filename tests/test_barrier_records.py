@@ -1,5 +1,5 @@
-"""What the ``barrier``/``diffusivity`` commands take from the library: the named mechanisms
-resolved into hops, D(T) recomputed from a barrier record and the comparison with the
+"""What the ``barrier``/``diffusivity`` commands take from the library: the command's options
+as a campaign spec's barrier entry (one vocabulary, one set of checks), D(T) recomputed from a barrier record and the comparison with the
 measured Li self-diffusion, each against the formula by hand."""
 
 import math
@@ -9,13 +9,15 @@ import pytest
 
 from checks import assert_one_line
 from interfacemodel.analysis.diffusion import bcc_vacancy
-from interfacemodel.analysis.mechanisms import MECHANISMS, named_hop
 from interfacemodel.analysis.migration import (
     li_self_diffusion_point,
     measured_comparison,
     record_diffusivity,
 )
+from interfacemodel.cli import build_parser
+from interfacemodel.cli.migration import barrier_spec_entry
 from interfacemodel.errors import UserInputError
+from interfacemodel.flows.specs import barrier_elements, barrier_entry
 from interfacemodel.records import to_dict
 
 KB = 8.617333262e-5  # eV/K (CODATA 2018)
@@ -27,41 +29,45 @@ def _d_bcc_vacancy(a, Em, T, nu, c):
     return 8 * d_cm**2 * nu * math.exp(-Em / (KB * T)) * 0.727 * c / 6
 
 
-def test_named_mechanisms_resolve_to_the_library_hops():
-    assert set(MECHANISMS) == {"li-vacancy", "li-interstitial", "mg-vacancy", "li-interface"}
-    hop = named_hop("li-vacancy", host="lif")  # the catalogue's name, whatever the case
-    assert (hop.host, hop.mechanism, hop.solute, hop.system) == ("LiF", "vacancy", None, None)
-    assert sorted(set(hop.elements().get_chemical_symbols())) == ["F", "Li"]
-    hop = named_hop("li-interstitial", host="Li2Se")
-    assert (hop.host, hop.mechanism, hop.solute) == ("Li2Se", "interstitial", None)
-    hop = named_hop("mg-vacancy")
-    assert (hop.host, hop.mechanism, hop.solute) == ("Li", "vacancy", "Mg")
-    assert sorted(set(hop.elements().get_chemical_symbols())) == ["Li", "Mg"]
-    hop = named_hop("li-interface", system="li-li2se")
-    assert (hop.system, hop.host, hop.mechanism) == ("li-li2se", None, None)
-    assert sorted(set(hop.elements().get_chemical_symbols())) == ["Li", "Se"]
+def _entry(*argv):
+    args = build_parser().parse_args(["barrier", *argv])
+    return barrier_entry(barrier_spec_entry(args), "hop")
 
 
-@pytest.mark.parametrize("kw, fragment", [
-    ({"name": "li-teleport"}, "unknown mechanism 'li-teleport'"),
-    ({"name": "li-vacancy", "host": "Unobtainium"}, "unknown bulk phase"),
-    ({"name": "mg-vacancy", "host": "LiF"}, "mg-vacancy is built in bcc Li"),
-    ({"name": "li-interface", "system": "li-mg"}, "interface hops are built for"),
-    ({"name": "li-interface"}, "interface hops are built for"),
-    ({"name": "li-vacancy", "system": "li-lif"}, "applies to li-interface"),
+def test_the_barrier_command_speaks_the_campaign_specs_vocabulary():
+    e = _entry("vacancy", "--host", "LiF")
+    assert (e.kind, e.case["host"], e.case["mechanism"], e.case["species"]) == \
+        ("bulk", "LiF", "vacancy", "Li")
+    assert barrier_elements(e) == {"F", "Li"}
+    e = _entry("interstitial", "--host", "Li2Se")
+    assert (e.kind, e.case["mechanism"], e.case.get("solute")) == ("bulk", "interstitial", None)
+    e = _entry("vacancy", "--solute", "Mg", "--T", "300", "--T", "400")
+    assert (e.case["host"], e.case["solute"], e.temperatures_K) == ("Li", "Mg", [300.0, 400.0])
+    assert barrier_elements(e) == {"Li", "Mg"}
+    e = _entry("interface", "--system", "li-li2se", "--fmax", "0.05")
+    assert (e.kind, e.case["system"], e.fmax) == ("interface", "li-li2se", 0.05)
+    assert barrier_elements(e) == {"Li", "Se"}
+    # the defaults are the specs' defaults
+    e = _entry("vacancy")
+    assert (e.n_images, e.fmax, e.phonons, e.temperatures_K) == (5, 0.03, True, [300.0])
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["teleport"], "unknown hop kind 'teleport'"),
+    (["vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
+    (["interface"], "an interface hop needs --system"),
+    (["interface", "--system", "li-nothing"], "unknown system 'li-nothing'"),
+    (["interface", "--system", "li-lif", "--defect-fraction", "0.1"], "defect_fraction"),
+    (["vacancy", "--system", "li-lif"], "give exactly one of 'host'"),
+    (["interstitial", "--solute", "Mg"], "a solute hop is a solute–vacancy exchange"),
+    (["vacancy", "--T", "-5"], "temperatures_K=[-5.0]"),
+    (["vacancy", "--images", "0"], "n_images=0"),
 ])
-def test_named_hop_refuses_what_it_cannot_build(kw, fragment):
+def test_the_barrier_command_refuses_what_the_specs_refuse(argv, fragment):
     with pytest.raises(UserInputError) as exc:
-        named_hop(**kw)
+        _entry(*argv)
     assert_one_line(exc)
     assert fragment in str(exc.value)
-
-
-def test_an_interface_hop_takes_no_defect_fraction():
-    with pytest.raises(UserInputError) as exc:
-        named_hop("li-interface", system="li-lif").run(None, defect_fraction=0.1)
-    assert_one_line(exc)
-    assert "applies to bulk hops" in str(exc.value)
 
 
 def _record(a=3.44, Em=0.06, nu=4e12, Ef=0.5, first=None):

@@ -28,16 +28,19 @@ def run_cli(*args, **kw):
         (["energetics", "li-lif", "--fmax", "0"], "--fmax 0.0 must be > 0"),
         (["energetics", "li-lif", "--optimizer", "Newton"], "unknown optimizer 'Newton'"),
         (["energetics", "li-lif", "--scan", "3"], "--grid '3'"),
-        (["barrier", "li-teleport"], "unknown mechanism 'li-teleport'"),
-        (["barrier", "li-vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
-        (["barrier", "li-vacancy", "--T", "-5"], "--T -5.0 must be > 0"),
-        (["barrier", "li-vacancy", "--calc", "vasp"], "only writes inputs"),
-        (["barrier", "li-interface", "--system", "li-mg"], "interface hops are built for"),
-        (["barrier", "mg-vacancy", "--host", "LiF"], "mg-vacancy is built in bcc Li"),
-        (["barrier", "li-interstitial", "--host", "LiF", "--calc", "emt"], "cannot treat F, Li"),
-        (["barrier", "li-vacancy", "--defect-fraction", "2"], "--defect-fraction 2.0 must be"),
-        (["barrier", "li-vacancy", "--optimizer", "SteepestGuess"], "SteepestGuess"),
-        (["barrier", "li-vacancy", "--system", "li-lif"], "--system applies to li-interface"),
+        (["barrier", "li-teleport"], "unknown hop kind 'li-teleport'"),
+        (["barrier", "vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
+        (["barrier", "vacancy", "--T", "-5"], "temperatures_K=[-5.0] must be"),
+        (["barrier", "vacancy", "--calc", "vasp"], "only writes inputs"),
+        (["barrier", "interface", "--system", "li-nothing"], "unknown system 'li-nothing'"),
+        (["barrier", "interface"], "an interface hop needs --system"),
+        (["barrier", "interstitial", "--solute", "Mg"], "a solute hop is a solute–vacancy"),
+        (["barrier", "interstitial", "--host", "LiF", "--calc", "emt"], "cannot treat F, Li"),
+        (["barrier", "vacancy", "--defect-fraction", "2"], "defect_fraction=2.0 must be"),
+        (["barrier", "vacancy", "--optimizer", "SteepestGuess"], "SteepestGuess"),
+        (["barrier", "vacancy", "--system", "li-lif"], "give exactly one of 'host'"),
+        (["barrier", "interface", "--system", "li-lif", "--defect-fraction", "0.1"],
+         "unknown key 'defect_fraction'"),
         (["diffusivity", "no/such/barrier.json"], "not found"),
     ],
 )
@@ -106,8 +109,8 @@ def test_energetics_end_to_end_with_lammps(tmp_path):
 
 @pytest.mark.lammps
 def test_adhesion_convergence_helper_with_lammps():
-    from interfacemodel.analysis.interface_energetics import adhesion_convergence
     from interfacemodel.calculators import get_calculator
+    from interfacemodel.flows.energetics import adhesion_convergence
 
     rec = adhesion_convergence("li-mg", get_calculator("lammps:li-mg-meam"), layers=(3, 4, 5, 6),
                                tolerance_J_per_m2=0.05)
@@ -149,7 +152,7 @@ def test_barrier_and_diffusivity_with_lammps_snap(tmp_path):
     """bcc Li vacancy hop with the Li SNAP potential: files written, D(T) recomputed by the
     'diffusivity' command equals the record's, the measured 25 °C point is compared."""
     out = tmp_path / "b"
-    proc = run_cli("barrier", "li-vacancy", "--host", "Li", "--calc", "lammps:li-snap",
+    proc = run_cli("barrier", "vacancy", "--host", "Li", "--calc", "lammps:li-snap",
                    "--supercell", "2", "--images", "3", "--T", "300", "--T", "400",
                    "--out", str(out))
     assert proc.returncode == 0, proc.stderr
@@ -163,5 +166,5 @@ def test_barrier_and_diffusivity_with_lammps_snap(tmp_path):
     assert proc.returncode == 0, proc.stderr
     d400 = rec["diffusivities"][1]["D_cm2_per_s"]
     assert f"{d400:.3e}" in proc.stdout and (tmp_path / "a.png").stat().st_size > 1000
-    proc = run_cli("barrier", "li-vacancy", "--calc", "lammps:li-snap", "--out", str(out))
+    proc = run_cli("barrier", "vacancy", "--calc", "lammps:li-snap", "--out", str(out))
     assert proc.returncode == 2 and "exists" in proc.stderr

@@ -92,7 +92,7 @@ def test_vacancy_md_follows_the_neb_barrier():
     driver through its Arrhenius fit (about 60 s on one core). Runs this short carry 30-50 %
     errors on D; bench/md_crosscheck.py has the long ones."""
     from interfacemodel.analysis.md_diffusion import vacancy_md_arrhenius
-    from interfacemodel.analysis.migration import vacancy_migration
+    from interfacemodel.flows.migration import vacancy_migration
 
     mig = vacancy_migration("Li", get_calculator("lammps:li-snap"), phonons=False, fmax=0.03)
     E_m = mig.neb.barrier_forward_eV

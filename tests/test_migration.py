@@ -7,13 +7,10 @@ from ase.build import bulk
 
 from checks import assert_one_line
 from interfacemodel.analysis.diffusion import K_B_EV_PER_K
-from interfacemodel.analysis.migration import (
-    plot_arrhenius,
-    plot_energy_profile,
-    vacancy_migration,
-)
+from interfacemodel.analysis.migration import plot_arrhenius, plot_energy_profile
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
+from interfacemodel.flows.migration import vacancy_migration
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +56,7 @@ def test_h_interstitial_hop_in_cu_formation_energy_by_hand():
     here from EMT single points, f = 1, z and d from the hop."""
     from ase.optimize import BFGS
 
-    from interfacemodel.analysis.migration import interstitial_migration
+    from interfacemodel.flows.migration import interstitial_migration
 
     cu = bulk("Cu", "fcc", a=3.59, cubic=True)
     mu_h = -1.0  # a chosen H reservoir (eV/atom): the formula is what is checked

@@ -8,7 +8,7 @@ from ase.build import bulk
 from ase.mep import NEB
 from ase.optimize import BFGS, FIRE
 
-from interfacemodel.analysis.migration import vacancy_migration
+from interfacemodel.flows.migration import vacancy_migration
 
 pytestmark = pytest.mark.mlip
 

@@ -1,7 +1,8 @@
 """Migration as four steps (prepare -> NEB -> prefactors -> D(T)) that round-trip through
 JSON: an Au adatom on Al(100) from given end points (barrier against a plain ASE NEB, D
 against the 2-D random walk by hand), and EMT Cu bulk hops run step by step through JSON
-against the one-call :func:`bulk_migration` (identical records)."""
+against the one-call :func:`~interfacemodel.flows.migration.bulk_migration` (the flow, run
+in this process: identical records)."""
 
 import json
 import math
@@ -19,7 +20,6 @@ from interfacemodel.analysis.migration import (
     MigrationResult,
     Prefactors,
     band_states,
-    bulk_migration,
     finish_migration,
     hop_band,
     hop_prefactors,
@@ -28,6 +28,7 @@ from interfacemodel.analysis.migration import (
 )
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
+from interfacemodel.flows.migration import bulk_migration
 from interfacemodel.records import to_dict
 from interfacemodel.run.neb import NEBRecord
 

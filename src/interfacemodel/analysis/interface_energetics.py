@@ -1,6 +1,7 @@
-"""The energetics of one Li/coating interface, end to end, with one calculator.
+"""The energetics of one Li/coating interface, step by step, with one calculator.
 
-:func:`interface_energetics` relaxes what is needed and returns one record:
+The steps (their order is declared once, in :mod:`interfacemodel.flows.energetics`:
+``InterfaceEnergeticsMaker``, and ``interface_energetics`` runs it in one process):
 
 1. bulk references (Li and the coating; cell + positions, symmetry kept);
 2. the interface built from those *relaxed* crystals (so the coating is unstrained at the
@@ -14,18 +15,18 @@
 6. the Young–Dupré contact angle of liquid Li from W_adh(relaxed);
 7. the reaction energy of Li with the coating (phase diagram from the same calculator).
 
-Library layer: plain functions on ase/pymatgen objects, no FireWorks.
+Library layer: plain functions on ase/pymatgen objects; each step runs its own calculator
+calls, none knows of the others.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..calculators import calculator_provenance
+from ..build.systems import system_recipe
 from ..errors import UserInputError
 from ..records import Record, package_versions, to_dict
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax, single_point
@@ -39,6 +40,7 @@ from .energetics import (
     surface_energy,
     work_of_adhesion,
 )
+from .reactivity import ReactionWithLi
 from .wetting import LI_MELTING_K, ContactAngle, young_dupre
 
 Progress = Callable[[str], None]
@@ -70,6 +72,8 @@ class EnergeticsSettings(Record):
     #: marked NOT converged in its record) instead of stopping; e.g. a strongly strained film
     #: part that keeps reconstructing when relaxed alone
     allow_unconverged: bool = False
+    #: coating layers held fixed in a slab model (None: the builder's default, 2)
+    fix_substrate_layers: int | None = None
 
 
 BUILD_KEYS = ("max_area_A2", "max_strain", "max_length_tol", "max_angle_tol",
@@ -90,7 +94,7 @@ class InterfaceEnergetics(Record):
     interface_energy: InterfaceEnergy | None
     contact_angle: ContactAngle
     surface_energies: dict[str, SurfaceEnergy]
-    reaction: Any | None  # reactivity.ReactionWithLi
+    reaction: ReactionWithLi | None
     reaction_note: str
     notes: list[str]
     registry: dict[str, Any] | None
@@ -214,18 +218,27 @@ def reference_potentials(film_ref: BulkReference, extra_mu_eV: dict[str, float] 
     return mu, what
 
 
+def check_orientation(system: str, settings: EnergeticsSettings):
+    """The recipe of ``system`` if it has the orientation ``settings.orientation``, else one
+    line naming the orientations it has."""
+    recipe = system_recipe(system)
+    if not 0 <= settings.orientation < len(recipe.orientations):
+        raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
+                             f"{len(recipe.orientations)} ({recipe.orientations})")
+    return recipe
+
+
 def place_interface(system: str, calc, settings: EnergeticsSettings, film_bulk, substrate_bulk,
                     fix_substrate_layers: int | None = None, progress: Progress | None = None):
     """Build the interface of ``system`` from the relaxed crystals (orientation and termination
     from ``settings``) and place it by a registry/interlayer scan when ``settings.scan_grid``
     is set. Returns ``(InterfaceModel, registry summary or None)``."""
     from ..build.registry import scan_registry
-    from ..build.systems import build_system, system_recipe
+    from ..build.systems import build_system
 
-    recipe = system_recipe(system)
-    if not 0 <= settings.orientation < len(recipe.orientations):
-        raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
-                             f"{len(recipe.orientations)} ({recipe.orientations})")
+    recipe = check_orientation(system, settings)
+    if fix_substrate_layers is None:
+        fix_substrate_layers = settings.fix_substrate_layers
     overrides: dict[str, Any] = {"orientations": [recipe.orientations[settings.orientation]],
                                  "film_bulk": film_bulk, "substrate_bulk": substrate_bulk}
     if settings.film_layers is not None:
@@ -380,75 +393,6 @@ def coating_reaction(substrate: str, substrate_ref: BulkReference, substrate_nat
     return reaction_with_li(key, energies, allow_unconverged), ""
 
 
-def interface_energetics(
-    system: str,
-    calc,
-    settings: EnergeticsSettings | None = None,
-    workdir: str | Path | None = None,
-    progress: Progress | None = None,
-    allow_unconverged: bool = False,
-    fix_substrate_layers: int | None = None,
-) -> InterfaceEnergetics:
-    """Relax and analyse one interface of a named system (see the module docstring).
-
-    ``workdir``: relaxation checkpoints go to ``workdir/<label>``; a second call with the
-    same directory resumes interrupted relaxations. Non-converged relaxations make the
-    analyzers refuse (``allow_unconverged=True`` to report them anyway, flagged).
-    The steps are public (:func:`reference_potentials`, :func:`place_interface`,
-    :func:`relax_interface`, :func:`adhesion`, :func:`free_surface_energies`,
-    :func:`coating_reaction`): the FireWorks workflow runs them as separate Fireworks.
-    """
-    from ..build.systems import system_elements, system_recipe
-    from ..calculators import check_elements
-
-    settings = settings or EnergeticsSettings()
-    recipe = system_recipe(system)
-    spec = getattr(calc, "interfacemodel_spec", None)
-    if spec is not None:
-        check_elements(spec, system_elements(system))
-    if not 0 <= settings.orientation < len(recipe.orientations):
-        raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
-                             f"{len(recipe.orientations)} ({recipe.orientations})")
-    allow_unconverged = allow_unconverged or settings.allow_unconverged
-    start = time.perf_counter()
-
-    # 1. bulk references
-    if progress:
-        progress(f"relax bulk {recipe.film} and {recipe.substrate}")
-    (film_bulk, film_ref, _), (sub_bulk, sub_ref, sub_rec) = bulk_references(
-        [recipe.film, recipe.substrate], calc, fmax=settings.bulk_fmax)
-    mu, mu_limit = reference_potentials(film_ref, settings.extra_mu_eV)
-    li_ref = film_ref if film_ref.formula == "Li" else None
-
-    # 2. build (from the relaxed crystals) and place
-    model, registry = place_interface(system, calc, settings, film_bulk, sub_bulk,
-                                      fix_substrate_layers, progress)
-    # 3. the interface
-    relaxed, rec_int = relax_interface(model.atoms, model.label, calc, settings, workdir,
-                                       progress)
-    # 4. its parts: rigid (ideal) and relaxed alone
-    parts = adhesion(relaxed, rec_int, model.n_interfaces, calc, settings, film_ref, sub_ref,
-                     mu, mu_limit, workdir, progress, allow_unconverged)
-    # 5. free surfaces of the two faces
-    surfaces, surface_records, surface_notes = {}, {}, []
-    if settings.surface_slabs:
-        faces = ((film_bulk, film_ref, model.film_miller, model.film_layers),
-                 (sub_bulk, sub_ref, model.substrate_miller, model.substrate_layers))
-        surfaces, surface_records, surface_notes = free_surface_energies(
-            faces, calc, settings, mu, mu_limit, workdir, progress, allow_unconverged)
-    # 6. reactivity with Li (7. wetting in assemble_energetics)
-    reaction, note = None, ""
-    if settings.reactivity:
-        reaction, note = coating_reaction(recipe.substrate, sub_ref, len(sub_bulk), sub_rec,
-                                          li_ref, calc, allow_unconverged, progress)
-    return assemble_energetics(
-        system=recipe.name, interface=model.metadata(), calculator=calculator_provenance(calc),
-        settings=settings, bulk={recipe.film: film_ref, recipe.substrate: sub_ref},
-        interface_record=rec_int, parts=parts, surfaces=surfaces,
-        surface_records=surface_records, surface_notes=surface_notes, reaction=reaction,
-        reaction_note=note, registry=registry, wall_time_s=time.perf_counter() - start)
-
-
 def assemble_energetics(*, system: str, interface: dict[str, Any], calculator: dict[str, Any],
                         settings: EnergeticsSettings, bulk: dict[str, BulkReference],
                         interface_record: EnergyRecord, parts: AdhesionStep,
@@ -493,29 +437,3 @@ def surface_energy_convergence(bulk, miller, calc, layers=(3, 5, 7, 9, 11),
 
     return converge_with_thickness(gamma, layers, tolerance_J_per_m2, quantity="γ",
                                    progress=progress)
-
-
-def adhesion_convergence(system: str, calc, layers=(2, 4, 6, 8),
-                         tolerance_J_per_m2: float = 0.01,
-                         settings: EnergeticsSettings | None = None, progress=None):
-    """W_adh(relaxed) of a named system with film and coating both ``n`` atomic layers thick,
-    for increasing ``n`` until it changes by less than ``tolerance_J_per_m2``."""
-    from dataclasses import replace
-
-    from .convergence import converge_with_thickness
-
-    base = replace(settings or EnergeticsSettings(), surface_slabs=False, reactivity=False)
-
-    def w_adh(n: int) -> float:
-        fix = min(_fixed_coating_layers(base), n - 1)
-        res = interface_energetics(system, calc, replace(base, film_layers=n, substrate_layers=n),
-                                   fix_substrate_layers=fix)
-        return res.w_adh_relaxed.w_adh_J_per_m2
-
-    return converge_with_thickness(w_adh, layers, tolerance_J_per_m2, quantity="W_adh relaxed",
-                                   progress=progress)
-
-
-def _fixed_coating_layers(settings: EnergeticsSettings) -> int:
-    """Coating layers held fixed in slab models (2, the builder default; 0 when periodic)."""
-    return 0 if settings.kind == "periodic" else 2

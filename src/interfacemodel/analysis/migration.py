@@ -1,16 +1,15 @@
-"""Migration end to end: hop -> NEB -> Vineyard prefactor -> hop rates and D(T).
+"""Migration, step by step: hop -> NEB -> Vineyard prefactor -> hop rates and D(T).
 
-* :func:`vacancy_migration`: a vacancy hop of ``species`` in a bulk host (Li, LiF, Li2Se, Li2O,
-  LLZO, ...; the hop from :func:`~interfacemodel.build.bulk_hops.vacancy_hops`), or with
-  ``solute`` a solute–vacancy exchange (Mg in bcc Li: the Mg atom jumps into a neighbouring
-  vacancy). The defect fraction comes from the computed vacancy formation energy (Li-rich
-  limit) or is given.
-* :func:`interface_migration`: a hop from the Li film's last layer into the coating's first
-  layer of a named interface (``li-lif``, ``li-li2se``; :func:`~interfacemodel.build.surface_hops.
-  interface_hops`), forward and backward rates; no D (one crossing is not a lattice walk).
+The hops: a vacancy hop of ``species`` in a bulk host (Li, LiF, Li2Se, Li2O, LLZO, ...; from
+:func:`~interfacemodel.build.bulk_hops.vacancy_hops`), with ``solute`` a solute–vacancy
+exchange (Mg in bcc Li), a direct interstitial hop, a hop from the Li film's last layer into
+the coating's first layer of a named interface (forward and backward rates; no D: one
+crossing is not a lattice walk), or a hop between given end points. The pipeline that runs
+these steps is declared once in :mod:`interfacemodel.flows.migration` (``MigrationMaker``;
+``bulk_migration``/``interface_migration`` run it in one process).
 
-Both are compositions of four steps whose inputs and outputs round-trip through JSON
-(``to_doc``/``from_doc``), so that each can run as its own job (one Firework each):
+Four steps whose inputs and outputs round-trip through JSON (``to_doc``/``from_doc``), so
+that each runs as its own job (one Firework each):
 
 1. :func:`prepare_bulk_hop`, :func:`prepare_interface_hop` or :func:`prepare_endpoint_hop`
    (user-given end points, e.g. an adatom on a surface) -> :class:`HopCase`;
@@ -387,7 +386,8 @@ def _rates(neb: NEBRecord, temps, nu, nu_back) -> list[dict[str, float]]:
             for T in temps]
 
 
-def _temperatures(temperatures_K) -> list[float]:
+def temperatures(temperatures_K) -> list[float]:
+    """Temperatures (K) as floats; none, or one <= 0: one line."""
     temps = [float(t) for t in temperatures_K]
     if not temps or min(temps) <= 0:
         raise UserInputError(f"temperatures {temps} must be positive (K)")
@@ -423,7 +423,7 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
     :class:`HopCase`; a negative interstitial E_f gives c = 1, noted.
     """
     start = time.perf_counter()
-    temps = _temperatures(temperatures_K)
+    temps = temperatures(temperatures_K)
     source = calc_or_provenance if calc_or_provenance is not None else calc
     provenance = (neb.calculator if source is None else
                   source if isinstance(source, dict) else calculator_provenance(source))
@@ -486,28 +486,6 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
     )
 
 
-def _run_case(case: HopCase, calc, n_images, fmax, optimizer, workdir, phonons, temps,
-              start: float, progress) -> MigrationResult:
-    """NEB → prefactors → record of a prepared hop, in one process (``start``: when the
-    whole computation began, for the record's wall time)."""
-    images, neb = hop_band(case, calc, n_images=n_images, fmax=fmax, optimizer=optimizer,
-                           workdir=workdir, progress=progress)
-    pre = hop_prefactors(case, images[0], images[neb.saddle_index], images[-1], neb, calc,
-                         phonons=phonons, progress=progress)
-    return finish_migration(case, neb, pre, calc, temps,
-                            wall_time_s=time.perf_counter() - start, progress=progress)
-
-
-def vacancy_migration(host, calc, species: str = "Li", **kwargs) -> MigrationResult:
-    """:func:`bulk_migration` of a vacancy hop (``solute`` for a solute–vacancy exchange)."""
-    return bulk_migration(host, calc, species=species, mechanism="vacancy", **kwargs)
-
-
-def interstitial_migration(host, calc, species: str = "Li", **kwargs) -> MigrationResult:
-    """:func:`bulk_migration` of a direct interstitial hop (void to void)."""
-    return bulk_migration(host, calc, species=species, mechanism="interstitial", **kwargs)
-
-
 BULK_MECHANISMS = ("vacancy", "interstitial")
 
 
@@ -525,9 +503,9 @@ def prepare_bulk_hop(
     host_reference=None,
     sites_frac=None,
 ) -> HopCase:
-    """Step 1 of :func:`bulk_migration`: the relaxed host, the ``hop_index``-th hop built on
+    """Step 1 of a bulk hop (:func:`interfacemodel.flows.migration.bulk_migration`): the relaxed host, the ``hop_index``-th hop built on
     it, the perfect-cell energy and μ_species for E_f, the lattice of D. Arguments as in
-    :func:`bulk_migration`. Calculator work: the host relaxation, and where needed bcc
+    :func:`interfacemodel.flows.migration.bulk_migration`. Calculator work: the host relaxation, and where needed bcc
     ``species`` (μ, when ``li_metal_energy_eV`` is not given) and, for a solute hop, the
     perfect cell holding the solute (relaxed to :data:`ENDPOINT_FMAX`).
 
@@ -631,60 +609,6 @@ def prepare_bulk_hop(
         solute=solute)
 
 
-def bulk_migration(
-    host,
-    calc,
-    species: str = "Li",
-    mechanism: str = "vacancy",
-    temperatures_K=(300.0,),
-    hop_index: int = 0,
-    supercell=None,
-    n_images: int = 5,
-    fmax: float = 0.03,
-    phonons: bool = True,
-    li_metal_energy_eV: float | None = None,
-    solute: str | None = None,
-    defect_fraction: float | None = None,
-    sites_frac=None,
-    optimizer: str | None = None,
-    workdir: str | Path | None = None,
-    progress=None,
-) -> MigrationResult:
-    """Barrier, attempt frequency and D(T) of the ``hop_index``-th hop of ``species``.
-
-    ``host``: catalogue name or ase.Atoms (conventional cell). ``mechanism``: 'vacancy'
-    (hops from :func:`~interfacemodel.build.bulk_hops.vacancy_hops`) or 'interstitial' (direct
-    void-to-void hops from :func:`~interfacemodel.build.bulk_hops.interstitial_hops`, f = 1).
-    ``solute`` (vacancy only; e.g. 'Mg' in Li): the moving atom is replaced by the solute in
-    both end points, so the hop is the solute–vacancy exchange. ``sites_frac``
-    (interstitial only): the interstitial sites (fractional coordinates of the conventional
-    host cell) instead of the void centres, where those are not the interstitial's minima.
-
-    Defect fraction c: ``defect_fraction`` when given (e.g. a non-stoichiometric coating);
-    otherwise exp(−E_f/k_B T) with E_f = E(cell with vacancy) − E(perfect cell) + μ_species
-    or E_f = E(cell with interstitial) − E(perfect cell) − μ_species, μ from bcc Li
-    (``li_metal_energy_eV`` per atom, computed with ``calc`` when not given). A negative
-    interstitial E_f (the host takes up Li from the metal) gives c = 1, noted. For a
-    solute hop the perfect cell holds the solute and E_f is that of a vacancy next to it
-    (the solute–vacancy binding included). In an ionic host the defect is neutral: it stands
-    for V_Li' + hole or Li_i• + electron (noted). Nernst–Einstein σ uses the ``species`` density of the
-    host as carrier density (Haven ratio 1), for non-metallic hosts only. ``workdir``
-    checkpoints the NEB.
-
-    The composition of :func:`prepare_bulk_hop`, :func:`hop_band`, :func:`hop_prefactors` and
-    :func:`finish_migration`.
-    """
-    start = time.perf_counter()
-    temps = _temperatures(temperatures_K)
-    case = prepare_bulk_hop(host, calc, species=species, mechanism=mechanism,
-                            hop_index=hop_index, supercell=supercell,
-                            li_metal_energy_eV=li_metal_energy_eV, solute=solute,
-                            defect_fraction=defect_fraction, progress=progress,
-                            sites_frac=sites_frac)
-    return _run_case(case, calc, n_images, fmax, optimizer, workdir, phonons, temps, start,
-                     progress)
-
-
 def prepare_interface_hop(
     system: str,
     calc,
@@ -699,9 +623,9 @@ def prepare_interface_hop(
     film_layers: int | None = None,
     substrate_layers: int | None = None,
 ) -> HopCase:
-    """Step 1 of :func:`interface_migration`: the named system's slab model ``model_index``
+    """Step 1 of an interface hop (:func:`interfacemodel.flows.migration.interface_migration`): the named system's slab model ``model_index``
     relaxed with ``calc`` to ``relax_fmax`` eV/Å (``workdir``/interface checkpoints it) and
-    its ``hop_index``-th film → coating hop. Arguments as in :func:`interface_migration`;
+    its ``hop_index``-th film → coating hop. Arguments as in :func:`interfacemodel.flows.migration.interface_migration`;
     ``film_layers``/``substrate_layers`` replace the system recipe's (atomic planes)."""
     from ..build.systems import build_system
     from ..run.relax import relax
@@ -756,49 +680,6 @@ def interface_hop_case(relaxed, system: str, species: str = "Li", hop_index: int
         lattice=None, formation_reference="not applicable (one hop)",
         notes=[f"model: {model_note + ', ' if model_note else ''}"
                f"{len(hop.initial)} atoms in the NEB cell"])
-
-
-def interface_migration(
-    system: str,
-    calc,
-    species: str = "Li",
-    temperatures_K=(300.0,),
-    hop_index: int = 0,
-    n_images: int = 5,
-    fmax: float = 0.05,
-    phonons: bool = True,
-    model_index: int = 0,
-    relax_fmax: float = 0.05,
-    supercell=None,
-    optimizer: str | None = None,
-    layer_tolerance_A: float = 0.6,
-    workdir: str | Path | None = None,
-    progress=None,
-) -> MigrationResult:
-    """A ``species`` hop from the Li film's last layer into the coating's first layer.
-
-    The named system's slab model ``model_index`` (:func:`~interfacemodel.build.systems.
-    build_system`, its FixAtoms kept) is relaxed with ``calc`` first; the hops come from
-    :func:`~interfacemodel.build.surface_hops.interface_hops` on the relaxed interface (layers
-    clustered within ``layer_tolerance_A``, 0.6 Å: a relaxed LiF(100) plane facing Li rumples
-    into F and Li sub-planes more than the builders' 0.3 Å apart), and the ``hop_index``-th
-    one (sorted by length) is run. The record gives the forward (film →
-    coating) and backward barriers and rates; the reaction energy is the energy of moving
-    the vacancy from the coating into the Li film. ``workdir``: checkpoints of the interface
-    relaxation (``interface``) and of the band (``hop<hop_index>/neb``).
-
-    The composition of :func:`prepare_interface_hop`, :func:`hop_band`,
-    :func:`hop_prefactors` and :func:`finish_migration`.
-    """
-    start = time.perf_counter()
-    temps = _temperatures(temperatures_K)
-    case = prepare_interface_hop(system, calc, species=species, hop_index=hop_index,
-                                 model_index=model_index, relax_fmax=relax_fmax,
-                                 supercell=supercell, layer_tolerance_A=layer_tolerance_A,
-                                 workdir=workdir, progress=progress)
-    return _run_case(case, calc, n_images, fmax, optimizer,
-                     None if workdir is None else Path(workdir) / f"hop{hop_index}", phonons,
-                     temps, start, progress)
 
 
 def prepare_endpoint_hop(initial, final, moving_index: int | None = None, label: str = "hop",

@@ -63,15 +63,15 @@ def cmd_bulk(args) -> int:
 
 
 def cmd_energetics(args) -> int:
-    from ..analysis.interface_energetics import EnergeticsSettings, interface_energetics
-    from ..build.systems import system_elements, system_recipe
-    from ..calculators import get_calculator
+    from ..analysis.interface_energetics import EnergeticsSettings
+    from ..build.systems import system_recipe
+    from ..flows.energetics import interface_energetics
     from ..records import to_dict, write_json_atomic
     from ..run.optimizers import optimizer_label
     from ..run.relax import DEFAULT_OPTIMIZER
 
     recipe = system_recipe(args.system)  # unknown system: one line, before any work
-    spec = computing_spec(args.calc)
+    computing_spec(args.calc)  # a calculator that only writes inputs: one line
     optimizer = optimizer_label(args.optimizer or DEFAULT_OPTIMIZER)
     for flag, value in (("--fmax", args.fmax), ("--T", args.T)):
         if not value > 0:
@@ -85,13 +85,13 @@ def cmd_energetics(args) -> int:
         film_layers=args.film_layers, substrate_layers=args.substrate_layers,
         scan_grid=parse_grid(args.scan) if args.scan else None, T_K=args.T,
         surface_slabs=not args.no_surfaces, reactivity=not args.no_reactivity)
-    calc = get_calculator(spec, atoms=system_elements(recipe.name))
     t0 = time.perf_counter()
 
     def progress(msg: str) -> None:
         err(f"[energetics {time.perf_counter() - t0:6.1f} s] {msg}")
 
-    result = interface_energetics(recipe.name, calc, settings, workdir=args.workdir,
+    # the flow checks the calculator's elements and the orientation before any work
+    result = interface_energetics(recipe.name, args.calc, settings, workdir=args.workdir,
                                   progress=progress, allow_unconverged=args.allow_unconverged)
     if args.json == "-":
         json.dump(to_dict(result), sys.stdout, indent=2)

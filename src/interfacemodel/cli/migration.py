@@ -7,37 +7,46 @@ import json
 import time
 from pathlib import Path
 
-from ..analysis.mechanisms import INTERFACE_HOP_SYSTEMS, MECHANISMS, named_hop
 from ..errors import UserInputError
-from ..structures import phase_info
 from .options import check_output_file, computing_spec, temperatures
 from .tables import DIFFUSIVITY_HEADER, diffusivity_row, err, print_migration, print_table
 
+#: the hop kinds of ``interfacemodel barrier KIND``, in the campaign specs' vocabulary
+#: (a barrier entry with ``host`` + ``mechanism``, or with ``system``)
+KINDS = {
+    "vacancy": "a vacancy hop of --species in the crystal --host; with --solute, the "
+               "solute–vacancy exchange (e.g. --host Li --solute Mg)",
+    "interstitial": "a direct interstitial hop (void to void) of --species in --host",
+    "interface": "a hop of --species from the Li film's last layer into the coating of the "
+                 "named interface --system",
+}
 
-def _run_migration(args, spec, temps, say):
-    # calculators, migration, records imported in the functions (ASE, numpy): --help stays fast
-    from ..calculators import get_calculator
 
-    # the options' own messages; named_hop checks the same for library callers
-    if args.mechanism == "li-interface":
-        if args.system not in INTERFACE_HOP_SYSTEMS:
-            raise UserInputError(f"--system {args.system!r}: interface hops are built for "
-                                 f"{', '.join(INTERFACE_HOP_SYSTEMS)}")
-        if args.defect_fraction is not None:
-            raise UserInputError("--defect-fraction applies to bulk hops, not li-interface")
-    elif args.system is not None:
-        raise UserInputError(f"--system applies to li-interface, not {args.mechanism}")
-    elif args.mechanism == "mg-vacancy" and phase_info(args.host).name != "Li":
-        raise UserInputError(f"mg-vacancy is built in bcc Li, not --host {args.host!r}")
-    hop = named_hop(args.mechanism, host=args.host, system=args.system)
-    calc = get_calculator(spec, atoms=hop.elements())
-    return hop.run(calc, fmax=args.fmax, supercell=args.supercell,
-                   defect_fraction=args.defect_fraction, temperatures_K=temps,
-                   hop_index=args.hop, n_images=args.images, phonons=not args.no_phonons,
-                   optimizer=args.optimizer, workdir=args.workdir, progress=say)
+def barrier_spec_entry(args) -> dict:
+    """The command's options as a barrier entry of a campaign spec (same keys, same checks:
+    :func:`interfacemodel.flows.specs.barrier_entry`)."""
+    if args.kind not in KINDS:
+        raise UserInputError(f"unknown hop kind {args.kind!r}; accepted: {', '.join(KINDS)}")
+    where = args.system if args.kind == "interface" else args.host
+    entry = {"name": f"{args.solute or args.species}-{args.kind}-{where}",
+             "temperatures_K": args.T or [300.0], "n_images": args.images,
+             "fmax": args.fmax, "optimizer": args.optimizer, "phonons": not args.no_phonons,
+             "species": args.species, "hop_index": args.hop}
+    if args.kind == "interface":
+        if args.system is None:
+            raise UserInputError("an interface hop needs --system (a named interface, "
+                                 "interfacemodel build --list)")
+        entry.update(system=args.system, supercell=args.supercell,
+                     defect_fraction=args.defect_fraction, solute=args.solute)
+    else:
+        entry.update(host=args.host, mechanism=args.kind, supercell=args.supercell,
+                     solute=args.solute, defect_fraction=args.defect_fraction,
+                     system=args.system)
+    return {k: v for k, v in entry.items() if v is not None}
 
 
 def cmd_barrier(args) -> int:
+    # flows, calculators, records imported here (ASE, numpy, jobflow): --help stays fast
     from ..analysis.migration import (
         li_self_diffusion_point,
         measured_comparison,
@@ -45,27 +54,23 @@ def cmd_barrier(args) -> int:
         plot_energy_profile,
     )
     from ..build.export import check_output_dir
+    from ..calculators import check_elements
+    from ..flows.local import run_flow
+    from ..flows.migration import MigrationMaker
+    from ..flows.specs import barrier_elements, barrier_entry
     from ..records import to_dict, write_directory_atomic, write_json_atomic
 
-    if args.mechanism not in MECHANISMS:
-        raise UserInputError(f"unknown mechanism {args.mechanism!r}; accepted: "
-                             f"{', '.join(MECHANISMS)}")
-    spec = computing_spec(args.calc)
-    temps = temperatures(args.T)
-    if args.images < 1 or (args.fmax is not None and not args.fmax > 0):
-        raise UserInputError(f"--images {args.images} must be >= 1 and --fmax {args.fmax} > 0")
-    if args.defect_fraction is not None and not 0 < args.defect_fraction <= 1:
-        raise UserInputError(f"--defect-fraction {args.defect_fraction} must be in (0, 1]")
-    if args.optimizer is not None:
-        from ..run.optimizers import get_optimizer
-
-        get_optimizer(args.optimizer)  # an unknown name fails here, before any work
-    where = args.system if args.mechanism == "li-interface" else args.host
-    out = check_output_dir(args.out or f"runs/barrier-{args.mechanism}-{where}", args.overwrite)
+    computing_spec(args.calc)  # a calculator that only writes inputs: one line
+    entry = barrier_entry(barrier_spec_entry(args), "hop")
+    check_elements(args.calc, barrier_elements(entry))  # before any work
+    out = check_output_dir(args.out or f"runs/barrier-{entry.name}", args.overwrite)
     t0 = time.perf_counter()
-    res = _run_migration(
-        args, spec, temps,
-        lambda msg: err(f"[barrier {time.perf_counter() - t0:6.1f} s] {msg}"))
+    maker = MigrationMaker(calculator=args.calc, n_images=entry.n_images, fmax=entry.fmax,
+                           optimizer=entry.optimizer, phonons=entry.phonons,
+                           temperatures_K=entry.temperatures_K)
+    flow = maker.make(entry.name, **entry.case)
+    res = run_flow(flow, args.workdir,
+                   progress=lambda msg: err(f"[barrier {time.perf_counter() - t0:6.1f} s] {msg}"))
     data = to_dict(res)
     comparison = measured_comparison(res)
     measured = None
@@ -120,18 +125,21 @@ def cmd_diffusivity(args) -> int:
 
 def add_barrier(sub) -> None:
     p = sub.add_parser("barrier", help="migration: NEB barrier, attempt frequency, D(T)",
-                       description="; ".join(f"{k}: {v}" for k, v in MECHANISMS.items()))
-    p.add_argument("mechanism", help=f"one of: {', '.join(MECHANISMS)}")
+                       description="The hop of a campaign spec's barrier entry, from the "
+                       "command line (same keys, same checks). "
+                       + "; ".join(f"{k}: {v}" for k, v in KINDS.items()))
+    p.add_argument("kind", help=f"one of: {', '.join(KINDS)}")
     p.add_argument("--host", default="Li",
-                   help="catalogue phase hosting the vacancy: Li, LiF, Li2Se, Li2O, LLZO, ... (Li)")
-    p.add_argument("--system", help=f"interface for li-interface: {', '.join(INTERFACE_HOP_SYSTEMS)}")
+                   help="catalogue crystal of a bulk hop: Li, LiF, Li2Se, Li2O, LLZO, ... (Li)")
+    p.add_argument("--species", default="Li", help="the element that hops (Li)")
+    p.add_argument("--solute", help="vacancy: the solute that exchanges with the vacancy")
+    p.add_argument("--system", help="named interface of an interface hop, e.g. li-lif")
     p.add_argument("--calc", default="sevennet", help="calculator spec (default: sevennet)")
     p.add_argument("--T", type=float, action="append", help="temperature, K (repeat; 300)")
     p.add_argument("--hop", type=int, default=0, help="index of the distinct hop (0 = shortest)")
     p.add_argument("--supercell", type=int, help="repetitions of the conventional cell")
     p.add_argument("--images", type=int, default=5, help="intermediate NEB images (5)")
-    p.add_argument("--fmax", type=float,
-                   help="NEB force tolerance, eV/Å (0.03 bulk, 0.05 interface)")
+    p.add_argument("--fmax", type=float, help="NEB force tolerance, eV/Å (0.03)")
     p.add_argument("--no-phonons", action="store_true",
                    help="skip the Vineyard prefactor (1e13 Hz fallback, marked)")
     p.add_argument("--optimizer", help="NEB optimiser spec (default LBFGS:alpha=10; FIRE is "
@@ -139,7 +147,7 @@ def add_barrier(sub) -> None:
     p.add_argument("--defect-fraction", type=float,
                    help="vacancy fraction to use instead of the computed formation energy")
     p.add_argument("--workdir", help="checkpoint directory: a rerun resumes the NEB")
-    p.add_argument("--out", help="output directory (default runs/barrier-MECHANISM-HOST)")
+    p.add_argument("--out", help="output directory (default runs/barrier-NAME)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     p.set_defaults(func=cmd_barrier)
 

@@ -16,9 +16,9 @@ lost database can be rebuilt from the launch directories.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,17 @@ from jobflow import CURRENT_JOB
 
 from ..build.cells import wrap_into_cell
 from ..calculators import get_calculator
+from ..errors import UserInputError
 from ..records import to_dict, write_json_atomic
-from ..run.journal import JOURNAL_FILE, journal_calculations
+from ..run.journal import JOURNAL_FILE, detach_journal, journal_calculations
 
 RECORD_FILE = "record.json"
 _ROOT: ContextVar[Path | None] = ContextVar("interfacemodel_checkpoints", default=None)
+_PROGRESS: ContextVar[Callable[[str], None] | None] = ContextVar("interfacemodel_progress",
+                                                                 default=None)
+#: calculator objects handed to an in-process flow, by token (:func:`live_token`)
+_LIVE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+LIVE_PREFIX = "live:"
 
 
 @contextlib.contextmanager
@@ -57,23 +63,69 @@ def workdir() -> Path:
     return root / job_uuid()
 
 
-@lru_cache(maxsize=4)
+#: calculators made from specs, one per spec and process (ML potentials load once)
+_CALCULATORS: dict[str, Any] = {}
+
+
 def _calculator(calc_spec: str):
-    return get_calculator(calc_spec)  # ML potentials load once per process
+    if calc_spec not in _CALCULATORS:
+        _CALCULATORS[calc_spec] = get_calculator(calc_spec)
+    return _CALCULATORS[calc_spec]
+
+
+def live_token(calc) -> str:
+    """A token standing for the calculator object ``calc`` in a flow run in this process
+    (:func:`~interfacemodel.flows.local.run_flow`): a job's inputs must serialise, a live
+    calculator does not."""
+    token = f"{LIVE_PREFIX}{id(calc)}"
+    _LIVE[token] = calc
+    return token
 
 
 def calculator(calc_spec: str):
-    """The calculator of ``calc_spec`` (one per process), journalled into the running step's
-    folder: a rerun after a kill gets every calculation already made back from the journal
-    (:mod:`interfacemodel.run.journal`)."""
-    calc = _calculator(calc_spec)
+    """The calculator of ``calc_spec`` (one per process; a :func:`live_token` gives its
+    object), journalled into the running step's folder: a rerun after a kill gets every
+    calculation already made back from the journal (:mod:`interfacemodel.run.journal`)."""
+    if calc_spec.startswith(LIVE_PREFIX):
+        calc = _LIVE.get(calc_spec)
+        if calc is None:
+            raise UserInputError("a flow built with a calculator object runs in the process "
+                                 "that built it (run_flow); to submit it, give the maker a "
+                                 "calculator spec such as 'sevennet' or 'emt'")
+    else:
+        calc = _calculator(calc_spec)
     journal_calculations(calc, workdir() / JOURNAL_FILE)
     return calc
 
 
+def detach_journals() -> None:
+    """The calculators of this process (live ones and those made from specs) stop
+    journalling: the run whose folders their journals are in has ended."""
+    for calc in [*_LIVE.values(), *_cached_calculators()]:
+        detach_journal(calc)
+
+
+def _cached_calculators() -> list:
+    return list(_CALCULATORS.values())
+
+
+@contextlib.contextmanager
+def progress_to(progress: Callable[[str], None] | None) -> Iterator[None]:
+    """Progress lines of steps run inside this block go to ``progress`` (None: stdout)."""
+    token = _PROGRESS.set(progress)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
 def say(msg: str) -> None:
-    """A progress line."""
-    print(f"    · {msg}", flush=True)
+    """A progress line (to the innermost :func:`progress_to`, else stdout)."""
+    progress = _PROGRESS.get()
+    if progress is None:
+        print(f"    · {msg}", flush=True)
+    else:
+        progress(msg)
 
 
 def finish(kind: str, name: str, record: Any, calculator: str | None = None,

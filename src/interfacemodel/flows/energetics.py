@@ -12,12 +12,14 @@ makers wire the steps into a :class:`jobflow.Flow` that runs in-process
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from ase import Atoms
 from jobflow import Flow, Job, Maker
 
+from ..analysis.convergence import converge_with_thickness
 from ..analysis.energetics import BulkReference, SurfaceEnergy
 from ..analysis.interface_energetics import (
     AdhesionStep,
@@ -26,6 +28,7 @@ from ..analysis.interface_energetics import (
     adhesion,
     assemble_energetics,
     bulk_reference,
+    check_orientation,
     coating_reaction,
     free_surface_energies,
     place_interface,
@@ -33,14 +36,15 @@ from ..analysis.interface_energetics import (
     relax_interface,
 )
 from ..analysis.reactivity import ReactionWithLi
-from ..build.systems import system_recipe
-from ..calculators import calculator_provenance
+from ..build.systems import system_elements, system_recipe
+from ..calculators import calculator_provenance, check_elements
 from ..records import Record
 from ..run.bulk import RelaxRecord
 from ..run.relax import EnergyRecord
 from ..structures import load_bulk
 from .context import calculator, finish, say, workdir
 from .identity import flow_of, step_job
+from .local import run_flow
 
 DEFAULT_CALCULATOR = "sevennet"
 
@@ -188,7 +192,7 @@ class BulkReferenceMaker(Maker):
     ``fmax``: eV/Å."""
 
     name: str = "bulk"
-    calculator: str = DEFAULT_CALCULATOR
+    calculator: Any = DEFAULT_CALCULATOR
     fmax: float = EnergeticsSettings.bulk_fmax
 
     def make(self, phase: str) -> Job:
@@ -197,7 +201,7 @@ class BulkReferenceMaker(Maker):
                         crystal=crystal, fmax=self.fmax)
 
 
-def bulk_job(phase: str, calculator: str, fmax: float) -> Job:
+def bulk_job(phase: str, calculator: Any, fmax: float) -> Job:
     """The bulk-reference job of ``phase`` (the same job wherever it is needed)."""
     return BulkReferenceMaker(calculator=calculator, fmax=fmax).make(phase)
 
@@ -214,13 +218,16 @@ InterfaceEnergetics` record. ``bulk``: jobs of bulk references made elsewhere (a
     shares them between systems); missing ones are made here."""
 
     name: str = "interface energetics"
-    calculator: str = DEFAULT_CALCULATOR
+    calculator: Any = DEFAULT_CALCULATOR  # a spec, or an object for run_flow in this process
     settings: EnergeticsSettings = field(default_factory=EnergeticsSettings)
 
     def jobs(self, system: str, bulk: dict[str, Job] | None = None) -> list[Job]:
-        """The flow's jobs, the join (energetics) last."""
-        recipe = system_recipe(system)
+        """The flow's jobs, the join (energetics) last. An unknown system, a calculator that
+        lacks one of its elements or an orientation it does not have: one line, here."""
+        recipe = check_orientation(system, self.settings)
         s, settings = recipe.name, self.settings
+        if isinstance(self.calculator, str):
+            check_elements(self.calculator, system_elements(s))
         bulk = dict(bulk or {})
         for phase in (recipe.film, recipe.substrate) + (("Li",) if settings.reactivity else ()):
             bulk.setdefault(phase, bulk_job(phase, self.calculator, settings.bulk_fmax))
@@ -249,3 +256,35 @@ InterfaceEnergetics` record. ``bulk``: jobs of bulk references made elsewhere (a
     def make(self, system: str, bulk: dict[str, Job] | None = None) -> Flow:
         jobs = self.jobs(system, bulk)
         return flow_of(jobs, f"{self.name} {system}", output=jobs[-1].output)
+
+
+def interface_energetics(system: str, calc: Any, settings: EnergeticsSettings | None = None,
+                         workdir: str | Path | None = None, progress=None,
+                         allow_unconverged: bool = False) -> InterfaceEnergetics:
+    """The energetics of the named interface ``system``, run in this process: the flow of
+    :class:`InterfaceEnergeticsMaker` with :func:`~interfacemodel.flows.local.run_flow`.
+    ``calc``: a calculator spec or object; ``workdir``: checkpoints (a second call with it
+    resumes interrupted relaxations; None: none kept); ``allow_unconverged``: report
+    numbers of relaxations that did not converge (flagged) instead of stopping."""
+    settings = settings or EnergeticsSettings()
+    if allow_unconverged:
+        settings = replace(settings, allow_unconverged=True)
+    flow = InterfaceEnergeticsMaker(calculator=calc, settings=settings).make(system)
+    return run_flow(flow, workdir, progress=progress)
+
+
+def adhesion_convergence(system: str, calc: Any, layers=(2, 4, 6, 8),
+                         tolerance_J_per_m2: float = 0.01,
+                         settings: EnergeticsSettings | None = None, progress=None):
+    """W_adh(relaxed) of a named system with film and coating both ``n`` atomic layers thick,
+    for increasing ``n`` until it changes by less than ``tolerance_J_per_m2`` (J/m²)."""
+    base = replace(settings or EnergeticsSettings(), surface_slabs=False, reactivity=False)
+    fixed = 0 if base.kind == "periodic" else 2  # the builder's fixed coating layers
+
+    def w_adh(n: int) -> float:
+        res = interface_energetics(system, calc, replace(
+            base, film_layers=n, substrate_layers=n, fix_substrate_layers=min(fixed, n - 1)))
+        return res.w_adh_relaxed.w_adh_J_per_m2
+
+    return converge_with_thickness(w_adh, layers, tolerance_J_per_m2, quantity="W_adh relaxed",
+                                   progress=progress)

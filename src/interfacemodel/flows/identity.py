@@ -26,12 +26,14 @@ from jobflow import Flow, Job, OutputReference
 
 from ..calculators import calculator_provenance
 from ..records import AtomsDocument, _is_atoms, as_document, structure_hash, to_dict
+from .context import live_token
 
 
-def calculator_identity(calc_spec: str) -> dict[str, Any]:
-    """What makes two calculators the same: name, model, parameters (the device is left out:
-    a GPU and a CPU give the same numbers to float precision)."""
-    prov = calculator_provenance(calc_spec)
+def calculator_identity(calc: Any) -> dict[str, Any]:
+    """What makes two calculators (spec strings or objects) the same: name, model,
+    parameters (the device is left out: a GPU and a CPU give the same numbers to float
+    precision)."""
+    prov = calculator_provenance(calc)
     params = {k: v for k, v in (prov.get("parameters") or {}).items() if k != "device"}
     return {"name": prov.get("name"), "model": prov.get("model"), "parameters": params}
 
@@ -51,7 +53,7 @@ def _identity(value: Any) -> Any:
     return to_dict(value)
 
 
-def content_uuid(step: str, calculator: str | None, inputs: dict[str, Any]) -> str:
+def content_uuid(step: str, calculator: Any, inputs: dict[str, Any]) -> str:
     """A uuid-formatted SHA-256 of the step's name, calculator identity and inputs."""
     payload = {"step": step, "inputs": _identity(inputs),
                "calculator": None if calculator is None else calculator_identity(calculator)}
@@ -78,14 +80,16 @@ def _carried(value: Any) -> Any:
     return value
 
 
-def step_job(function: Callable, name: str, calculator: str | None = None, /,
+def step_job(function: Callable, name: str, calculator: Any = None, /,
              **inputs: Any) -> Job:
     """A jobflow :class:`~jobflow.Job` running ``function(**inputs)`` (plus
     ``calculator=`` when given) whose uuid is :func:`content_uuid` of it: the same work,
-    built twice, is the same job."""
+    built twice, is the same job. ``calculator``: a spec string, or a calculator object
+    for a flow run in this process (it travels as a :func:`~.context.live_token`)."""
     kwargs = {k: _carried(v) for k, v in inputs.items()}
     if calculator is not None:
-        kwargs["calculator"] = calculator
+        kwargs["calculator"] = calculator if isinstance(calculator, str) \
+            else live_token(calculator)
     uuid = content_uuid(f"{function.__module__}.{function.__qualname__}", calculator, inputs)
     return Job(function, function_kwargs=kwargs, uuid=uuid, name=name)
 

@@ -5,6 +5,9 @@ interrupted in-process run resumes its relaxations and NEBs when run again with 
 
 from __future__ import annotations
 
+import tempfile
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +15,29 @@ from jobflow import Flow, Job, JobStore, run_locally
 from maggma.stores import MemoryStore
 
 from ..errors import UserInputError
-from .context import checkpoints_at
+from .context import checkpoints_at, detach_journals, progress_to
 
 
-def run_flow(flow: Flow | Job, checkpoints: str | Path = "checkpoints",
-             store: JobStore | None = None) -> Any:
-    """Run ``flow`` here, each job in a folder of its own under ``checkpoints/runs``; returns
-    the flow's output (resolved). ``store``: where outputs go (default: in memory)."""
+def run_flow(flow: Flow | Job, checkpoints: str | Path | None = None,
+             store: JobStore | None = None,
+             progress: Callable[[str], None] | None = None) -> Any:
+    """Run ``flow`` here, each job in a folder of its own under ``checkpoints/runs`` (its
+    record and structures) with its checkpoints under ``checkpoints/<job uuid>``; returns
+    the flow's output (resolved). ``checkpoints`` None: a temporary folder, removed after
+    (nothing to resume). ``store``: where outputs go (default: in memory). ``progress``:
+    where the steps' progress lines go (default: stdout)."""
+    if checkpoints is None:
+        with tempfile.TemporaryDirectory(prefix="interfacemodel-") as tmp:
+            return run_flow(flow, tmp, store, progress)
     store = store or JobStore(MemoryStore())
-    root = Path(checkpoints)
-    with checkpoints_at(root):
-        responses = run_locally(flow, store=store, create_folders=True,
-                                root_dir=root / "runs", log=False, raise_immediately=True)
+    root = Path(checkpoints).resolve()
+    try:
+        with checkpoints_at(root), progress_to(progress), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "cd is deprecated", FutureWarning)  # jobflow's
+            responses = run_locally(flow, store=store, create_folders=True,
+                                    root_dir=root / "runs", log=False, raise_immediately=True)
+    finally:
+        detach_journals()  # their folders may go with a temporary ``checkpoints``
     output = flow.output
     if output is None:
         return responses

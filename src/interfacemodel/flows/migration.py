@@ -11,6 +11,7 @@ wires them into a :class:`jobflow.Flow`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ase import Atoms
@@ -18,13 +19,13 @@ from jobflow import Flow, Job, Maker
 
 from ..analysis import migration
 from ..analysis.diffusion import surface_lattice
-from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.migration import HopCase, MigrationResult, Prefactors
+from ..analysis.migration import HopCase, MigrationResult, Prefactors, temperatures
 from ..records import Record
 from ..run.neb import NEBRecord
 from .context import calculator, finish, say, workdir
-from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct, bulk_job
+from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct
 from .identity import flow_of, step_job
+from .local import run_flow
 
 #: interface-hop arguments that ask for a model of its own (not a campaign's interface)
 OWN_MODEL_KEYS = ("film_layers", "substrate_layers", "model_index", "relax_fmax")
@@ -133,30 +134,32 @@ class MigrationMaker(Maker):
     is the :class:`~interfacemodel.analysis.migration.MigrationResult`."""
 
     name: str = "migration"
-    calculator: str = DEFAULT_CALCULATOR
+    calculator: Any = DEFAULT_CALCULATOR  # a spec, or an object for run_flow in this process
     n_images: int = 5
     fmax: float = 0.03
     optimizer: str | None = None
     phonons: bool = True
     temperatures_K: list[float] = field(default_factory=lambda: [300.0])
 
+    def __post_init__(self):
+        self.temperatures_K = temperatures(self.temperatures_K)  # > 0 K, else one line
+
     def jobs(self, name: str, bulk: dict[str, Job] | None = None,
              interface: Job | None = None, **case: Any) -> list[Job]:
         """The flow's jobs, the join (D(T)) last. ``bulk``: bulk-reference jobs made
-        elsewhere (the host and μ of a bulk hop; made here when missing); ``interface``: the
+        elsewhere (the host and μ of a bulk hop, reused; else the hop relaxes its host and
+        bcc ``species`` itself); ``interface``: the
         interface job of an interface hop's system to hop in (unless the case asks for a
         model of its own, :data:`OWN_MODEL_KEYS`)."""
         kind = "endpoints" if "initial" in case else "interface" if "system" in case \
             else "bulk"
         jobs: list[Job] = []
         inputs: dict[str, Any] = {}
-        if kind == "bulk":
-            bulk = dict(bulk or {})
-            fmax = EnergeticsSettings.bulk_fmax
+        if kind == "bulk":  # the host and μ relaxed elsewhere (a campaign's), if given
             for role, phase in (("host", case["host"]), ("species", case.get("species", "Li"))):
-                job = bulk.get(phase) or bulk_job(phase, self.calculator, fmax)
-                jobs.append(job)
-                inputs[role] = job.output
+                if isinstance(phase, str) and phase in (bulk or {}):
+                    jobs.append(bulk[phase])
+                    inputs[role] = bulk[phase].output
         elif kind == "interface" and interface is not None \
                 and not any(k in case for k in OWN_MODEL_KEYS):
             jobs.append(interface)
@@ -179,3 +182,65 @@ class MigrationMaker(Maker):
         jobs = self.jobs(name, bulk, interface, **case)
         return flow_of(jobs, f"{self.name} {name}", output=jobs[-1].output)
 
+
+
+# --------------------------------------------------------------------------- in this process
+
+def _host_name(host) -> str:
+    return host if isinstance(host, str) else host.get_chemical_formula(mode="metal")
+
+
+def bulk_migration(host, calc: Any, species: str = "Li", mechanism: str = "vacancy",
+                   temperatures_K=(300.0,), hop_index: int = 0, supercell=None,
+                   n_images: int = 5, fmax: float = 0.03, phonons: bool = True,
+                   li_metal_energy_eV: float | None = None, solute: str | None = None,
+                   defect_fraction: float | None = None, sites_frac=None,
+                   optimizer: str | None = None, workdir: str | Path | None = None,
+                   progress=None) -> MigrationResult:
+    """Barrier, attempt frequency and D(T) of the ``hop_index``-th ``mechanism`` hop
+    ('vacancy' or 'interstitial') of ``species`` in the crystal ``host`` (catalogue name or
+    ase.Atoms, conventional cell), run in this process: the flow of :class:`MigrationMaker`
+    with :func:`~interfacemodel.flows.local.run_flow`. The physics of each step (formation
+    energy against bcc ``species`` or ``li_metal_energy_eV``, ``solute``–vacancy exchange,
+    ``sites_frac``, ``defect_fraction``): :func:`~interfacemodel.analysis.migration.\
+prepare_bulk_hop` and :func:`~interfacemodel.analysis.migration.finish_migration`.
+    ``calc``: a calculator spec or object; ``workdir``: checkpoints (a rerun resumes the
+    NEB; None: none kept)."""
+    maker = MigrationMaker(calculator=calc, n_images=n_images, fmax=fmax, optimizer=optimizer,
+                           phonons=phonons, temperatures_K=list(temperatures_K))
+    case = {"host": host, "species": species, "mechanism": mechanism, "hop_index": hop_index,
+            "supercell": supercell, "li_metal_energy_eV": li_metal_energy_eV,
+            "solute": solute, "defect_fraction": defect_fraction, "sites_frac": sites_frac}
+    name = f"{solute or species}-{mechanism}-{_host_name(host)}"
+    flow = maker.make(name, **{k: v for k, v in case.items() if v is not None})
+    return run_flow(flow, workdir, progress=progress)
+
+
+def vacancy_migration(host, calc: Any, species: str = "Li", **kwargs) -> MigrationResult:
+    """:func:`bulk_migration` of a vacancy hop (``solute`` for a solute–vacancy exchange)."""
+    return bulk_migration(host, calc, species=species, mechanism="vacancy", **kwargs)
+
+
+def interstitial_migration(host, calc: Any, species: str = "Li", **kwargs) -> MigrationResult:
+    """:func:`bulk_migration` of a direct interstitial hop (void to void)."""
+    return bulk_migration(host, calc, species=species, mechanism="interstitial", **kwargs)
+
+
+def interface_migration(system: str, calc: Any, species: str = "Li", temperatures_K=(300.0,),
+                        hop_index: int = 0, n_images: int = 5, fmax: float = 0.05,
+                        phonons: bool = True, model_index: int = 0, relax_fmax: float = 0.05,
+                        supercell=None, optimizer: str | None = None,
+                        layer_tolerance_A: float = 0.6, workdir: str | Path | None = None,
+                        progress=None) -> MigrationResult:
+    """A ``species`` hop from the Li film's last layer into the coating's first layer of the
+    named ``system``'s slab model ``model_index`` (relaxed first), run in this process: the
+    flow of :class:`MigrationMaker` (:func:`~interfacemodel.analysis.migration.\
+prepare_interface_hop` for the physics). ``workdir``: checkpoints (None: none kept)."""
+    maker = MigrationMaker(calculator=calc, n_images=n_images, fmax=fmax, optimizer=optimizer,
+                           phonons=phonons, temperatures_K=list(temperatures_K))
+    case = {"system": system, "species": species, "hop_index": hop_index,
+            "model_index": model_index, "relax_fmax": relax_fmax, "supercell": supercell,
+            "layer_tolerance_A": layer_tolerance_A}
+    flow = maker.make(f"{species}-interface-{system}",
+                      **{k: v for k, v in case.items() if v is not None})
+    return run_flow(flow, workdir, progress=progress)

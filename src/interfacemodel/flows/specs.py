@@ -107,24 +107,13 @@ class CampaignSpec:
 
     def elements(self) -> list[str]:
         """Every element the campaign's structures hold (for the calculator check)."""
-        from ase.io import read
-
         from ..build.systems import system_elements
-        from ..structures import load_bulk
 
         found: set[str] = set()
         for entry in self.interfaces:
             found |= set(system_elements(entry.system))
         for b in self.barriers:
-            if b.kind == "bulk":
-                found |= set(load_bulk(b.case["host"]).symbol_set)
-                if b.case.get("solute"):
-                    found.add(b.case["solute"])
-                found.add(b.case.get("species", "Li"))
-            elif b.kind == "interface":
-                found |= set(system_elements(b.case["system"]))
-            else:
-                found |= set(read(b.case["initial"]).get_chemical_symbols())
+            found |= barrier_elements(b)
         for g in self.segregation:
             found |= set(system_elements(g.system)) | {g.solute}
         return sorted(found)
@@ -216,6 +205,7 @@ SETTINGS_RULES: dict[str, Rule] = {
     "substrate_layers": _int(1, nullable=True), "scan_grid": GRID, "T_K": _positive(" (K)"),
     "surface_slabs": BOOL, "max_surface_terminations": _int(1), "reactivity": BOOL,
     "extra_mu_eV": MU, "build": MAPPING, "allow_unconverged": BOOL,
+    "fix_substrate_layers": _int(0, nullable=True),
 }
 #: settings ``build``: the builder overrides (BUILD_KEYS)
 BUILD_RULES: dict[str, Rule] = {
@@ -324,6 +314,28 @@ def _segregation(where: str, entry) -> SegregationEntry:
     system_recipe(entry["system"])
     return SegregationEntry(entry["system"].strip().lower(), entry.get("solute", "Mg"),
                             float(entry.get("fmax", 0.05)), entry.get("film_layers"))
+
+
+def barrier_elements(b: BarrierEntry) -> set[str]:
+    """Every element of a barrier's structures (for the calculator check)."""
+    from ase.io import read
+
+    from ..build.systems import system_elements
+    from ..structures import load_bulk
+
+    if b.kind == "bulk":
+        return set(load_bulk(b.case["host"]).symbol_set) | {b.case.get("species", "Li")} \
+            | ({b.case["solute"]} if b.case.get("solute") else set())
+    if b.kind == "interface":
+        return set(system_elements(b.case["system"]))
+    return set(read(b.case["initial"]).get_chemical_symbols())
+
+
+def barrier_entry(entry: dict, where: str, base: str | Path = ".") -> BarrierEntry:
+    """One barrier entry (the keys of a campaign spec's ``barriers`` list) checked and
+    constructed: the one place barrier settings are validated, for the specs and for
+    ``interfacemodel barrier``. ``base``: where relative end-point files are."""
+    return _barrier(where, entry, Path(base))
 
 
 def _barrier(where: str, entry, base: Path) -> BarrierEntry:

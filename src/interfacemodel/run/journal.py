@@ -125,6 +125,9 @@ def journal_calculations(calc, path: str | Path) -> bool:
 
     def calculate(atoms=None, properties=("energy",), system_changes=all_changes):
         current = calc.interfacemodel_journal
+        if current is None:  # detached (detach_journal): a plain calculation
+            inner(atoms, properties, system_changes)
+            return
         structure = atoms if atoms is not None else calc.atoms
         key = None if current.suspended else structure_key(structure, label)
         saved = None if key is None else current.get(key)
@@ -143,6 +146,13 @@ def journal_calculations(calc, path: str | Path) -> bool:
     return True
 
 
+def detach_journal(calc) -> None:
+    """``calc`` stops journalling (its journal's folder may be gone); a later
+    :func:`journal_calculations` attaches a journal again."""
+    if vars(calc).get("_interfacemodel_journalled"):
+        calc.interfacemodel_journal = None
+
+
 @contextlib.contextmanager
 def journal_suspended(calc):
     """Within the block, ``calc``'s journal (if any) neither serves nor records."""
@@ -157,5 +167,5 @@ def journal_suspended(calc):
         journal.suspended -= 1
 
 
-__all__ = ["JOURNAL_FILE", "CalculationJournal", "journal_calculations", "journal_suspended",
-           "structure_key"]
+__all__ = ["JOURNAL_FILE", "CalculationJournal", "detach_journal", "journal_calculations",
+           "journal_suspended", "structure_key"]
