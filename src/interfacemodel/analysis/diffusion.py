@@ -84,6 +84,13 @@ def hop_rate(barrier_eV: float, T_K: float, attempt_frequency_Hz: float) -> floa
     return attempt_frequency_Hz * math.exp(-barrier_eV / (K_B_EV_PER_K * T_K))
 
 
+def check_defect_fraction(defect_fraction: float | None) -> float | None:
+    """A given defect fraction c, in (0, 1] (None: none given), else one line."""
+    if defect_fraction is not None and not 0 < defect_fraction <= 1:
+        raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
+    return defect_fraction
+
+
 def diffusivity(
     barrier_eV: float,
     T_K: float,
@@ -115,9 +122,7 @@ def diffusivity(
         c = math.exp(-formation_energy_eV / (K_B_EV_PER_K * T_K))
         c_source = f"formation energy E_f = {formation_energy_eV:.4f} eV"
     elif defect_fraction is not None:
-        if not 0 < defect_fraction <= 1:
-            raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
-        c, c_source = defect_fraction, "given"
+        c, c_source = check_defect_fraction(defect_fraction), "given"
     else:
         c, c_source = 1.0, "defect diffusivity (c = 1)"
     d_cm = lattice.d_A * 1e-8

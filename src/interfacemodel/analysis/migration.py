@@ -46,6 +46,7 @@ from .diffusion import (
     Diffusivity,
     Lattice,
     bcc_vacancy,
+    check_defect_fraction,
     diffusivity,
     hop_rate,
 )
@@ -59,6 +60,10 @@ CORRELATION_FACTORS = {"bcc": 0.727, "fcc": 0.781}
 HOST_SYMPREC_A = 1e-3
 #: NEB end points are relaxed this tightly: a looser minimum can show spurious imaginary modes
 ENDPOINT_FMAX = 0.005
+#: the NEB of a hop unless told otherwise, wherever a hop is declared (campaign specs, the
+#: makers, the command line): intermediate images, and the band's force tolerance (eV/Å)
+HOP_N_IMAGES = 5
+HOP_FMAX_EV_PER_A = 0.03
 #: neighbours of the hopping atom displaced in a partial-Hessian prefactor (Å)
 PHONON_CUTOFF_A = 3.5
 #: literature barriers the record sets beside the computed one (eV, source)
@@ -296,7 +301,7 @@ def _band_notes(neb: NEBRecord) -> list[str]:
     return notes
 
 
-def hop_band(case: HopCase, calc, n_images: int = 5, fmax: float = 0.03,
+def hop_band(case: HopCase, calc, n_images: int = HOP_N_IMAGES, fmax: float = HOP_FMAX_EV_PER_A,
              optimizer: str | None = None, workdir: str | Path | None = None, progress=None):
     """The NEB of ``case``: returns ``(images, NEBRecord)`` from
     :func:`~interfacemodel.run.neb.run_neb` with the end points relaxed to
@@ -489,6 +494,22 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
 BULK_MECHANISMS = ("vacancy", "interstitial")
 
 
+def check_bulk_hop(mechanism: str, solute: str | None = None, sites_frac=None,
+                   defect_fraction: float | None = None) -> None:
+    """The rules of a bulk hop's arguments, one line each: a ``mechanism`` of
+    :data:`BULK_MECHANISMS`; ``sites_frac`` for an interstitial hop only; a ``solute`` for a
+    vacancy hop only (a solute–vacancy exchange); ``defect_fraction`` in (0, 1]. The campaign
+    specs and the command line check a barrier entry with this before any work."""
+    if mechanism not in BULK_MECHANISMS:
+        raise UserInputError(f"mechanism={mechanism!r}; accepted: {', '.join(BULK_MECHANISMS)}")
+    if sites_frac is not None and mechanism != "interstitial":
+        raise UserInputError("sites_frac gives interstitial sites: mechanism: interstitial")
+    if solute is not None and mechanism != "vacancy":
+        raise UserInputError(f"solute={solute!r}: a solute hop is a solute–vacancy exchange: "
+                             f"mechanism: vacancy")
+    check_defect_fraction(defect_fraction)
+
+
 def prepare_bulk_hop(
     host,
     calc,
@@ -520,14 +541,7 @@ def prepare_bulk_hop(
     from ..run.relax import relax
     from .interface_energetics import bulk_reference
 
-    if mechanism not in BULK_MECHANISMS:
-        raise UserInputError(f"mechanism={mechanism!r}; accepted: {', '.join(BULK_MECHANISMS)}")
-    if sites_frac is not None and mechanism != "interstitial":
-        raise UserInputError("sites_frac gives interstitial sites: mechanism='interstitial'")
-    if solute is not None and mechanism != "vacancy":
-        raise UserInputError("a solute hop is a solute–vacancy exchange: mechanism='vacancy'")
-    if defect_fraction is not None and not 0 < defect_fraction <= 1:
-        raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
+    check_bulk_hop(mechanism, solute, sites_frac, defect_fraction)
     if solute is not None:
         from ase.data import atomic_numbers
 
@@ -703,8 +717,7 @@ def prepare_endpoint_hop(initial, final, moving_index: int | None = None, label:
                              f"same order: {initial.get_chemical_formula()} "
                              f"({len(initial)} atoms) and {final.get_chemical_formula()} "
                              f"({len(final)} atoms)")
-    if defect_fraction is not None and not 0 < defect_fraction <= 1:
-        raise UserInputError(f"defect_fraction={defect_fraction} must be in (0, 1]")
+    check_defect_fraction(defect_fraction)
     d, lengths = find_mic(final.positions - initial.positions, initial.cell, initial.pbc)
     if moving_index is None:
         moving_index = int(np.argmax(lengths))

@@ -138,7 +138,7 @@ def add_barrier(sub) -> None:
     p.add_argument("--T", type=float, action="append", help="temperature, K (repeat; 300)")
     p.add_argument("--hop", type=int, default=0, help="index of the distinct hop (0 = shortest)")
     p.add_argument("--supercell", type=int, help="repetitions of the conventional cell")
-    p.add_argument("--images", type=int, default=5, help="intermediate NEB images (5)")
+    p.add_argument("--images", type=int, help="intermediate NEB images (5)")
     p.add_argument("--fmax", type=float, help="NEB force tolerance, eV/Å (0.03)")
     p.add_argument("--no-phonons", action="store_true",
                    help="skip the Vineyard prefactor (1e13 Hz fallback, marked)")

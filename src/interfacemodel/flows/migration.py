@@ -19,7 +19,14 @@ from jobflow import Flow, Job, Maker
 
 from ..analysis import migration
 from ..analysis.diffusion import surface_lattice
-from ..analysis.migration import HopCase, MigrationResult, Prefactors, temperatures
+from ..analysis.migration import (
+    HOP_FMAX_EV_PER_A,
+    HOP_N_IMAGES,
+    HopCase,
+    MigrationResult,
+    Prefactors,
+    temperatures,
+)
 from ..records import Record
 from ..run.neb import NEBRecord
 from .context import calculator, finish, say, workdir
@@ -135,8 +142,8 @@ class MigrationMaker(Maker):
 
     name: str = "migration"
     calculator: Any = DEFAULT_CALCULATOR  # a spec, or an object for run_flow in this process
-    n_images: int = 5
-    fmax: float = 0.03
+    n_images: int = HOP_N_IMAGES
+    fmax: float = HOP_FMAX_EV_PER_A
     optimizer: str | None = None
     phonons: bool = True
     temperatures_K: list[float] = field(default_factory=lambda: [300.0])
@@ -192,7 +199,8 @@ def _host_name(host) -> str:
 
 def bulk_migration(host, calc: Any, species: str = "Li", mechanism: str = "vacancy",
                    temperatures_K=(300.0,), hop_index: int = 0, supercell=None,
-                   n_images: int = 5, fmax: float = 0.03, phonons: bool = True,
+                   n_images: int = HOP_N_IMAGES, fmax: float = HOP_FMAX_EV_PER_A,
+                   phonons: bool = True,
                    li_metal_energy_eV: float | None = None, solute: str | None = None,
                    defect_fraction: float | None = None, sites_frac=None,
                    optimizer: str | None = None, workdir: str | Path | None = None,
@@ -227,7 +235,8 @@ def interstitial_migration(host, calc: Any, species: str = "Li", **kwargs) -> Mi
 
 
 def interface_migration(system: str, calc: Any, species: str = "Li", temperatures_K=(300.0,),
-                        hop_index: int = 0, n_images: int = 5, fmax: float = 0.05,
+                        hop_index: int = 0, n_images: int = HOP_N_IMAGES,
+                        fmax: float = HOP_FMAX_EV_PER_A,
                         phonons: bool = True, model_index: int = 0, relax_fmax: float = 0.05,
                         supercell=None, optimizer: str | None = None,
                         layer_tolerance_A: float = 0.6, workdir: str | Path | None = None,

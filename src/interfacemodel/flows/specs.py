@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis.migration import HOP_FMAX_EV_PER_A, HOP_N_IMAGES, check_bulk_hop
 from ..errors import UserInputError
 
 TOP_KEYS = ("name", "description", "calculator", "interfaces", "barriers", "segregation",
@@ -87,8 +88,8 @@ class BarrierEntry:
     kind: str  # 'bulk', 'interface' or 'endpoints'
     case: dict[str, Any]  # the arguments of the hop's prepare_* step
     temperatures_K: list[float] = field(default_factory=lambda: [300.0])
-    n_images: int = 5
-    fmax: float = 0.03
+    n_images: int = HOP_N_IMAGES
+    fmax: float = HOP_FMAX_EV_PER_A
     optimizer: str | None = None
     phonons: bool = True
     coating: str | None = None  # the report row it belongs to (default: the host crystal)
@@ -359,13 +360,11 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
 
         load_bulk(case["host"])  # unknown phase: one line
         mech = case.setdefault("mechanism", "vacancy")
-        if mech not in ("vacancy", "interstitial"):
-            _fail(where, f"mechanism={mech!r}; accepted: vacancy, interstitial")
-        if case.get("sites_frac") is not None and mech != "interstitial":
-            _fail(where, "sites_frac gives interstitial sites: mechanism: interstitial")
-        if case.get("solute") is not None and mech != "vacancy":
-            _fail(where, f"solute={case['solute']!r}: a solute hop is a solute–vacancy "
-                         f"exchange: mechanism: vacancy")
+        try:  # the library's own rules, here before anything runs
+            check_bulk_hop(mech, case.get("solute"), case.get("sites_frac"),
+                           case.get("defect_fraction"))
+        except UserInputError as exc:
+            _fail(where, str(exc))
     elif kind == "interface":
         from ..build.systems import system_recipe
 
@@ -387,8 +386,8 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
 
         get_optimizer(optimizer)
     coating = entry.get("coating")
-    return BarrierEntry(name, kind, case, temps, entry.get("n_images", 5),
-                        float(entry.get("fmax", 0.03)), optimizer,
+    return BarrierEntry(name, kind, case, temps, entry.get("n_images", HOP_N_IMAGES),
+                        float(entry.get("fmax", HOP_FMAX_EV_PER_A)), optimizer,
                         entry.get("phonons", True), None if coating is None else str(coating))
 
 
