@@ -26,7 +26,7 @@ from ase.io import write as ase_write
 from jobflow import CURRENT_JOB
 
 from ..build.cells import wrap_into_cell
-from ..calculators import get_calculator
+from ..calculators import calculator_provenance, get_calculator
 from ..errors import UserInputError
 from ..records import to_dict, write_json_atomic
 from ..run.journal import JOURNAL_FILE, detach_journal, journal_calculations
@@ -82,7 +82,7 @@ def live_token(calc) -> str:
     return token
 
 
-def calculator(calc_spec: str):
+def step_calculator(calc_spec: str):
     """The calculator of ``calc_spec`` (one per process; a :func:`live_token` gives its
     object), journalled into the running step's folder: a rerun after a kill gets every
     calculation already made back from the journal (:mod:`interfacemodel.run.journal`)."""
@@ -107,6 +107,13 @@ def detach_journals() -> None:
 
 def _cached_calculators() -> list:
     return list(_CALCULATORS.values())
+
+
+def step_provenance(calc_spec: str) -> dict[str, Any]:
+    """What made a step's numbers (:func:`~interfacemodel.calculators.calculator_provenance`)
+    without building the calculator (a join step loads no ML model)."""
+    live = _LIVE.get(calc_spec) if calc_spec.startswith(LIVE_PREFIX) else None
+    return calculator_provenance(calc_spec if live is None else live)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ase import Atoms
-from jobflow import Flow, Job, Maker
+from jobflow import Job, Maker
 
 from ..analysis.convergence import converge_with_thickness
 from ..analysis.energetics import BulkReference, SurfaceEnergy
@@ -37,13 +37,13 @@ from ..analysis.interface_energetics import (
 )
 from ..analysis.reactivity import ReactionWithLi
 from ..build.systems import system_elements, system_recipe
-from ..calculators import calculator_provenance, check_elements
+from ..calculators import check_elements
 from ..records import Record
 from ..run.bulk import RelaxRecord
 from ..run.relax import EnergyRecord
 from ..structures import load_bulk
-from .context import calculator, finish, say, workdir
-from .identity import flow_of, step_job
+from .context import finish, say, step_calculator, step_provenance, workdir
+from .identity import PipelineMaker, step_job
 from .local import run_flow
 
 DEFAULT_CALCULATOR = "sevennet"
@@ -100,7 +100,7 @@ class ReactionProduct(Record):
 def bulk_step(phase: str, crystal: Atoms, fmax: float, calculator: str) -> BulkProduct:
     """Relax one bulk crystal (cell + positions, symmetry kept)."""
     say(f"relax bulk {phase}")
-    atoms, ref, rec = bulk_reference(crystal, _calc(calculator), fmax=fmax)
+    atoms, ref, rec = bulk_reference(crystal, step_calculator(calculator), fmax=fmax)
     finish("bulk", phase, {"reference": ref, "relax": rec}, calculator, {f"bulk_{phase}": atoms})
     return BulkProduct(phase, atoms, ref, rec, len(atoms))
 
@@ -110,7 +110,7 @@ def interface_step(system: str, settings: EnergeticsSettings, film: BulkProduct,
     """Build the interface from the relaxed crystals, place it (registry/interlayer scan)
     and relax it (checkpointed)."""
     recipe = system_recipe(system)
-    calc = _calc(calculator)
+    calc = step_calculator(calculator)
     model, registry = place_interface(recipe.name, calc, settings, film.atoms, substrate.atoms,
                                       progress=say)
     relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, workdir(), say)
@@ -127,7 +127,7 @@ def adhesion_step(settings: EnergeticsSettings, interface: InterfaceProduct, fil
     """Cleave the relaxed interface: W_adh (ideal, relaxed) and γ_int."""
     mu, mu_limit = reference_potentials(film.reference, settings.extra_mu_eV)
     step = adhesion(interface.relaxed, interface.record, interface.n_interfaces,
-                    _calc(calculator), settings, film.reference, substrate.reference, mu,
+                    step_calculator(calculator), settings, film.reference, substrate.reference, mu,
                     mu_limit, workdir(), say, allow_unconverged=settings.allow_unconverged)
     finish("adhesion", interface.system, step, calculator)
     return step
@@ -141,7 +141,7 @@ def surfaces_step(settings: EnergeticsSettings, interface: InterfaceProduct, fil
              (substrate.atoms, substrate.reference, interface.substrate_miller,
               interface.substrate_layers))
     surfaces, records, notes = free_surface_energies(
-        faces, _calc(calculator), settings, mu, mu_limit, workdir(), say,
+        faces, step_calculator(calculator), settings, mu, mu_limit, workdir(), say,
         allow_unconverged=settings.allow_unconverged)
     product = SurfacesProduct(surfaces, records, notes)
     finish("surfaces", interface.system, product, calculator)
@@ -151,7 +151,7 @@ def surfaces_step(settings: EnergeticsSettings, interface: InterfaceProduct, fil
 def reaction_step(coating: BulkProduct, li: BulkProduct, calculator: str) -> ReactionProduct:
     """Reaction energy of Li metal with a coating (same calculator)."""
     reaction, note = coating_reaction(coating.phase, coating.reference, coating.natoms,
-                                      coating.record, li.reference, _calc(calculator),
+                                      coating.record, li.reference, step_calculator(calculator),
                                       progress=say)
     product = ReactionProduct(reaction, note)
     finish("reaction", coating.phase, product, calculator)
@@ -168,7 +168,7 @@ def energetics_step(system: str, settings: EnergeticsSettings, interface: Interf
     reaction = reaction or ReactionProduct(None, "")
     record = assemble_energetics(
         system=recipe.name, interface=interface.metadata,
-        calculator=calculator_provenance(_calc(calculator)), settings=settings,
+        calculator=step_provenance(calculator), settings=settings,
         bulk={recipe.film: film.reference, recipe.substrate: substrate.reference},
         interface_record=interface.record, parts=parts, surfaces=surfaces.surfaces,
         surface_records=surfaces.records, surface_notes=surfaces.notes,
@@ -179,9 +179,6 @@ def energetics_step(system: str, settings: EnergeticsSettings, interface: Interf
     finish("energetics", recipe.name, record, calculator)
     return record
 
-
-def _calc(calc_spec: str):
-    return calculator(calc_spec)
 
 
 # --------------------------------------------------------------------------- makers
@@ -207,7 +204,7 @@ def bulk_job(phase: str, calculator: Any, fmax: float) -> Job:
 
 
 @dataclass
-class InterfaceEnergeticsMaker(Maker):
+class InterfaceEnergeticsMaker(PipelineMaker):
     """The energetics of one named interface (``interfacemodel build --list``)::
 
         InterfaceEnergeticsMaker(calculator="sevennet", settings=EnergeticsSettings(
@@ -253,9 +250,6 @@ InterfaceEnergetics` record. ``bulk``: jobs of bulk references made elsewhere (a
                              interface=interface.output, parts=parts.output, **common, **join))
         return jobs
 
-    def make(self, system: str, bulk: dict[str, Job] | None = None) -> Flow:
-        jobs = self.jobs(system, bulk)
-        return flow_of(jobs, f"{self.name} {system}", output=jobs[-1].output)
 
 
 def interface_energetics(system: str, calc: Any, settings: EnergeticsSettings | None = None,

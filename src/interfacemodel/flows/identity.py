@@ -22,7 +22,7 @@ import uuid as uuidlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from jobflow import Flow, Job, OutputReference
+from jobflow import Flow, Job, Maker, OutputReference
 
 from ..calculators import calculator_provenance
 from ..records import AtomsDocument, _is_atoms, as_document, structure_hash, to_dict
@@ -106,3 +106,15 @@ def unique(jobs: Iterable[Job]) -> list[Job]:
 def flow_of(jobs: Iterable[Job], name: str, output: Any = None) -> Flow:
     """A :class:`~jobflow.Flow` of the unique ``jobs``."""
     return Flow(unique(jobs), output=output, name=name)
+
+
+class PipelineMaker(Maker):
+    """A maker whose flow is the list of its :meth:`jobs` (the join last, the flow's output),
+    named after the maker and its first argument; ``make`` takes what ``jobs`` takes."""
+
+    def jobs(self, *args: Any, **kwargs: Any) -> list[Job]:
+        raise NotImplementedError
+
+    def make(self, *args: Any, **kwargs: Any) -> Flow:
+        jobs = self.jobs(*args, **kwargs)
+        return flow_of(jobs, f"{self.name} {args[0]}", output=jobs[-1].output)

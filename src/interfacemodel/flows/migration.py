@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ase import Atoms
-from jobflow import Flow, Job, Maker
+from jobflow import Job
 
 from ..analysis import migration
 from ..analysis.diffusion import surface_lattice
@@ -29,9 +29,9 @@ from ..analysis.migration import (
 )
 from ..records import Record
 from ..run.neb import NEBRecord
-from .context import calculator, finish, say, workdir
+from .context import finish, say, step_calculator, step_provenance, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct
-from .identity import flow_of, step_job
+from .identity import PipelineMaker, step_job
 from .local import run_flow
 
 #: interface-hop arguments that ask for a model of its own (not a campaign's interface)
@@ -67,7 +67,7 @@ def hop_step(name: str, case: dict[str, Any], calculator: str,
             case["host_reference"] = (host.atoms, host.reference)
         if species is not None and "li_metal_energy_eV" not in case:
             case["li_metal_energy_eV"] = species.reference.per_atom_eV()
-        hop = migration.prepare_bulk_hop(calc=_calc(calculator), progress=say, **case)
+        hop = migration.prepare_bulk_hop(calc=step_calculator(calculator), progress=say, **case)
     elif kind == "interface" and interface is not None:
         system = case.pop("system")
         meta = interface.metadata
@@ -75,7 +75,7 @@ def hop_step(name: str, case: dict[str, Any], calculator: str,
                 f"{meta['film_layers']} + {meta['substrate_layers']} planes")
         hop = migration.interface_hop_case(interface.relaxed, system, model_note=note, **case)
     elif kind == "interface":
-        hop = migration.prepare_interface_hop(calc=_calc(calculator), workdir=workdir(),
+        hop = migration.prepare_interface_hop(calc=step_calculator(calculator), workdir=workdir(),
                                               progress=say, **case)
     else:
         lattice = None
@@ -94,7 +94,7 @@ def hop_step(name: str, case: dict[str, Any], calculator: str,
 def neb_step(name: str, hop: HopCase, n_images: int, fmax: float, calculator: str,
              optimizer: str | None = None) -> NEBProduct:
     """The NEB of a hop: end points relaxed first, climbing image, checkpointed."""
-    images, neb = migration.hop_band(hop, _calc(calculator), n_images=n_images, fmax=fmax,
+    images, neb = migration.hop_band(hop, step_calculator(calculator), n_images=n_images, fmax=fmax,
                                      optimizer=optimizer, workdir=workdir(), progress=say)
     initial, saddle, final = migration.band_states(images, neb)
     finish("neb", name, neb, calculator, {"band": images})
@@ -105,7 +105,7 @@ def prefactor_step(name: str, hop: HopCase, band: NEBProduct, phonons: bool,
                    calculator: str) -> Prefactors:
     """Vineyard attempt frequencies of the hop (forward, and backward when it differs)."""
     pre = migration.hop_prefactors(hop, band.initial, band.saddle, band.final, band.neb,
-                                   _calc(calculator), phonons=phonons, progress=say)
+                                   step_calculator(calculator), phonons=phonons, progress=say)
     finish("prefactors", name, pre, calculator)
     return pre
 
@@ -114,21 +114,17 @@ def diffusivity_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Pref
                      temperatures_K: list[float], calculator: str) -> MigrationResult:
     """Join: the hop's :class:`~interfacemodel.analysis.migration.MigrationResult`
     (formation energy, D(T), σ, rates)."""
-    calc = _calc(calculator)
-    result = migration.finish_migration(hop, band.neb, prefactors, calc,
-                                        temperatures_K=temperatures_K, calc=calc, progress=say)
+    result = migration.finish_migration(hop, band.neb, prefactors, step_provenance(calculator),
+                                        temperatures_K=temperatures_K, progress=say)
     finish("migration", name, result, calculator)
     return result
 
-
-def _calc(calc_spec: str):
-    return calculator(calc_spec)
 
 
 # --------------------------------------------------------------------------- maker
 
 @dataclass
-class MigrationMaker(Maker):
+class MigrationMaker(PipelineMaker):
     """One hop to D(T)::
 
         MigrationMaker(calculator="sevennet").make("li2se-vacancy", host="Li2Se",
@@ -184,10 +180,6 @@ class MigrationMaker(Maker):
                         temperatures_K=list(self.temperatures_K))
         return [*jobs, hop, neb, pre, join]
 
-    def make(self, name: str, bulk: dict[str, Job] | None = None,
-             interface: Job | None = None, **case: Any) -> Flow:
-        jobs = self.jobs(name, bulk, interface, **case)
-        return flow_of(jobs, f"{self.name} {name}", output=jobs[-1].output)
 
 
 

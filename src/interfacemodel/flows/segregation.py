@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobflow import Flow, Job, Maker
+from jobflow import Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
 from ..analysis.segregation import SegregationResult, mg_segregation
 from ..build.systems import system_recipe
-from .context import calculator, finish, say, workdir
+from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
-from .identity import flow_of, step_job
+from .identity import PipelineMaker, step_job
 
 
 def segregation_step(system: str, solute: str, fmax: float, film: BulkProduct,
@@ -21,19 +21,16 @@ def segregation_step(system: str, solute: str, fmax: float, film: BulkProduct,
                      film_layers: int | None = None) -> SegregationResult:
     """Segregation energies (eV, negative: the solute prefers the site) of ``solute``."""
     recipe = system_recipe(system)
-    result = mg_segregation(recipe.name, _calc(calculator), solute=solute,
+    result = mg_segregation(recipe.name, step_calculator(calculator), solute=solute,
                             film_layers=film_layers, fmax=fmax, workdir=workdir(),
                             progress=say, film_bulk=film.atoms, substrate_bulk=substrate.atoms)
     finish("segregation", recipe.name, result, calculator)
     return result
 
 
-def _calc(calc_spec: str):
-    return calculator(calc_spec)
-
 
 @dataclass
-class SegregationMaker(Maker):
+class SegregationMaker(PipelineMaker):
     """``SegregationMaker(calculator="sevennet").make("li-mg", solute="Mg")``; forces eV/Å,
     ``bulk_fmax`` of the bulk steps it starts from."""
 
@@ -54,8 +51,3 @@ class SegregationMaker(Maker):
                        film_layers=self.film_layers, film=bulk[recipe.film].output,
                        substrate=bulk[recipe.substrate].output)
         return [bulk[recipe.film], bulk[recipe.substrate], job]
-
-    def make(self, system: str, solute: str = "Mg",
-             bulk: dict[str, Job] | None = None) -> Flow:
-        jobs = self.jobs(system, solute, bulk)
-        return flow_of(jobs, f"{self.name} {system}", output=jobs[-1].output)
