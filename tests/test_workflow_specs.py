@@ -52,6 +52,23 @@ def test_comparison_campaign_shares_bulk_li_and_joins_in_the_report(tmp_path):
     assert mg["solute_migration"] == "migration:mg-in-li"
 
 
+def test_each_firework_runs_one_job_whose_store_comes_from_the_worker(tmp_path):
+    """One generic FireTask per Firework; no JobStore (and so no connection) in the
+    workflow: the worker's own LaunchPad holds the outputs; the job's uuid is the hash."""
+    import json
+
+    from interfacemodel.workflows.jobs import JobTask
+
+    spec = load_campaign(SPECS[[p.stem for p in SPECS].index("emt_analogue")])
+    wf = campaign_workflow(spec, tmp_path)
+    for fw in wf.fws:
+        (task,) = fw.tasks
+        assert type(task) is JobTask and task["store"] is None
+        assert task["job"].uuid == fw.spec["_im_hash"]
+    text = json.dumps(wf.to_dict(), default=str)
+    assert "mongodb://" not in text and "password" not in text
+
+
 def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):
     spec_file = tmp_path / "s.yaml"
     spec_file.write_text("interfaces: [{system: cu-ag, settings: {fmax: 0.05}}]\n")
