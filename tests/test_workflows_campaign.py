@@ -266,6 +266,25 @@ def test_a_state_directory_of_release_0_1_is_refused_then_moved_aside_and_recomp
     assert row["counts"] == {"COMPLETED": 5}
 
 
+def test_a_launchpad_holding_release_0_1_fireworks_is_recognised():
+    """What ``submit --launchpad`` checks on a MongoDB LaunchPad (here a mongomock database
+    holding the 0.1 store's Fireworks, and one holding this release's)."""
+    from types import SimpleNamespace
+
+    import mongomock
+
+    from interfacemodel.workflows.launchpad import holds_previous_release
+
+    docs = json.loads(PREVIOUS_RELEASE_STORE.read_text())["interfacemodel"]["fireworks"]
+    old = mongomock.MongoClient().db.fireworks
+    old.insert_many([{k: v for k, v in doc.items() if k != "_id"} for _, doc in docs["documents"]])
+    assert holds_previous_release(SimpleNamespace(fireworks=old))
+    new = mongomock.MongoClient().db.fireworks
+    new.insert_one({"fw_id": 1, "spec": {"_tasks": [
+        {"_fw_name": "{{interfacemodel.workflows.jobs.JobTask}}"}]}})
+    assert not holds_previous_release(SimpleNamespace(fireworks=new))
+
+
 def test_a_second_runner_is_refused(tmp_path):
     state = tmp_path / "state"
     _ok(cli("init", "--state", state, cwd=tmp_path))
