@@ -21,7 +21,7 @@ from ..analysis.report.records import RECORD_FIELDS
 from ..build.systems import system_recipe
 from ..records import from_dict, to_dict
 from .context import finish, job_uuid, say
-from .energetics import InterfaceEnergeticsMaker, bulk_job
+from .energetics import InterfaceEnergeticsMaker
 from .identity import flow_of, step_job
 from .migration import MigrationMaker
 from .segregation import SegregationMaker
@@ -90,51 +90,37 @@ def summarise(doc: dict) -> dict[str, Any]:
 def campaign_flow(spec: CampaignSpec) -> Flow:
     """Every job of the campaign ``spec``, one per distinct piece of work, the join last."""
     calc = spec.calculator
-    bulk: dict[tuple[str, float], Job] = {}
-
-    def bulk_for(phases, fmax: float) -> dict[str, Job]:
-        for phase in phases:
-            bulk.setdefault((phase, fmax), bulk_job(phase, calc, fmax))
-        return {phase: bulk[(phase, fmax)] for phase in phases}
-
-    jobs: list[Job] = []
+    jobs: list[Job] = []  # equal work is one job: flow_of keeps one per uuid
     finals: dict[str, Job] = {}
     interfaces: dict[str, Job] = {}
     for entry in spec.interfaces:
         settings = from_dict(EnergeticsSettings, entry.settings)  # defaults filled in
-        recipe = system_recipe(entry.system)
-        phases = (recipe.film, recipe.substrate) + (("Li",) if settings.reactivity else ())
-        made = InterfaceEnergeticsMaker(calculator=calc, settings=settings).jobs(
-            recipe.name, bulk_for(phases, settings.bulk_fmax))
+        system = system_recipe(entry.system).name
+        made = InterfaceEnergeticsMaker(calculator=calc, settings=settings).jobs(system)
         jobs += made
-        interfaces[recipe.name] = next(j for j in made if j.name == f"interface:{recipe.name}")
-        finals[f"energetics:{recipe.name}"] = made[-1]
+        interfaces[system] = next(j for j in made if j.name == f"interface:{system}")
+        finals[f"energetics:{system}"] = made[-1]
     for entry in spec.barriers:
         maker = MigrationMaker(calculator=calc, n_images=entry.n_images, fmax=entry.fmax,
                                optimizer=entry.optimizer, phonons=entry.phonons,
-                               temperatures_K=list(entry.temperatures_K))
+                               temperatures_K=list(entry.temperatures_K), bulk_steps=True)
         case = dict(entry.case)
         if entry.kind == "endpoints":
             case["initial"], case["final"] = read(case["initial"]), read(case["final"])
-        shared: dict[str, Any] = {}
-        if entry.kind == "bulk":
-            shared["bulk"] = bulk_for((case["host"], case.get("species", "Li")),
-                                      EnergeticsSettings.bulk_fmax)
-        elif entry.kind == "interface":
-            shared["interface"] = interfaces.get(system_recipe(case["system"]).name)
-        made = maker.jobs(entry.name, **shared, **case)
+        interface = interfaces.get(system_recipe(case["system"]).name) \
+            if entry.kind == "interface" else None
+        made = maker.jobs(entry.name, interface, **case)
         jobs += made
         finals[f"migration:{entry.name}"] = made[-1]
     bulk_fmax = {system_recipe(e.system).name: e.settings.get("bulk_fmax") or
                  EnergeticsSettings.bulk_fmax for e in spec.interfaces}
     for entry in spec.segregation:
-        recipe = system_recipe(entry.system)
-        fmax = bulk_fmax.get(recipe.name, EnergeticsSettings.bulk_fmax)
+        system = system_recipe(entry.system).name
         made = SegregationMaker(calculator=calc, fmax=entry.fmax, film_layers=entry.film_layers,
-                                bulk_fmax=fmax).jobs(
-            recipe.name, entry.solute, bulk_for((recipe.film, recipe.substrate), fmax))
+                                bulk_fmax=bulk_fmax.get(system, EnergeticsSettings.bulk_fmax)
+                                ).jobs(system, entry.solute)
         jobs += made
-        finals[f"segregation:{recipe.name}"] = made[-1]
+        finals[f"segregation:{system}"] = made[-1]
     if spec.report is None:
         records = {name: {"key": job.uuid, "record": job.output}
                    for name, job in finals.items() if not name.startswith("segregation:")}

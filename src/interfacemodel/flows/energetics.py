@@ -211,23 +211,24 @@ class InterfaceEnergeticsMaker(PipelineMaker):
             film_layers=4)).make("li-lif")
 
     The flow's output is the :class:`~interfacemodel.analysis.interface_energetics.\
-InterfaceEnergetics` record. ``bulk``: jobs of bulk references made elsewhere (a campaign
-    shares them between systems); missing ones are made here."""
+InterfaceEnergetics` record. Its bulk references are the jobs any other flow with the same
+    crystal, calculator and ``bulk_fmax`` makes (equal content, equal uuid): a campaign runs
+    them once for all its systems."""
 
     name: str = "interface energetics"
     calculator: Any = DEFAULT_CALCULATOR  # a spec, or an object for run_flow in this process
     settings: EnergeticsSettings = field(default_factory=EnergeticsSettings)
 
-    def jobs(self, system: str, bulk: dict[str, Job] | None = None) -> list[Job]:
+    def jobs(self, system: str) -> list[Job]:
         """The flow's jobs, the join (energetics) last. An unknown system, a calculator that
         lacks one of its elements or an orientation it does not have: one line, here."""
         recipe = check_orientation(system, self.settings)
         s, settings = recipe.name, self.settings
         if isinstance(self.calculator, str):
             check_elements(self.calculator, system_elements(s))
-        bulk = dict(bulk or {})
-        for phase in (recipe.film, recipe.substrate) + (("Li",) if settings.reactivity else ()):
-            bulk.setdefault(phase, bulk_job(phase, self.calculator, settings.bulk_fmax))
+        reactivity = ("Li",) if settings.reactivity else ()
+        bulk = {phase: bulk_job(phase, self.calculator, settings.bulk_fmax)
+                for phase in (recipe.film, recipe.substrate, *reactivity)}
         film, sub = bulk[recipe.film].output, bulk[recipe.substrate].output
         common = {"settings": settings, "film": film, "substrate": sub}
         interface = step_job(interface_step, f"interface:{s}", self.calculator, system=s,

@@ -19,6 +19,7 @@ from jobflow import Job
 
 from ..analysis import migration
 from ..analysis.diffusion import surface_lattice
+from ..analysis.interface_energetics import EnergeticsSettings
 from ..analysis.migration import (
     HOP_FMAX_EV_PER_A,
     HOP_N_IMAGES,
@@ -30,7 +31,7 @@ from ..analysis.migration import (
 from ..records import Record
 from ..run.neb import NEBRecord
 from .context import finish, say, step_calculator, step_provenance, workdir
-from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct
+from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct, bulk_job
 from .identity import PipelineMaker, step_job
 from .local import run_flow
 
@@ -143,26 +144,27 @@ class MigrationMaker(PipelineMaker):
     optimizer: str | None = None
     phonons: bool = True
     temperatures_K: list[float] = field(default_factory=lambda: [300.0])
+    #: a bulk hop starts from the bulk-reference steps (the host and bcc ``species``, relaxed
+    #: to ``bulk_fmax`` eV/Å: the same jobs as a campaign's interfaces) instead of relaxing
+    #: them inside the hop step
+    bulk_steps: bool = False
+    bulk_fmax: float = EnergeticsSettings.bulk_fmax
 
     def __post_init__(self):
         self.temperatures_K = temperatures(self.temperatures_K)  # > 0 K, else one line
 
-    def jobs(self, name: str, bulk: dict[str, Job] | None = None,
-             interface: Job | None = None, **case: Any) -> list[Job]:
-        """The flow's jobs, the join (D(T)) last. ``bulk``: bulk-reference jobs made
-        elsewhere (the host and μ of a bulk hop, reused; else the hop relaxes its host and
-        bcc ``species`` itself); ``interface``: the
-        interface job of an interface hop's system to hop in (unless the case asks for a
-        model of its own, :data:`OWN_MODEL_KEYS`)."""
+    def jobs(self, name: str, interface: Job | None = None, **case: Any) -> list[Job]:
+        """The flow's jobs, the join (D(T)) last. ``interface``: the interface job of an
+        interface hop's system to hop in (unless the case asks for a model of its own,
+        :data:`OWN_MODEL_KEYS`; without one the hop builds and relaxes its model)."""
         kind = "endpoints" if "initial" in case else "interface" if "system" in case \
             else "bulk"
         jobs: list[Job] = []
         inputs: dict[str, Any] = {}
-        if kind == "bulk":  # the host and μ relaxed elsewhere (a campaign's), if given
+        if kind == "bulk" and self.bulk_steps:
             for role, phase in (("host", case["host"]), ("species", case.get("species", "Li"))):
-                if isinstance(phase, str) and phase in (bulk or {}):
-                    jobs.append(bulk[phase])
-                    inputs[role] = bulk[phase].output
+                jobs.append(bulk_job(phase, self.calculator, self.bulk_fmax))
+                inputs[role] = jobs[-1].output
         elif kind == "interface" and interface is not None \
                 and not any(k in case for k in OWN_MODEL_KEYS):
             jobs.append(interface)

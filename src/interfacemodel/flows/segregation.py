@@ -5,6 +5,7 @@ free film surface and to the interface, built from the relaxed crystals of the b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from jobflow import Job
 
@@ -32,20 +33,19 @@ def segregation_step(system: str, solute: str, fmax: float, film: BulkProduct,
 @dataclass
 class SegregationMaker(PipelineMaker):
     """``SegregationMaker(calculator="sevennet").make("li-mg", solute="Mg")``; forces eV/Å,
-    ``bulk_fmax`` of the bulk steps it starts from."""
+    ``bulk_fmax`` of the bulk steps it starts from (those of the system's energetics, when
+    equal: the same jobs)."""
 
     name: str = "segregation"
-    calculator: str = DEFAULT_CALCULATOR
+    calculator: Any = DEFAULT_CALCULATOR  # a spec, or an object for run_flow in this process
     fmax: float = 0.05
     film_layers: int | None = None
     bulk_fmax: float = EnergeticsSettings.bulk_fmax
 
-    def jobs(self, system: str, solute: str = "Mg",
-             bulk: dict[str, Job] | None = None) -> list[Job]:
+    def jobs(self, system: str, solute: str = "Mg") -> list[Job]:
         recipe = system_recipe(system)
-        bulk = dict(bulk or {})
-        for phase in (recipe.film, recipe.substrate):
-            bulk.setdefault(phase, bulk_job(phase, self.calculator, self.bulk_fmax))
+        bulk = {phase: bulk_job(phase, self.calculator, self.bulk_fmax)
+                for phase in (recipe.film, recipe.substrate)}
         job = step_job(segregation_step, f"segregation:{recipe.name}", self.calculator,
                        system=recipe.name, solute=solute, fmax=self.fmax,
                        film_layers=self.film_layers, film=bulk[recipe.film].output,
