@@ -142,7 +142,7 @@ def test_no_kill_leaves_a_completed_firework_without_its_job_output(chains):
 
 
 def test_at_least_twenty_kills_spread_over_the_campaign(chains):
-    kills = {kind: k for kind, (k, _, _) in chains.items() if kind in dict(CHAINS)}
+    kills = {kind: chains[kind][0] for kind, _ in CHAINS}
     print("kills per chain:", kills,
           "calculations:", {k: chains[k][1] for k in kills})
     assert sum(kills.values()) >= 20, kills
