@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..calculators import calculator_provenance, get_calculator
+from ..calculators import calculator_provenance, check_elements, get_calculator
 from ..records import package_versions
 from ..run.bulk import EOSRecord, RelaxRecord, fit_eos, relax_bulk
 from ..structures import load_bulk, phase_info
@@ -66,8 +66,6 @@ def bulk_properties(
     else:
         spec = getattr(calc, "interfacemodel_spec", None)
         if spec is not None:
-            from ..calculators import check_elements
-
             check_elements(spec, atoms.get_chemical_symbols())
     say = log or (lambda msg: None)
     say(f"relaxing {info.name} ({len(atoms)} atoms) with {calculator_provenance(calc)['label']}")

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..calculators import provenance_label
 from ..errors import UserInputError
+from ..run.relax import element_counts
 from ..units import EV_PER_A2_TO_J_PER_M2
 
 AREA_RTOL = 1e-3  # in-plane areas of the parts of one W_adh must agree to this fraction
@@ -81,8 +82,6 @@ class BulkReference:
                     converged: bool = True) -> BulkReference:
         """From the energy of a whole bulk cell (``ase.Atoms`` or element counts)."""
         from pymatgen.core import Composition
-
-        from ..run.relax import element_counts
 
         counts = (atoms_or_counts if isinstance(atoms_or_counts, Mapping)
                   else element_counts(atoms_or_counts))

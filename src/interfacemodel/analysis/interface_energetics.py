@@ -26,10 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..build.systems import system_recipe
+from ..build.registry import scan_registry
+from ..build.slabs import make_slabs
+from ..build.systems import build_system, system_recipe
 from ..errors import UserInputError
 from ..records import Record, package_versions, to_dict
+from ..run.bulk import relax_bulk, relax_bulk_many
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax, single_point
+from ..structures import load_bulk
+from .convergence import converge_with_thickness
 from .energetics import (
     BulkReference,
     InterfaceEnergy,
@@ -40,7 +45,14 @@ from .energetics import (
     surface_energy,
     work_of_adhesion,
 )
-from .reactivity import ReactionWithLi
+from .reactivity import (
+    REACTION_PHASES,
+    PhaseEnergy,
+    ReactionWithLi,
+    coating_key,
+    phase_energies,
+    reaction_with_li,
+)
 from .wetting import LI_MELTING_K, ContactAngle, young_dupre
 
 Progress = Callable[[str], None]
@@ -145,8 +157,6 @@ def _crystal_atoms(phase):
     from pymatgen.core import Structure
     from pymatgen.io.ase import AseAtomsAdaptor
 
-    from ..structures import load_bulk
-
     if isinstance(phase, str):
         return load_bulk(phase, as_atoms=True)
     if isinstance(phase, Structure):
@@ -157,8 +167,6 @@ def _crystal_atoms(phase):
 def bulk_reference(phase, calc, fmax: float = 0.01, steps: int = 300):
     """Relax a bulk crystal (catalogue name, Structure or Atoms) with ``calc``; returns
     ``(relaxed_atoms, BulkReference, RelaxRecord)``."""
-    from ..run.bulk import relax_bulk
-
     relaxed, rec = relax_bulk(_crystal_atoms(phase), calc, fmax=fmax, steps=steps)
     ref = BulkReference.from_energy(relaxed, rec.energy_eV, rec.calculator, rec.converged)
     return relaxed, ref, rec
@@ -170,8 +178,6 @@ def bulk_references(phases, calc, fmax: float = 0.01, steps: int = 300, batch="a
     (:func:`~interfacemodel.run.bulk.relax_bulk_many`: one batched model call per optimiser
     step for SevenNet/CHGNet, one crystal after the other for other calculators); returns
     one ``(relaxed_atoms, BulkReference, RelaxRecord)`` per phase, in order."""
-    from ..run.bulk import relax_bulk_many
-
     crystals = [_crystal_atoms(p) for p in phases]
     out = []
     for relaxed, rec in relax_bulk_many(crystals, calc, fmax=fmax, steps=steps, batch=batch,
@@ -233,9 +239,6 @@ def place_interface(system: str, calc, settings: EnergeticsSettings, film_bulk, 
     """Build the interface of ``system`` from the relaxed crystals (orientation and termination
     from ``settings``) and place it by a registry/interlayer scan when ``settings.scan_grid``
     is set. Returns ``(InterfaceModel, registry summary or None)``."""
-    from ..build.registry import scan_registry
-    from ..build.systems import build_system
-
     recipe = check_orientation(system, settings)
     if fix_substrate_layers is None:
         fix_substrate_layers = settings.fix_substrate_layers
@@ -341,8 +344,6 @@ def free_surface_energies(faces, calc, settings: EnergeticsSettings, mu: dict[st
     (relaxed bulk atoms, BulkReference, Miller string, layers). Up to
     ``settings.max_surface_terminations`` terminations per face. Returns
     ``(surfaces by tag, records by label, notes)``."""
-    from ..build.slabs import make_slabs
-
     workdir = Path(workdir) if workdir is not None else None
     surfaces: dict[str, SurfaceEnergy] = {}
     records: dict[str, EnergyRecord] = {}
@@ -368,14 +369,6 @@ def coating_reaction(substrate: str, substrate_ref: BulkReference, substrate_nat
     """Reaction of Li metal with the coating ``substrate`` (catalogue name) on the phase
     diagram of the same calculator; the relaxed coating and Li energies are reused.
     Returns ``(ReactionWithLi or None, note)``."""
-    from .reactivity import (
-        REACTION_PHASES,
-        PhaseEnergy,
-        coating_key,
-        phase_energies,
-        reaction_with_li,
-    )
-
     try:
         key = coating_key(substrate)
     except UserInputError as exc:
@@ -423,9 +416,6 @@ def surface_energy_convergence(bulk, miller, calc, layers=(3, 5, 7, 9, 11),
     successive values differ by less than ``tolerance_J_per_m2`` (a
     :class:`~interfacemodel.analysis.convergence.ConvergenceRecord`). ``bulk``: catalogue name,
     Structure or Atoms, relaxed first with ``calc`` (its energy is the reference)."""
-    from ..build.slabs import make_slabs
-    from .convergence import converge_with_thickness
-
     bulk_atoms, ref, _ = bulk_reference(bulk, calc)
 
     def gamma(n: int) -> float:

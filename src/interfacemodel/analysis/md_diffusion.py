@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from ..build.point_defects import make_vacancy
+from ..calculators import CalcSpec, calculator_provenance, get_calculator, parse_calc_spec
 from ..errors import UserInputError
 from ..records import package_versions
 from ..run.lammps_md import check_lammps_md_args, lammps_nvt_md
@@ -46,7 +48,9 @@ from ..run.lattice_watch import (
     off_lattice_fraction,
 )
 from ..run.md import MDTrajectory, check_md_steps, nvt_md
+from ..structures import load_bulk
 from .diffusion import ArrheniusFit, arrhenius_fit_errors
+from .interface_energetics import bulk_reference
 from .msd import MSDResult, msd_diffusivity
 
 COMPARE_WITH = ("MD at a fixed vacancy fraction: E_a(MD) compares with the NEB migration "
@@ -242,8 +246,6 @@ def lammps_nvt_diffusivity(
 
 
 def _is_lammps(calc) -> bool:
-    from ..calculators import CalcSpec, parse_calc_spec
-
     if isinstance(calc, (str, CalcSpec)):
         return parse_calc_spec(calc).name == "lammps"
     spec = getattr(calc, "interfacemodel_spec", None)
@@ -281,9 +283,6 @@ def vacancy_md_arrhenius(
     The vacancy fraction c_v = 1/n_sites is fixed, so the fitted E_a is the migration
     barrier E_m, to compare with the NEB barrier (not E_m + E_f; see the module docstring).
     """
-    from ..build.point_defects import make_vacancy
-    from ..calculators import CalcSpec, calculator_provenance, get_calculator
-
     start = time.perf_counter()
     temps = [float(t) for t in temperatures_K]
     if not temps or min(temps) <= 0:
@@ -298,14 +297,10 @@ def vacancy_md_arrhenius(
     calc_obj = get_calculator(calc) if isinstance(calc, (str, CalcSpec)) else calc
     say = progress or (lambda msg: None)
     if relax:
-        from .interface_energetics import bulk_reference
-
         say("relax host")
         host_atoms, ref, _ = bulk_reference(host, calc_obj)
         host_name = ref.formula
     else:
-        from ..structures import load_bulk
-
         host_atoms = load_bulk(host, as_atoms=True) if isinstance(host, str) else host.copy()
         host_name = host_atoms.get_chemical_formula()
     host_atoms.calc = None

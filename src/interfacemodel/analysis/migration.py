@@ -36,10 +36,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..build.bulk_hops import interstitial_hops, vacancy_hops
+from ..build.surface_hops import interface_hops
+from ..build.symmetry import symmetry_dataset
+from ..build.systems import build_system
 from ..calculators import calculator_provenance
-from ..errors import UserInputError
+from ..errors import OutputPathError, UserInputError
 from ..records import Record, decode_atoms, detach_calculator, package_versions, to_dict
 from ..run.neb import DEFAULT_NEB_OPTIMIZER, NEBRecord, run_neb
+from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
+from ..run.relax import relax
+from ..structures import load_bulk
 from . import experiment
 from .diffusion import (
     FALLBACK_ATTEMPT_FREQUENCY_HZ,
@@ -50,6 +57,7 @@ from .diffusion import (
     diffusivity,
     hop_rate,
 )
+from .interface_energetics import bulk_reference
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -284,8 +292,6 @@ def _wyckoff_sites(dataset) -> list[str]:
 
 
 def _reduced_formula(phase: str) -> str:
-    from ..structures import load_bulk
-
     return load_bulk(phase).composition.reduced_formula
 
 
@@ -346,8 +352,6 @@ def hop_prefactors(case: HopCase, initial, saddle, final, neb: NEBRecord, calc,
     the 10¹³ Hz fallback marked. A relaxed end point that is not a minimum leaves that
     prefactor out, noted.
     """
-    from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
-
     pre = Prefactors()
     if not phonons:
         return pre
@@ -536,11 +540,6 @@ def prepare_bulk_hop(
     the host's. ``sites_frac`` (interstitial only): the interstitial sites, fractional
     coordinates of the conventional host cell, instead of its void centres
     (:func:`~interfacemodel.build.bulk_hops.interstitial_hops`)."""
-    from ..build.bulk_hops import interstitial_hops, vacancy_hops
-    from ..build.symmetry import symmetry_dataset
-    from ..run.relax import relax
-    from .interface_energetics import bulk_reference
-
     check_bulk_hop(mechanism, solute, sites_frac, defect_fraction)
     if solute is not None:
         from ase.data import atomic_numbers
@@ -641,9 +640,6 @@ def prepare_interface_hop(
     relaxed with ``calc`` to ``relax_fmax`` eV/Å (``workdir``/interface checkpoints it) and
     its ``hop_index``-th film → coating hop. Arguments as in :func:`interfacemodel.flows.migration.interface_migration`;
     ``film_layers``/``substrate_layers`` replace the system recipe's (atomic planes)."""
-    from ..build.systems import build_system
-    from ..run.relax import relax
-
     say = _say(progress)
     layers = {k: v for k, v in (("film_layers", film_layers),
                                  ("substrate_layers", substrate_layers)) if v is not None}
@@ -673,8 +669,6 @@ def interface_hop_case(relaxed, system: str, species: str = "Li", hop_index: int
     one whose energetics a campaign computed). ``relaxed`` must carry
     ``arrays['interface_side']`` (0 = Li film, 1 = coating); ``system`` names it in the
     record; ``model_note`` describes the model (planes, termination). No calculator work."""
-    from ..build.surface_hops import interface_hops
-
     if "interface_side" not in relaxed.arrays:
         raise UserInputError("the relaxed interface carries no 'interface_side' array: "
                              "not an interface model from build_system")
@@ -852,8 +846,6 @@ def _save(fig, path) -> Path:
     import tempfile
 
     import matplotlib.pyplot as plt
-
-    from ..errors import OutputPathError
 
     path = Path(path)
     tmp = None

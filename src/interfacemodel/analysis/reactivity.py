@@ -21,7 +21,11 @@ from typing import Any
 from ..calculators import provenance_label
 from ..calculators.batch_choice import batch_evaluator
 from ..errors import UnknownNameError, UserInputError
+from ..records import to_dict
+from ..run.bulk import relax_bulk
 from ..run.lockstep import run_lockstep
+from ..run.relax import relax
+from ..structures import load_bulk, phase_info
 
 #: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules);
 #: the key itself is the coating's catalogue name
@@ -82,22 +86,14 @@ def _phase_structure(name: str):
         atoms.center()
         atoms.pbc = True
         return atoms
-    from ..structures import load_bulk
-
     return load_bulk(name, as_atoms=True)
 
 
 def _relax_phase(name: str, atoms, calc, fmax: float, steps: int) -> PhaseEnergy:
-    from ..records import to_dict
-    from ..run.bulk import relax_bulk
-    from ..run.relax import relax
-
     if name in MOLECULES:
         relaxed, rec = relax(atoms, calc, fmax=fmax, steps=steps, optimizer="BFGS", label=name)
         return PhaseEnergy(name, name, rec.energy_eV / len(relaxed), len(relaxed), "molecule",
                            rec.converged, rec.calculator, to_dict(rec))
-    from ..structures import phase_info
-
     relaxed, rec = relax_bulk(atoms, calc, fmax=fmax, steps=steps)
     return PhaseEnergy(phase_info(name).name, _reduced(relaxed), rec.energy_per_atom_eV, len(relaxed), "crystal",
                        rec.converged, rec.calculator, to_dict(rec))

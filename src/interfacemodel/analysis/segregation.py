@@ -32,10 +32,22 @@ from typing import Any
 
 import numpy as np
 
-from ..calculators import calculator_provenance
+from ..build.alloys import substitute_in_slab
+from ..build.point_defects import check_element
+from ..build.slabs import (
+    _as_structure,
+    atomic_planes_per_unit_plane,
+    layers_from_top,
+    make_slabs,
+    parse_miller,
+)
+from ..build.systems import build_system, system_elements, system_recipe
+from ..calculators import calculator_provenance, check_elements
 from ..errors import UserInputError
 from ..records import Record, package_versions
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax
+from ..structures import load_bulk
+from .interface_energetics import bulk_reference
 
 Progress = Callable[[str], None]
 
@@ -126,8 +138,6 @@ def host_layers(atoms, host: str) -> list[np.ndarray]:
     """Atomic layers of the ``host`` atoms (film atoms only on an interface model), top
     (largest z) first; each an array of atom indices — the layers
     :func:`~interfacemodel.build.alloys.substitute_in_slab` counts."""
-    from ..build.slabs import layers_from_top
-
     is_host = np.asarray(atoms.get_chemical_symbols()) == host
     if "interface_side" in atoms.arrays:
         is_host &= np.asarray(atoms.arrays["interface_side"]) == 0
@@ -135,8 +145,6 @@ def host_layers(atoms, host: str) -> list[np.ndarray]:
 
 
 def _check_elements(solute: str, host: str) -> None:
-    from ..build.point_defects import check_element
-
     check_element(solute, "solute")
     check_element(host, "host")
     if solute == host:
@@ -145,8 +153,6 @@ def _check_elements(solute: str, host: str) -> None:
 
 def _plan(atoms, solute: str, host: str, layers, seed: int = 0) -> _Plan:
     """Validate and build the substituted structures (no calculation)."""
-    from ..build.alloys import substitute_in_slab
-
     _check_elements(solute, host)
     found = host_layers(atoms, host)
     n = len(found)
@@ -280,8 +286,6 @@ def _supercell(atoms, what: str, notes: list[str]):
 
 def _expected_layers(phase, miller, film_layers: int) -> int:
     """Atomic layers the builders make for ``film_layers`` (rounded up to whole unit planes)."""
-    from ..build.slabs import _as_structure, atomic_planes_per_unit_plane, parse_miller
-
     _, structure = _as_structure(phase)
     per_unit = atomic_planes_per_unit_plane(structure, parse_miller(miller))
     return math.ceil(film_layers / per_unit) * per_unit
@@ -312,11 +316,6 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
     ``converged`` only when every relaxation converged; otherwise the numbers are still
     reported, flagged in ``notes``.
     """
-    from ..build.systems import build_system, system_elements, system_recipe
-    from ..calculators import check_elements
-    from ..structures import load_bulk
-    from .interface_energetics import bulk_reference
-
     start = time.perf_counter()
     recipe = system_recipe(system)
     film_elements = sorted(load_bulk(recipe.film).symbol_set)
@@ -366,8 +365,6 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
     cells: dict[str, Any] = {}
     plans: dict[str, _Plan] = {}
     if surface:
-        from ..build.slabs import make_slabs
-
         slabs = make_slabs(film_bulk, film_miller, layers=int(film_layers))
         sym = [s for s in slabs if s.symmetric]
         slab = (sym or slabs)[0]

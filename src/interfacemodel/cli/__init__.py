@@ -7,6 +7,10 @@ The commands live in one module per group: :mod:`.calculations` (bulk, energetic
 calculators), :mod:`.structures` (build, match, catalogue), :mod:`.migration` (barrier,
 diffusivity), :mod:`.campaign` (compare and the FireWorks campaign commands); what they
 print is in :mod:`.tables`, the checks of option values in :mod:`.options`.
+
+The command modules import the library inside the command functions (each such import
+marked ``# lazy:`` with what it would load), so ``interfacemodel --help`` and a one-line
+bad-input exit do not load ASE, numpy, scipy, jobflow or FireWorks.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from .tables import BULK_HEADER, bulk_row, err, print_table
 def cmd_bulk(args) -> int:
     # analysis, calculators, records imported here (ASE, numpy): --help stays fast
     from ..analysis import bulk_properties
-    from ..calculators import check_elements, get_calculator
-    from ..records import to_dict, write_json_atomic
+    from ..calculators import check_elements, get_calculator  # lazy: ASE, numpy
+    from ..records import to_dict, write_json_atomic  # lazy: ASE, numpy
 
     spec = computing_spec(args.calc)  # a bad --calc fails here, before any work
     if not args.fmax > 0:
@@ -63,12 +63,12 @@ def cmd_bulk(args) -> int:
 
 
 def cmd_energetics(args) -> int:
-    from ..analysis.interface_energetics import EnergeticsSettings
-    from ..build.systems import system_recipe
-    from ..flows.energetics import interface_energetics
-    from ..records import to_dict, write_json_atomic
-    from ..run.optimizers import optimizer_label
-    from ..run.relax import DEFAULT_OPTIMIZER
+    from ..analysis.interface_energetics import EnergeticsSettings  # lazy: ASE, numpy, scipy
+    from ..build.systems import system_recipe  # lazy: ASE, numpy, scipy
+    from ..flows.energetics import interface_energetics  # lazy: jobflow, ASE, numpy, scipy
+    from ..records import to_dict, write_json_atomic  # lazy: ASE, numpy
+    from ..run.optimizers import optimizer_label  # lazy: ASE, numpy
+    from ..run.relax import DEFAULT_OPTIMIZER  # lazy: ASE, numpy
 
     recipe = system_recipe(args.system)  # unknown system: one line, before any work
     computing_spec(args.calc)  # a calculator that only writes inputs: one line
@@ -116,13 +116,13 @@ def cmd_energetics(args) -> int:
 
 
 def to_dict(result):
-    from ..records import to_dict
+    from ..records import to_dict  # lazy: ASE, numpy
 
     return to_dict(result)
 
 
 def cmd_calculators(args) -> int:
-    from ..calculators import available_calculators, backend, supported_elements
+    from ..calculators import available_calculators, backend, supported_elements  # lazy: ASE, numpy
 
     for name in available_calculators():
         be = backend(name)

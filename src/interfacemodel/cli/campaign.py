@@ -23,7 +23,7 @@ def _project(args):
 
 
 def cmd_init(args) -> int:
-    from ..workflows.runner import ensure_state
+    from ..workflows.runner import ensure_state  # lazy: FireWorks, jobflow, ASE, numpy
 
     config = ensure_state(_project(args))
     print(f"embedded FireWorks store ready in {config.parent}")
@@ -33,7 +33,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_submit(args) -> int:
-    from ..workflows.runner import archived_message, submit
+    from ..workflows.runner import archived_message, submit  # lazy: FireWorks, jobflow, ASE, numpy
 
     out = submit(_project(args), args.spec, args.calc)
     ids = out["fw_ids"]
@@ -49,7 +49,7 @@ def cmd_submit(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from ..workflows.runner import run
+    from ..workflows.runner import run  # lazy: FireWorks, jobflow, ASE, numpy
 
     if args.max is not None and args.max < 1:
         raise UserInputError(f"--max {args.max} must be >= 1")
@@ -58,7 +58,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from ..workflows.runner import status
+    from ..workflows.runner import status  # lazy: FireWorks, jobflow, ASE, numpy
 
     rows = status(_project(args))
     if args.json:
@@ -75,7 +75,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_rerun(args) -> int:
-    from ..workflows.runner import rerun_fizzled
+    from ..workflows.runner import rerun_fizzled  # lazy: FireWorks, jobflow, ASE, numpy
 
     if not args.fizzled:
         raise UserInputError("say what to rerun: --fizzled (lost runs are rerun by "
@@ -108,15 +108,15 @@ def _fw_ids(text: str) -> list[int]:
 
 
 def cmd_recover(args) -> int:
-    from ..workflows.runner import recover
+    from ..workflows.runner import recover  # lazy: FireWorks, jobflow, ASE, numpy
 
     recover(_project(args))
     return 0
 
 
 def cmd_results(args) -> int:
-    from ..flows.campaign import summarise
-    from ..workflows.runner import results
+    from ..flows.campaign import summarise  # lazy: jobflow, ASE, numpy, scipy
+    from ..workflows.runner import results  # lazy: FireWorks, jobflow, ASE, numpy
 
     docs = results(_project(args))
     if args.json:
@@ -152,7 +152,7 @@ def _preset_spec(name: str):
 
 
 def cmd_compare(args) -> int:
-    from ..workflows.runner import compare
+    from ..workflows.runner import compare  # lazy: FireWorks, jobflow, ASE, numpy
 
     coatings = None
     if args.coatings is not None:

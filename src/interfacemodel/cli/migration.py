@@ -53,12 +53,12 @@ def cmd_barrier(args) -> int:
         plot_arrhenius,
         plot_energy_profile,
     )
-    from ..build.export import check_output_dir
-    from ..calculators import check_elements
-    from ..flows.local import run_flow
-    from ..flows.migration import MigrationMaker
-    from ..flows.specs import barrier_elements, barrier_entry
-    from ..records import to_dict, write_directory_atomic, write_json_atomic
+    from ..build.export import check_output_dir  # lazy: ASE, numpy, scipy
+    from ..calculators import check_elements  # lazy: ASE, numpy
+    from ..flows.local import run_flow  # lazy: jobflow, ASE, numpy, scipy
+    from ..flows.migration import MigrationMaker  # lazy: jobflow, ASE, numpy, scipy
+    from ..flows.specs import barrier_elements, barrier_entry  # lazy: jobflow, ASE, numpy, scipy
+    from ..records import to_dict, write_directory_atomic, write_json_atomic  # lazy: ASE, numpy
 
     computing_spec(args.calc)  # a calculator that only writes inputs: one line
     entry = barrier_entry(barrier_spec_entry(args), "hop")
@@ -97,7 +97,11 @@ def cmd_barrier(args) -> int:
 
 
 def cmd_diffusivity(args) -> int:
-    from ..analysis.migration import li_self_diffusion_point, plot_arrhenius, record_diffusivity
+    from ..analysis.migration import (  # lazy: ASE, numpy, scipy
+        li_self_diffusion_point,
+        plot_arrhenius,
+        record_diffusivity,
+    )
 
     path = Path(args.record)
     if args.plot:

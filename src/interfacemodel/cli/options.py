@@ -36,7 +36,7 @@ def computing_spec(text: str, flag: str = "calculator"):
 def check_output_file(path, overwrite: bool, flag: str) -> None:
     """Before any work: an output FILE that exists (without --overwrite), is a directory or
     cannot be created where it is, is a user mistake (one line, exit 2, nothing written)."""
-    from ..records import check_output_path
+    from ..records import check_output_path  # lazy: ASE, numpy
 
     if Path(path).is_dir():
         raise UserInputError(f"{flag} {str(path)!r} is a directory; give a file name")

@@ -15,7 +15,12 @@ from .tables import MATCH_HEADER, err, match_row, print_table
 def cmd_build(args) -> int:
     # builders, registry scan and calculators imported here (ASE, scipy): --help stays fast
     from ..build.export import check_output_dir, export_structures, parse_formats
-    from ..build.systems import SYSTEMS, build_system, source_crystals, system_recipe
+    from ..build.systems import (  # lazy: ASE, numpy, scipy
+        SYSTEMS,
+        build_system,
+        source_crystals,
+        system_recipe,
+    )
 
     if args.list:
         for r in SYSTEMS.values():
@@ -31,7 +36,7 @@ def cmd_build(args) -> int:
     grid = parse_grid(args.grid)
     calc = None
     if args.scan:
-        from ..calculators import get_calculator
+        from ..calculators import get_calculator  # lazy: ASE, numpy
 
         spec = computing_spec(args.scan, "--scan")
     overrides = {k: v for k, v in {
@@ -48,7 +53,7 @@ def cmd_build(args) -> int:
         for model in models:
             meta = {"system": recipe.name, **model.metadata()}
             if args.scan:
-                from ..build.registry import scan_registry
+                from ..build.registry import scan_registry  # lazy: ASE, numpy, scipy
 
                 if calc is None:
                     calc = get_calculator(spec, atoms=model.atoms)
@@ -72,8 +77,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_match(args) -> int:
-    from ..build.matching import enumerate_matches
-    from ..records import to_dict
+    from ..build.matching import enumerate_matches  # lazy: ASE, numpy, scipy
+    from ..records import to_dict  # lazy: ASE, numpy
 
     matches = enumerate_matches(args.film, args.substrate, args.film_miller,
                                 args.substrate_miller, max_area_A2=args.max_area,

@@ -42,8 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings
 from ..analysis.migration import HOP_FMAX_EV_PER_A, HOP_N_IMAGES, check_bulk_hop
+from ..build.systems import system_elements, system_recipe
+from ..calculators import check_elements, parse_calc_spec
 from ..errors import UserInputError
+from ..run.optimizers import get_optimizer
+from ..structures import load_bulk
 
 TOP_KEYS = ("name", "description", "calculator", "interfaces", "barriers", "segregation",
             "report")
@@ -108,8 +113,6 @@ class CampaignSpec:
 
     def elements(self) -> list[str]:
         """Every element the campaign's structures hold (for the calculator check)."""
-        from ..build.systems import system_elements
-
         found: set[str] = set()
         for entry in self.interfaces:
             found |= set(system_elements(entry.system))
@@ -257,9 +260,6 @@ def _check_values(where: str, data: dict, rules: dict[str, Rule]) -> None:
 
 
 def _settings(where: str, settings, system: str) -> dict[str, Any]:
-    from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings
-    from ..build.systems import system_recipe
-
     if settings is None:
         return {}
     if not isinstance(settings, dict):
@@ -279,15 +279,11 @@ def _settings(where: str, settings, system: str) -> dict[str, Any]:
         _fail(where, f"orientation={settings['orientation']!r} must be < {len(faces)}: "
                      f"{system} has the faces {', '.join(f'Li({f}) || {s}' for f, s in faces)}")
     if "optimizer" in settings:
-        from ..run.optimizers import get_optimizer
-
         get_optimizer(settings["optimizer"])
     return dict(settings)
 
 
 def _interface(where: str, entry) -> InterfaceEntry:
-    from ..build.systems import system_recipe
-
     if isinstance(entry, str):
         entry = {"system": entry}
     if not isinstance(entry, dict) or "system" not in entry:
@@ -304,8 +300,6 @@ def _interface(where: str, entry) -> InterfaceEntry:
 
 
 def _segregation(where: str, entry) -> SegregationEntry:
-    from ..build.systems import system_recipe
-
     if isinstance(entry, str):
         entry = {"system": entry}
     if not isinstance(entry, dict) or "system" not in entry:
@@ -320,9 +314,6 @@ def _segregation(where: str, entry) -> SegregationEntry:
 def barrier_elements(b: BarrierEntry) -> set[str]:
     """Every element of a barrier's structures (for the calculator check)."""
     from ase.io import read
-
-    from ..build.systems import system_elements
-    from ..structures import load_bulk
 
     if b.kind == "bulk":
         return set(load_bulk(b.case["host"]).symbol_set) | {b.case.get("species", "Li")} \
@@ -356,8 +347,6 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
     _check_values(where, {k: v for k, v in entry.items() if k != "name"}, BARRIER_RULES)
     case = {k: entry[k] for k in BARRIER_KINDS[kind] if k in entry}
     if kind == "bulk":
-        from ..structures import load_bulk
-
         load_bulk(case["host"])  # unknown phase: one line
         mech = case.setdefault("mechanism", "vacancy")
         try:  # the library's own rules, here before anything runs
@@ -366,8 +355,6 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
         except UserInputError as exc:
             _fail(where, str(exc))
     elif kind == "interface":
-        from ..build.systems import system_recipe
-
         system_recipe(case["system"])
     else:
         if "final" not in case:
@@ -382,8 +369,6 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
     temps = [float(t) for t in (temps if isinstance(temps, list) else [temps])]
     optimizer = entry.get("optimizer")
     if optimizer is not None:
-        from ..run.optimizers import get_optimizer
-
         get_optimizer(optimizer)
     coating = entry.get("coating")
     return BarrierEntry(name, kind, case, temps, entry.get("n_images", HOP_N_IMAGES),
@@ -419,8 +404,6 @@ def report_rows(spec: CampaignSpec) -> list[dict]:
     of a solute other than Li as the row's ``solute_migration``), an interface barrier and a
     segregation entry in the row of their system; a barrier with no such row gets a
     reference row of its own (e.g. Li self-diffusion)."""
-    from ..build.systems import system_recipe
-
     rows: dict[str, dict] = {}
     by_system: dict[str, str] = {}
     for e in spec.interfaces:
@@ -451,8 +434,6 @@ def report_rows(spec: CampaignSpec) -> list[dict]:
 def select_coatings(spec: CampaignSpec, coatings) -> CampaignSpec:
     """The campaign restricted to the report rows named in ``coatings`` (reference rows that
     belong to no interface, e.g. Li self-diffusion, are kept)."""
-    from ..build.systems import system_recipe
-
     rows = {r["coating"]: r for r in report_rows(spec)}
     coating_rows = [name for name, r in rows.items() if r.get("energetics")]
     wanted = {c.strip() for c in coatings}
@@ -482,8 +463,6 @@ def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSp
     :class:`~interfacemodel.errors.UserInputError` with one line naming the file, the entry,
     the bad value and what is accepted; nothing is written before this returns."""
     import yaml
-
-    from ..calculators import check_elements, parse_calc_spec
 
     path = Path(path)
     if not path.is_file():

@@ -16,17 +16,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserInputError
+from ..flows.context import RECORD_FILE
 from ..flows.identity import is_job_uuid
+from ..flows.specs import load_campaign, select_coatings
+from ..records import check_output_path, write_directory_atomic
+from .constructors import campaign_workflow
 from .launchpad import (
     STORE_FILE,
     archive_previous_release,
     check_store,
     embedded_launchpad,
+    fetch_results,
+    good_generations,
     holds_previous_release,
+    init_state_dir,
     mongodb_launchpad,
     previous_release_message,
     require_state,
     runner_lock,
+    store_problem,
+    store_result,
+    write_store,
 )
 
 DEFAULT_STATE_DIR = ".interfacemodel"
@@ -84,8 +94,6 @@ def fw_counts(lp, query: dict | None = None) -> Counter:
 
 def submit(project: Project, spec_path: str | Path, calculator: str | None = None) -> dict:
     """Validate a campaign spec and add its workflow; returns what was added."""
-    from ..flows.specs import load_campaign
-
     spec = load_campaign(spec_path, calculator)  # every check before anything is written
     return submit_spec(project, spec)
 
@@ -98,8 +106,6 @@ def archived_message(where: str) -> str:
 def submit_spec(project: Project, spec) -> dict:
     """Add the workflow of a loaded campaign spec, unless the same campaign (same Fireworks
     hashes) is already on the LaunchPad: then its Fireworks are the ones to run."""
-    from .constructors import campaign_workflow
-
     wf = campaign_workflow(spec, project.checkpoints)
     archived = archive_previous_release(project.state) if project.embedded else None
     lp = project.launchpad(create=True)
@@ -125,9 +131,6 @@ def compare(project: Project, spec_path: str | Path, out: str | Path, calculator
     report to ``out``. Finished Fireworks are reused: a second call, or one after an
     interrupted run, only runs what is left."""
     import shutil
-
-    from ..flows.specs import load_campaign, select_coatings
-    from ..records import check_output_path, write_directory_atomic
 
     out = Path(out)
     if out.exists() and not overwrite:
@@ -384,8 +387,6 @@ def results(project: Project) -> list[dict]:
     """Result documents of every COMPLETED Firework: from the results collection, else
     (a plain ``rlaunch`` on the embedded store, or a lost database) from the record the task
     wrote into its launch directory, which is then put back into the collection."""
-    from .launchpad import fetch_results, store_result
-
     project.require()
     lp = project.launchpad()
     have = {d["key"]: d for d in fetch_results()}
@@ -408,8 +409,6 @@ def results(project: Project) -> list[dict]:
 def _from_launch_dir(lp, fw) -> dict | None:
     import json
 
-    from ..flows.context import RECORD_FILE
-
     for launch_id in reversed(fw.get("launches") or []):
         launch = lp.launches.find_one({"launch_id": launch_id}, {"launch_dir": 1, "state": 1})
         if not launch or launch.get("state") != "COMPLETED":
@@ -423,8 +422,6 @@ def _from_launch_dir(lp, fw) -> dict | None:
 def ensure_state(project: Project) -> Path:
     """``interfacemodel init``: the state folder with its embedded store and FireWorks
     configuration files (kept if present). Returns the FW_config.yaml path."""
-    from .launchpad import init_state_dir
-
     if not project.embedded:
         raise UserInputError("init makes an embedded store; with --launchpad the database "
                              "is the MongoDB server's (lpad -l FILE reset to start one)")
@@ -446,8 +443,6 @@ def recover(project: Project, say: Callable[[str], None] = print) -> dict:
     Returns ``{"restored_from", "lost", "rerun", "reregistered", "unknown"}``."""
     import shutil
     import time as _time
-
-    from .launchpad import good_generations, store_problem, write_store
 
     if not project.embedded:
         raise UserInputError("recover restores the embedded store of a state directory; a "
@@ -512,9 +507,6 @@ def recover(project: Project, say: Callable[[str], None] = print) -> dict:
 def _reconcile(project: Project, lp) -> dict:
     """Launch folders against the (restored) store: see :func:`recover`."""
     import json
-
-    from ..flows.context import RECORD_FILE
-    from .launchpad import fetch_results, store_result
 
     records: dict[str, tuple[Path, dict]] = {}
     folders = {Path(d["launch_dir"]) for d in lp.launches.find({}, {"launch_dir": 1})

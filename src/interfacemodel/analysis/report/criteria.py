@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ...run.neb import NO_BARRIER_FLAG
 from .. import experiment as exp
 
 
@@ -52,8 +53,6 @@ CRITERIA: tuple[Criterion, ...] = (
 
 def _no_barrier(item: dict[str, Any]) -> bool:
     """The value rests on a band whose highest image is an end point: not a barrier."""
-    from ...run.neb import NO_BARRIER_FLAG
-
     return any(NO_BARRIER_FLAG in str(w) for w in item.get("warnings", []))
 
 

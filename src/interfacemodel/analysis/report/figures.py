@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from ...build.cells import wrap_into_cell
 from ...errors import UserInputError
 from .. import experiment as exp
 from .formatting import format_number, quantity_label
@@ -209,8 +210,6 @@ def interface_picture_atoms(atoms):
     """The atoms an interface picture draws: a copy with every atom inside the drawn cell
     (whole lattice vectors; a slab kept whole across its vacuum), so the coating is drawn in
     the cell, not beside it (:func:`~interfacemodel.build.cells.wrap_into_cell`)."""
-    from ...build.cells import wrap_into_cell
-
     return wrap_into_cell(atoms)
 
 
