@@ -228,9 +228,11 @@ def check_orientation(system: str, settings: EnergeticsSettings):
     """The recipe of ``system`` if it has the orientation ``settings.orientation``, else one
     line naming the orientations it has."""
     recipe = system_recipe(system)
-    if not 0 <= settings.orientation < len(recipe.orientations):
-        raise UserInputError(f"orientation {settings.orientation} out of range: {system} has "
-                             f"{len(recipe.orientations)} ({recipe.orientations})")
+    faces = recipe.orientations
+    if not 0 <= settings.orientation < len(faces):
+        raise UserInputError(f"orientation={settings.orientation!r} must be < {len(faces)}: "
+                             f"{recipe.name} has the faces "
+                             f"{', '.join(f'Li({f}) || {s}' for f, s in faces)}")
     return recipe
 
 

@@ -63,28 +63,22 @@ def cmd_bulk(args) -> int:
 
 
 def cmd_energetics(args) -> int:
-    from ..analysis.interface_energetics import EnergeticsSettings  # lazy: ASE, numpy, scipy
-    from ..build.systems import system_recipe  # lazy: ASE, numpy, scipy
-    from ..flows.energetics import interface_energetics  # lazy: jobflow, ASE, numpy, scipy
+    from ..build.systems import system_recipe  # lazy: ASE, numpy
+    from ..flows.energetics import interface_energetics  # lazy: jobflow, ASE, numpy
+    from ..flows.specs import energetics_settings  # lazy: jobflow, ASE, numpy
     from ..records import to_dict, write_json_atomic  # lazy: ASE, numpy
-    from ..run.optimizers import optimizer_label  # lazy: ASE, numpy
-    from ..run.relax import DEFAULT_OPTIMIZER  # lazy: ASE, numpy
 
     recipe = system_recipe(args.system)  # unknown system: one line, before any work
     computing_spec(args.calc)  # a calculator that only writes inputs: one line
-    optimizer = optimizer_label(args.optimizer or DEFAULT_OPTIMIZER)
-    for flag, value in (("--fmax", args.fmax), ("--T", args.T)):
-        if not value > 0:
-            raise UserInputError(f"{flag} {value} must be > 0")
-    if args.steps < 1:
-        raise UserInputError(f"--steps {args.steps} must be >= 1")
     refuse_existing_json(args)
-    settings = EnergeticsSettings(
-        fmax=args.fmax, steps=args.steps, optimizer=optimizer, kind=args.kind,
-        orientation=args.orientation, termination=args.termination,
-        film_layers=args.film_layers, substrate_layers=args.substrate_layers,
-        scan_grid=parse_grid(args.scan) if args.scan else None, T_K=args.T,
-        surface_slabs=not args.no_surfaces, reactivity=not args.no_reactivity)
+    # the options as a campaign spec's interface settings: the same checks, the same defaults
+    settings = energetics_settings(
+        {"fmax": args.fmax, "steps": args.steps, "optimizer": args.optimizer,
+         "kind": args.kind, "orientation": args.orientation, "termination": args.termination,
+         "film_layers": args.film_layers, "substrate_layers": args.substrate_layers,
+         "scan_grid": list(parse_grid(args.scan)) if args.scan else None, "T_K": args.T,
+         "surface_slabs": not args.no_surfaces, "reactivity": not args.no_reactivity},
+        recipe.name)
     t0 = time.perf_counter()
 
     def progress(msg: str) -> None:
@@ -153,19 +147,22 @@ def add_bulk(sub) -> None:
 
 def add_energetics(sub) -> None:
     p = sub.add_parser("energetics", help="relax a Li/coating interface: γ, W_adh, γ_int, "
-                                          "contact angle, reaction with Li")
+                                          "contact angle, reaction with Li",
+                       description="The options are a campaign spec's interface settings "
+                       "(same checks and defaults; messages name the settings: --T is T_K, "
+                       "--scan scan_grid, --no-surfaces surface_slabs).")
     p.add_argument("system", help="named system, e.g. li-lif (interfacemodel build --list)")
     p.add_argument("--calc", default="sevennet", help="calculator spec (default: sevennet)")
-    p.add_argument("--kind", default="slab", choices=["slab", "periodic"])
-    p.add_argument("--orientation", type=int, default=0, help="index into the system's faces (0)")
-    p.add_argument("--termination", type=int, default=0, help="coating termination index (0)")
+    p.add_argument("--kind", choices=["slab", "periodic"], help="interface model (slab)")
+    p.add_argument("--orientation", type=int, help="index into the system's faces (0)")
+    p.add_argument("--termination", type=int, help="coating termination index (0)")
     p.add_argument("--film-layers", type=int, help="Li atomic layers (recipe default)")
     p.add_argument("--substrate-layers", type=int, help="coating atomic layers (recipe default)")
-    p.add_argument("--fmax", type=float, default=0.05, help="force tolerance, eV/Å (0.05)")
-    p.add_argument("--steps", type=int, default=500, help="step limit per relaxation (500)")
+    p.add_argument("--fmax", type=float, help="force tolerance, eV/Å (0.05)")
+    p.add_argument("--steps", type=int, help="step limit per relaxation (500)")
     p.add_argument("--optimizer", default=None, help="ASE optimiser (default: the benchmarked one)")
     p.add_argument("--scan", metavar="GRID", help="registry scan before relaxing, e.g. 3x3")
-    p.add_argument("--T", type=float, default=453.65,
+    p.add_argument("--T", type=float,
                    help="temperature for the liquid-Li surface tension, K (453.65, the melting point)")
     p.add_argument("--no-surfaces", action="store_true", help="skip the free-surface slabs")
     p.add_argument("--no-reactivity", action="store_true", help="skip the reaction with Li")

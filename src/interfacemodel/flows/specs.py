@@ -42,11 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings
+from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings, check_orientation
 from ..analysis.migration import HOP_FMAX_EV_PER_A, HOP_N_IMAGES, check_bulk_hop
 from ..build.systems import system_elements, system_recipe
 from ..calculators import check_elements, parse_calc_spec
 from ..errors import UserInputError
+from ..records import from_dict
 from ..run.optimizers import get_optimizer
 from ..structures import load_bulk
 
@@ -274,13 +275,22 @@ def _settings(where: str, settings, system: str) -> dict[str, Any]:
         _check_values(f"{where} build", build, BUILD_RULES)
     if settings.get("kind", "slab") not in ("slab", "periodic"):
         _fail(where, f"kind={settings['kind']!r}; accepted: slab, periodic")
-    faces = system_recipe(system).orientations
-    if settings.get("orientation", 0) >= len(faces):
-        _fail(where, f"orientation={settings['orientation']!r} must be < {len(faces)}: "
-                     f"{system} has the faces {', '.join(f'Li({f}) || {s}' for f, s in faces)}")
+    try:  # the library's own rule
+        check_orientation(system, EnergeticsSettings(orientation=settings.get("orientation", 0)))
+    except UserInputError as exc:
+        _fail(where, str(exc))
     if "optimizer" in settings:
         get_optimizer(settings["optimizer"])
     return dict(settings)
+
+
+def energetics_settings(settings: dict[str, Any], system: str,
+                        where: str = "energetics") -> EnergeticsSettings:
+    """:class:`EnergeticsSettings` from its fields (``None`` values: the defaults), checked
+    as a campaign spec's interface settings are: the one place they are validated, for the
+    specs and for ``interfacemodel energetics``."""
+    given = {k: v for k, v in settings.items() if v is not None}
+    return from_dict(EnergeticsSettings, _settings(where, given, system))
 
 
 def _interface(where: str, entry) -> InterfaceEntry:
