@@ -295,3 +295,15 @@ class Record:
     @classmethod
     def from_dict(cls, doc: dict[str, Any]):
         return cls._rebuild({k: v for k, v in doc.items() if not k.startswith("@")})
+
+
+class DocumentRecord(Record):
+    """A :class:`Record` whose class has its own document format (``to_doc`` / ``from_doc``):
+    that is also the form it travels in."""
+
+    def _payload(self) -> dict[str, Any]:
+        return self.to_doc()
+
+    @classmethod
+    def _rebuild(cls, data: dict[str, Any]):
+        return cls.from_doc(data)

@@ -42,7 +42,7 @@ from ..build.symmetry import symmetry_dataset
 from ..build.systems import build_system
 from ..calculators import calculator_provenance
 from ..errors import OutputPathError, UserInputError
-from ..records import Record, decode_atoms, detach_calculator, package_versions, to_dict
+from ..records import DocumentRecord, decode_atoms, detach_calculator, package_versions, to_dict
 from ..run.neb import DEFAULT_NEB_OPTIMIZER, NEBRecord, run_neb
 from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
 from ..run.relax import relax
@@ -96,7 +96,7 @@ def _lattice_from_doc(doc) -> Lattice | None:
 
 
 @dataclass
-class MigrationResult(Record):
+class MigrationResult(DocumentRecord):
     """One hop, its barrier, attempt frequency and what follows at each temperature.
 
     ``hop_rates``: per temperature, the forward and backward rates Γ = ν* exp(−E/k_B T) (1/s);
@@ -128,13 +128,6 @@ class MigrationResult(Record):
         """The record as JSON-compatible objects (:func:`~interfacemodel.records.to_dict`)."""
         return to_dict(self)
 
-    def _payload(self) -> dict[str, Any]:  # the job-output form is the document's
-        return self.to_doc()
-
-    @classmethod
-    def _rebuild(cls, data: dict[str, Any]):
-        return cls.from_doc(data)
-
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> MigrationResult:
         """The record back from :meth:`to_doc` output (e.g. a ``barrier.json``); the NEB
@@ -149,7 +142,7 @@ class MigrationResult(Record):
 
 
 @dataclass
-class HopCase(Record):
+class HopCase(DocumentRecord):
     """A hop ready for the NEB (:func:`hop_band`) and what D(T) needs (:func:`finish_migration`).
 
     ``kind``: 'bulk' (:func:`prepare_bulk_hop`), 'interface' (:func:`prepare_interface_hop`) or
@@ -214,13 +207,6 @@ class HopCase(Record):
         doc = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         return to_dict(doc)
 
-    def _payload(self) -> dict[str, Any]:  # the job-output form is the document's
-        return self.to_doc()
-
-    @classmethod
-    def _rebuild(cls, data: dict[str, Any]):
-        return cls.from_doc(data)
-
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> HopCase:
         """The case back from :meth:`to_doc` output (after JSON: the same numbers)."""
@@ -233,7 +219,7 @@ class HopCase(Record):
 
 
 @dataclass
-class Prefactors(Record):
+class Prefactors(DocumentRecord):
     """Vineyard attempt frequencies of one hop (Hz), from :func:`hop_prefactors`.
 
     ``nu_Hz``: forward ν* (None: not computed, the 10¹³ Hz fallback is used downstream;
@@ -251,13 +237,6 @@ class Prefactors(Record):
 
     def to_doc(self) -> dict[str, Any]:
         return to_dict(self)
-
-    def _payload(self) -> dict[str, Any]:  # the job-output form is the document's
-        return self.to_doc()
-
-    @classmethod
-    def _rebuild(cls, data: dict[str, Any]):
-        return cls.from_doc(data)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Prefactors:
