@@ -21,11 +21,12 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_key" ] && [ -x "$venv/bin/py
     return 0 2>/dev/null || exit 0
 fi
 
-# 1. System packages: the libraries GPAW compiles against (dft extra) and headless Chromium,
-#    which the report test renders report.html with (dev extra).
+# 1. System packages: the libraries GPAW compiles against and CP2K with its data files and
+#    OpenMPI (dft extra: CP2K is the parallel DFT code the cluster path is tested with), and
+#    headless Chromium, which the report test renders report.html with (dev extra).
 need=()
 if [[ ",$extras," == *",dft,"* ]]; then
-    for pkg in libxc-dev libopenblas-dev libfftw3-dev; do
+    for pkg in libxc-dev libopenblas-dev libfftw3-dev cp2k cp2k-data openmpi-bin; do
         dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
     done
 fi

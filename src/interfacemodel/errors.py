@@ -28,3 +28,12 @@ class OutputPathError(UserInputError, OSError):
 
 class CalculatorUnavailableError(RuntimeError):
     """The calculator's package is not installed, or the backend cannot run on this machine."""
+
+
+class CalculatorRunError(RuntimeError):
+    """A program a calculator runs (CP2K, VASP, pw.x) crashed or did not start; the message
+    names the command or folder and ends with what the program last wrote."""
+
+
+class SCFNotConvergedError(CalculatorRunError):
+    """The self-consistent field did not converge; the message names the option to change."""

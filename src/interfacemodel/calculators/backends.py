@@ -401,6 +401,61 @@ register(
 )
 
 # ---------------------------------------------------------------------------------------------
+# CP2K (runs the site's CP2K shell: cp2k_cmd in the worker's env)
+
+from .cp2k import covered_elements as _cp2k_elements  # noqa: E402
+from .cp2k import make_cp2k  # noqa: E402
+
+
+def _on_off_auto(text: str) -> str:
+    value = str(text).strip().lower()
+    if value not in ("auto", "on", "off"):
+        raise ValueError("expected auto, on or off")
+    return value
+
+
+def _bool(text: str) -> bool:
+    value = str(text).strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+register(
+    Backend(
+        name="cp2k",
+        summary="CP2K Quickstep DFT (PBE, GTH pseudopotentials, MOLOPT basis) through ASE's "
+        "CP2K shell; the command is cp2k_cmd of the worker's env (my_fworker.yaml), e.g. "
+        "'mpirun -np 4 cp2k_shell.psmp'.",
+        make=make_cp2k,
+        elements=_cp2k_elements,
+        options=(
+            Option("cutoff_Ry", _positive_float, 500.0,
+                   "density cutoff of the finest grid (Ry)"),
+            Option("rel_cutoff_Ry", _positive_float, 50.0,
+                   "relative cutoff that maps Gaussians to grids (Ry)"),
+            Option("kpt_density", _positive_float, 3.5,
+                   "k-points per Å^-1 of reciprocal length (Γ only when the grid is 1x1x1)"),
+            Option("xc", str, "PBE", "exchange-correlation functional", ("PBE",)),
+            Option("basis", str, "DZVP-MOLOPT-SR-GTH", "basis set (BASIS_MOLOPT)"),
+            Option("potential", str, "GTH-PBE", "pseudopotential (GTH_POTENTIALS)"),
+            Option("smearing_K", _positive_float, 500.0, "Fermi-Dirac electronic temperature (K)"),
+            Option("mixing_alpha", _positive_float, 0.2, "Broyden mixing fraction"),
+            Option("eps_scf", _positive_float, 1e-7, "SCF convergence (EPS_SCF, Hartree)"),
+            Option("max_scf", int, 200, "SCF iterations before SCFNotConvergedError"),
+            Option("spin_polarized", _bool, False, "unrestricted Kohn-Sham (UKS)"),
+            Option("dipole_correction", _on_off_auto, "auto",
+                   "surface dipole correction along z; auto: on for >= 5 Å of vacuum along z"),
+        ),
+        module="ase.calculators.cp2k",
+        extra="dft",
+        model_option="basis",
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
 # VASP and Quantum ESPRESSO: input writing only (they run on clusters)
 
 from .inputs import make_espresso_writer, make_vasp_writer  # noqa: E402

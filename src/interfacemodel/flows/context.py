@@ -94,6 +94,9 @@ def step_calculator(calc_spec: str):
                                  "calculator spec such as 'sevennet' or 'emt'")
     else:
         calc = _calculator(calc_spec)
+    if getattr(calc, "uses_directory", False):  # a program's files (CP2K) go with the step's
+        workdir().mkdir(parents=True, exist_ok=True)
+        calc.directory = str(workdir())
     journal_calculations(calc, workdir() / JOURNAL_FILE)
     return calc
 

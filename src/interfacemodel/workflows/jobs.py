@@ -9,6 +9,8 @@ Every Firework of a campaign holds one :class:`JobTask` (jobflow's
   are saved with the Firework's state, in the same file, at the same moment;
 * the job's checkpoint folder is ``<_im_checkpoints>/<job uuid>``
   (:func:`interfacemodel.flows.context.checkpoints_at`): a rerun resumes;
+* the site's commands of the DFT codes come from the running worker's ``env``
+  (``fw_spec["_fw_env"]``, :mod:`interfacemodel.calculators.site`);
 * the record the step wrote into its launch directory is put into the ``results``
   collection, with the campaign's name.
 
@@ -29,6 +31,7 @@ from jobflow.managers.fireworks import JobFiretask
 from maggma.stores import MongoStore
 from monty.json import jsanitize
 
+from ..calculators.site import worker_env
 from ..flows.context import RECORD_FILE, checkpoints_at
 from ..records import write_json_atomic
 from .launchpad import store_result
@@ -65,7 +68,8 @@ class JobTask(JobFiretask):
         job = self["job"]
         store = launchpad_job_store(self.launchpad)
         store.connect()
-        with checkpoints_at(fw_spec.get("_im_checkpoints") or Path.cwd() / "checkpoints"):
+        with (checkpoints_at(fw_spec.get("_im_checkpoints") or Path.cwd() / "checkpoints"),
+              worker_env(fw_spec.get("_fw_env"))):
             job.run(store=store)
         return FWAction(stored_data=_register(fw_spec))
 

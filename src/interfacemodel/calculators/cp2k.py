@@ -1,0 +1,297 @@
+"""CP2K (Quickstep, Gaussian and plane waves) through ASE's CP2K-shell calculator.
+
+The program runs as the site's command (``cp2k_cmd`` in the worker's ``env``,
+:mod:`.site`; e.g. ``mpirun -np 4 cp2k_shell.psmp``): ASE keeps one CP2K shell per calculator
+and sends it positions, so a relaxation or an NEB pays the start-up once and every SCF starts
+from the previous wave function. Relaxations therefore run ASE's optimisers over CP2K single
+points (the package's optimisers, ``FixAtoms``, force criterion, checkpoints and calculation
+journal apply unchanged; a job killed at its walltime resumes at its last ionic step from the
+step's checkpoint), not CP2K's GEO_OPT.
+
+Defaults for Li / coating systems (every one an option, ``interfacemodel calculators``):
+
+* PBE with Goedecker-Teter-Hutter pseudopotentials (``GTH-PBE``: Li with its 1s shell in the
+  valence, q3; Mg q10; F q7; O, S, Se q6) and the short-range molecularly optimised
+  double-zeta basis ``DZVP-MOLOPT-SR-GTH`` (the one MOLOPT set every element of the coatings
+  has, La excepted);
+* density cutoff 500 Ry with a relative cutoff of 50 Ry (F and O are the hardest);
+* Monkhorst-Pack k-points at 3.5 per Å⁻¹ of reciprocal length (as GPAW); Γ only when that
+  grid is 1×1×1;
+* Fermi-Dirac smearing at 500 K with added orbitals (Li is a metal), Broyden mixing;
+* no spin polarisation (Li metal and the closed-shell coatings are not magnetic);
+* a surface dipole correction along z when the cell has a vacuum gap of at least 5 Å along
+  z (a slab model), none for bulk or periodic interface cells.
+
+Traps of ASE's CP2K calculator wrapped here: it starts the shell in its constructor and, when
+the command does not start, reads 1000 empty lines before a bare RuntimeError (checked first
+here: one line naming the command); CP2K goes on after an SCF that did not converge, with only
+a warning in its output (read after every calculation here: ``SCFNotConvergedError``); a
+crashed CP2K surfaces as an ``AssertionError`` of the pipe (here ``CalculatorRunError`` with
+the exit code and the end of the output); changing the input template with ``set(inp=...)``
+keeps the old force environment (released here).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shlex
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ase.calculators.calculator import all_changes, kptdensity2monkhorstpack
+from ase.calculators.cp2k import CP2K
+from ase.units import Rydberg
+
+from ..errors import CalculatorRunError, CalculatorUnavailableError, SCFNotConvergedError
+from .site import site_setting
+
+#: Debian's cp2k-data puts the basis and potential files here
+DEFAULT_DATA_DIR = "/usr/share/cp2k"
+BASIS_FILE = "BASIS_MOLOPT"
+POTENTIAL_FILE = "GTH_POTENTIALS"
+COMMAND_EXAMPLE = "mpirun -np 4 cp2k_shell.psmp"
+#: vacuum along z (Å) from which a cell is a slab model and gets the dipole correction
+SLAB_VACUUM_A = 5.0
+_NOT_CONVERGED = "SCF run NOT converged"
+
+
+def data_dir() -> Path:
+    """The folder of CP2K's basis and potential files: ``cp2k_data_dir`` of the worker's env,
+    else ``$CP2K_DATA_DIR``, else Debian's ``/usr/share/cp2k``; checked to hold both files."""
+    path = Path(site_setting("cp2k_data_dir", "cp2k", DEFAULT_DATA_DIR,
+                             default=os.environ.get("CP2K_DATA_DIR") or DEFAULT_DATA_DIR))
+    missing = [f for f in (BASIS_FILE, POTENTIAL_FILE) if not (path / f).is_file()]
+    if missing:
+        raise CalculatorUnavailableError(
+            f"cp2k: {' and '.join(missing)} not found in {path}; set cp2k_data_dir in the "
+            f"worker's env (my_fworker.yaml) to CP2K's data folder (Debian: apt-get install "
+            f"cp2k-data, {DEFAULT_DATA_DIR})")
+    return path
+
+
+@lru_cache(maxsize=8)
+def _entries(path: str) -> dict[str, list[tuple[str, ...]]]:
+    """element -> the name lists of its entries (a basis set or a potential and its aliases,
+    e.g. ``('GTH-PBE-q3', 'GTH-PBE')``) in a CP2K basis or potential file."""
+    table: dict[str, list[tuple[str, ...]]] = {}
+    for line in Path(path).read_text(errors="replace").splitlines():
+        parts = line.split("#")[0].split()
+        if len(parts) >= 2 and re.fullmatch(r"[A-Z][a-z]?", parts[0]):
+            names = tuple(p for p in parts[1:] if not re.fullmatch(r"[-+.\d]+", p))
+            table.setdefault(parts[0], []).append(names)
+    return table
+
+
+def _has(entries: list[tuple[str, ...]], name: str) -> bool:
+    return any(name in names for names in entries)
+
+
+def covered_elements(options: dict[str, Any]) -> frozenset[str]:
+    """Elements with both the chosen basis set and the chosen pseudopotential."""
+    folder = data_dir()
+    basis = _entries(str(folder / BASIS_FILE))
+    pots = _entries(str(folder / POTENTIAL_FILE))
+    return frozenset(el for el in basis.keys() & pots.keys()
+                     if _has(basis[el], options["basis"]) and _has(pots[el], options["potential"]))
+
+
+def valence_electrons(symbol: str, potential: str) -> int:
+    """Valence charge of ``symbol``'s pseudopotential ``potential``: the ``-qN`` of the entry
+    that has that name (``GTH-PBE`` is an alias of one ``GTH-PBE-qN`` per element)."""
+    path = data_dir() / POTENTIAL_FILE
+    for names in _entries(str(path)).get(symbol, []):
+        if potential in names:
+            for name in names:
+                m = re.search(r"-q(\d+)$", name)
+                if m:
+                    return int(m.group(1))
+    raise CalculatorUnavailableError(f"cp2k: no pseudopotential {potential} with a valence "
+                                     f"charge (-qN) for {symbol} in {path}")
+
+
+def kpoint_grid(atoms, density: float) -> tuple[int, int, int]:
+    """Monkhorst-Pack grid at ``density`` k-points per Å⁻¹; 1 along non-periodic axes and
+    along z of a slab model (at least ``SLAB_VACUUM_A`` of vacuum along z)."""
+    grid = [int(k) for k in kptdensity2monkhorstpack(atoms, density, even=False)]
+    if vacuum_along_z(atoms) >= SLAB_VACUUM_A:
+        grid[2] = 1
+    return tuple(grid)
+
+
+def vacuum_along_z(atoms) -> float:
+    """The largest empty gap (Å) along the cell's third axis, periodic images included."""
+    frac = np.sort(atoms.get_scaled_positions(wrap=True)[:, 2])
+    gaps = np.diff(np.concatenate([frac, frac[:1] + 1.0]))
+    return float(gaps.max() * atoms.cell.lengths()[2]) if len(frac) else 0.0
+
+
+def uses_dipole_correction(atoms, setting: str) -> bool:
+    if setting == "auto":
+        return vacuum_along_z(atoms) >= SLAB_VACUUM_A
+    return setting == "on"
+
+
+def input_template(atoms, options: dict[str, Any], valence: int | None = None) -> str:
+    """The CP2K input beyond what ASE writes (k-points, smearing, mixing, SCF, grids, dipole
+    correction) for ``atoms``: ASE's CP2K calculator adds the cell, coordinates, kinds, XC,
+    cutoff and file names. ``valence``: the number of valence electrons (from the potential
+    file when None)."""
+    if valence is None:
+        valence = sum(valence_electrons(s, options["potential"])
+                      for s in atoms.get_chemical_symbols())
+    # smearing needs empty bands above the Fermi level: 20 % of the occupied ones, >= 10
+    added = max(10, math.ceil(0.2 * valence / 2))
+    kpts = kpoint_grid(atoms, options["kpt_density"])
+    lines = ["&FORCE_EVAL", "  &DFT"]
+    if uses_dipole_correction(atoms, options["dipole_correction"]):
+        lines += ["    SURFACE_DIPOLE_CORRECTION .TRUE.", "    SURF_DIP_DIR Z"]
+    if kpts != (1, 1, 1):
+        lines += ["    &KPOINTS", "      SCHEME MONKHORST-PACK {} {} {}".format(*kpts),
+                  "    &END KPOINTS"]
+    lines += [
+        "    &MGRID", f"      REL_CUTOFF [Ry] {options['rel_cutoff_Ry']}", "    &END MGRID",
+        "    &SCF",
+        f"      EPS_SCF {options['eps_scf']:g}",
+        "      SCF_GUESS ATOMIC",
+        f"      ADDED_MOS {added}",
+        "      &DIAGONALIZATION", "        ALGORITHM STANDARD", "      &END DIAGONALIZATION",
+        "      &SMEAR ON", "        METHOD FERMI_DIRAC",
+        f"        ELECTRONIC_TEMPERATURE [K] {options['smearing_K']}", "      &END SMEAR",
+        "      &MIXING", "        METHOD BROYDEN_MIXING",
+        f"        ALPHA {options['mixing_alpha']}", "        NBROYDEN 8", "      &END MIXING",
+        "    &END SCF",
+        "  &END DFT",
+        "&END FORCE_EVAL",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def abort_message(output: str) -> str:
+    """CP2K's reason in the last ``[ABORT]`` box of its output (text right of the drawing),
+    else its last non-empty line."""
+    lines = output.splitlines()
+    start = max((i for i, line in enumerate(lines) if "[ABORT]" in line), default=None)
+    if start is None:
+        return next((line.strip() for line in reversed(lines) if line.strip()), "")
+    text = []
+    for line in lines[start:]:
+        if line.strip().strip("*") == "":
+            break
+        text.append(line[12:].rstrip(" *").strip())
+    return " ".join(t for t in text if t and not t.endswith(".F") and ".F:" not in t)
+
+
+def _check_command(command: str) -> None:
+    """The programs the command names exist (the launcher, and CP2K's shell binary)."""
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise CalculatorUnavailableError(f"cp2k: cp2k_cmd {command!r} is not a command: {exc}") from None
+    programs = [w for w in words if "cp2k" in Path(w).name]
+    launcher = next((w for w in words if "=" not in w and w != "env"), None)
+    for program in dict.fromkeys([launcher, *programs]):
+        if program and shutil.which(program) is None:
+            raise CalculatorUnavailableError(
+                f"cp2k: {program!r} of cp2k_cmd {command!r} is not an executable on PATH; set "
+                f"cp2k_cmd in the worker's env (my_fworker.yaml) to the site's CP2K shell "
+                f"command, e.g. {COMMAND_EXAMPLE!r} (Debian: apt-get install cp2k)")
+    if not programs:
+        raise CalculatorUnavailableError(
+            f"cp2k: cp2k_cmd {command!r} names no CP2K program; expected the CP2K shell, e.g. "
+            f"{COMMAND_EXAMPLE!r}")
+
+
+class Cp2kShellCalculator(CP2K):
+    """ASE's :class:`~ase.calculators.cp2k.CP2K` with the package's inputs and the traps of
+    the module docstring wrapped. Its files (``cp2k.inp``, ``cp2k.out``) go to
+    ``self.directory``, which the flow layer sets to the running step's folder."""
+
+    uses_directory = True
+    prefix = "cp2k"
+
+    def __init__(self, options: dict[str, Any]):
+        self._shell = None  # __del__ runs even when the checks below raise
+        self._force_env_id = None
+        command = site_setting("cp2k_cmd", "cp2k", COMMAND_EXAMPLE)
+        _check_command(command)
+        folder = data_dir()
+        self.im_options = dict(options)
+        self._env_label: str | None = None
+        self._out_offset = 0
+        try:
+            super().__init__(
+                command=command, label=self.prefix, xc=options["xc"],
+                basis_set=options["basis"], pseudo_potential=options["potential"],
+                basis_set_file=str(folder / BASIS_FILE),
+                potential_file=str(folder / POTENTIAL_FILE),
+                cutoff=options["cutoff_Ry"] * Rydberg, max_scf=options["max_scf"],
+                uks=options["spin_polarized"], stress_tensor=True, print_level="LOW", inp="")
+        except (RuntimeError, AssertionError, ValueError, OSError) as exc:
+            raise CalculatorRunError(f"cp2k: the shell did not start with cp2k_cmd "
+                                     f"{command!r}: {exc or type(exc).__name__}") from None
+
+    # -- files follow self.directory ------------------------------------------------------
+    def _out_file(self) -> Path:
+        return Path(f"{self._env_label}.out")
+
+    def calculate(self, atoms=None, properties=None, system_changes=all_changes):
+        atoms = atoms if atoms is not None else self.atoms
+        label = str(Path(self.directory).resolve() / self.prefix)
+        template = input_template(atoms, self.im_options)
+        if template != self.parameters.inp or label != self._env_label:
+            self._release_force_env()  # ASE keeps the old force env on set(inp=...)
+            self.parameters.inp = template
+            system_changes = all_changes
+        self.label = label
+        fresh = self._force_env_id is None
+        try:
+            super().calculate(atoms, properties, system_changes)
+        except (AssertionError, ValueError, BrokenPipeError, OSError) as exc:
+            self.results = {}
+            raise self._crash(exc) from None
+        if fresh:
+            self._env_label, self._out_offset = label, 0
+        self._check_scf()
+
+    def _crash(self, exc: BaseException) -> CalculatorRunError:
+        child = getattr(self._shell, "_child", None) if self._shell else None
+        code = child.poll() if child is not None else None
+        out = Path(f"{self.label}.out")
+        tail = abort_message(out.read_text(errors="replace")) if out.is_file() else ""
+        self._shell = None
+        self._force_env_id = None
+        what = f"exited with code {code}" if code is not None else f"failed ({type(exc).__name__})"
+        return CalculatorRunError(f"cp2k {what} during a calculation in {self.directory}"
+                                  + (f"; {out.name}: {tail}" if tail else ""))
+
+    def _check_scf(self) -> None:
+        out = self._out_file()
+        if not out.is_file():
+            return
+        with open(out, errors="replace") as fd:
+            fd.seek(self._out_offset)
+            new = fd.read()
+            self._out_offset = fd.tell()
+        if _NOT_CONVERGED in new:
+            self.results = {}
+            self.atoms = None
+            raise SCFNotConvergedError(
+                f"cp2k: SCF not converged within max_scf={self.im_options['max_scf']} "
+                f"(EPS_SCF {self.im_options['eps_scf']:g}) in {out}; raise max_scf, lower "
+                f"mixing_alpha or raise smearing_K (e.g. cp2k:max_scf=400,mixing_alpha=0.1)")
+
+    def close(self):
+        try:
+            super().close()
+        except (AssertionError, OSError, ValueError):  # the shell had already died
+            self._shell = None
+            self._force_env_id = None
+
+
+def make_cp2k(options: dict[str, Any]) -> Cp2kShellCalculator:
+    return Cp2kShellCalculator(options)

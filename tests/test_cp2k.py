@@ -1,0 +1,174 @@
+"""CP2K, the parallel DFT code that runs here: inputs, errors and real numbers.
+
+CP2K 2023.1 comes from Debian (``cp2k``, ``cp2k-data``; ``scripts/setup-env.sh`` installs it
+with the ``dft`` extra) and runs as ``mpirun -np 2 cp2k_shell.psmp``, the command a cluster
+worker names in its ``env`` (``cp2k_cmd``). Tests that start CP2K are marked ``cp2k``; the
+input and error tests that need only CP2K's data files run wherever those are.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from interfacemodel.calculators import get_calculator
+from interfacemodel.calculators.cp2k import (
+    DEFAULT_DATA_DIR,
+    abort_message,
+    input_template,
+    kpoint_grid,
+    valence_electrons,
+)
+from interfacemodel.calculators.site import site_setting, worker_env, worker_file
+from interfacemodel.errors import (
+    CalculatorRunError,
+    CalculatorUnavailableError,
+    SCFNotConvergedError,
+    UnsupportedElementsError,
+)
+
+HAVE_DATA = Path(DEFAULT_DATA_DIR, "BASIS_MOLOPT").is_file()
+HAVE_CP2K = HAVE_DATA and shutil.which("cp2k_shell.psmp") and shutil.which("mpirun")
+needs_data = pytest.mark.skipif(not HAVE_DATA, reason="CP2K data files (cp2k-data) not installed")
+needs_cp2k = pytest.mark.skipif(not HAVE_CP2K, reason="cp2k (Debian) with mpirun not installed")
+ROOT = ["--allow-run-as-root"] if os.geteuid() == 0 else []  # OpenMPI refuses root otherwise
+#: the command a worker's env would carry; OMP_NUM_THREADS=1: two MPI ranks on two cores
+CP2K_CMD = " ".join(["env", "OMP_NUM_THREADS=1", "mpirun", *ROOT, "--oversubscribe",
+                     "-np", "2", "cp2k_shell.psmp"])
+
+
+@pytest.fixture
+def no_worker_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("FW_CONFIG_FILE", raising=False)
+
+
+# -- where the command comes from -------------------------------------------------------------
+
+def test_the_command_comes_from_the_worker_file_named_by_fw_config(tmp_path, monkeypatch):
+    (tmp_path / "my_fworker.yaml").write_text("name: w\nenv:\n  cp2k_cmd: srun cp2k_shell.psmp\n")
+    (tmp_path / "FW_config.yaml").write_text("FWORKER_LOC: my_fworker.yaml\n")
+    monkeypatch.setenv("FW_CONFIG_FILE", str(tmp_path / "FW_config.yaml"))
+    assert worker_file() == tmp_path / "my_fworker.yaml"
+    assert site_setting("cp2k_cmd", "cp2k", "x") == "srun cp2k_shell.psmp"
+    with worker_env({"cp2k_cmd": "mpirun -np 8 cp2k_shell.psmp"}):  # the running worker wins
+        assert site_setting("cp2k_cmd", "cp2k", "x") == "mpirun -np 8 cp2k_shell.psmp"
+
+
+def test_a_missing_command_is_one_line_naming_the_key_and_the_file(no_worker_file):
+    with pytest.raises(CalculatorUnavailableError) as err:
+        get_calculator("cp2k")
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "cp2k_cmd" in msg and "my_fworker.yaml" in msg and "no such file" in msg
+
+
+def test_a_command_naming_no_program_here_is_one_line(no_worker_file):
+    with worker_env({"cp2k_cmd": "mpirun -np 2 cp2k_shell.nonexistent"}):
+        with pytest.raises(CalculatorUnavailableError, match="cp2k_shell.nonexistent.*not an "
+                                                             "executable on PATH"):
+            get_calculator("cp2k")
+
+
+def test_a_missing_data_folder_is_one_line_naming_cp2k_data_dir(no_worker_file, tmp_path):
+    with worker_env({"cp2k_cmd": CP2K_CMD, "cp2k_data_dir": str(tmp_path / "nope")}):
+        with pytest.raises(CalculatorUnavailableError, match="BASIS_MOLOPT and GTH_POTENTIALS "
+                                                             "not found.*cp2k_data_dir"):
+            get_calculator("cp2k")
+
+
+def test_the_command_is_not_part_of_the_calculator_identity():
+    from interfacemodel.calculators import calculator_provenance
+
+    prov = calculator_provenance("cp2k")
+    assert prov["label"] == "cp2k(DZVP-MOLOPT-SR-GTH)"
+    assert not any("cmd" in k or "dir" in k for k in prov["parameters"])
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+@needs_data
+def test_inputs_for_a_li_lif_slab_carry_the_stated_settings():
+    """A Li/LiF slab model with vacuum: k-points in-plane only, the dipole correction along z,
+    smearing, mixing, grids; a bulk cell and a periodic interface get no dipole correction."""
+    from interfacemodel.build.systems import build_system
+    from interfacemodel.calculators import parse_calc_spec
+
+    options = parse_calc_spec("cp2k").options
+    slab = build_system("li-lif", film_layers=2, substrate_layers=3, vacuum_A=10.0)[0].atoms
+    text = input_template(slab, options)
+    nk = kpoint_grid(slab, 3.5)
+    assert nk[2] == 1 and nk[0] > 1
+    assert f"SCHEME MONKHORST-PACK {nk[0]} {nk[1]} 1" in text
+    assert "SURFACE_DIPOLE_CORRECTION .TRUE." in text and "SURF_DIP_DIR Z" in text
+    assert "METHOD FERMI_DIRAC" in text and "ELECTRONIC_TEMPERATURE [K] 500.0" in text
+    assert "REL_CUTOFF [Ry] 50.0" in text and "METHOD BROYDEN_MIXING" in text
+    assert "EPS_SCF 1e-07" in text
+    n_el = sum({"Li": 3, "F": 7}[s] for s in slab.get_chemical_symbols())
+    assert f"ADDED_MOS {max(10, int(np.ceil(0.2 * n_el / 2)))}" in text
+    assert valence_electrons("Li", "GTH-PBE") == 3 and valence_electrons("Mg", "GTH-PBE") == 10
+
+    lif = bulk("LiF", "rocksalt", 4.03)
+    assert "SURFACE_DIPOLE" not in input_template(lif, options)
+    periodic = build_system("li-lif", kind="periodic", film_layers=2,
+                            substrate_layers=3)[0].atoms
+    assert "SURFACE_DIPOLE" not in input_template(periodic, options)
+    off = dict(options, dipole_correction="off")
+    assert "SURFACE_DIPOLE" not in input_template(slab, off)
+
+
+@needs_data
+def test_elements_without_a_molopt_basis_are_refused_before_cp2k_starts(no_worker_file):
+    with pytest.raises(UnsupportedElementsError, match="cannot treat La"):
+        get_calculator("cp2k", atoms=["Li", "La", "O"])
+
+
+def test_the_abort_box_is_read_into_one_line():
+    out = """
+ *******************************************************************************
+ *   ___                                                                       *
+ *  /   \\                                                                      *
+ * [ABORT]                                                                     *
+ *  \\___/    The requested basis set <NOPE> for element <Li> was not found in  *
+ *    |             the basis set files </usr/share/cp2k/BASIS_MOLOPT>         *
+ *  O/|                                                                        *
+ * /| |                                                                        *
+ * / \\                                          aobasis/basis_set_types.F:1509 *
+ *******************************************************************************
+"""
+    assert abort_message(out) == ("The requested basis set <NOPE> for element <Li> was not "
+                                  "found in the basis set files </usr/share/cp2k/BASIS_MOLOPT>")
+
+
+# -- CP2K runs ---------------------------------------------------------------------------------
+
+@pytest.mark.cp2k
+@needs_cp2k
+def test_a_crashed_cp2k_is_one_error_with_its_reason(tmp_path, no_worker_file):
+    with worker_env({"cp2k_cmd": CP2K_CMD}):
+        calc = get_calculator("cp2k:basis=NOPE")  # no element check: CP2K itself aborts
+        calc.directory = str(tmp_path)
+        atoms = bulk("Li", "bcc", 3.44, cubic=True)
+        atoms.calc = calc
+        with pytest.raises(CalculatorRunError) as err:
+            atoms.get_potential_energy()
+    msg = str(err.value)
+    assert "exited with code" in msg and "basis set <NOPE>" in msg and "\n" not in msg
+
+
+@pytest.mark.cp2k
+@needs_cp2k
+def test_an_scf_that_does_not_converge_is_an_error_not_a_number(tmp_path, no_worker_file):
+    with worker_env({"cp2k_cmd": CP2K_CMD}):
+        calc = get_calculator("cp2k:max_scf=2,kpt_density=1.0")
+        calc.directory = str(tmp_path)
+        atoms = bulk("Li", "bcc", 3.44, cubic=True)
+        atoms.calc = calc
+        with pytest.raises(SCFNotConvergedError, match="max_scf=2"):
+            atoms.get_potential_energy()
+        calc.close()
