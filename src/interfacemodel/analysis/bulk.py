@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..calculators import calculator_provenance, check_elements, get_calculator
-from ..records import package_versions
+from ..records import Record, package_versions
 from ..run.bulk import EOSRecord, RelaxRecord, fit_eos, relax_bulk
 from ..structures import load_bulk, phase_info
 
@@ -21,7 +21,7 @@ def lattice_parameters(atoms) -> dict[str, float]:
 
 
 @dataclass
-class BulkResult:
+class BulkResult(Record):
     """Relaxed bulk phase next to its catalogue reference. Lengths Å, B GPa, energies eV."""
 
     phase: str

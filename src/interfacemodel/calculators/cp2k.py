@@ -38,6 +38,7 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,21 @@ def vacuum_along_z(atoms) -> float:
     return float(gaps.max() * atoms.cell.lengths()[2]) if len(frac) else 0.0
 
 
+def centred_along_z(atoms):
+    """A copy of a slab model translated along z so that the middle of its vacuum gap lies on
+    the cell's top and bottom faces (atoms wrapped into [0, c) along z): CP2K's surface dipole
+    correction needs vacuum there. Energies and forces do not depend on it."""
+    out = atoms.copy()
+    frac = out.get_scaled_positions(wrap=True)
+    z = np.sort(frac[:, 2])
+    gaps = np.diff(np.concatenate([z, z[:1] + 1.0]))
+    i = int(np.argmax(gaps))
+    centre = z[i] + gaps[i] / 2
+    frac[:, 2] = (frac[:, 2] - centre) % 1.0
+    out.set_scaled_positions(frac)
+    return out
+
+
 def uses_dipole_correction(atoms, setting: str) -> bool:
     if setting == "auto":
         return vacuum_along_z(atoms) >= SLAB_VACUUM_A
@@ -175,9 +191,12 @@ def abort_message(output: str) -> str:
     """CP2K's reason in the last ``[ABORT]`` box of its output (text right of the drawing),
     else its last non-empty line."""
     lines = output.splitlines()
-    start = max((i for i, line in enumerate(lines) if "[ABORT]" in line), default=None)
-    if start is None:
+    mark = max((i for i, line in enumerate(lines) if "[ABORT]" in line), default=None)
+    if mark is None:
         return next((line.strip() for line in reversed(lines) if line.strip()), "")
+    start = mark
+    while start > 0 and lines[start - 1].strip().strip("*") != "":  # up to the box's top
+        start -= 1
     text = []
     for line in lines[start:]:
         if line.strip().strip("*") == "":
@@ -206,6 +225,15 @@ def _check_command(command: str) -> None:
             f"{COMMAND_EXAMPLE!r}")
 
 
+def _set_aside(path: Path) -> None:
+    """Rename ``path`` to the first free ``<path>.N``, if it exists."""
+    if path.exists():
+        n = 1
+        while path.with_name(f"{path.name}.{n}").exists():
+            n += 1
+        path.rename(path.with_name(f"{path.name}.{n}"))
+
+
 class Cp2kShellCalculator(CP2K):
     """ASE's :class:`~ase.calculators.cp2k.CP2K` with the package's inputs and the traps of
     the module docstring wrapped. Its files (``cp2k.inp``, ``cp2k.out``) go to
@@ -221,52 +249,80 @@ class Cp2kShellCalculator(CP2K):
         _check_command(command)
         folder = data_dir()
         self.im_options = dict(options)
-        self._env_label: str | None = None
         self._out_offset = 0
+        self._base_command = command
+        self._shell_dir = Path.cwd().resolve()
         try:
             super().__init__(
-                command=command, label=self.prefix, xc=options["xc"],
+                command=self._in_folder(self._shell_dir), label=self.prefix, xc=options["xc"],
                 basis_set=options["basis"], pseudo_potential=options["potential"],
                 basis_set_file=str(folder / BASIS_FILE),
                 potential_file=str(folder / POTENTIAL_FILE),
                 cutoff=options["cutoff_Ry"] * Rydberg, max_scf=options["max_scf"],
                 uks=options["spin_polarized"], stress_tensor=True, print_level="LOW", inp="")
-        except (RuntimeError, AssertionError, ValueError, OSError) as exc:
-            raise CalculatorRunError(f"cp2k: the shell did not start with cp2k_cmd "
-                                     f"{command!r}: {exc or type(exc).__name__}") from None
+        except (RuntimeError, AssertionError, ValueError, OSError):
+            raise CalculatorRunError(
+                f"cp2k: the shell did not start with cp2k_cmd {command!r} (it never answered "
+                f"'* READY'); its error is on the job's stderr, or run: echo EXIT | {command}. "
+                f"An MPI launcher of another MPI than CP2K's (e.g. MPICH's mpirun of a venv "
+                f"before the system's OpenMPI on PATH) does this: name it by its full path"
+            ) from None
 
     # -- files follow self.directory ------------------------------------------------------
+    # CP2K keeps file names and its PROJECT in 80 characters: the shell runs *in* the step's
+    # folder (restarted when the folder changes) and every name is relative to it
+    def _in_folder(self, folder: Path) -> str:
+        return f"cd {shlex.quote(str(folder))} && exec {self._base_command}"
+
     def _out_file(self) -> Path:
-        return Path(f"{self._env_label}.out")
+        return self._shell_dir / f"{self.prefix}.out"
 
     def calculate(self, atoms=None, properties=None, system_changes=all_changes):
         atoms = atoms if atoms is not None else self.atoms
-        label = str(Path(self.directory).resolve() / self.prefix)
+        folder = Path(self.directory).resolve()
         template = input_template(atoms, self.im_options)
-        if template != self.parameters.inp or label != self._env_label:
+        if folder != self._shell_dir:
+            self.close()  # a new shell in the new folder (ASE starts it in calculate)
+            folder.mkdir(parents=True, exist_ok=True)
+            self._shell_dir = folder
+            self.command = self._in_folder(folder)
+            system_changes = all_changes
+        if template != self.parameters.inp:
             self._release_force_env()  # ASE keeps the old force env on set(inp=...)
             self.parameters.inp = template
             system_changes = all_changes
-        self.label = label
+        self.label = self.prefix
         fresh = self._force_env_id is None
+        if fresh:  # a new output file (an earlier one, e.g. of a killed run, is kept as .out.N)
+            _set_aside(self._out_file())
+        given = atoms
+        if uses_dipole_correction(atoms, self.im_options["dipole_correction"]):
+            atoms = centred_along_z(atoms)  # CP2K puts the dipole layer at the cell's top
         try:
             super().calculate(atoms, properties, system_changes)
-        except (AssertionError, ValueError, BrokenPipeError, OSError) as exc:
+        except (AssertionError, ValueError, RuntimeError, BrokenPipeError, OSError) as exc:
             self.results = {}
             raise self._crash(exc) from None
+        self.atoms = given.copy()  # energy and forces do not change with the translation
         if fresh:
-            self._env_label, self._out_offset = label, 0
+            self._out_offset = 0
         self._check_scf()
 
     def _crash(self, exc: BaseException) -> CalculatorRunError:
         child = getattr(self._shell, "_child", None) if self._shell else None
-        code = child.poll() if child is not None else None
-        out = Path(f"{self.label}.out")
+        code = None
+        if child is not None:  # an MPI abort takes a moment to end mpirun: wait for it
+            try:
+                code = child.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # alive but not answering: stop it
+                child.kill()
+                child.wait()
+        out = self._out_file()
         tail = abort_message(out.read_text(errors="replace")) if out.is_file() else ""
         self._shell = None
         self._force_env_id = None
         what = f"exited with code {code}" if code is not None else f"failed ({type(exc).__name__})"
-        return CalculatorRunError(f"cp2k {what} during a calculation in {self.directory}"
+        return CalculatorRunError(f"cp2k {what} during a calculation in {self._shell_dir}"
                                   + (f"; {out.name}: {tail}" if tail else ""))
 
     def _check_scf(self) -> None:

@@ -2,6 +2,7 @@
 :class:`jobflow.Flow` — run in-process with :func:`run_flow`, or turned into a FireWorks
 workflow by :mod:`interfacemodel.workflows`. Nothing here imports FireWorks.
 
+* :class:`BulkPropertiesMaker` — a catalogue crystal's lattice and bulk modulus (EOS);
 * :class:`BulkReferenceMaker` — a relaxed catalogue crystal and its energy reference;
 * :class:`InterfaceEnergeticsMaker` — bulk → interface → adhesion + free surfaces
   (+ reaction with Li) → energetics;
@@ -10,11 +11,12 @@ workflow by :mod:`interfacemodel.workflows`. Nothing here imports FireWorks.
 * :func:`campaign_flow` — a campaign spec (YAML) as one flow, joined in the report.
 """
 
+from .bulk import BulkPropertiesMaker
 from .campaign import campaign_flow
 from .energetics import BulkReferenceMaker, InterfaceEnergeticsMaker
 from .local import run_flow
 from .migration import MigrationMaker
 from .segregation import SegregationMaker
 
-__all__ = ["BulkReferenceMaker", "InterfaceEnergeticsMaker", "MigrationMaker",
+__all__ = ["BulkPropertiesMaker", "BulkReferenceMaker", "InterfaceEnergeticsMaker", "MigrationMaker",
            "SegregationMaker", "campaign_flow", "run_flow"]
