@@ -20,9 +20,12 @@ from interfacemodel.calculators import get_calculator
 from interfacemodel.calculators.cp2k import (
     DEFAULT_DATA_DIR,
     abort_message,
+    centred_along_z,
     input_template,
     kpoint_grid,
+    vacuum_along_z,
     valence_electrons,
+    widened_along_z,
 )
 from interfacemodel.calculators.site import site_setting, worker_env, worker_file
 from interfacemodel.errors import (
@@ -123,6 +126,27 @@ def test_inputs_for_a_li_lif_slab_carry_the_stated_settings():
     assert "SURFACE_DIPOLE" not in input_template(periodic, options)
     off = dict(options, dipole_correction="off")
     assert "SURFACE_DIPOLE" not in input_template(slab, off)
+
+
+def test_a_dipole_corrected_slab_is_widened_rigidly_to_the_stated_vacuum():
+    """The cell CP2K sees for a slab model: the vacuum along z widened to dipole_vacuum_A, the
+    slab centred and not deformed (every interatomic vector the same), a/b unchanged."""
+    from ase.build import fcc111
+
+    slab = fcc111("Cu", (2, 2, 4), vacuum=7.5, orthogonal=False)
+    slab.set_cell(slab.cell.array + [[0, 0, 0], [0, 0, 0], [0.3, -0.2, 0]], scale_atoms=False)
+    centred = centred_along_z(slab)
+    wide, ratio = widened_along_z(centred, 25.0)
+    assert vacuum_along_z(slab) == pytest.approx(15.0, abs=1e-6)
+    assert vacuum_along_z(wide) == pytest.approx(25.0, abs=1e-6)
+    assert ratio == pytest.approx(wide.get_volume() / slab.get_volume())
+    assert np.allclose(wide.cell[:2], slab.cell[:2])
+    assert np.allclose(wide.get_all_distances(mic=True), slab.get_all_distances(mic=True),
+                       atol=1e-9)
+    frac = wide.get_scaled_positions(wrap=False)[:, 2]
+    assert frac.min() > 0 and frac.max() < 1
+    assert (frac.min() + frac.max()) / 2 == pytest.approx(0.5, abs=1e-9)
+    assert widened_along_z(wide, 20.0)[1] == 1.0  # wide enough already: untouched
 
 
 @needs_data

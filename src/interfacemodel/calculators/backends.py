@@ -455,6 +455,9 @@ register(
             Option("spin_polarized", _bool, False, "unrestricted Kohn-Sham (UKS)"),
             Option("dipole_correction", _on_off_auto, "auto",
                    "surface dipole correction along z; auto: on for >= 5 Å of vacuum along z"),
+            Option("dipole_vacuum_A", _positive_float, 25.0,
+                   "vacuum (Å) a dipole-corrected slab is computed with (CP2K aborts below "
+                   "~25 Å on a Li slab; cp2k module docstring)"),
         ),
         module="ase.calculators.cp2k",
         extra="dft",

@@ -30,10 +30,17 @@ crashed CP2K surfaces as an ``AssertionError`` of the pipe (here ``CalculatorRun
 the exit code and the end of the output); changing the input template with ``set(inp=...)``
 keeps the old force environment (released here).
 
-Open (why this is not on main yet): CP2K 2023.1's surface dipole correction aborts with "Dipole
-correction needs more vacuum space above the surface" for a 5.2 Å Li(100) slab with 7.5 or 10 Å
-of vacuum per side, and computes with 12.5 or 15 Å per side (Γ, 250 Ry; measured 2026-12-03);
-the builders' default is 15 Å in all. CP2K's rule (surface_dipole.F) is still to be read.
+CP2K's surface dipole correction (2023.1) aborts with "Dipole correction needs more vacuum space
+above the surface" when the density in the vacuum is not small enough at the first mixed SCF
+step: its density mixers (Broyden, Pulay, Kerker all work in reciprocal space) leave ripples
+there. Measured on a 4-layer Li(100) slab (Γ, 250 and 500 Ry): 7.5 and 10 Å of vacuum on each
+side abort with every one of these mixers, 12.5 and 15 Å compute; direct density-matrix mixing
+passes the check but does not converge a metal slab in 200 steps; placing the dipole layer by
+hand (SURF_DIP_POS) does not help. So a slab model that gets the dipole correction is computed
+in a cell whose vacuum is widened to ``dipole_vacuum_A`` (default 25 Å, the slab centred; the
+builders' default is 15 Å): energies and forces of a dipole-corrected slab do not depend on the
+vacuum beyond that, the stress is rescaled to the given cell's volume, and the atoms and cell
+handed back are the caller's. CP2K's message, if it still comes, is one line that says so.
 """
 
 from __future__ import annotations
@@ -63,6 +70,7 @@ POTENTIAL_FILE = "GTH_POTENTIALS"
 COMMAND_EXAMPLE = "mpirun -np 4 cp2k_shell.psmp"
 #: vacuum along z (Å) from which a cell is a slab model and gets the dipole correction
 SLAB_VACUUM_A = 5.0
+_NEEDS_VACUUM = "needs more vacuum"
 _NOT_CONVERGED = "SCF run NOT converged"
 
 
@@ -130,10 +138,15 @@ def kpoint_grid(atoms, density: float) -> tuple[int, int, int]:
 
 
 def vacuum_along_z(atoms) -> float:
-    """The largest empty gap (Å) along the cell's third axis, periodic images included."""
+    """The largest empty gap (Å) between the a-b planes of the atoms, periodic images
+    included."""
     frac = np.sort(atoms.get_scaled_positions(wrap=True)[:, 2])
     gaps = np.diff(np.concatenate([frac, frac[:1] + 1.0]))
-    return float(gaps.max() * atoms.cell.lengths()[2]) if len(frac) else 0.0
+    if not len(frac):
+        return 0.0
+    cell = atoms.cell.array
+    height = abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[0], cell[1]))
+    return float(gaps.max() * height)  # across the a-b planes, also for a tilted c
 
 
 def centred_along_z(atoms):
@@ -149,6 +162,22 @@ def centred_along_z(atoms):
     frac[:, 2] = (frac[:, 2] - centre) % 1.0
     out.set_scaled_positions(frac)
     return out
+
+
+def widened_along_z(atoms, vacuum_A: float):
+    """``atoms`` (a slab model centred by :func:`centred_along_z`) in a cell whose third vector
+    is stretched so that the vacuum along z is at least ``vacuum_A``, the slab in the middle;
+    returns the new atoms and the volume ratio (new / given)."""
+    gap = vacuum_along_z(atoms)
+    if gap >= vacuum_A:
+        return atoms, 1.0
+    cell = atoms.cell.array.copy()
+    height = abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[0], cell[1]))
+    scale = 1.0 + (vacuum_A - gap) / height
+    out = atoms.copy()
+    out.set_cell(np.vstack([cell[0], cell[1], cell[2] * scale]), scale_atoms=False)
+    out.positions += (scale - 1.0) / 2 * cell[2]  # a rigid shift: forces do not change
+    return out, scale
 
 
 def uses_dipole_correction(atoms, setting: str) -> bool:
@@ -300,14 +329,18 @@ class Cp2kShellCalculator(CP2K):
         fresh = self._force_env_id is None
         if fresh:  # a new output file (an earlier one, e.g. of a killed run, is kept as .out.N)
             _set_aside(self._out_file())
-        given = atoms
+        given, volume_ratio = atoms, 1.0
         if uses_dipole_correction(atoms, self.im_options["dipole_correction"]):
-            atoms = centred_along_z(atoms)  # CP2K puts the dipole layer at the cell's top
+            # centred and widened: see the module docstring
+            atoms, volume_ratio = widened_along_z(centred_along_z(atoms),
+                                                  self.im_options["dipole_vacuum_A"])
         try:
             super().calculate(atoms, properties, system_changes)
         except (AssertionError, ValueError, RuntimeError, BrokenPipeError, OSError) as exc:
             self.results = {}
             raise self._crash(exc) from None
+        if "stress" in self.results:  # per volume of the given cell
+            self.results["stress"] = self.results["stress"] * volume_ratio
         self.atoms = given.copy()  # energy and forces do not change with the translation
         if fresh:
             self._out_offset = 0
@@ -327,6 +360,9 @@ class Cp2kShellCalculator(CP2K):
         self._shell = None
         self._force_env_id = None
         what = f"exited with code {code}" if code is not None else f"failed ({type(exc).__name__})"
+        if _NEEDS_VACUUM in tail:
+            tail += (f" (the slab was computed with {self.im_options['dipole_vacuum_A']:g} Å of "
+                     f"vacuum: raise dipole_vacuum_A, or set dipole_correction=off)")
         return CalculatorRunError(f"cp2k {what} during a calculation in {self._shell_dir}"
                                   + (f"; {out.name}: {tail}" if tail else ""))
 
