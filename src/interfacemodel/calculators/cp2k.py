@@ -214,6 +214,10 @@ def input_template(atoms, options: dict[str, Any], valence: int | None = None) -
         f"        ELECTRONIC_TEMPERATURE [K] {options['smearing_K']}", "      &END SMEAR",
         "      &MIXING", "        METHOD BROYDEN_MIXING",
         f"        ALPHA {options['mixing_alpha']}", "        NBROYDEN 8", "      &END MIXING",
+        # no restart files: the shell keeps the wave function in memory, and with k-points
+        # CP2K would write every orbital at every k-point after each SCF step (634 MB for a
+        # 122-atom Li/LiF slab, seconds of I/O per step)
+        "      &PRINT", "        &RESTART OFF", "        &END RESTART", "      &END PRINT",
         "    &END SCF",
         "  &END DFT",
         "&END FORCE_EVAL",
