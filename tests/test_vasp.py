@@ -273,7 +273,8 @@ def test_an_error_custodian_cannot_fix_is_one_error_naming_it(site, tmp_path, mo
     with pytest.raises(CalculatorRunError) as err:
         calc.get_potential_energy(cu_ag_slab())
     msg = _one_line(err)
-    assert "custodian gave up" in msg and "dfpt_ncore" in msg and "PEAD routines" in msg
+    assert "custodian gave up (NonRecoverableError: Unrecoverable error for handler: " \
+        "VaspErrorHandler) on dfpt_ncore" in msg and "PEAD routines" in msg
     assert not isinstance(err.value, SCFNotConvergedError) and calc.results == {}
     assert list((tmp_path / "step").glob("error.*.tar.gz"))  # custodian kept the failed run
 
@@ -343,7 +344,7 @@ atoms.rattle(0.08, seed=11)
 with worker_env({"vasp_cmd": cmd, "vasp_potcar_dir": potcars}):
     calc = get_calculator("vasp:kpt_density=1.0")
     calc.directory = checkpoint + "-vasp"
-    relaxed, rec = relax(atoms, calc, fmax=0.01, steps=30, optimizer="BFGS",
+    relaxed, rec = relax(atoms, calc, fmax=0.05, steps=30, optimizer="BFGS",
                          checkpoint=checkpoint)
 json.dump({"energy": rec.energy_eV, "steps": rec.steps, "force_calls": rec.force_calls,
            "positions": relaxed.positions.tolist()}, open(out, "w"))
@@ -363,6 +364,7 @@ def _vasp_runs(folder: Path) -> int:
     return len(log.read_text().splitlines()) if log.is_file() else 0
 
 
+@pytest.mark.slow
 def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(tmp_path):
     """SIGKILL to the relaxation's process group (and to the VASP it had running: custodian
     starts VASP in a session of its own, which a batch system's kill reaches) once two ionic
@@ -423,3 +425,74 @@ def _kill_stand_in(folder: Path) -> None:
         if not Path(f"/proc/{pid}").exists():
             break
         time.sleep(0.05)
+
+
+# -- a FireWorks campaign ----------------------------------------------------------------------
+
+CAMPAIGN_DATA = Path(__file__).resolve().parents[1] / "workflows" / "data"
+
+
+def _cli(*args, cwd: Path, home: Path) -> subprocess.CompletedProcess:
+    """``interfacemodel ARGS`` in a fresh process whose worker file is
+    ``HOME/interfacemodel-fw/my_fworker.yaml``."""
+    env = dict(os.environ, HOME=str(home), OMP_NUM_THREADS="1")
+    for key in ("FW_CONFIG_FILE", "MONGOMOCK_SERVERSTORE_FILE"):
+        env.pop(key, None)
+    return subprocess.run([sys.executable, "-m", "interfacemodel.cli", *map(str, args)],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def _write_worker(home: Path, vasp_cmd: str, potcars: Path) -> None:
+    (home / "interfacemodel-fw").mkdir(parents=True, exist_ok=True)
+    (home / "interfacemodel-fw" / "my_fworker.yaml").write_text(json.dumps(
+        {"name": "test-cluster", "env": {"vasp_cmd": vasp_cmd,
+                                         "vasp_potcar_dir": str(potcars)}}))
+
+
+@pytest.mark.slow
+def test_a_crashed_vasp_fizzles_its_firework_with_the_reason_and_reruns_after_the_fix(
+        tmp_path):
+    """A campaign with calculator vasp (the Au adatom hop on Al(100), EMT elements): VASP
+    crashes on the worker (its command carries the stand-in's crash switch), the NEB Firework
+    FIZZLES with VASP's reason in ``status``; the worker's command fixed, ``rerun --fizzled``
+    and ``run`` complete the campaign."""
+    import shutil
+
+    home = tmp_path / "home"
+    potcars = make_potcar_dir(tmp_path / "potcars")
+    broken = f"env 'FAKE_VASP_FAIL=M_divide: can not subdivide 64 nodes by 3' {VASP_CMD}"
+    _write_worker(home, broken, potcars)
+    shutil.copytree(CAMPAIGN_DATA, tmp_path / "data")
+    spec = tmp_path / "hop.yaml"
+    spec.write_text(json.dumps({"name": "hop", "calculator": "vasp:kpt_density=1.0",
+                                "barriers": [{"name": "au-al100",
+                                              "initial": "data/au_al100_initial.extxyz",
+                                              "final": "data/au_al100_final.extxyz",
+                                              "n_images": 3, "fmax": 2.0,
+                                              "phonons": False}]}))
+    state = tmp_path / "state"
+
+    def ok(*args):
+        proc = _cli(*args, cwd=tmp_path, home=home)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+
+    def status():
+        return json.loads(ok("status", "--json", "--state", state).stdout)
+
+    ok("submit", spec, "--state", state)
+    failed = _cli("run", "--state", state, cwd=tmp_path, home=home)
+    assert failed.returncode == 1 and "FIZZLED" in failed.stdout, failed.stdout + failed.stderr
+    (row,) = status()
+    assert row["counts"].get("FIZZLED") == 1
+    error = row["fizzled"][0]["error"]
+    assert "CalculatorRunError: vasp exited with code 1" in error
+    assert "vasp.out: M_divide: can not subdivide 64 nodes by 3" in error
+
+    _write_worker(home, VASP_CMD, potcars)  # the fix: the worker's command
+    assert "1 FIZZLED" in ok("rerun", "--fizzled", "--state", state).stdout
+    ok("run", "--state", state)
+    (row,) = status()
+    assert row["counts"] == {"COMPLETED": 5}
+    # the crashed run's output was kept aside in the step's folder
+    assert list(state.rglob("vasp.out.1"))

@@ -406,8 +406,9 @@ class VaspCalculator(Calculator):
                 raise self._not_converged(folder, f"custodian after {len(corrections)} "
                                                   f"corrections") from None
             errors = sorted({e for c in corrections for e in c.get("errors", [])})
+            why = re.sub(r"<(?:\w+\.)*(\w+) object at 0x[0-9a-f]+>", r"\1", exc.message)
             raise CalculatorRunError(
-                f"vasp failed in {folder}: custodian gave up ({exc.message}) on "
+                f"vasp failed in {folder}: custodian gave up ({type(exc).__name__}: {why}) on "
                 f"{', '.join(map(str, errors)) or 'an error'} (custodian.json, "
                 f"error.N.tar.gz); {vasp_reason(folder)}") from None
         self._carry_fixes(Incar.from_file(folder / "INCAR.orig"),
