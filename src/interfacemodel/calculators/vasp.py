@@ -22,8 +22,8 @@ backend (``interfacemodel calculators``; declared, with their reasons, in
   ``NELM`` 100 and ``ALGO`` Fast (the Materials Project's, ``nelm``, ``algo``);
 * a single point: ``NSW = 0``, ``IBRION = -1``, ``ISIF = 2`` (the stress is computed, the
   cell not moved); ``LWAVE = .TRUE.`` and ``ISTART = 1``, so the next ionic step in the same
-  folder starts from this step's WAVECAR; ``LCHARG``, ``LAECHG``, ``LVHAR`` off and no
-  ``LORBIT`` (nothing per ionic step that is not read);
+  folder starts from this step's WAVECAR; ``LCHARG``, ``LAECHG``, ``LVHAR``, ``LVTOT``,
+  ``LELF`` off and no ``LORBIT`` (nothing per ionic step that is not read);
 * atoms under ASE's ``FixAtoms`` are written as selective dynamics (``F F F``): VASP does not
   need them for a single point, but the POSCAR of a step is then a complete record of it.
 
@@ -220,7 +220,7 @@ def incar_settings(atoms, options: dict[str, Any]) -> dict[str, Any]:
         "SIGMA": options["sigma_eV"], "ISPIN": 2 if spin else 1, "EDIFF": options["ediff_eV"],
         "NELM": options["nelm"], "ALGO": options["algo"],
         "NSW": 0, "IBRION": -1, "ISIF": 2, "LWAVE": True, "ISTART": 1, "LCHARG": False,
-        "LAECHG": False, "LVHAR": False, "LORBIT": None,
+        "LAECHG": False, "LVHAR": False, "LVTOT": False, "LELF": False, "LORBIT": None,
     }
     if not spin:
         tags["MAGMOM"] = None
