@@ -3,6 +3,7 @@ from ase.build import bulk
 from ase.io import read
 
 from interfacemodel.calculators import (
+    backend,
     calculator_provenance,
     check_elements,
     get_calculator,
@@ -83,20 +84,14 @@ def test_device_auto_picks_cpu_without_cuda():
     assert resolve_device("cpu") == "cpu"
 
 
-def test_vasp_writes_inputs_but_refuses_to_compute(tmp_path):
-    calc = get_calculator("vasp:encut_eV=520")
-    atoms = bulk("Li", "bcc", 3.45, cubic=True)
-    written = calc.write_inputs(atoms, tmp_path / "li")
-    names = {p.name for p in written}
-    assert {"INCAR", "KPOINTS", "POSCAR", "POTCAR.spec"} <= names
-    assert "ENCUT = 520" in (tmp_path / "li" / "INCAR").read_text()
-    back = read(tmp_path / "li" / "POSCAR")
-    assert back.get_volume() == pytest.approx(atoms.get_volume())
-    atoms.calc = calc
-    with pytest.raises(CalculatorUnavailableError, match="does not run on this machine"):
-        atoms.get_potential_energy()
-    with pytest.raises(UserInputError, match="not empty"):
-        calc.write_inputs(atoms, tmp_path / "li")
+def test_vasp_computes_and_needs_its_site_settings(tmp_path, monkeypatch):
+    """vasp runs VASP (tests/test_vasp.py, with a stand-in); without vasp_cmd in the worker's
+    env it is one line naming the key, before anything is written."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("FW_CONFIG_FILE", raising=False)
+    assert backend("vasp").computes
+    with pytest.raises(CalculatorUnavailableError, match="no vasp_cmd set"):
+        get_calculator("vasp:encut_eV=520")
 
 
 def test_espresso_input_reads_back_with_ase(tmp_path):

@@ -4,8 +4,8 @@
 >>> calc = get_calculator("gpaw:ecut_eV=300,kpts=4x4x4")
 >>> calculator_provenance(calc)  # {'name': 'gpaw', 'model': 'PBE', 'parameters': {...}, ...}
 
-Names: emt, sevennet (default), chgnet, lammps:<potential>, gpaw, vasp, espresso
-(the last two write inputs only). ML models are built once per process and device.
+Names: emt, sevennet (default), chgnet, lammps:<potential>, gpaw, cp2k, vasp, espresso
+(the last writes inputs only). ML models are built once per process and device.
 Many structures per model call (SevenNet, CHGNet): :class:`BatchEvaluator` and the drivers'
 ``batch`` argument ('auto'), see :mod:`.evaluator` (and :mod:`.graphs`, :mod:`.chunking`,
 :mod:`.batched_images`, :mod:`.batch_choice`; lockstep relaxations:

@@ -466,28 +466,56 @@ register(
 )
 
 # ---------------------------------------------------------------------------------------------
-# VASP and Quantum ESPRESSO: input writing only (they run on clusters)
+# VASP (runs the site's VASP through custodian: vasp_cmd, vasp_potcar_dir in the worker's env)
 
-from .inputs import make_espresso_writer, make_vasp_writer  # noqa: E402
+from .vasp import INPUT_SETS as _VASP_INPUT_SETS  # noqa: E402
+from .vasp import ISMEAR as _VASP_ISMEAR  # noqa: E402
+from .vasp import make_vasp  # noqa: E402
 
 register(
     Backend(
         name="vasp",
-        summary="VASP inputs from pymatgen input sets (POTCAR.spec, no POTCARs needed); runs "
-        "on clusters only.",
-        make=make_vasp_writer,
-        elements=lambda o: None,
+        summary="VASP single points through custodian (pymatgen input sets, Li/coating "
+        "defaults); relaxations are ASE's optimisers over them. The command is vasp_cmd of the "
+        "worker's env (my_fworker.yaml), e.g. 'srun vasp_std'; POTCARs from vasp_potcar_dir "
+        "(<dir>/<symbol>/POTCAR).",
+        make=make_vasp,
+        elements=lambda o: None,  # any element with a POTCAR (checked when inputs are written)
         options=(
-            Option("input_set", str, "MPRelaxSet", "pymatgen input set",
-                   ("MPRelaxSet", "MPStaticSet", "MPScanRelaxSet", "MPScanStaticSet")),
-            Option("encut_eV", _positive_float, None, "ENCUT override (eV)"),
-            Option("kpt_density", _positive_float, None,
-                   "pymatgen reciprocal_density (k-points per Å^-3) override"),
+            Option("input_set", str, "MPStaticSet",
+                   "pymatgen input set the settings below go on top of (a single point "
+                   "whatever the set: NSW=0)", _VASP_INPUT_SETS),
+            Option("encut_eV", _positive_float, 520.0,
+                   "ENCUT, plane-wave cutoff (eV); the Materials Project's 520 is converged "
+                   "for Li_sv, F and O"),
+            Option("kpt_density", _positive_float, 3.5,
+                   "k-points per Å^-1 of reciprocal length (Γ-centred grid, as GPAW and CP2K "
+                   "here); 1 along z for a slab model"),
+            Option("smearing", str, "methfessel-paxton",
+                   "ISMEAR: methfessel-paxton (1, for metals: Li), gaussian (0) or fermi-dirac "
+                   "(-1); the energy is the sigma->0 one", tuple(_VASP_ISMEAR)),
+            Option("sigma_eV", _positive_float, 0.1, "SIGMA, smearing width (eV)"),
+            Option("spin_polarized", _bool, False,
+                   "ISPIN=2 (Li metal and the closed-shell coatings are not magnetic: ISPIN=1)"),
+            Option("dipole_correction", _on_off_auto, "auto",
+                   "LDIPOL/IDIPOL=3 about the slab's centre of mass; auto: on for >= 5 Å of "
+                   "vacuum along z (an asymmetric slab's two surfaces differ)"),
+            Option("ediff_eV", _positive_float, 1e-6,
+                   "EDIFF, SCF convergence (eV): forces good to ~0.01 eV/Å"),
+            Option("nelm", int, 100, "NELM, SCF steps before SCFNotConvergedError (MP's 100)"),
+            Option("algo", str, "Fast", "ALGO (MP's Fast); custodian climbs Normal, All when "
+                   "the SCF does not converge", ("VeryFast", "Fast", "Normal", "All")),
         ),
-        computes=False,
+        module="custodian",
+        extra="dft",
         model_option="input_set",
     )
 )
+
+# ---------------------------------------------------------------------------------------------
+# Quantum ESPRESSO: input writing only (it runs on clusters)
+
+from .inputs import make_espresso_writer  # noqa: E402
 
 register(
     Backend(

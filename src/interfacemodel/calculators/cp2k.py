@@ -61,6 +61,7 @@ from ase.calculators.cp2k import CP2K
 from ase.units import Rydberg
 
 from ..errors import CalculatorRunError, CalculatorUnavailableError, SCFNotConvergedError
+from .cells import SLAB_VACUUM_A, vacuum_along_z
 from .site import site_setting
 
 #: Debian's cp2k-data puts the basis and potential files here
@@ -68,8 +69,6 @@ DEFAULT_DATA_DIR = "/usr/share/cp2k"
 BASIS_FILE = "BASIS_MOLOPT"
 POTENTIAL_FILE = "GTH_POTENTIALS"
 COMMAND_EXAMPLE = "mpirun -np 4 cp2k_shell.psmp"
-#: vacuum along z (Å) from which a cell is a slab model and gets the dipole correction
-SLAB_VACUUM_A = 5.0
 _NEEDS_VACUUM = "needs more vacuum"
 _NOT_CONVERGED = "SCF run NOT converged"
 
@@ -135,18 +134,6 @@ def kpoint_grid(atoms, density: float) -> tuple[int, int, int]:
     if vacuum_along_z(atoms) >= SLAB_VACUUM_A:
         grid[2] = 1
     return tuple(grid)
-
-
-def vacuum_along_z(atoms) -> float:
-    """The largest empty gap (Å) between the a-b planes of the atoms, periodic images
-    included."""
-    frac = np.sort(atoms.get_scaled_positions(wrap=True)[:, 2])
-    gaps = np.diff(np.concatenate([frac, frac[:1] + 1.0]))
-    if not len(frac):
-        return 0.0
-    cell = atoms.cell.array
-    height = abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[0], cell[1]))
-    return float(gaps.max() * height)  # across the a-b planes, also for a tilted c
 
 
 def centred_along_z(atoms):
