@@ -403,6 +403,7 @@ def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(no_worker_fi
 
 # -- a FireWorks campaign that fizzles and reruns -------------------------------------------
 
+@pytest.mark.slow  # ~45 s: about a hundred pw.x stand-in runs of ~0.4 s each
 def test_a_fizzled_firework_keeps_pw_x_s_reason_and_reruns_after_the_fix(tmp_path,
                                                                          monkeypatch):
     """A campaign computed with espresso through the CLI (submit, run: FIZZLED with the
