@@ -232,7 +232,7 @@ def test_the_output_reads_back_as_the_numbers_of_the_run(no_worker_file, pseudo,
                                                         monkeypatch):
     """Energy, free energy, forces and stress read from the pw.x output equal EMT's on the
     same atoms; the next calculation in the folder restarts from the density and wave
-    functions, one in another cell from the density only."""
+    functions, one in another cell from atomic densities."""
     log = tmp_path / "calls.log"
     monkeypatch.setenv("FAKE_PW_LOG", str(log))
     atoms = _rattled_cu()
@@ -253,14 +253,14 @@ def test_the_output_reads_back_as_the_numbers_of_the_run(no_worker_file, pseudo,
         ref.positions[1] += [0.02, 0.0, -0.01]
         assert atoms.get_potential_energy() == pytest.approx(ref.get_potential_energy(),
                                                              abs=1e-8)
+        output = tmp_path / "run" / "espresso.pwo"
+        assert "The initial density is read from file" in output.read_text()
         atoms.set_cell(atoms.cell * 1.01, scale_atoms=True)
         atoms.get_potential_energy()
     assert log.read_text().splitlines() == [
         "startingpot=atomic startingwfc=atomic+random",
         "startingpot=file startingwfc=file",
-        "startingpot=file startingwfc=atomic+random"]
-    assert "The initial density is read from file" in (tmp_path / "run" /
-                                                       "espresso.pwo").read_text()
+        "startingpot=atomic startingwfc=atomic+random"]
 
 
 def test_a_crashed_pw_x_is_one_error_with_its_reason(no_worker_file, pseudo, tmp_path,
@@ -310,6 +310,20 @@ def test_an_scf_that_does_not_converge_is_an_error_not_a_number(no_worker_file, 
         assert calc.results == {} and calc.atoms is None
         with pytest.raises(SCFNotConvergedError):  # asked again: computed again, not cached
             atoms.get_forces()
+
+
+def test_the_images_of_a_band_work_in_their_own_folders_of_the_step(tmp_path):
+    """NEB image copies of a program-running calculator go to image-N/ of its folder (not
+    the process's working folder); each restarts from its own image."""
+    from interfacemodel.run.neb import image_calculators
+
+    calc = get_calculator("espresso")
+    calc.directory = str(tmp_path / "step")
+    calcs = image_calculators(calc, 3)
+    assert [c.directory for c in calcs] == [str(tmp_path / "step"),
+                                            str(tmp_path / "step" / "image-2"),
+                                            str(tmp_path / "step" / "image-3")]
+    assert len({id(c) for c in calcs}) == 3
 
 
 def test_the_error_box_is_read_into_one_line():

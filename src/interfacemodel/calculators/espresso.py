@@ -47,10 +47,11 @@ in the input (ase.io.espresso writes it; pw.x prints their full forces, and ASE'
 zeroes them for the optimiser). What pw.x's own relax would keep between steps, every later step
 here restarts from: pw.x's ``outdir`` is ``espresso-scratch/`` in the step's folder, and the
 next calculation reads the previous charge density (``startingpot='file'``) when the same
-atoms with the same cutoffs and spin wrote it, and also its wave functions
-(``startingwfc='file'``) when the cell and the k-points are the same too (pw.x 6.7 reads both
-from ``espresso-scratch/espresso.save/``, ``charge-density.dat`` and ``wfcN.dat``, mapping
-plane waves by their Miller indices). A marker written after a completed calculation says what
+atoms in the same cell with the same cutoffs and spin wrote it, and also its wave functions
+(``startingwfc='file'``) when the k-points are the same too (pw.x 6.7 reads both from
+``espresso-scratch/espresso.save/``, ``charge-density.dat`` and ``wfcN.dat``); a changed cell
+(a relaxation of the cell normal) starts from atomic densities, as nothing here shows pw.x
+mapping a density onto another cell. A marker written after a completed calculation says what
 that folder holds; it is removed before pw.x starts, so a killed or failed run is never
 restarted from.
 
@@ -177,13 +178,15 @@ def pseudopotential_files(symbols, options: dict[str, Any]) -> dict[str, str]:
 
 
 def check_pseudopotentials(folder: Path, files: dict[str, str]) -> None:
+    """Every file of ``files`` (element -> name) is in ``folder``; else one line naming the
+    missing ones, the folder and how to name them."""
     missing = [f"{name} ({el})" for el, name in files.items() if not (folder / name).is_file()]
     if missing:
         raise CalculatorUnavailableError(
             f"espresso: no pseudopotential file {', '.join(missing)} in {folder} "
-            f"(qe_pseudo_dir); put it there (a link to the library's file will do) or name the "
-            f"files with the option pseudos=Symbol=file;... (pseudo_suffix: "
-            f"{files and next(iter(files.values()))!r} is <Symbol><pseudo_suffix>)")
+            f"(qe_pseudo_dir of the worker's env); put it there (a link to the library's file "
+            f"will do), or name the files with the option pseudos=Symbol=file;... (otherwise "
+            f"<Symbol><pseudo_suffix>)")
 
 
 # -- inputs -------------------------------------------------------------------------------------
@@ -289,8 +292,8 @@ def _last_line(path: Path) -> str:
 
 
 def _signature(atoms, options: dict[str, Any]) -> dict[str, Any]:
-    """What a restart must agree on: for the density, the atoms, cutoffs and spin; for the
-    wave functions also the cell and k-points."""
+    """What a restart must agree on: for the density, the atoms, cell, cutoffs and spin; for
+    the wave functions also the k-points."""
     return {"symbols": atoms.get_chemical_symbols(), "ecutwfc_Ry": options["ecutwfc_Ry"],
             "ecutrho_Ry": options["ecutrho_Ry"], "nspin": 2 if options["spin_polarized"] else 1,
             "cell": np.round(atoms.cell.array, 8).tolist(),
@@ -327,8 +330,9 @@ class EspressoCalculator(Calculator):
         same = {k: old.get(k) == new[k] for k in new}
         has_rho = any(save.glob("charge-density.*"))
         has_wfc = any(save.glob("wfc1.*"))
-        pot = has_rho and all(same[k] for k in ("symbols", "ecutwfc_Ry", "ecutrho_Ry", "nspin"))
-        return {"pot": pot, "wfc": pot and has_wfc and same["cell"] and same["kpts"]}
+        pot = has_rho and all(same[k] for k in ("symbols", "cell", "ecutwfc_Ry", "ecutrho_Ry",
+                                                "nspin"))
+        return {"pot": pot, "wfc": pot and has_wfc and same["kpts"]}
 
     def write_inputs(self, atoms, directory: str | os.PathLike,
                      pseudo_folder: str | os.PathLike | None = None) -> list[Path]:
@@ -363,10 +367,10 @@ class EspressoCalculator(Calculator):
         write_input(atoms, self.im_options, folder / INPUT_FILE, pseudo,
                     self._restart(folder, atoms))
         marker = folder / SCRATCH / RESTART_MARKER
-        marker.unlink(missing_ok=True)  # a killed or failed run leaves nothing to restart from
         out, err = folder / OUTPUT_FILE, folder / ERROR_FILE
-        if out.exists() and "JOB DONE" not in out.read_text(errors="replace"):
-            _set_aside(out)  # a killed or failed run's output is kept as espresso.pwo.N
+        if out.exists() and not marker.exists():
+            _set_aside(out)  # the output of a killed or failed run is kept as espresso.pwo.N
+        marker.unlink(missing_ok=True)  # a killed or failed run leaves nothing to restart from
         (folder / "CRASH").unlink(missing_ok=True)  # pw.x appends to it
         with open(out, "wb") as fd_out, open(err, "wb") as fd_err:
             try:
