@@ -95,11 +95,14 @@ def test_vasp_computes_and_needs_its_site_settings(tmp_path, monkeypatch):
 
 
 def test_espresso_input_reads_back_with_ase(tmp_path):
-    calc = get_calculator("espresso:calculation=scf,ecutwfc_Ry=50")
+    """espresso runs pw.x (tests/test_espresso.py); its write_inputs writes the input it
+    would run, also on a machine without pw.x or a site."""
+    calc = get_calculator("espresso:ecutwfc_Ry=50")
     atoms = bulk("LiF", "rocksalt", 4.03)
-    (path,) = calc.write_inputs(atoms, tmp_path / "lif")
+    (path,) = calc.write_inputs(atoms, tmp_path / "lif", pseudo_folder="/cluster/pseudo")
     text = path.read_text()
-    assert "ecutwfc" in text and "Li.pbe.UPF" in text and "K_POINTS automatic" in text
+    assert path.name == "espresso.pwi" and "ecutwfc          = 50.0" in text
+    assert "Li.UPF" in text and "K_POINTS automatic" in text and "'/cluster/pseudo'" in text
     back = read(path, format="espresso-in")
     assert back.get_chemical_symbols() == atoms.get_chemical_symbols()
     assert back.positions == pytest.approx(atoms.positions, abs=1e-6)

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -18,12 +19,12 @@ def run_cli(*args, **kw):
         (["bulk", "Li", "--calc", "emt"], "cannot treat Li"),
         (["bulk", "Li", "--calc", "gpaw:ecut_eV"], "malformed calculator option"),
         (["bulk", "Li", "--calc", "gpaw:ecut=3"], "has no option 'ecut'"),
-        (["bulk", "Li", "--calc", "espresso"], "only writes inputs"),
+        (["bulk", "Li", "--calc", "espresso"], "espresso: no qe_cmd set"),
         (["bulk", "Li", "--fmax", "0"], "--fmax 0.0 must be > 0"),
         (["bulk", "Li", "--fmax", "abc"], "invalid float value"),
         (["frobnicate"], "invalid choice"),
         (["energetics", "li-unobtainium"], "unknown system 'li-unobtainium'"),
-        (["energetics", "li-lif", "--calc", "espresso"], "only writes inputs"),
+        (["energetics", "li-lif", "--calc", "vasp"], "vasp: no vasp_cmd set"),
         (["energetics", "li-lif", "--calc", "emt"], "cannot treat"),
         (["energetics", "li-lif", "--fmax", "0"], "fmax=0.0 must be a number > 0"),
         (["energetics", "li-lif", "--orientation", "7"], "orientation=7 must be < "),
@@ -33,7 +34,7 @@ def run_cli(*args, **kw):
         (["barrier", "li-teleport"], "unknown hop kind 'li-teleport'"),
         (["barrier", "vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
         (["barrier", "vacancy", "--T", "-5"], "temperatures_K=[-5.0] must be"),
-        (["barrier", "vacancy", "--calc", "espresso"], "only writes inputs"),
+        (["barrier", "vacancy", "--calc", "cp2k"], "cp2k: no cp2k_cmd set"),
         (["barrier", "interface", "--system", "li-nothing"], "unknown system 'li-nothing'"),
         (["barrier", "interface"], "an interface hop needs --system"),
         (["barrier", "interstitial", "--solute", "Mg"], "a solute hop is a solute–vacancy"),
@@ -46,8 +47,10 @@ def run_cli(*args, **kw):
         (["diffusivity", "no/such/barrier.json"], "not found"),
     ],
 )
-def test_bad_input_one_line_exit_2(args, fragment):
-    proc = run_cli(*args)
+def test_bad_input_one_line_exit_2(args, fragment, tmp_path):
+    # HOME without a worker file: the DFT codes' commands are not set
+    env = {k: v for k, v in os.environ.items() if k != "FW_CONFIG_FILE"}
+    proc = run_cli(*args, env={**env, "HOME": str(tmp_path)})
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
@@ -73,7 +76,8 @@ def test_catalogue_and_calculators_listings():
     proc = run_cli("catalogue")
     assert proc.returncode == 0 and "Awaka" in proc.stdout and "LLZO-cubic" in proc.stdout
     proc = run_cli("calculators")
-    assert proc.returncode == 0 and "sevennet" in proc.stdout and "writes inputs only" in proc.stdout
+    assert proc.returncode == 0 and "sevennet" in proc.stdout
+    assert "runs the site's program (vasp_cmd, vasp_potcar_dir in" in proc.stdout
 
 
 @pytest.mark.lammps

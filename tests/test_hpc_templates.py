@@ -220,3 +220,4 @@ def test_dft_settings_use_the_calculator_options():
     assert resolved["ecutwfc_Ry"] >= max(p["ecutwfc"] for p in sssp.values())
     assert resolved["ecutrho_Ry"] >= max(p["ecutrho"] for p in sssp.values())
     assert resolved["smearing_Ry"] == 0.01
+    assert resolved["pseudos"] == ";".join(f"{el}={sssp[el]['file']}" for el in sorted(sssp))

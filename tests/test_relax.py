@@ -96,16 +96,3 @@ def test_bad_relax_arguments_are_one_line(rattled_slab):
         assert_one_line(exc)
 
 
-def test_qe_relaxes_inside_the_code(tmp_path, rattled_slab):
-    """Quantum ESPRESSO (input-only here) gets pw.x's own relaxation inputs; VASP runs and
-    relaxes through the package's optimisers (tests/test_vasp.py)."""
-    _, rec = relax(rattled_slab, get_calculator("espresso"), fmax=0.03, steps=80,
-                   inputs_dir=tmp_path / "qe")
-    text = (tmp_path / "qe" / "pw.in").read_text().lower()
-    assert "'relax'" in text and "nstep" in text and "forc_conv_thr" in text
-    from ase.units import Bohr, Rydberg
-
-    value = float(text.split("forc_conv_thr")[1].split("=")[1].split()[0].replace("d", "e"))
-    assert value == pytest.approx(0.03 / (Rydberg / Bohr), rel=1e-6)
-    with pytest.raises(UserInputError, match="inputs_dir"):
-        relax(rattled_slab, get_calculator("espresso"))

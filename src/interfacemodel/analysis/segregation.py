@@ -217,8 +217,7 @@ def _relax_sites(plan: _Plan, calc, label: str, fmax: float, steps: int, optimiz
                      f"{site.depth_A:.2f} Å deep)")
         ckpt = None if workdir is None else workdir / name
         _, rec = relax(site.atoms, calc, fmax=fmax, steps=steps,
-                       optimizer=optimizer or DEFAULT_OPTIMIZER, checkpoint=ckpt, label=name,
-                       inputs_dir=ckpt)
+                       optimizer=optimizer or DEFAULT_OPTIMIZER, checkpoint=ckpt, label=name)
         records[site.key] = rec
     return records
 

@@ -5,7 +5,7 @@
 >>> calculator_provenance(calc)  # {'name': 'gpaw', 'model': 'PBE', 'parameters': {...}, ...}
 
 Names: emt, sevennet (default), chgnet, lammps:<potential>, gpaw, cp2k, vasp, espresso
-(the last writes inputs only). ML models are built once per process and device.
+(the last three run the site's program: :mod:`.site`). ML models are built once per process and device.
 Many structures per model call (SevenNet, CHGNet): :class:`BatchEvaluator` and the drivers'
 ``batch`` argument ('auto'), see :mod:`.evaluator` (and :mod:`.graphs`, :mod:`.chunking`,
 :mod:`.batched_images`, :mod:`.batch_choice`; lockstep relaxations:
@@ -21,7 +21,6 @@ from .batch_choice import batch_evaluator, supports_batching
 from .batched_images import BatchedImages, attach_batched_calculators
 from .chunking import plan_chunks
 from .evaluator import BatchEvaluator
-from .inputs import InputOnlyCalculator
 from .registry import (
     Backend,
     CalcSpec,
@@ -42,7 +41,6 @@ __all__ = [
     "BatchEvaluator",
     "BatchedImages",
     "CalcSpec",
-    "InputOnlyCalculator",
     "attach_batched_calculators",
     "available_calculators",
     "available_devices",

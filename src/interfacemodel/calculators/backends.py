@@ -460,6 +460,7 @@ register(
                    "~25 Å on a Li slab; cp2k module docstring)"),
         ),
         module="ase.calculators.cp2k",
+        site_keys=(("cp2k_cmd", "mpirun -np 4 cp2k_shell.psmp"),),
         extra="dft",
         model_option="basis",
     )
@@ -507,32 +508,70 @@ register(
                    "the SCF does not converge", ("VeryFast", "Fast", "Normal", "All")),
         ),
         module="custodian",
+        site_keys=(("vasp_cmd", "srun vasp_std"), ("vasp_potcar_dir", "/apps/vasp/potpaw_PBE.54")),
         extra="dft",
         model_option="input_set",
     )
 )
 
 # ---------------------------------------------------------------------------------------------
-# Quantum ESPRESSO: input writing only (it runs on clusters)
+# Quantum ESPRESSO (runs the site's pw.x: qe_cmd and qe_pseudo_dir in the worker's env)
 
-from .inputs import make_espresso_writer  # noqa: E402
+from .espresso import make_espresso, parse_pseudos  # noqa: E402
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be an integer >= 1")
+    return value
+
+
+def _mixing(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise ValueError("must lie in (0, 1]")
+    return value
+
 
 register(
     Backend(
         name="espresso",
-        summary="Quantum ESPRESSO pw.x inputs written by ase.io.espresso; runs on clusters only.",
-        make=make_espresso_writer,
+        summary="Quantum ESPRESSO pw.x single points (PBE from the UPF files, cold smearing, "
+        "dipole correction for slabs); the command is qe_cmd and the UPF folder qe_pseudo_dir "
+        "of the worker's env (my_fworker.yaml), e.g. 'srun pw.x'.",
+        make=make_espresso,
         elements=lambda o: None,
         options=(
-            Option("calculation", str, "relax", "pw.x calculation", ("scf", "relax", "vc-relax")),
-            Option("ecutwfc_Ry", _positive_float, 60.0, "wave-function cutoff (Ry)"),
-            Option("ecutrho_Ry", _positive_float, 480.0, "charge-density cutoff (Ry)"),
-            Option("kpt_density", _positive_float, 3.5, "k-points per Å^-1 of reciprocal length"),
-            Option("pseudo_dir", str, "./pseudo", "directory of the UPF files on the cluster"),
-            Option("pseudo_suffix", str, ".pbe.UPF", "pseudopotential file = <Symbol><suffix>"),
-            Option("smearing_Ry", _positive_float, 0.01, "Marzari-Vanderbilt width (Ry)"),
+            Option("ecutwfc_Ry", _positive_float, 60.0,
+                   "wave-function cutoff (Ry); ultrasoft/PAW O and F need ~50 (SSSP 1.3: O "
+                   "50, F 45), the margin keeps Pulay stress small"),
+            Option("ecutrho_Ry", _positive_float, 480.0,
+                   "charge-density cutoff (Ry); 8x ecutwfc for ultrasoft/PAW augmentation"),
+            Option("kpt_density", _positive_float, 3.5,
+                   "k-points per Å^-1 of reciprocal length (1 along z for a slab model with "
+                   ">= 5 Å of vacuum; Γ-only tricks for a 1x1x1 grid)"),
+            Option("smearing_Ry", _positive_float, 0.01,
+                   "Marzari-Vanderbilt cold smearing width (Ry); Li is a metal"),
+            Option("spin_polarized", _bool, False,
+                   "nspin=2 (Li and the closed-shell coatings are not magnetic: nspin=1)"),
+            Option("dipole_correction", _on_off_auto, "auto",
+                   "sawtooth dipole correction along z (tefield, dipfield, edir=3), its region "
+                   "in the middle of the vacuum; auto: on for >= 5 Å of vacuum along z"),
+            Option("conv_thr_Ry_per_atom", _positive_float, 1e-9,
+                   "SCF convergence per atom (Ry; conv_thr = this x atoms, 1e-8 Ry for 10 "
+                   "atoms): the energy error grows with the cell"),
+            Option("mixing_beta", _mixing, 0.3,
+                   "density mixing fraction; pw.x's 0.7 sloshes charge in metal slabs"),
+            Option("electron_maxstep", _positive_int, 200,
+                   "SCF iterations before SCFNotConvergedError"),
+            Option("pseudo_suffix", str, ".UPF",
+                   "pseudopotential file = <Symbol><suffix> in qe_pseudo_dir (links to the "
+                   "site's library, e.g. Li.UPF -> li_pbe_v1.4.uspp.F.UPF)"),
+            Option("pseudos", parse_pseudos, "",
+                   "per-element files overriding the suffix: Li=li.UPF;F=f.UPF"),
         ),
-        computes=False,
-        model_option="calculation",
+        module="ase.calculators.espresso",
+        site_keys=(("qe_cmd", "srun pw.x"),),
     )
 )

@@ -57,7 +57,9 @@ class Backend:
     options: tuple[Option, ...] = ()
     module: str | None = None
     extra: str | None = None
-    computes: bool = True  # False: writes inputs only (vasp, espresso)
+    #: site settings a program-running backend needs (key -> example), checked by the CLI
+    #: before any work (:func:`interfacemodel.calculators.site.site_setting`)
+    site_keys: tuple[tuple[str, str], ...] = ()
     positional_option: str | None = None  # option a bare token sets (lammps: potential)
     model_option: str | None = None  # option that names the model/potential, for provenance
     notes: str = ""
@@ -181,14 +183,16 @@ def _covers(spec: CalcSpec, symbols: set[str]) -> bool | None:
 
 
 def calculators_covering(symbols: Iterable[str], computing_only: bool = True) -> list[str]:
-    """Default-configured calculators (and named LAMMPS potentials) that cover ``symbols``."""
+    """Default-configured calculators (and named LAMMPS potentials) that cover ``symbols``;
+    ``computing_only``: leave out the DFT codes that run a site's program (cp2k, vasp,
+    espresso: they compute only where the worker's env names the program)."""
     from .backends import LAMMPS_POTENTIALS  # import cycle: backends imports this module
 
     symbols = set(symbols)
     found = []
     for name in available_calculators():
         be = backend(name)
-        if computing_only and not be.computes:
+        if computing_only and be.site_keys:
             continue
         if name == "lammps":
             for pot in LAMMPS_POTENTIALS:

@@ -121,8 +121,9 @@ def cmd_calculators(args) -> int:
     for name in available_calculators():
         be = backend(name)
         status = "installed" if be.is_installed() else f"not installed (extra: {be.extra})"
-        if not be.computes:
-            status += ", writes inputs only"
+        if be.site_keys:
+            status += f", runs the site's program ({', '.join(k for k, _ in be.site_keys)} in " \
+                      f"my_fworker.yaml's env)"
         print(f"{name:9s} {status}\n    {be.summary}")
         for opt in be.options:
             print(f"    {opt.name}={opt.default!s:12s} {opt.help}")

@@ -17,17 +17,16 @@ class Parser(argparse.ArgumentParser):
 
 
 def computing_spec(text: str, flag: str = "calculator"):
-    """The parsed calculator spec of a command that computes here: one that only writes
-    inputs, or a torch device this machine lacks (``sevennet:device=cuda`` without CUDA), is
-    refused before any work."""
+    """The parsed calculator spec of a command that computes here: a DFT code whose command
+    the worker's env does not name (``vasp_cmd`` …), or a torch device this machine lacks
+    (``sevennet:device=cuda`` without CUDA), is refused before any work."""
     # imported in the functions (ASE, numpy): --help and a bad option answer without them
     from ..calculators import check_device, parse_calc_spec
+    from ..calculators.site import site_setting
 
     spec = parse_calc_spec(text)
-    if not spec.backend.computes:
-        raise UserInputError(
-            f"{flag} {spec.name!r} only writes inputs for a cluster run; choose one that "
-            f"computes here: emt, sevennet, chgnet, lammps:<potential>, gpaw")
+    for key, example in spec.backend.site_keys:
+        site_setting(key, spec.name, example)
     if "device" in spec.options:
         check_device(spec.options["device"], spec.name)
     return spec

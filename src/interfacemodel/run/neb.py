@@ -149,6 +149,11 @@ def image_calculators(calc, n: int) -> list:
             calcs = [calc] + [type(calc)(**dict(calc.parameters)) for _ in range(n - 1)]
         except TypeError:  # a calculator that cannot be rebuilt from its parameters: share it
             return [calc] * n
+    if getattr(calc, "uses_directory", False):
+        # a program's files (pw.x, CP2K): a copy works in image-N/ of calc's folder (the step's),
+        # not in the process's working folder, and restarts from its own image's last density
+        for i, other in enumerate(calcs[1:], 2):
+            other.directory = str(Path(calc.directory) / f"image-{i}")
     journal = getattr(calc, "interfacemodel_journal", None)
     if journal is not None:  # the copies record into (and are served from) calc's journal
         for other in calcs[1:]:

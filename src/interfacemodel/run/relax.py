@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from ase import units
 
-from ..calculators import InputOnlyCalculator, calculator_provenance, provenance_label
+from ..calculators import calculator_provenance, provenance_label
 from ..calculators.batch_choice import batch_evaluator
 from ..calculators.evaluator import structure_list
 from ..errors import UserInputError
@@ -58,7 +58,7 @@ class EnergyRecord:
 
     ``counts`` is the number of atoms per element, ``area_A2`` the in-plane area |a × b| of
     the cell (the interface/surface area for slabs). ``status``: 'relaxed', 'single-point',
-    'not-converged' or 'inputs-written' (VASP/QE: nothing computed here).
+    'not-converged' ('inputs-written' in records of versions that wrote VASP/QE inputs only).
     """
 
     label: str
@@ -84,7 +84,7 @@ class EnergyRecord:
     #: times the optimiser was started afresh from the last good frame after a non-finite step
     optimizer_restarts: int = 0
     cell_c_A: float = 0.0
-    inputs_dir: str | None = None
+    inputs_dir: str | None = None  # read from records of versions that wrote inputs only
 
 
 def in_plane_area(atoms) -> float:
@@ -146,7 +146,6 @@ def relax(
     checkpoint: str | Path | None = None,
     label: str = "",
     logfile: str | None = None,
-    inputs_dir: str | Path | None = None,
     progress: Callable[[int, float], None] | None = None,
 ):
     """Relax the positions of a slab or interface; returns ``(relaxed_atoms, EnergyRecord)``.
@@ -166,14 +165,11 @@ def relax(
     step. ``progress(step, fmax_now)`` is called after every step. The input ``atoms`` is
     not modified.
 
-    VASP / Quantum ESPRESSO (input-only calculators): the relaxation is left to the code;
-    IBRION=2 (VASP) or ``calculation='relax'`` (pw.x) inputs with the fixed atoms as
-    selective dynamics are written to ``inputs_dir`` and the record's status is
-    'inputs-written' (no energy).
+    Program-running DFT calculators (CP2K, VASP, Quantum ESPRESSO) relax the same way: this
+    optimiser over the code's single points, so the fixed atoms, the force criterion, the
+    checkpoints and the resume at the last ionic step are the same for every calculator.
     """
     _check_relax_args(fmax, steps, relax_normal_cell, stress_tol_GPa)
-    if isinstance(calc, InputOnlyCalculator):
-        return _write_relax_inputs(atoms, calc, fmax, steps, relax_normal_cell, inputs_dir, label)
     opt_cls = get_optimizer(optimizer)
     work = atoms.copy()
     work.calc = calc
@@ -354,22 +350,6 @@ def relax_many(
     if evaluator is None:
         return [j(calc) for j in jobs]
     return run_lockstep(jobs, evaluator, like=calc)
-
-
-def _write_relax_inputs(atoms, calc: InputOnlyCalculator, fmax, steps, relax_normal_cell,
-                        inputs_dir, label) -> tuple[Any, EnergyRecord]:
-    if inputs_dir is None:
-        raise UserInputError(f"{calc.code} relaxes inside the code: give inputs_dir to write "
-                             f"its relaxation inputs into")
-    paths = calc.write_relax_inputs(atoms, inputs_dir, fmax_eV_per_A=fmax, steps=steps,
-                                    relax_normal_cell=relax_normal_cell)
-    record = _record(
-        atoms, calc, label, status="inputs-written", energy_eV=None, converged=False,
-        fmax_target_eV_per_A=fmax, fmax_reached_eV_per_A=None, steps=0, steps_max=steps,
-        force_calls=0, wall_time_s=0.0, optimizer=f"{calc.code} internal",
-        relax_normal_cell=relax_normal_cell, inputs_dir=str(Path(paths[0]).parent),
-    )
-    return atoms.copy(), record
 
 
 __all__ = ["DEFAULT_OPTIMIZER", "EnergyRecord", "element_counts", "in_plane_area", "relax",
