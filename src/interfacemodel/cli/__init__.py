@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     calculations.add_energetics(sub)
     migration.add_barrier(sub)
     migration.add_diffusivity(sub)
+    calculations.add_converge(sub)
     calculations.add_calculators(sub)
     structures.add_catalogue(sub)
     campaign.add_commands(sub)

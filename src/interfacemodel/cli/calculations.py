@@ -174,6 +174,57 @@ def add_energetics(sub) -> None:
     p.set_defaults(func=cmd_energetics)
 
 
+def cmd_converge(args) -> int:
+    from ..analysis.interface_energetics import EnergeticsSettings  # lazy: ASE, numpy
+    from ..flows.convergence import parse_values, setting_convergence
+    from ..records import to_dict, write_json_atomic
+
+    spec = computing_spec(args.calc)
+    option, values = parse_values(args.vary)
+    if args.film_layers is not None and args.film_layers < 1:
+        raise UserInputError(f"--film-layers {args.film_layers} must be >= 1")
+    if args.substrate_layers is not None and args.substrate_layers < 1:
+        raise UserInputError(f"--substrate-layers {args.substrate_layers} must be >= 1")
+    refuse_existing_json(args)
+    settings = EnergeticsSettings(film_layers=args.film_layers,
+                                  substrate_layers=args.substrate_layers)
+    result = setting_convergence(args.system, args.calc, option, values,
+                                 tolerance_J_per_m2=args.tolerance, settings=settings,
+                                 workdir=args.workdir,
+                                 progress=lambda m: err(f"[converge] {m}"))
+    print(f"{result.system}: W_adh(ideal) against {option} ({spec.label()}, {result.n_atoms} "
+          f"atoms, A = {result.area_A2:.2f} Å²; deviation from the last value)")
+    print_table(result.rows(), [option, "W_adh (J/m²)", "dev (J/m²)", "wall (s)"])
+    best = result.converged_value
+    print(f"converged to {args.tolerance} J/m² from {option}={best}" if best is not None else
+          f"NOT converged to {args.tolerance} J/m² below the finest value: extend the range")
+    if args.json:
+        write_json_atomic(to_dict(result), args.json, overwrite=args.overwrite)
+        print(f"wrote {args.json}")
+    return 0
+
+
+def add_converge(sub) -> None:
+    p = sub.add_parser("converge", help="ideal W_adh of an interface against one calculator "
+                                        "setting (cutoff, k-points): a DFT user's first run",
+                       description="Three single points per value (interface, cleaved film "
+                       "and coating, catalogue geometry, no relaxation); the table gives each "
+                       "value's deviation from the last (finest) one.")
+    p.add_argument("system", help="named system, e.g. li-lif (interfacemodel build --list)")
+    p.add_argument("--calc", required=True, help="calculator spec, e.g. gpaw:mode=lcao")
+    p.add_argument("--vary", required=True, metavar="OPTION=V1,V2,...",
+                   help="calculator option and its values, coarse to fine, e.g. "
+                        "ecut_eV=400,600,800 or kpt_density=2,3,4,5")
+    p.add_argument("--tolerance", type=float, default=0.01,
+                   help="convergence tolerance on W_adh, J/m² (0.01)")
+    p.add_argument("--film-layers", type=int, help="Li atomic layers (recipe default)")
+    p.add_argument("--substrate-layers", type=int, help="coating atomic layers (recipe default)")
+    p.add_argument("--workdir", default="converge",
+                   help="folder of the DFT codes' files, one per value and cell (converge/)")
+    add_json_output(p, "record")
+    p.set_defaults(func=cmd_converge)
+
+
 def add_calculators(sub) -> None:
     p = sub.add_parser("calculators", help="list calculators, options and status")
     p.add_argument("--elements", action="store_true", help="also list supported elements")
