@@ -100,14 +100,18 @@ def test_the_command_is_not_part_of_the_calculator_identity():
 
 @needs_data
 def test_inputs_for_a_li_lif_slab_carry_the_stated_settings():
-    """A Li/LiF slab model with vacuum: k-points in-plane only, the dipole correction along z,
-    smearing, mixing, grids; a bulk cell and a periodic interface get no dipole correction."""
+    """A Li/LiF slab model with vacuum: k-points in-plane only, smearing, mixing, grids, no
+    restart files; no dipole correction by default, along z with ``auto`` for the slab and
+    not for a bulk cell or a periodic interface."""
     from interfacemodel.build.systems import build_system
     from interfacemodel.calculators import parse_calc_spec
 
     options = parse_calc_spec("cp2k").options
     slab = build_system("li-lif", film_layers=2, substrate_layers=3, vacuum_A=10.0)[0].atoms
+    assert "SURFACE_DIPOLE" not in input_template(slab, options)  # off by default
+    options = parse_calc_spec("cp2k:dipole_correction=auto").options
     text = input_template(slab, options)
+    assert "&RESTART OFF" in text
     nk = kpoint_grid(slab, 3.5)
     assert nk[2] == 1 and nk[0] > 1
     assert f"SCHEME MONKHORST-PACK {nk[0]} {nk[1]} 1" in text
@@ -124,8 +128,8 @@ def test_inputs_for_a_li_lif_slab_carry_the_stated_settings():
     periodic = build_system("li-lif", kind="periodic", film_layers=2,
                             substrate_layers=3)[0].atoms
     assert "SURFACE_DIPOLE" not in input_template(periodic, options)
-    off = dict(options, dipole_correction="off")
-    assert "SURFACE_DIPOLE" not in input_template(slab, off)
+    on = dict(options, dipole_correction="on")
+    assert "SURFACE_DIPOLE_CORRECTION .TRUE." in input_template(lif, on)
 
 
 def test_a_dipole_corrected_slab_is_widened_rigidly_to_the_stated_vacuum():

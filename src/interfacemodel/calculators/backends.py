@@ -453,8 +453,9 @@ register(
             Option("eps_scf", _positive_float, 1e-7, "SCF convergence (EPS_SCF, Hartree)"),
             Option("max_scf", int, 200, "SCF iterations before SCFNotConvergedError"),
             Option("spin_polarized", _bool, False, "unrestricted Kohn-Sham (UKS)"),
-            Option("dipole_correction", _on_off_auto, "auto",
-                   "surface dipole correction along z; auto: on for >= 5 Å of vacuum along z"),
+            Option("dipole_correction", _on_off_auto, "off",
+                   "surface dipole correction along z (auto: on for >= 5 Å of vacuum along z); "
+                   "off by default: it stalls the SCF of a Li/Li2Se slab (cp2k module docstring)"),
             Option("dipole_vacuum_A", _positive_float, 25.0,
                    "vacuum (Å) a dipole-corrected slab is computed with (CP2K aborts below "
                    "~25 Å on a Li slab; cp2k module docstring)"),
