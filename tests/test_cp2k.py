@@ -231,7 +231,7 @@ def _relax_process(tmp_path, name):
     import sys
 
     return subprocess.Popen([sys.executable, "-c", RELAX, str(tmp_path / name), CP2K_CMD,
-                             str(tmp_path / f"{name}.json")], start_new_session=True,
+                             str(tmp_path / f"{name}.json")], start_new_session=True, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -252,6 +252,10 @@ def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(tmp_path):
     assert whole.wait(timeout=900) == 0, whole.stdout.read()
     ref = json.loads((tmp_path / "whole.json").read_text())
     assert ref["steps"] >= 3, "too few steps to kill in between"
+    # every calculation ran in the calculator's folder, none in the working folder
+    whole_out = (tmp_path / "whole-cp2k" / "cp2k.out").read_text()
+    assert whole_out.count("SCF run converged") == ref["force_calls"]
+    assert not (tmp_path / "cp2k.out").exists()
 
     victim = _relax_process(tmp_path, "killed")
     saved = saved_calls = 0

@@ -308,7 +308,8 @@ class Cp2kShellCalculator(CP2K):
 
     def calculate(self, atoms=None, properties=None, system_changes=all_changes):
         atoms = atoms if atoms is not None else self.atoms
-        folder = Path(self.directory).resolve()
+        directory = self.directory
+        folder = Path(directory).resolve()
         template = input_template(atoms, self.im_options)
         if folder != self._shell_dir:
             self.close()  # a new shell in the new folder (ASE starts it in calculate)
@@ -320,6 +321,9 @@ class Cp2kShellCalculator(CP2K):
             self._release_force_env()  # ASE keeps the old force env on set(inp=...)
             self.parameters.inp = template
             system_changes = all_changes
+        # ASE writes the label into the input: relative to the shell's folder. Its setter also
+        # sets self.directory to '.', which is put back below (else every later calculation
+        # would run in the process's working folder)
         self.label = self.prefix
         fresh = self._force_env_id is None
         if fresh:  # a new output file (an earlier one, e.g. of a killed run, is kept as .out.N)
@@ -334,6 +338,8 @@ class Cp2kShellCalculator(CP2K):
         except (AssertionError, ValueError, RuntimeError, BrokenPipeError, OSError) as exc:
             self.results = {}
             raise self._crash(exc) from None
+        finally:
+            self.directory = directory
         if "stress" in self.results:  # per volume of the given cell
             self.results["stress"] = self.results["stress"] * volume_ratio
         self.atoms = given.copy()  # energy and forces do not change with the translation
