@@ -17,12 +17,12 @@ import pytest
 from ase.build import bulk
 
 from interfacemodel.calculators import get_calculator
+from interfacemodel.calculators.cells import kpoint_grid
 from interfacemodel.calculators.cp2k import (
     DEFAULT_DATA_DIR,
     abort_message,
     centred_along_z,
     input_template,
-    kpoint_grid,
     vacuum_along_z,
     valence_electrons,
     widened_along_z,

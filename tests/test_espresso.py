@@ -25,7 +25,7 @@ from ase.io.espresso import read_fortran_namelist
 
 from checks import assert_one_line
 from interfacemodel.calculators import get_calculator, parse_calc_spec
-from interfacemodel.calculators.cp2k import kpoint_grid
+from interfacemodel.calculators.cells import kpoint_grid
 from interfacemodel.calculators.espresso import (
     EOPREG_MAX,
     RESTART_MARKER,

@@ -1,9 +1,11 @@
 """Cell geometry the DFT backends share: whether a cell is a slab model (a vacuum gap along
-z) and how wide that gap is. Lengths in Å."""
+z), how wide that gap is, its k-point grid and whether it gets a dipole correction. Lengths
+in Å."""
 
 from __future__ import annotations
 
 import numpy as np
+from ase.calculators.calculator import kptdensity2monkhorstpack
 
 #: vacuum along z (Å) from which a cell is a slab model (1 k-point along z, and a surface
 #: dipole correction where the backend's option is ``auto``)
@@ -25,3 +27,17 @@ def vacuum_along_z(atoms) -> float:
 def is_slab_model(atoms) -> bool:
     """At least :data:`SLAB_VACUUM_A` of vacuum along z."""
     return vacuum_along_z(atoms) >= SLAB_VACUUM_A
+
+
+def kpoint_grid(atoms, density: float) -> tuple[int, int, int]:
+    """Grid at ``density`` k-points per Å⁻¹ of reciprocal length (ASE's
+    ``kptdensity2monkhorstpack``, odd), 1 along z of a slab model."""
+    grid = [int(k) for k in kptdensity2monkhorstpack(atoms, density, even=False)]
+    if is_slab_model(atoms):
+        grid[2] = 1
+    return (grid[0], grid[1], grid[2])
+
+
+def uses_dipole_correction(atoms, setting: str) -> bool:
+    """A backend's ``dipole_correction`` option: ``auto`` (a slab model), ``on`` or ``off``."""
+    return is_slab_model(atoms) if setting == "auto" else setting == "on"

@@ -60,13 +60,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ase.calculators.calculator import all_changes, kptdensity2monkhorstpack
+from ase.calculators.calculator import all_changes
 from ase.calculators.cp2k import CP2K
 from ase.units import Rydberg
 
 from ..errors import CalculatorRunError, CalculatorUnavailableError, SCFNotConvergedError
-from .cells import SLAB_VACUUM_A, vacuum_along_z
-from .site import site_setting
+from .cells import kpoint_grid, uses_dipole_correction, vacuum_along_z
+from .site import set_aside, site_setting
 
 #: Debian's cp2k-data puts the basis and potential files here
 DEFAULT_DATA_DIR = "/usr/share/cp2k"
@@ -131,15 +131,6 @@ def valence_electrons(symbol: str, potential: str) -> int:
                                      f"charge (-qN) for {symbol} in {path}")
 
 
-def kpoint_grid(atoms, density: float) -> tuple[int, int, int]:
-    """Monkhorst-Pack grid at ``density`` k-points per Å⁻¹; 1 along non-periodic axes and
-    along z of a slab model (at least ``SLAB_VACUUM_A`` of vacuum along z)."""
-    grid = [int(k) for k in kptdensity2monkhorstpack(atoms, density, even=False)]
-    if vacuum_along_z(atoms) >= SLAB_VACUUM_A:
-        grid[2] = 1
-    return tuple(grid)
-
-
 def centred_along_z(atoms):
     """A copy of a slab model translated along z so that the middle of its vacuum gap lies on
     the cell's top and bottom faces (atoms wrapped into [0, c) along z): CP2K's surface dipole
@@ -169,12 +160,6 @@ def widened_along_z(atoms, vacuum_A: float):
     out.set_cell(np.vstack([cell[0], cell[1], cell[2] * scale]), scale_atoms=False)
     out.positions += (scale - 1.0) / 2 * cell[2]  # a rigid shift: forces do not change
     return out, scale
-
-
-def uses_dipole_correction(atoms, setting: str) -> bool:
-    if setting == "auto":
-        return vacuum_along_z(atoms) >= SLAB_VACUUM_A
-    return setting == "on"
 
 
 def input_template(atoms, options: dict[str, Any], valence: int | None = None) -> str:
@@ -254,14 +239,6 @@ def _check_command(command: str) -> None:
             f"{COMMAND_EXAMPLE!r}")
 
 
-def _set_aside(path: Path) -> None:
-    """Rename ``path`` to the first free ``<path>.N``, if it exists."""
-    if path.exists():
-        n = 1
-        while path.with_name(f"{path.name}.{n}").exists():
-            n += 1
-        path.rename(path.with_name(f"{path.name}.{n}"))
-
 
 class Cp2kShellCalculator(CP2K):
     """ASE's :class:`~ase.calculators.cp2k.CP2K` with the package's inputs and the traps of
@@ -327,7 +304,7 @@ class Cp2kShellCalculator(CP2K):
         self.label = self.prefix
         fresh = self._force_env_id is None
         if fresh:  # a new output file (an earlier one, e.g. of a killed run, is kept as .out.N)
-            _set_aside(self._out_file())
+            set_aside(self._out_file())
         given, volume_ratio = atoms, 1.0
         if uses_dipole_correction(atoms, self.im_options["dipole_correction"]):
             # centred and widened: see the module docstring

@@ -100,8 +100,8 @@ from ..errors import (
     SCFNotConvergedError,
     UserInputError,
 )
-from .cp2k import SLAB_VACUUM_A, _set_aside, kpoint_grid, vacuum_along_z
-from .site import site_setting
+from .cells import SLAB_VACUUM_A, kpoint_grid, vacuum_along_z
+from .site import set_aside, site_setting
 
 COMMAND_EXAMPLE = "srun pw.x"
 PSEUDO_EXAMPLE = "/apps/pseudo/SSSP_1.3.0_PBE_efficiency"
@@ -369,7 +369,7 @@ class EspressoCalculator(Calculator):
         marker = folder / SCRATCH / RESTART_MARKER
         out, err = folder / OUTPUT_FILE, folder / ERROR_FILE
         if out.exists() and not marker.exists():
-            _set_aside(out)  # the output of a killed or failed run is kept as espresso.pwo.N
+            set_aside(out)  # the output of a killed or failed run is kept as espresso.pwo.N
         marker.unlink(missing_ok=True)  # a killed or failed run leaves nothing to restart from
         (folder / "CRASH").unlink(missing_ok=True)  # pw.x appends to it
         with open(out, "wb") as fd_out, open(err, "wb") as fd_err:

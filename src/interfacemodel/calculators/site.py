@@ -104,3 +104,13 @@ def site_setting(key: str, code: str, example: str, default: str | None = None) 
     raise CalculatorUnavailableError(
         f"{code}: no {key} set; set it in {where}, e.g. env: {{{key}: '{example}'}} "
         f"(hpc/README.md, 'DFT codes')")
+
+
+def set_aside(path: Path) -> None:
+    """Rename ``path`` (a program's output of an earlier, e.g. killed, run) to the first free
+    ``<path>.N``, if it exists."""
+    if path.exists():
+        n = 1
+        while path.with_name(f"{path.name}.{n}").exists():
+            n += 1
+        path.rename(path.with_name(f"{path.name}.{n}"))

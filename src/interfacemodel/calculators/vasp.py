@@ -100,12 +100,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ase.calculators.calculator import Calculator, all_changes, kptdensity2monkhorstpack
+from ase.calculators.calculator import Calculator, all_changes
 from ase.units import GPa
 
 from ..errors import CalculatorRunError, CalculatorUnavailableError, SCFNotConvergedError
-from .cells import is_slab_model
-from .site import site_setting
+from .cells import kpoint_grid, uses_dipole_correction
+from .site import set_aside, site_setting
 
 COMMAND_EXAMPLE = "srun vasp_std"
 POTCAR_DIR_EXAMPLE = "/apps/vasp/potpaw_PBE.54"
@@ -175,19 +175,6 @@ def assemble_potcar(symbols: list[str], folder: Path, functional: str) -> str:
 
 
 # -- inputs ----------------------------------------------------------------------------------
-
-def kpoint_grid(atoms, density: float) -> tuple[int, int, int]:
-    """Γ-centred grid at ``density`` k-points per Å⁻¹ of reciprocal length; 1 along z of a
-    slab model."""
-    grid = [int(k) for k in kptdensity2monkhorstpack(atoms, density, even=False)]
-    if is_slab_model(atoms):
-        grid[2] = 1
-    return tuple(grid)  # type: ignore[return-value]
-
-
-def uses_dipole_correction(atoms, setting: str) -> bool:
-    return is_slab_model(atoms) if setting == "auto" else setting == "on"
-
 
 def dipole_centre(atoms) -> list[float]:
     """The centre of mass in fractional coordinates (each in [0, 1)); along z measured from the
@@ -309,14 +296,6 @@ def read_results(folder: Path, natoms: int) -> tuple[dict[str, Any], bool]:
     return {"energy": energy, "free_energy": free, "forces": forces, "stress": stress}, converged
 
 
-def _set_aside(path: Path) -> None:
-    """Rename ``path`` to the first free ``<path>.N``, if it exists."""
-    if path.exists():
-        n = 1
-        while path.with_name(f"{path.name}.{n}").exists():
-            n += 1
-        path.rename(path.with_name(f"{path.name}.{n}"))
-
 
 # -- the calculator --------------------------------------------------------------------------
 
@@ -365,7 +344,7 @@ class VaspCalculator(Calculator):
         folder.mkdir(parents=True, exist_ok=True)
         for name in OUTPUTS:  # an earlier (killed) run's: kept; this calculator's: replaced
             if folder not in self._folders:
-                _set_aside(folder / name)
+                set_aside(folder / name)
             else:
                 (folder / name).unlink(missing_ok=True)
         self._folders.add(folder)
