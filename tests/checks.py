@@ -68,3 +68,35 @@ def li_vacancy_endpoints():
     final = cell.copy()
     final.positions[mover] = hole
     return cell, final
+
+
+def kill_after_saved_steps(process, checkpoint_dir, steps: int = 2, timeout_s: float = 600):
+    """SIGKILL the process group of ``process`` (a relaxation started with
+    ``start_new_session=True``) once its checkpoint in ``checkpoint_dir`` holds at least
+    ``steps`` ionic steps; returns the saved (steps, force_calls)."""
+    import json
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    from interfacemodel.run.checkpoint import CHECKPOINT_FILE
+
+    path = Path(checkpoint_dir) / CHECKPOINT_FILE
+    saved = saved_calls = 0
+    deadline = time.time() + timeout_s
+    while time.time() < deadline and process.poll() is None:
+        if path.exists():
+            try:
+                with np.load(path) as data:
+                    state = json.loads(str(data["meta"]))["state"]
+            except (OSError, ValueError, KeyError):  # being replaced this instant
+                continue
+            saved, saved_calls = int(state["steps"]), int(state["force_calls"])
+            if saved >= steps:
+                break
+        time.sleep(0.05)
+    assert process.poll() is None, "the relaxation ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return saved, saved_calls

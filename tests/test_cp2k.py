@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
+from checks import kill_after_saved_steps
 from interfacemodel.calculators import get_calculator
 from interfacemodel.calculators.cells import kpoint_grid
 from interfacemodel.calculators.cp2k import (
@@ -243,10 +244,7 @@ def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(tmp_path):
     two ionic steps; the rerun starts from the saved step (its CP2K output shows fewer
     calculations than the uninterrupted run) and ends where the uninterrupted run ends."""
     import json
-    import signal
-    import time
 
-    from interfacemodel.run.checkpoint import CHECKPOINT_FILE
 
     whole = _relax_process(tmp_path, "whole")
     assert whole.wait(timeout=900) == 0, whole.stdout.read()
@@ -258,20 +256,7 @@ def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(tmp_path):
     assert not (tmp_path / "cp2k.out").exists()
 
     victim = _relax_process(tmp_path, "killed")
-    saved = saved_calls = 0
-    deadline = time.time() + 600
-    while time.time() < deadline and victim.poll() is None:
-        path = tmp_path / "killed" / CHECKPOINT_FILE
-        if path.exists():
-            with np.load(path) as data:
-                state = json.loads(str(data["meta"]))["state"]
-            saved, saved_calls = int(state["steps"]), int(state["force_calls"])
-            if saved >= 2:
-                break
-        time.sleep(0.2)
-    assert victim.poll() is None, "the relaxation ended before it could be killed"
-    os.killpg(victim.pid, signal.SIGKILL)
-    victim.wait()
+    saved, saved_calls = kill_after_saved_steps(victim, tmp_path / "killed", timeout_s=600)
     out = tmp_path / "killed-cp2k" / "cp2k.out"
 
     resumed = _relax_process(tmp_path, "killed")

@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +21,7 @@ from ase.calculators.emt import EMT
 from ase.io import read
 from ase.io.espresso import read_fortran_namelist
 
-from checks import assert_one_line
+from checks import assert_one_line, kill_after_saved_steps
 from interfacemodel.calculators import get_calculator, parse_calc_spec
 from interfacemodel.calculators.cells import kpoint_grid
 from interfacemodel.calculators.espresso import (
@@ -376,7 +374,6 @@ def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(no_worker_fi
     """SIGKILL to the whole job (python and the running pw.x) once the relaxation has saved
     two ionic steps; the rerun starts from the saved step (fewer pw.x runs than the whole
     relaxation) and ends where the uninterrupted run ends, with the same force calls."""
-    from interfacemodel.run.checkpoint import CHECKPOINT_FILE
 
     whole = _relax_process(tmp_path, "whole", pseudo)
     assert whole.wait(timeout=600) == 0, whole.stdout.read()
@@ -385,23 +382,7 @@ def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(no_worker_fi
     assert len((tmp_path / "whole.calls").read_text().splitlines()) == ref["force_calls"]
 
     victim = _relax_process(tmp_path, "killed", pseudo)
-    saved = saved_calls = 0
-    deadline = time.time() + 300
-    while time.time() < deadline and victim.poll() is None:
-        path = tmp_path / "killed" / CHECKPOINT_FILE
-        if path.exists():
-            try:
-                with np.load(path) as data:
-                    state = json.loads(str(data["meta"]))["state"]
-            except (OSError, ValueError, KeyError):  # being replaced this instant
-                continue
-            saved, saved_calls = int(state["steps"]), int(state["force_calls"])
-            if saved >= 2:
-                break
-        time.sleep(0.05)
-    assert victim.poll() is None, "the relaxation ended before it could be killed"
-    os.killpg(victim.pid, signal.SIGKILL)
-    victim.wait()
+    saved, saved_calls = kill_after_saved_steps(victim, tmp_path / "killed", timeout_s=300)
     before = len((tmp_path / "killed.calls").read_text().splitlines())
 
     resumed = _relax_process(tmp_path, "killed", pseudo)

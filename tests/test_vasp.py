@@ -24,6 +24,7 @@ from ase.calculators.emt import EMT
 from ase.constraints import FixAtoms
 from ase.io import read
 
+from checks import kill_after_saved_steps
 from interfacemodel.calculators import get_calculator
 from interfacemodel.calculators import vasp as vasp_module
 from interfacemodel.calculators.site import worker_env
@@ -370,7 +371,6 @@ def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(tmp_path):
     starts VASP in a session of its own, which a batch system's kill reaches) once two ionic
     steps are saved; the rerun starts from the saved step, runs VASP only for what was not
     saved, and ends where the uninterrupted run ends."""
-    from interfacemodel.run.checkpoint import CHECKPOINT_FILE
 
     make_potcar_dir(tmp_path / "potcars", symbols=("Cu_pv",))
     whole = _relax_process(tmp_path, "whole")
@@ -380,20 +380,7 @@ def test_a_relaxation_killed_mid_run_resumes_at_its_last_ionic_step(tmp_path):
     assert _vasp_runs(tmp_path / "whole-vasp") == ref["force_calls"]
 
     victim = _relax_process(tmp_path, "killed")
-    saved = saved_calls = 0
-    deadline = time.time() + 300
-    while time.time() < deadline and victim.poll() is None:
-        path = tmp_path / "killed" / CHECKPOINT_FILE
-        if path.exists():
-            with np.load(path) as data:
-                state = json.loads(str(data["meta"]))["state"]
-            saved, saved_calls = int(state["steps"]), int(state["force_calls"])
-            if saved >= 2:
-                break
-        time.sleep(0.1)
-    assert victim.poll() is None, "the relaxation ended before it could be killed"
-    os.killpg(victim.pid, signal.SIGKILL)
-    victim.wait()
+    saved, saved_calls = kill_after_saved_steps(victim, tmp_path / "killed", timeout_s=300)
     folder = tmp_path / "killed-vasp"
     _kill_stand_in(folder)
     before = _vasp_runs(folder)
