@@ -11,8 +11,9 @@ Li/Li2Se interface (bulk Li and Li2Se, a short interface relaxation, the cleaved
 points and relaxations, the energetics join).
 
 Settings are small so that the module runs in minutes on 2 cores (300 Ry, k-points at
-2 per Å⁻¹, 3 relaxation steps): the check is that the cluster path computes, and that its
-numbers are CP2K's, not that they are converged.
+2 per Å⁻¹, 3 relaxation steps for the 24-atom Li/Li2Se(110) slab; the 2-atom EOS at 400 Ry
+and 4 per Å⁻¹): the check is that the cluster path computes and that its numbers are CP2K's,
+not that the interface's are converged.
 """
 
 from __future__ import annotations
@@ -35,10 +36,15 @@ pytestmark = [pytest.mark.cp2k, pytest.mark.slow,
 HPC = Path(__file__).resolve().parents[1] / "hpc"
 VENV_BIN = Path(sys.executable).parent
 SPEC = "cp2k:cutoff_Ry=300,rel_cutoff_Ry=40,kpt_density=2.0"
-GPAW_SPEC = "gpaw:ecut_eV=400,kpt_density=2.0"
-#: stated agreement of CP2K (GTH, DZVP-MOLOPT-SR) with GPAW (PAW, PW) for bcc Li
-A0_TOL_PERCENT = 1.5
-B_TOL_PERCENT = 15.0
+#: the EOS of the 2-atom cell with denser k-points: at 2 per Å⁻¹ B came out 11.1 GPa against
+#: GPAW's 13.8 (k-point sampling of the metal, both codes); at 4 per Å⁻¹ 14.26 against 14.18
+BULK_SPEC = "cp2k:cutoff_Ry=400,rel_cutoff_Ry=50,kpt_density=4.0"
+GPAW_SPEC = "gpaw:ecut_eV=500,kpt_density=4.0"
+#: stated agreement of CP2K (GTH, DZVP-MOLOPT-SR) with GPAW (PAW, PW) for bcc Li; measured
+#: 2026-12-03 with these specs: a0 3.479 against 3.434 Å (+1.3 %, the Gaussian basis),
+#: B 14.26 against 14.18 GPa (+0.6 %)
+A0_TOL_PERCENT = 2.0
+B_TOL_PERCENT = 10.0
 FAKE_SBATCH = """\
 #!/bin/sh
 # stands in for sbatch: keep the script, answer like the real one
@@ -54,12 +60,12 @@ from interfacemodel.flows.identity import flow_of
 from interfacemodel.workflows.constructors import flow_workflow
 from interfacemodel.workflows.launchpad import embedded_launchpad
 
-fw_dir, spec, checkpoints = sys.argv[1:4]
+fw_dir, spec, bulk_spec, checkpoints = sys.argv[1:5]
 settings = EnergeticsSettings(fmax=0.05, steps=3, bulk_fmax=0.05, film_layers=2,
                               substrate_layers=2, fix_substrate_layers=1, surface_slabs=False,
                               reactivity=False,
                               allow_unconverged=True)
-jobs = [BulkPropertiesMaker(calculator=spec, fmax=0.05, steps=20).make("Li"),
+jobs = [BulkPropertiesMaker(calculator=bulk_spec, fmax=0.05, steps=20).make("Li"),
         *InterfaceEnergeticsMaker(calculator=spec, settings=settings).jobs("li-li2se")]
 lp = embedded_launchpad(fw_dir)
 lp.reset("", require_password=False)
@@ -128,7 +134,7 @@ def cluster(tmp_path_factory):
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    python(SUBMIT, str(fw_dir), SPEC, str(checkpoints))
+    python(SUBMIT, str(fw_dir), SPEC, BULK_SPEC, str(checkpoints))
     # the job starts in HOME with what a batch system gives: no venv, no FireWorks variables
     job_env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     jobs = []
