@@ -51,6 +51,31 @@ def interface_geometry():
     return relaxed, model
 
 
+def eos_bulk_reference(phase: str, calc):
+    """For a calculator without stress (GPAW LCAO): the lattice of a cubic crystal with
+    atoms on symmetry-fixed sites (bcc Li, rock-salt LiF) from ASE's EquationOfState over
+    ±3 % in a, and the energy there: the same minimum a cell relaxation finds."""
+    import numpy as np
+    from ase.eos import EquationOfState
+
+    from interfacemodel.analysis.energetics import BulkReference
+    from interfacemodel.structures import load_bulk
+
+    atoms = load_bulk(phase, as_atoms=True)
+    cell0 = atoms.cell.array.copy()
+    volumes, energies = [], []
+    for s in np.linspace(0.97, 1.03, 7):
+        trial = atoms.copy()
+        trial.set_cell(cell0 * s, scale_atoms=True)
+        volumes.append(trial.get_volume())
+        energies.append(single_point(trial, calc, phase).energy_eV)
+    v0, _, _ = EquationOfState(volumes, energies).fit()
+    best = atoms.copy()
+    best.set_cell(cell0 * (v0 / atoms.get_volume()) ** (1 / 3), scale_atoms=True)
+    rec = single_point(best, calc, phase)
+    return best, BulkReference.from_energy(best, rec.energy_eV, rec.calculator, True)
+
+
 def measure(spec: str, geometry, log) -> dict:
     calc = get_calculator(spec)
     out: dict = {"calculator": spec}
@@ -58,7 +83,10 @@ def measure(spec: str, geometry, log) -> dict:
     refs = {}
     bulks = {}
     for phase in ("Li", "LiF"):
-        bulks[phase], refs[phase], rec = bulk_reference(phase, calc, fmax=0.01)
+        if getattr(calc, "im_no_stress", None):  # GPAW LCAO: no stress, the lattice by EOS
+            bulks[phase], refs[phase] = eos_bulk_reference(phase, calc)
+        else:
+            bulks[phase], refs[phase], rec = bulk_reference(phase, calc, fmax=0.01)
         log(f"{spec}: bulk {phase} a = {bulks[phase].cell.cellpar()[0]:.4f} Å "
             f"({time.perf_counter() - t0:.0f} s)")
     for phase, miller, layers in SURFACES:

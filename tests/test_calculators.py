@@ -106,3 +106,17 @@ def test_espresso_input_reads_back_with_ase(tmp_path):
     back = read(path, format="espresso-in")
     assert back.get_chemical_symbols() == atoms.get_chemical_symbols()
     assert back.positions == pytest.approx(atoms.positions, abs=1e-6)
+
+
+@pytest.mark.gpaw
+def test_gpaw_lcao_refuses_a_cell_relaxation_in_one_line():
+    """GPAW computes the stress for plane waves only: a bulk cell relaxation with LCAO is one
+    line naming the way out, before any SCF."""
+    from ase.build import bulk
+
+    from interfacemodel.errors import UserInputError
+    from interfacemodel.run.bulk import relax_bulk
+
+    with pytest.raises(UserInputError) as err:
+        relax_bulk(bulk("Li", "bcc", 3.44), get_calculator("gpaw:mode=lcao"))
+    assert "computes no stress" in str(err.value) and "\n" not in str(err.value)

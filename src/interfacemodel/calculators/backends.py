@@ -369,7 +369,7 @@ def _make_gpaw(options: dict[str, Any]):
     )
     lcao = options["mode"] == "lcao"
     extra = {"basis": options["basis"]} if lcao else {}
-    return GPAW(
+    calc = GPAW(
         mode="lcao" if lcao else PW(options["ecut_eV"]),
         xc=options["xc"],
         **extra,
@@ -377,6 +377,9 @@ def _make_gpaw(options: dict[str, Any]):
         occupations={"name": "marzari-vanderbilt", "width": options["smearing_eV"]},
         txt=options["txt"] or None,
     )
+    if lcao:  # GPAW has the stress tensor for plane waves only (run.bulk refuses a cell relax)
+        calc.im_no_stress = "gpaw mode=lcao"
+    return calc
 
 
 register(

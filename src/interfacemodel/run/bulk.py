@@ -77,6 +77,12 @@ def relax_bulk(
     with ``converged=False`` — check it before using the numbers.
     """
     _check_bulk_args(fmax, steps, relax_cell, stress_tol_GPa)
+    no_stress = getattr(calc, "im_no_stress", None)
+    if relax_cell and no_stress:
+        raise UserInputError(
+            f"{no_stress} computes no stress (GPAW has it for plane waves only), so it cannot "
+            f"relax a cell: relax bulk crystals with gpaw (mode=pw); lcao is for slabs and "
+            f"interfaces at fixed cells")
     from ase.constraints import FixSymmetry
     from ase.filters import FrechetCellFilter
 
