@@ -175,9 +175,10 @@ def add_energetics(sub) -> None:
 
 
 def cmd_converge(args) -> int:
-    from ..analysis.interface_energetics import EnergeticsSettings  # lazy: ASE, numpy
-    from ..flows.convergence import parse_values, setting_convergence
-    from ..records import to_dict, write_json_atomic
+    # lazy (ASE, numpy, jobflow): --help and a bad option answer without them
+    from ..analysis.interface_energetics import EnergeticsSettings
+    from ..flows.convergence import parse_values, setting_convergence  # lazy: jobflow, ASE
+    from ..records import to_dict, write_json_atomic  # lazy: ASE, numpy
 
     spec = computing_spec(args.calc)
     option, values = parse_values(args.vary)

@@ -22,7 +22,7 @@ def computing_spec(text: str, flag: str = "calculator"):
     (``sevennet:device=cuda`` without CUDA), is refused before any work."""
     # imported in the functions (ASE, numpy): --help and a bad option answer without them
     from ..calculators import check_device, parse_calc_spec
-    from ..calculators.site import site_setting
+    from ..calculators.site import site_setting  # lazy, as the line above
 
     spec = parse_calc_spec(text)
     for key, example in spec.backend.site_keys:
