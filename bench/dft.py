@@ -67,7 +67,8 @@ def measure(spec: str, atoms, log) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="dft-bench-"))
     options = {"txt": str(folder / "gpaw.txt")} if spec.startswith("gpaw") else {}
     calc = get_calculator(spec, **options)
-    calc.directory = str(folder) if getattr(calc, "uses_directory", False) else calc.directory
+    if getattr(calc, "uses_directory", False):  # CP2K's files; GPAW writes only its txt
+        calc.directory = str(folder)
     atoms = atoms.copy()
     atoms.calc = calc
     t0 = time.perf_counter()
