@@ -413,6 +413,7 @@ register(
 # ---------------------------------------------------------------------------------------------
 # CP2K (runs the site's CP2K shell: cp2k_cmd in the worker's env)
 
+from .cp2k import COMMAND_EXAMPLE as _CP2K_COMMAND  # noqa: E402
 from .cp2k import covered_elements as _cp2k_elements  # noqa: E402
 from .cp2k import make_cp2k  # noqa: E402
 
@@ -464,7 +465,7 @@ register(
                    "~25 Å on a Li slab; cp2k module docstring)"),
         ),
         module="ase.calculators.cp2k",
-        site_keys=(("cp2k_cmd", "mpirun -np 4 cp2k_shell.psmp"),),
+        site_keys=(("cp2k_cmd", _CP2K_COMMAND),),
         extra="dft",
         model_option="basis",
     )
@@ -473,8 +474,10 @@ register(
 # ---------------------------------------------------------------------------------------------
 # VASP (runs the site's VASP through custodian: vasp_cmd, vasp_potcar_dir in the worker's env)
 
+from .vasp import COMMAND_EXAMPLE as _VASP_COMMAND  # noqa: E402
 from .vasp import INPUT_SETS as _VASP_INPUT_SETS  # noqa: E402
 from .vasp import ISMEAR as _VASP_ISMEAR  # noqa: E402
+from .vasp import POTCAR_DIR_EXAMPLE as _VASP_POTCAR_DIR  # noqa: E402
 from .vasp import make_vasp  # noqa: E402
 
 register(
@@ -512,7 +515,7 @@ register(
                    "the SCF does not converge", ("VeryFast", "Fast", "Normal", "All")),
         ),
         module="custodian",
-        site_keys=(("vasp_cmd", "srun vasp_std"), ("vasp_potcar_dir", "/apps/vasp/potpaw_PBE.54")),
+        site_keys=(("vasp_cmd", _VASP_COMMAND), ("vasp_potcar_dir", _VASP_POTCAR_DIR)),
         extra="dft",
         model_option="input_set",
     )
@@ -521,6 +524,7 @@ register(
 # ---------------------------------------------------------------------------------------------
 # Quantum ESPRESSO (runs the site's pw.x: qe_cmd and qe_pseudo_dir in the worker's env)
 
+from .espresso import COMMAND_EXAMPLE as _QE_COMMAND  # noqa: E402
 from .espresso import make_espresso, parse_pseudos  # noqa: E402
 
 
@@ -576,6 +580,6 @@ register(
                    "per-element files overriding the suffix: Li=li.UPF;F=f.UPF"),
         ),
         module="ase.calculators.espresso",
-        site_keys=(("qe_cmd", "srun pw.x"),),
+        site_keys=(("qe_cmd", _QE_COMMAND),),
     )
 )
