@@ -14,7 +14,8 @@ catalogue crystals) is evaluated by each calculator:
 
 CP2K runs as the worker's ``cp2k_cmd`` (``--cp2k-cmd``, default ``mpirun -np 2
 cp2k_shell.psmp``); GPAW serial. SCF iterations are read from the codes' own logs (CP2K's
-``SCF run converged in N steps``, GPAW's text log). ``--max-atoms`` skips larger models.
+``SCF run converged in N steps``, GPAW's text log). ``--max-atoms`` skips larger models; ``--film-layers`` /
+``--substrate-layers`` time a thinner model of the same interface.
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ from interfacemodel.calculators.site import worker_env
 QUICK = Path(__file__).resolve().parents[1] / "workflows" / "coating_comparison_quick.yaml"
 
 
-def quick_model(system: str):
+def quick_model(system: str, film_layers: int | None = None,
+                substrate_layers: int | None = None):
     """The quick preset's interface model of ``system``: its layers, orientation and
-    termination, built from the catalogue crystals (not relaxed), as the pipeline picks it."""
+    termination, built from the catalogue crystals (not relaxed), as the pipeline picks it;
+    ``film_layers`` / ``substrate_layers`` replace the preset's to time a thinner model."""
     from interfacemodel.build.systems import system_recipe
 
     spec = yaml.safe_load(QUICK.read_text())
@@ -50,6 +53,9 @@ def quick_model(system: str):
     recipe = system_recipe(system)
     build = {k: settings[k] for k in ("film_layers", "substrate_layers") if k in settings}
     build.update(settings.get("build") or {})
+    for key, value in (("film_layers", film_layers), ("substrate_layers", substrate_layers)):
+        if value is not None:
+            build[key] = value
     build["orientations"] = [recipe.orientations[settings.get("orientation", 0)]]
     return build_system(system, **build)[settings.get("termination", 0)]
 
@@ -98,6 +104,8 @@ def main(argv=None) -> int:
     p.add_argument("--cp2k-cmd", default=f"{shutil.which('mpirun.openmpi') or 'mpirun'} -np 2 "
                    "cp2k_shell.psmp")
     p.add_argument("--max-atoms", type=int, default=200)
+    p.add_argument("--film-layers", type=int, help="replace the preset's Li layers")
+    p.add_argument("--substrate-layers", type=int, help="replace the preset's coating layers")
     p.add_argument("--out", help="write the Markdown table here")
     p.add_argument("--json", help="write the raw numbers here")
     args = p.parse_args(argv)
@@ -112,7 +120,7 @@ def main(argv=None) -> int:
     rows = []
     with worker_env({"cp2k_cmd": f"env OMP_NUM_THREADS=1 {cmd}"}):
         for system in args.systems:
-            model = quick_model(system)
+            model = quick_model(system, args.film_layers, args.substrate_layers)
             n = len(model.atoms)
             log(f"{system}: {model.label}, {n} atoms")
             if n > args.max_atoms:
