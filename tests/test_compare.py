@@ -4,6 +4,7 @@ report equals the record it came from (read back independently through `results 
 an interrupted comparison, rerun, computes nothing twice (calculator calls counted); bad
 input gets one line and exit code 2."""
 
+import csv
 import json
 import os
 import subprocess
@@ -86,7 +87,7 @@ def test_comparison_writes_every_report_file(emt_comparison):
     assert sum(name.startswith("interface_") for name in figures) == 2  # one per coating
     html = (out / "report.html").read_text()
     assert html.count("<img") == len(figures) and "data:image/png;base64," in html
-    assert "[22/22]" in proc.stdout  # progress reached done/total
+    assert "[24/24]" in proc.stdout  # progress reached done/total
 
 
 def test_every_reported_number_equals_its_record(emt_comparison):
@@ -110,6 +111,36 @@ def test_every_reported_number_equals_its_record(emt_comparison):
                     value["value"], rel=1e-12), value["source"]
                 checked += 1
     assert checked >= 30
+
+
+def test_every_spread_equals_the_committee_records_by_hand(emt_comparison):
+    """The spec's committee (EMT with ASAP's cutoff beside EMT): each spread in results.json
+    and results.csv is the sample standard deviation of the main record's value and the
+    member's, both read back through `interfacemodel results`."""
+    tmp, _ = emt_comparison
+    docs = {(d["kind"], d["name"]): d["record"] for d in _results(tmp / "state", tmp)}
+    rows = json.loads((tmp / "report" / "results.json").read_text())["coatings"]
+    csv_rows = {r["coating"]: r for r in csv.DictReader(
+        (tmp / "report" / "results.csv").read_text().splitlines())}
+    systems = {"Ag": "cu-ag", "Au": "cu-au"}
+    checked = 0
+    for row in rows:
+        member = docs[("committee", f"{systems[row['coating']]}:emt:asap_cutoff=true")]["values"]
+        for value in row["values"]:
+            if value["name"] not in member:
+                assert "spread" not in value, value["name"]
+                continue
+            main = value["value"]
+            by_hand = abs(main - member[value["name"]]) / 2 ** 0.5  # stdev of 2, n − 1
+            assert value["spread"] == pytest.approx(by_hand, rel=1e-12, abs=1e-15)
+            assert value["committee"] == {"emt": main,
+                                          "emt:asap_cutoff=true": member[value["name"]]}
+            column = f"{value['name']}_spread ({value['unit']})"
+            assert float(csv_rows[row["coating"]][column]) == value["spread"]
+            checked += 1
+    assert checked >= 2 * 6  # W_adh ×2, γ of the parts ×2, γ_int, θ per coating
+    md = (tmp / "report" / "report.md").read_text()
+    assert "±" in md and "sample standard deviation" in md
 
 
 def test_rerun_reuses_everything_and_interrupted_runs_recompute_nothing(emt_comparison, tmp_path):

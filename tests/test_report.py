@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 EMT_CAMPAIGN = REPO / "workflows" / "emt_analogue.yaml"
 SEVENNET = REPO / "bench" / "results" / "migration-vm"
 FIGURES = {"adhesion.png", "contact_angle.png", "reaction.png", "neb_profiles.png",
-           "arrhenius.png", "interface_lif.png", "interface_mgf2.png"}
+           "arrhenius.png", "ranking.png", "interface_lif.png", "interface_mgf2.png"}
 
 
 def _cli(*args, cwd):

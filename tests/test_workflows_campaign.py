@@ -90,7 +90,7 @@ def library_cu_ag():
                      None, None)
     faces = ((cu, cu_ref, model.film_miller, model.film_layers),
              (ag, ag_ref, model.substrate_miller, model.substrate_layers))
-    surfaces, records, notes = free_surface_energies(faces, calc, settings, mu, limit, None, None)
+    surfaces, records, notes, _ = free_surface_energies(faces, calc, settings, mu, limit, None, None)
     return assemble_energetics(
         system="cu-ag", interface=model.metadata(), calculator=calculator_provenance(calc),
         settings=settings, bulk={"Cu": cu_ref, "Ag": ag_ref}, interface_record=rec,

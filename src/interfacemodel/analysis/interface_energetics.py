@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ase import Atoms
+
 from ..build.registry import scan_registry
 from ..build.slabs import make_slabs
 from ..build.systems import build_system, system_recipe
@@ -295,13 +297,16 @@ def relax_interface(atoms, label: str, calc, settings: EnergeticsSettings,
 
 @dataclass
 class AdhesionStep(Record):
-    """W_adh (ideal and relaxed) and γ_int of one relaxed interface, with the part records."""
+    """W_adh (ideal and relaxed) and γ_int of one relaxed interface, with the part records
+    and the parts relaxed alone (``geometries``: 'film', 'substrate'; what a committee
+    member re-evaluates; empty in records written before they were kept)."""
 
     w_adh_ideal: WorkOfAdhesion
     w_adh_relaxed: WorkOfAdhesion
     interface_energy: InterfaceEnergy | None
     records: dict[str, EnergyRecord]
     notes: list[str]
+    geometries: dict[str, Atoms] = field(default_factory=dict)
 
 
 def adhesion(relaxed, interface_record: EnergyRecord, n_interfaces: int, calc,
@@ -321,10 +326,10 @@ def adhesion(relaxed, interface_record: EnergyRecord, n_interfaces: int, calc,
     records[rec_f0.label], records[rec_s0.label] = rec_f0, rec_s0
     w_ideal = work_of_adhesion(interface_record, rec_f0, rec_s0, n_interfaces, "ideal",
                                allow_unconverged)
-    _, rec_f = _step_relax(film, calc, settings, f"{label}:film-relaxed", workdir, records,
-                           progress)
-    _, rec_s = _step_relax(sub, calc, settings, f"{label}:substrate-relaxed", workdir, records,
-                           progress)
+    film_r, rec_f = _step_relax(film, calc, settings, f"{label}:film-relaxed", workdir,
+                                records, progress)
+    sub_r, rec_s = _step_relax(sub, calc, settings, f"{label}:substrate-relaxed", workdir,
+                               records, progress)
     w_relaxed = work_of_adhesion(interface_record, rec_f, rec_s, n_interfaces, "relaxed",
                                  allow_unconverged)
     try:
@@ -336,7 +341,8 @@ def adhesion(relaxed, interface_record: EnergyRecord, n_interfaces: int, calc,
     except UserInputError as exc:  # an off-stoichiometric multi-element part needs more μ
         gamma_int = None
         notes.append(f"γ_int not computed: {exc} (EnergeticsSettings.extra_mu_eV)")
-    return AdhesionStep(w_ideal, w_relaxed, gamma_int, records, notes)
+    return AdhesionStep(w_ideal, w_relaxed, gamma_int, records, notes,
+                        {"film": film_r, "substrate": sub_r})
 
 
 def free_surface_energies(faces, calc, settings: EnergeticsSettings, mu: dict[str, float],
@@ -345,24 +351,25 @@ def free_surface_energies(faces, calc, settings: EnergeticsSettings, mu: dict[st
     """γ(hkl, termination) of symmetric slabs of each face: ``faces`` is a sequence of
     (relaxed bulk atoms, BulkReference, Miller string, layers). Up to
     ``settings.max_surface_terminations`` terminations per face. Returns
-    ``(surfaces by tag, records by label, notes)``."""
+    ``(surfaces by tag, records by label, notes, relaxed slabs by tag)``."""
     workdir = Path(workdir) if workdir is not None else None
     surfaces: dict[str, SurfaceEnergy] = {}
     records: dict[str, EnergyRecord] = {}
     notes: list[str] = []
+    relaxed_slabs: dict[str, Any] = {}
     for bulk_atoms, ref, miller, layers in faces:
         slabs = make_slabs(bulk_atoms, miller, layers=layers)
         for slab in slabs[: settings.max_surface_terminations]:
             tag = f"{ref.formula}({''.join(map(str, miller))})-t{slab.termination_index}" \
                   f"-{slab.top_layer}"
-            _, rec = _step_relax(slab.atoms, calc, settings, f"slab:{tag}", workdir, records,
-                                 progress)
+            relaxed_slabs[tag], rec = _step_relax(slab.atoms, calc, settings, f"slab:{tag}",
+                                                  workdir, records, progress)
             try:
                 surfaces[tag] = surface_energy(rec, ref, mu, mu_limit=mu_limit,
                                                allow_unconverged=allow_unconverged)
             except UserInputError as exc:
                 notes.append(f"γ {tag} not computed: {exc}")
-    return surfaces, records, notes
+    return surfaces, records, notes, relaxed_slabs
 
 
 def coating_reaction(substrate: str, substrate_ref: BulkReference, substrate_natoms: int,

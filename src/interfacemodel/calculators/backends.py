@@ -126,10 +126,19 @@ def _emt_elements() -> frozenset[str]:
     return frozenset(parameters)
 
 
+def _bool(text: str) -> bool:
+    value = str(text).strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
 def _make_emt(options: dict[str, Any]):
     from ase.calculators.emt import EMT
 
-    return EMT()
+    return EMT(asap_cutoff=options["asap_cutoff"])
 
 
 register(
@@ -139,6 +148,11 @@ register(
         "For testing optimisers, NEB, phonons and workflows on metal analogues; no Li.",
         make=_make_emt,
         elements=lambda o: _emt_elements(),
+        options=(
+            Option("asap_cutoff", _bool, False,
+                   "ASAP's cutoff convention (ASE's EMT(asap_cutoff=True)): a second EMT "
+                   "parametrisation, e.g. a committee member in tests"),
+        ),
         notes="(H, C, N, O only as a toy)",
     )
 )
@@ -423,15 +437,6 @@ def _on_off_auto(text: str) -> str:
     if value not in ("auto", "on", "off"):
         raise ValueError("expected auto, on or off")
     return value
-
-
-def _bool(text: str) -> bool:
-    value = str(text).strip().lower()
-    if value in ("true", "1", "yes", "on"):
-        return True
-    if value in ("false", "0", "no", "off"):
-        return False
-    raise ValueError("expected true or false")
 
 
 register(

@@ -15,11 +15,13 @@ from typing import Any
 from ase.io import read
 from jobflow import Flow, Job
 
+from ..analysis.committee import member_values
 from ..analysis.interface_energetics import EnergeticsSettings
 from ..analysis.report import CoatingResult, report_values, write_report
 from ..analysis.report.records import RECORD_FIELDS
 from ..build.systems import system_recipe
 from ..records import from_dict, to_dict
+from .committee import committee_energetics_jobs
 from .context import finish, job_uuid, say
 from .energetics import InterfaceEnergeticsMaker
 from .identity import flow_of, step_job
@@ -33,14 +35,20 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
                 title: str | None = None) -> dict[str, Any]:
     """The comparison report (report.md, report.html, results.json, results.csv, figures)
     written into ``report/`` of the current folder. ``rows``: per coating, its records
-    (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`) and its relaxed
-    interface (``interface``, for the picture)."""
+    (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`), its relaxed
+    interface (``interface``, for the picture) and its committee members' products
+    (``committee``: member spec → {'energetics', 'reaction'})."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
         picture = row["interface"].relaxed if row.get("interface") is not None else None
+        committee = {member: member_values(parts.get("energetics"),
+                                           getattr(parts.get("reaction"), "reaction", None))
+                     for member, parts in (row.get("committee") or {}).items()}
         results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
-                                     relaxed_interface=picture, **fields))
+                                     relaxed_interface=picture, committee=committee or None,
+                                     committee_main=calculator if committee else None,
+                                     **fields))
     info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
     out = Path.cwd() / "report"
     write_report(results, out, campaign=info, overwrite=True,
@@ -93,6 +101,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     jobs: list[Job] = []  # equal work is one job: flow_of keeps one per uuid
     finals: dict[str, Job] = {}
     interfaces: dict[str, Job] = {}
+    committee: dict[str, dict[str, dict[str, Any]]] = {}  # system -> member -> outputs
     for entry in spec.interfaces:
         settings = from_dict(EnergeticsSettings, entry.settings)  # defaults filled in
         system = system_recipe(entry.system).name
@@ -100,6 +109,10 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         jobs += made
         interfaces[system] = next(j for j in made if j.name == f"interface:{system}")
         finals[f"energetics:{system}"] = made[-1]
+        for member in spec.committee:
+            extra, outputs = committee_energetics_jobs(system, settings, made, member)
+            jobs += extra
+            committee.setdefault(system, {})[member] = outputs
     for entry in spec.barriers:
         maker = MigrationMaker(calculator=calc, n_images=entry.n_images, fmax=entry.fmax,
                                optimizer=entry.optimizer, phonons=entry.phonons,
@@ -132,6 +145,8 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             rows.append({k: (finals[v].output if k in RECORD_FIELDS else
                              interfaces[v.split(":", 1)[1]].output if k == "interface" else v)
                          for k, v in row.items()})
+            if committee.get(row["system"]):
+                rows[-1]["committee"] = committee[row["system"]]
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
                         calculator=calc, title=spec.report.get("title"))
     return flow_of([*jobs, join], spec.name, output=join.output)

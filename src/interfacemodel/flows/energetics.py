@@ -80,11 +80,13 @@ class InterfaceProduct(Record):
 
 @dataclass
 class SurfacesProduct(Record):
-    """Free-surface energies of the interface's two faces (J/m²) and their slab records."""
+    """Free-surface energies of the interface's two faces (J/m²), their slab records and the
+    relaxed slabs (``slabs``, by tag; empty in products written before they were kept)."""
 
     surfaces: dict[str, SurfaceEnergy]
     records: dict[str, EnergyRecord]
     notes: list[str] = field(default_factory=list)
+    slabs: dict[str, Atoms] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,10 +142,10 @@ def surfaces_step(settings: EnergeticsSettings, interface: InterfaceProduct, fil
     faces = ((film.atoms, film.reference, interface.film_miller, interface.film_layers),
              (substrate.atoms, substrate.reference, interface.substrate_miller,
               interface.substrate_layers))
-    surfaces, records, notes = free_surface_energies(
+    surfaces, records, notes, slabs = free_surface_energies(
         faces, step_calculator(calculator), settings, mu, mu_limit, workdir(), say,
         allow_unconverged=settings.allow_unconverged)
-    product = SurfacesProduct(surfaces, records, notes)
+    product = SurfacesProduct(surfaces, records, notes, slabs)
     finish("surfaces", interface.system, product, calculator)
     return product
 

@@ -7,6 +7,9 @@ barriers to run::
                                       #   the file name without .yaml
     calculator: sevennet              # NAME[:key=value,...]; `submit --calc` overrides it;
                                       #   default: sevennet (the package default)
+    committee:                        # optional: other calculators that re-evaluate the
+      - sevennet:model=7net-l3i5      #   campaign's geometries as single points; every
+      - chgnet                        #   number then carries value ± spread
     interfaces:
       - system: li-lif                # a named system (interfacemodel build --list)
         settings: {fmax: 0.05, scan_grid: [3, 3]}   # EnergeticsSettings fields
@@ -51,8 +54,8 @@ from ..records import from_dict
 from ..run.optimizers import get_optimizer
 from ..structures import load_bulk
 
-TOP_KEYS = ("name", "description", "calculator", "interfaces", "barriers", "segregation",
-            "report")
+TOP_KEYS = ("name", "description", "calculator", "committee", "interfaces", "barriers",
+            "segregation", "report")
 INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
@@ -111,6 +114,9 @@ class CampaignSpec:
     source: str = ""
     segregation: list[SegregationEntry] = field(default_factory=list)
     report: dict[str, Any] | None = None  # {'title': ...}: join in a comparison report
+    #: calculators besides ``calculator`` that re-evaluate the campaign's geometries
+    #: (:mod:`interfacemodel.analysis.committee`); empty: no spread
+    committee: list[str] = field(default_factory=list)
 
     def elements(self) -> list[str]:
         """Every element the campaign's structures hold (for the calculator check)."""
@@ -246,6 +252,8 @@ TOP_RULES: dict[str, Rule] = {
     "name": Rule("a string or a number", lambda v: isinstance(v, (str, int, float))
                  and not isinstance(v, bool), nullable=True),
     "description": OPTIONAL_TEXT, "calculator": Rule(TEXT.accepted, TEXT.test, nullable=True),
+    "committee": Rule("a list of calculator specs (strings)", lambda v: isinstance(v, list)
+                      and all(isinstance(x, str) and x.strip() for x in v), nullable=True),
 }
 
 
@@ -465,6 +473,20 @@ def select_coatings(spec: CampaignSpec, coatings) -> CampaignSpec:
                                segregation=segregation)
 
 
+def committee_members(calculator: str, members: list[str]) -> list[str]:
+    """The committee's members besides ``calculator``, each spec checked (unknown name or
+    option: one line), in the given order; the campaign's own calculator and repeats (equal
+    parsed specs) are dropped."""
+    seen = [parse_calc_spec(calculator)]
+    out = []
+    for member in members:
+        parsed = parse_calc_spec(member)
+        if parsed not in seen:
+            seen.append(parsed)
+            out.append(member.strip())
+    return out
+
+
 def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSpec:
     """Read and validate a campaign YAML; ``calculator`` replaces the spec's.
 
@@ -529,8 +551,10 @@ def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSp
         _fail(where, f"interface {twice[0]!r} is listed twice (one entry per system)")
     spec = CampaignSpec(name, str(calc), interfaces, barriers,
                         str(data.get("description") or ""), str(path.resolve()), segregation,
-                        report)
+                        report, committee_members(calc, data.get("committee") or []))
     check_elements(calc, spec.elements())  # a calculator that lacks an element: one line
+    for member in spec.committee:
+        check_elements(member, spec.elements())
     if spec.report is not None:
         report_rows(spec)  # every record has one place in the report
     return spec

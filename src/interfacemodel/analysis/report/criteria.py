@@ -4,6 +4,7 @@ the computed orders.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,8 @@ def ranking(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     best; equal values share a rank); reference rows and missing numbers get None.
     Unconverged numbers are ranked and listed in ``not_converged``; numbers that rest on a
     band with no barrier between its end points (a barrier, or the D made from it) are not
-    ranked and are listed in ``not_ranked``."""
+    ranked and are listed in ``not_ranked``. ``not_separated``: pairs of ranked coatings whose
+    numbers differ by no more than their committee spreads combined in quadrature — the ranking does not tell them apart."""
     out = []
     for crit in CRITERIA:
         have, skipped = {}, []
@@ -83,8 +85,23 @@ def ranking(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                                for e in entries},
                     "not_converged": sorted(c for c, item in have.items()
                                             if item["converged"] is False),
-                    "not_ranked": sorted(skipped)})
+                    "not_ranked": sorted(skipped),
+                    "not_separated": _not_separated(have, ranks)})
     return out
+
+
+def _not_separated(have: dict[str, dict[str, Any]], ranks: dict[str, int]) -> list[list[str]]:
+    """Pairs (better-ranked first) whose difference is within their spreads in quadrature;
+    only numbers with a committee spread count."""
+    names = sorted((c for c in have if have[c].get("spread") is not None),
+                   key=lambda c: (ranks[c], c))
+    pairs = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            va, vb = have[a]["value"], have[b]["value"]
+            if abs(va - vb) <= math.hypot(have[a]["spread"], have[b]["spread"]):
+                pairs.append([a, b])
+    return pairs
 
 
 def _trend_checks(entries: list[dict], ranks: list[dict]) -> list[str]:

@@ -5,6 +5,7 @@ rendered to Markdown and HTML by :mod:`.render`.
 from __future__ import annotations
 
 from .. import experiment as exp
+from ..committee import SPREAD_DEFINITION
 from .comparison import _ref
 from .formatting import (
     MISSING,
@@ -56,6 +57,9 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
               f"(value, unit, record path, convergence status). {NOT_CONVERGED_MARK} = the record "
               f"says NOT converged; {WARNING_MARK} = a warning (NEB flag, saddle not first "
               f"order, fallback attempt frequency; see the value table); {MISSING} = not computed."))
+    for name, caption, _ in figures:
+        if name == "ranking.png":  # the report opens with the ranked numbers
+            B.append(("img", name, caption))
     lines = _campaign_lines(campaign)
     if lines:
         B += [("h", 2, "Campaign"), ("ul", lines)]
@@ -88,6 +92,16 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
         rows.append(row)
     B.append(("table", ["coating"] + [r["title"] for r in active] + ["observed (experiment)"],
               rows))
+    committee = sorted({m for e in entries for v in e["values"] for m in v.get("committee", {})})
+    if committee:
+        close = [f"{r['title']}: " + "; ".join(f"{a} and {b}" for a, b in r["not_separated"])
+                 for r in active if r.get("not_separated")]
+        B.append(("p", f"Value ± spread: the {SPREAD_DEFINITION} ({', '.join(committee)}). "
+                  + ("Not separated by the spread (their difference is within the two spreads "
+                     "in quadrature), so the ranking does not order them:" if close else
+                     "Every ranked pair is separated by more than its spreads.")))
+        if close:
+            B.append(("ul", close))
     if trends:
         B += [("h", 3, "Computed trend beside the observed one"), ("ul", trends)]
 
@@ -151,7 +165,8 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
 
     B.append(("h", 2, "Figures"))
     for name, caption, _ in figures:
-        B.append(("img", name, caption))
+        if name != "ranking.png":
+            B.append(("img", name, caption))
 
     B.append(("h", 2, "Experiment beside computation"))
     B.append(("p", "Measurements on real cells and literature numbers, transcribed from the "

@@ -67,6 +67,53 @@ def _figure_adhesion(entries) -> bytes | None:
     return _png(fig)
 
 
+def _figure_ranked(entries, ranks) -> bytes | None:
+    """One panel per ranking criterion: every coating's number (references grey), with the
+    committee's spread as an error bar where there is one; D on a log axis (its bar spans
+    value ± spread, clipped at a tenth of the value)."""
+    panels = []
+    for r in ranks:
+        points = []
+        for e in entries:
+            item = next((v for v in e["values"] if v["name"] == r["criterion"]), None)
+            if item is not None and isinstance(item["value"], (int, float)) \
+                    and not isinstance(item["value"], bool):
+                points.append((e["coating"], e["role"], item))
+        if points:
+            panels.append((r, points))
+    if not panels:
+        return None
+    ncol = min(3, len(panels))
+    nrow = math.ceil(len(panels) / ncol)
+    fig = _new_figure(4.0 * ncol, 2.8 * nrow)
+    axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
+    for ax, (r, points) in zip(axes, panels, strict=False):
+        log = r["criterion"].endswith("_cm2_per_s")
+        for i, (_, role, item) in enumerate(points):
+            value, spread = item["value"], item.get("spread") or 0.0
+            colour = "tab:blue" if role == "coating" else "0.6"
+            if log:
+                if value <= 0:
+                    continue
+                low = min(spread, 0.9 * value)
+                ax.errorbar(i, value, yerr=[[low], [spread]], fmt="o", color=colour, capsize=4)
+            else:
+                ax.errorbar(i, value, yerr=spread, fmt="o", color=colour, capsize=4,
+                            mfc="white" if item["converged"] is False else colour)
+        if log:
+            ax.set_yscale("log")
+        ax.set_xticks(range(len(points)), [c for c, _, _ in points], fontsize=8)
+        ax.set_xlim(-0.6, len(points) - 0.4)
+        unit = points[0][2]["unit"]
+        ax.set_title(f"{r['title']} ({unit}; {r['better']} is better)" if unit else
+                     f"{r['title']} ({r['better']} is better)", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def _figure_contact_angle(entries) -> bytes | None:
     rows = _bar_values(entries, ["contact_angle_deg", "wetting_regime"])
     rows = [(c, items) for c, items in rows if items[0] is not None]
@@ -240,11 +287,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "coating"
 
 
-def make_figures(results: Sequence[CoatingResult], entries: list[dict]
-                 ) -> list[tuple[str, str, bytes]]:
-    """(file name, caption, PNG bytes) of every figure there is data for."""
+def make_figures(results: Sequence[CoatingResult], entries: list[dict],
+                 ranks: list[dict] | None = None) -> list[tuple[str, str, bytes]]:
+    """(file name, caption, PNG bytes) of every figure there is data for; the ranked numbers
+    (``ranks`` of :func:`~interfacemodel.analysis.report.criteria.ranking`) first."""
     figs = []
     for name, caption, make in (
+            ("ranking.png", "The ranked numbers per criterion (blue: coatings, grey: reference "
+             "rows; open marker: not converged); error bars: the committee's spread where "
+             "the campaign has a committee.", lambda: _figure_ranked(entries, ranks or [])),
             ("adhesion.png", "Work of adhesion (ideal: rigid cleaved parts; relaxed: parts "
              "relaxed alone) and interface energy γ_int per coating.",
              lambda: _figure_adhesion(entries)),

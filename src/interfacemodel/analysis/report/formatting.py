@@ -110,6 +110,15 @@ def format_number(name: str, value: Any) -> str:
     return f"{value:.3f}"
 
 
+def format_spread(value_text: str, name: str, spread: float) -> str:
+    """A spread printed to the decimals of its value (``value_text`` as
+    :func:`format_number` wrote it): 1.215 ± 0.024, 0.616 ± 0.000; in scientific notation
+    when the value is."""
+    if "e" in value_text or "." not in value_text:
+        return format_number(name, spread)
+    return f"{spread:.{len(value_text.split('.', 1)[1])}f}"
+
+
 def _marks(item: dict[str, Any]) -> str:
     marks = NOT_CONVERGED_MARK if item.get("converged") is False else ""
     return marks + (WARNING_MARK if item.get("warnings") else "")
@@ -120,6 +129,8 @@ def _cell(vmap: dict[str, dict], name: str, unit: bool = False) -> str:
     if item is None:
         return MISSING
     text = format_number(name, item["value"])
+    if item.get("spread") is not None:  # the committee's spread, same digits as the value
+        text += f" ± {format_spread(text, name, item['spread'])}"
     if unit and item["unit"] and not isinstance(item["value"], (str, list, bool)):
         text += f" {item['unit']}"
     return text + _marks(item)

@@ -32,6 +32,10 @@ class CoatingResult:
     solute_migration: dict | None = None  # a foreign atom's hop (e.g. Mg in Li), not Li's
     mg_segregation: dict | None = None
     relaxed_interface: Any = None  # ase.Atoms (or a structure file) for the picture, optional
+    #: member label -> {value name -> value}: the committee's numbers at this coating's
+    #: geometries (analysis.committee); ``committee_main`` labels the records' calculator
+    committee: dict[str, dict[str, float]] | None = None
+    committee_main: str | None = None
 
     def __post_init__(self):
         _check_result(self)

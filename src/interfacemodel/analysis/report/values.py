@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..committee import committee_value
 from .formatting import quantity_label
 from .records import CoatingResult, _check_results, resolve_source, source_path
 
@@ -42,8 +43,24 @@ class _Collector:
         item = {"name": name, "label": quantity_label(name), "value": value, "unit": unit,
                 "source": path, "converged": converged, "status": status, "group": group,
                 "warnings": list(warnings)}
+        self._add_spread(item)
         self.items.append(item)
         return item
+
+    def _add_spread(self, item: dict[str, Any]) -> None:
+        """``spread`` (sample standard deviation over the committee) and ``committee``
+        (member → value) of a number the committee's members recomputed."""
+        committee, value = self.result.committee, item["value"]
+        if not committee or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return
+        members = {m: v[item["name"]] for m, v in committee.items() if item["name"] in v}
+        if not members:
+            return
+        main = self.result.committee_main or "main"
+        cv = committee_value(main, {main: float(value), **members})
+        if cv is not None:
+            item["spread"] = cv.spread
+            item["committee"] = cv.members
 
 
 def _conv(flag: Any) -> bool | None:
@@ -272,7 +289,9 @@ def _collect(result: CoatingResult) -> tuple[list[dict[str, Any]], list[str]]:
 def report_values(results: Sequence[CoatingResult]) -> list[dict[str, Any]]:
     """Every number (and label) the report shows, per coating: ``{'coating', 'system', 'role',
     'values': [{'name', 'label', 'value', 'unit', 'source', 'converged', 'status', 'group',
-    'warnings'}], 'notes'}``. ``source`` is the dotted path of the value in the
+    'warnings'[, 'spread', 'committee']}], 'notes'}``; ``spread`` and ``committee`` (member →
+    value) where the coating's committee recomputed the number
+    (:data:`~interfacemodel.analysis.committee.SPREAD_DEFINITION`). ``source`` is the dotted path of the value in the
     :class:`CoatingResult` (:func:`resolve_source`); ``converged`` is the record's flag (None
     for geometry, settings and model sizes); quantities a coating's records lack are left out."""
     _check_results(results)

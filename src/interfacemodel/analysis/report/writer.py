@@ -46,7 +46,7 @@ def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: s
     written: list[str] = []
 
     def write(tmp: Path) -> None:
-        figures = make_figures(results, entries)
+        figures = make_figures(results, entries, ranks)
         (tmp / "figures").mkdir()
         for name, _, png in figures:
             (tmp / "figures" / name).write_bytes(png)

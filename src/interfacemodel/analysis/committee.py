@@ -1,0 +1,158 @@
+"""Uncertainty from a committee of calculators that re-evaluate the same geometries.
+
+The campaign's calculator (the *main* model) relaxes every structure; each other member of the
+committee evaluates single points of those geometries (no relaxation of its own), and every
+number of the comparison is recomputed from the member's energies with the same analysis
+functions. The spread of a number is the **sample standard deviation over the committee**
+(main model included, n − 1 in the denominator): with one member, or members that agree, it is
+0. It measures how much the number depends on the choice of potential *at fixed geometry*; it
+says nothing about the distance from DFT (the refine stage does) and does not contain the
+scatter of the relaxation itself.
+
+Every function here is a plain function of ``ase.Atoms`` and calculators.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ase import Atoms
+
+from ..errors import UserInputError
+from ..records import Record
+from ..run.relax import single_point
+from .energetics import (
+    BulkReference,
+    interface_energy,
+    surface_energy,
+    work_of_adhesion,
+)
+from .interface_energetics import cleave, reference_potentials
+from .wetting import LI_MELTING_K, young_dupre
+
+#: how the spread is defined, stated in every report that shows one
+SPREAD_DEFINITION = ("sample standard deviation (n − 1) over the committee's members, the "
+                     "campaign's calculator included, each evaluating the campaign's geometries "
+                     "as single points")
+
+
+@dataclass
+class CommitteeValue(Record):
+    """One number of the comparison from every member of a committee.
+
+    ``value``: the main model's (the campaign's calculator); ``spread``: sample standard
+    deviation over ``members`` (label → value, the main model included); ``n``: members that
+    gave the number."""
+
+    value: float
+    spread: float
+    members: dict[str, float]
+    n: int
+    definition: str = SPREAD_DEFINITION
+
+    def separated_from(self, other: CommitteeValue) -> bool:
+        """Whether two numbers differ by more than their spreads combined (in quadrature)."""
+        return abs(self.value - other.value) > math.hypot(self.spread, other.spread)
+
+
+def committee_value(main: str, members: Mapping[str, float | None]) -> CommitteeValue | None:
+    """The :class:`CommitteeValue` of one number: ``members`` maps a member's label to its
+    value (None or non-finite: that member could not give it, left out); ``main`` names the
+    campaign's calculator among them. None when the main model has no value."""
+    values = {k: float(v) for k, v in members.items()
+              if v is not None and math.isfinite(float(v))}
+    if main not in values:
+        return None
+    spread = statistics.stdev(values.values()) if len(values) > 1 else 0.0
+    return CommitteeValue(values[main], spread, values, len(values))
+
+
+@dataclass
+class MemberEnergetics(Record):
+    """The interface numbers one committee member gives at the main model's geometries (J/m²,
+    °); None where the main model's geometries do not allow the number (e.g. no relaxed parts
+    kept in an old record)."""
+
+    calculator: dict[str, Any]
+    values: dict[str, float | None]
+    notes: list[str] = field(default_factory=list)
+
+
+def member_energetics(calc, *, interface: Atoms, n_interfaces: int, film_bulk: Atoms,
+                      substrate_bulk: Atoms, relaxed_parts: Mapping[str, Atoms] | None = None,
+                      surfaces: Mapping[str, Atoms] | None = None,
+                      extra_mu_eV: Mapping[str, float] | None = None,
+                      T_K: float = LI_MELTING_K) -> MemberEnergetics:
+    """W_adh (ideal, relaxed), γ of the parts, γ_int, the contact angle and the free-surface
+    energies that ``calc`` gives at the main model's geometries.
+
+    ``interface``: the relaxed interface (``arrays['interface_side']``), cleaved rigidly for
+    W_adh(ideal); ``film_bulk`` / ``substrate_bulk``: the main model's relaxed crystals, whose
+    single points are this member's bulk references; ``relaxed_parts``: ``{'film', 'substrate'}``
+    the main model's parts relaxed alone (W_adh relaxed, γ of the parts, γ_int, θ); ``surfaces``:
+    tag → the main model's relaxed free-surface slab. μ: the film-rich limit of this member
+    (:func:`~interfacemodel.analysis.interface_energetics.reference_potentials`: μ_Li = its
+    energy of the film crystal per atom) plus ``extra_mu_eV``, as the main pipeline.
+    Single points only: nothing is relaxed."""
+    notes: list[str] = []
+    refs = {}
+    for name, bulk in (("film", film_bulk), ("substrate", substrate_bulk)):
+        rec = single_point(bulk, calc, f"committee:bulk-{name}")
+        refs[name] = BulkReference.from_energy(bulk, rec.energy_eV, rec.calculator)
+    mu, _ = reference_potentials(refs["film"], dict(extra_mu_eV or {}))
+    rec_ab = single_point(interface, calc, "committee:interface")
+    film, sub = cleave(interface)
+    rec_f0 = single_point(film, calc, "committee:film-cleaved")
+    rec_s0 = single_point(sub, calc, "committee:substrate-cleaved")
+    values: dict[str, float | None] = {
+        "w_adh_ideal_J_per_m2": work_of_adhesion(rec_ab, rec_f0, rec_s0, n_interfaces,
+                                                 "ideal").w_adh_J_per_m2}
+    if relaxed_parts:
+        rec_f = single_point(relaxed_parts["film"], calc, "committee:film-relaxed")
+        rec_s = single_point(relaxed_parts["substrate"], calc, "committee:substrate-relaxed")
+        w = work_of_adhesion(rec_ab, rec_f, rec_s, n_interfaces, "relaxed")
+        values["w_adh_relaxed_J_per_m2"] = w.w_adh_J_per_m2
+        values["contact_angle_deg"] = young_dupre(w.w_adh_J_per_m2, T_K=T_K).theta_deg
+        try:
+            g_f = surface_energy(rec_f, refs["film"], mu)
+            g_s = surface_energy(rec_s, refs["substrate"], mu)
+            gi = interface_energy(w, g_f, g_s)
+            values.update(gamma_film_as_cut_J_per_m2=g_f.gamma_J_per_m2,
+                          gamma_coating_as_cut_J_per_m2=g_s.gamma_J_per_m2,
+                          gamma_int_J_per_m2=gi.gamma_int_J_per_m2)
+        except UserInputError as exc:  # an off-stoichiometric part needs more μ
+            notes.append(f"γ_int not recomputed: {exc}")
+    else:
+        notes.append("no relaxed parts in the record: W_adh(relaxed), γ_int and θ not "
+                     "recomputed")
+    for tag, slab in (surfaces or {}).items():
+        formula = tag.split("(", 1)[0]
+        ref = next((r for r in refs.values() if r.formula == formula), None)
+        if ref is None:
+            continue
+        rec = single_point(slab, calc, f"committee:slab:{tag}")
+        try:
+            values[f"gamma_surface_J_per_m2[{tag}]"] = surface_energy(rec, ref, mu).gamma_J_per_m2
+        except UserInputError as exc:
+            notes.append(f"γ {tag} not recomputed: {exc}")
+    return MemberEnergetics(rec_ab.calculator, values, notes)
+
+
+def member_values(energetics: MemberEnergetics | None = None, reaction=None,
+                  migration: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """One member's numbers by the report's value names: its :class:`MemberEnergetics`, its
+    :class:`~interfacemodel.analysis.reactivity.ReactionWithLi` (or None) and migration
+    numbers already named (:func:`member_migration`)."""
+    out: dict[str, float] = {}
+    if energetics is not None:
+        out.update({k: v for k, v in energetics.values.items() if v is not None})
+    if reaction is not None:
+        out["reaction_meV_per_atom"] = reaction.reaction_energy_meV_per_atom
+        if reaction.reaction_energy_eV_per_Li is not None:
+            out["reaction_eV_per_Li"] = reaction.reaction_energy_eV_per_Li
+    out.update(migration or {})
+    return out

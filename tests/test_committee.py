@@ -1,0 +1,104 @@
+"""The committee's spread (analysis.committee): the members' numbers at the main model's
+geometries against plain-ASE single points of the same cells, the spread against the sample
+standard deviation by hand, and zero for one model repeated. EMT on the Cu/Ag analogue; the
+second member is ASE's EMT with ASAP's cutoff convention (a different parametrisation)."""
+
+import math
+import statistics
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+
+from interfacemodel.analysis.committee import (
+    committee_value,
+    member_energetics,
+    member_values,
+)
+from interfacemodel.analysis.interface_energetics import cleave
+from interfacemodel.build.systems import build_system
+from interfacemodel.run.relax import relax
+from interfacemodel.units import EV_PER_A2_TO_J_PER_M2
+
+
+@pytest.fixture(scope="module")
+def geometries():
+    """A Cu(100)/Ag(100) model relaxed a little with EMT, its parts relaxed alone, and bulk
+    Cu and Ag: the 'main model's geometries'."""
+    model = build_system("cu-ag", film_layers=2, substrate_layers=3,
+                         fix_substrate_layers=1)[0]
+    relaxed, _ = relax(model.atoms, EMT(), fmax=0.1, steps=30)
+    film, sub = cleave(relaxed)
+    parts = {"film": relax(film, EMT(), fmax=0.1, steps=30)[0],
+             "substrate": relax(sub, EMT(), fmax=0.1, steps=30)[0]}
+    return {"interface": relaxed, "parts": parts, "film_bulk": bulk("Cu", "fcc", a=3.59),
+            "substrate_bulk": bulk("Ag", "fcc", a=4.06)}
+
+
+def _energy(atoms, calc):
+    atoms = atoms.copy()
+    atoms.calc = calc
+    return atoms.get_potential_energy()
+
+
+def _plain(g, calc):
+    """W_adh (ideal, relaxed) and γ of the relaxed parts from plain ASE single points."""
+    area = np.linalg.norm(np.cross(*g["interface"].cell[:2]))
+    e_ab = _energy(g["interface"], calc)
+    film, sub = cleave(g["interface"])
+    per_atom = {name: _energy(g[f"{name}_bulk"], calc) / len(g[f"{name}_bulk"])
+                for name in ("film", "substrate")}
+    e_f, e_s = _energy(g["parts"]["film"], calc), _energy(g["parts"]["substrate"], calc)
+    return {
+        "w_adh_ideal_J_per_m2": (_energy(film, calc) + _energy(sub, calc) - e_ab) / area
+        * EV_PER_A2_TO_J_PER_M2,
+        "w_adh_relaxed_J_per_m2": (e_f + e_s - e_ab) / area * EV_PER_A2_TO_J_PER_M2,
+        "gamma_film_as_cut_J_per_m2": (e_f - len(g["parts"]["film"]) * per_atom["film"])
+        / (2 * area) * EV_PER_A2_TO_J_PER_M2,
+        "gamma_coating_as_cut_J_per_m2": (e_s - len(g["parts"]["substrate"])
+                                          * per_atom["substrate"]) / (2 * area)
+        * EV_PER_A2_TO_J_PER_M2,
+    }
+
+
+def _member(g, calc):
+    return member_energetics(calc, interface=g["interface"], n_interfaces=1,
+                             film_bulk=g["film_bulk"], substrate_bulk=g["substrate_bulk"],
+                             relaxed_parts=g["parts"])
+
+
+@pytest.mark.parametrize("asap", [False, True])
+def test_a_members_numbers_equal_plain_ase_single_points(geometries, asap):
+    got = _member(geometries, EMT(asap_cutoff=asap)).values
+    want = _plain(geometries, EMT(asap_cutoff=asap))
+    for name, value in want.items():
+        assert got[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
+    gi = got["gamma_film_as_cut_J_per_m2"] + got["gamma_coating_as_cut_J_per_m2"] \
+        - got["w_adh_relaxed_J_per_m2"]
+    assert got["gamma_int_J_per_m2"] == pytest.approx(gi, rel=1e-9)
+    assert 0 <= got["contact_angle_deg"] <= 180
+
+
+def test_the_spread_is_the_sample_standard_deviation_over_the_members(geometries):
+    a = member_values(_member(geometries, EMT()))
+    b = member_values(_member(geometries, EMT(asap_cutoff=True)))
+    assert a["w_adh_ideal_J_per_m2"] != pytest.approx(b["w_adh_ideal_J_per_m2"], rel=1e-3)
+    for name in a:
+        cv = committee_value("emt", {"emt": a[name], "emt-asap": b[name]})
+        by_hand = abs(a[name] - b[name]) / math.sqrt(2)  # stdev of two values, n − 1
+        assert cv.value == a[name] and cv.n == 2
+        assert cv.spread == pytest.approx(by_hand, rel=1e-12, abs=1e-15), name
+    three = committee_value("x", {"x": 1.0, "y": 2.0, "z": 4.0, "bad": float("nan"), "no": None})
+    assert three.spread == pytest.approx(statistics.stdev([1.0, 2.0, 4.0]))
+    assert set(three.members) == {"x", "y", "z"}
+    assert committee_value("absent", {"x": 1.0}) is None
+
+
+def test_one_model_repeated_has_zero_spread(geometries):
+    """Two separate EMT objects evaluating the same geometries: every spread is exactly 0."""
+    a = member_values(_member(geometries, EMT()))
+    b = member_values(_member(geometries, EMT()))
+    assert len(a) >= 6
+    for name in a:
+        assert committee_value("one", {"one": a[name], "again": b[name]}).spread == 0.0
