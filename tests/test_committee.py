@@ -102,3 +102,59 @@ def test_one_model_repeated_has_zero_spread(geometries):
     assert len(a) >= 6
     for name in a:
         assert committee_value("one", {"one": a[name], "again": b[name]}).spread == 0.0
+
+
+@pytest.fixture(scope="module")
+def ag_vacancy_hop():
+    """A vacancy hop in EMT Ag (2×2×2 conventional cells, 3 images): the main model's hop,
+    band states and prefactors (1e13 Hz fallback: no phonons)."""
+    from ase.filters import FrechetCellFilter
+    from ase.optimize import BFGS
+
+    from interfacemodel.analysis.energetics import BulkReference
+    from interfacemodel.analysis.migration import (
+        band_states,
+        hop_band,
+        hop_prefactors,
+        prepare_bulk_hop,
+    )
+
+    crystal = bulk("Ag", "fcc", a=4.08, cubic=True)
+    crystal.calc = EMT()
+    BFGS(FrechetCellFilter(crystal), logfile=None).run(fmax=1e-4)
+    crystal = crystal.copy()
+    ref = BulkReference.from_energy(crystal, _energy(crystal, EMT()), {"name": "emt",
+                                                                        "label": "emt"})
+    case = prepare_bulk_hop(crystal, EMT(), species="Ag", supercell=2,
+                            host_reference=(crystal, ref))
+    images, neb = hop_band(case, EMT(), n_images=3, fmax=0.05)
+    states = band_states(images, neb)
+    pre = hop_prefactors(case, *states, neb, EMT(), phonons=False)
+    return {"case": case, "neb": neb, "states": states, "prefactors": pre, "crystal": crystal}
+
+
+def test_a_members_hop_equals_plain_ase_single_points(ag_vacancy_hop):
+    """Barriers and E_f of a Morse pair potential at EMT's end points and saddle, against
+    plain ASE energies of the same cells; D follows from them with the main model's ν."""
+    from ase.calculators.morse import MorsePotential
+
+    from interfacemodel.analysis.committee import member_migration
+    from interfacemodel.analysis.diffusion import diffusivity
+
+    h = ag_vacancy_hop
+    other = MorsePotential(epsilon=0.35, r0=2.89, rho0=6.0)  # a different model of Ag
+    initial, saddle, final = h["states"]
+    rec = member_migration(other, h["case"], h["neb"], initial, saddle, final, h["prefactors"],
+                           host_bulk=h["crystal"], species_bulk=h["crystal"])
+    e_i, e_s, e_f = (_energy(a, other) for a in (initial, saddle, final))
+    assert rec.neb.barrier_forward_eV == pytest.approx(e_s - e_i, abs=1e-10)
+    assert rec.neb.barrier_backward_eV == pytest.approx(e_s - e_f, abs=1e-10)
+    per_atom = _energy(h["crystal"], other) / len(h["crystal"])
+    n_perfect = len(initial) + 1
+    assert rec.defect_formation_energy_eV == pytest.approx(e_i - n_perfect * per_atom + per_atom,
+                                                           abs=1e-9)
+    assert e_i != pytest.approx(_energy(initial, EMT()), abs=1e-3)  # really another model
+    d = diffusivity(e_s - e_i, 300.0, h["case"].lattice,
+                    attempt_frequency_Hz=h["prefactors"].nu_Hz,
+                    formation_energy_eV=rec.defect_formation_energy_eV)
+    assert rec.diffusivities[0].D_cm2_per_s == pytest.approx(d.D_cm2_per_s, rel=1e-9)

@@ -6,6 +6,7 @@ input gets one line and exit code 2."""
 
 import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -87,7 +88,7 @@ def test_comparison_writes_every_report_file(emt_comparison):
     assert sum(name.startswith("interface_") for name in figures) == 2  # one per coating
     html = (out / "report.html").read_text()
     assert html.count("<img") == len(figures) and "data:image/png;base64," in html
-    assert "[24/24]" in proc.stdout  # progress reached done/total
+    assert "[26/26]" in proc.stdout  # progress reached done/total
 
 
 def test_every_reported_number_equals_its_record(emt_comparison):
@@ -125,20 +126,30 @@ def test_every_spread_equals_the_committee_records_by_hand(emt_comparison):
     systems = {"Ag": "cu-ag", "Au": "cu-au"}
     checked = 0
     for row in rows:
-        member = docs[("committee", f"{systems[row['coating']]}:emt:asap_cutoff=true")]["values"]
+        member = dict(docs[("committee", f"{systems[row['coating']]}:emt:asap_cutoff=true")]
+                      ["values"])
+        hop = docs[("committee", f"{row['coating'].lower()}-vacancy:emt:asap_cutoff=true")]
+        member["barrier_coating_eV"] = hop["neb"]["barrier_forward_eV"]
+        member["D_coating_cm2_per_s"] = hop["diffusivities"][0]["D_cm2_per_s"]  # 300 K
         for value in row["values"]:
             if value["name"] not in member:
-                assert "spread" not in value, value["name"]
+                assert "spread" not in value and "spread_log10" not in value, value["name"]
                 continue
-            main = value["value"]
-            by_hand = abs(main - member[value["name"]]) / 2 ** 0.5  # stdev of 2, n − 1
-            assert value["spread"] == pytest.approx(by_hand, rel=1e-12, abs=1e-15)
-            assert value["committee"] == {"emt": main,
-                                          "emt:asap_cutoff=true": member[value["name"]]}
-            column = f"{value['name']}_spread ({value['unit']})"
-            assert float(csv_rows[row["coating"]][column]) == value["spread"]
+            main, other = value["value"], member[value["name"]]
+            assert value["committee"] == {"emt": main, "emt:asap_cutoff=true": other}
+            if value["name"].endswith("_cm2_per_s"):  # decades: the spread of log10 D
+                by_hand = abs(math.log10(main) - math.log10(other)) / 2 ** 0.5
+                assert value["spread_log10"] == pytest.approx(by_hand, rel=1e-9, abs=1e-12)
+                key = "spread_log10"
+                column = f"{value['name']}_spread_log10"
+            else:
+                by_hand = abs(main - other) / 2 ** 0.5  # stdev of 2, n − 1
+                assert value["spread"] == pytest.approx(by_hand, rel=1e-12, abs=1e-15)
+                key = "spread"
+                column = f"{value['name']}_spread ({value['unit']})"
+            assert float(csv_rows[row["coating"]][column]) == value[key]
             checked += 1
-    assert checked >= 2 * 6  # W_adh ×2, γ of the parts ×2, γ_int, θ per coating
+    assert checked >= 2 * 8  # W_adh ×2, γ of the parts ×2, γ_int, θ, barrier, D per coating
     md = (tmp / "report" / "report.md").read_text()
     assert "±" in md and "sample standard deviation" in md
 

@@ -14,6 +14,7 @@ Every function here is a plain function of ``ase.Atoms`` and calculators.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Mapping
@@ -32,10 +33,12 @@ from .energetics import (
     work_of_adhesion,
 )
 from .interface_energetics import cleave, reference_potentials
+from .migration import finish_migration
 from .wetting import LI_MELTING_K, young_dupre
 
 #: how the spread is defined, stated in every report that shows one
-SPREAD_DEFINITION = ("sample standard deviation (n − 1) over the committee's members, the "
+SPREAD_DEFINITION = ("sample standard deviation (n − 1; for D and σ of log10 of the value) "
+                     "over the committee's members, the "
                      "campaign's calculator included, each evaluating the campaign's geometries "
                      "as single points")
 
@@ -156,3 +159,50 @@ def member_values(energetics: MemberEnergetics | None = None, reaction=None,
             out["reaction_eV_per_Li"] = reaction.reaction_energy_eV_per_Li
     out.update(migration or {})
     return out
+
+
+def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atoms, prefactors,
+                     host_bulk: Atoms | None = None, species_bulk: Atoms | None = None,
+                     temperatures_K=(300.0,)):
+    """A hop's record as ``calc`` gives it at the main model's geometries: single points of
+    the NEB's relaxed end points and saddle image (barriers, forward and backward), and, for a
+    bulk vacancy or interstitial hop, the formation energy against this member's single points
+    of the main model's relaxed host crystal (``host_bulk``, the perfect supercell's energy per
+    atom) and reservoir crystal (``species_bulk``, μ). The attempt frequencies are the main
+    model's (``prefactors``): the member's D differs through E_m and E_f only. A solute hop's
+    perfect cell was relaxed inside the main pipeline and not kept: its member record keeps
+    the main model's defect reference (noted). Returns a
+    :class:`~interfacemodel.analysis.migration.MigrationResult`
+    (:func:`~interfacemodel.analysis.migration.finish_migration`)."""
+    recs = {tag: single_point(atoms, calc, f"committee:{tag}")
+            for tag, atoms in (("initial", initial), ("saddle", saddle), ("final", final))}
+    e = {tag: rec.energy_eV for tag, rec in recs.items()}
+    endpoints = {tag: recs[tag] for tag in ("initial", "final")}
+    images = list(neb.image_energies_eV)
+    images[0], images[neb.saddle_index], images[-1] = e["initial"], e["saddle"], e["final"]
+    member_neb = dataclasses.replace(
+        neb, barrier_forward_eV=e["saddle"] - e["initial"],
+        barrier_backward_eV=e["saddle"] - e["final"], reaction_energy_eV=e["final"] - e["initial"],
+        image_energies_eV=images, endpoints=endpoints, calculator=recs["saddle"].calculator)
+    changes: dict[str, Any] = {"notes": list(case.notes) + [
+        "committee member: single points at the main model's end points and saddle; attempt "
+        "frequencies of the main model"]}
+    if case.defect is not None and case.solute is None and host_bulk is not None:
+        sign = 1 if case.defect == "vacancy" else -1
+        n_perfect = len(case.initial) + sign
+        e_host = single_point(host_bulk, calc, "committee:host").energy_eV / len(host_bulk)
+        changes["perfect_energy_eV"] = e_host * n_perfect
+        if species_bulk is not None:
+            changes["chemical_potential_eV"] = (
+                single_point(species_bulk, calc, "committee:reservoir").energy_eV
+                / len(species_bulk))
+        elif case.host == case.defect_species:
+            changes["chemical_potential_eV"] = e_host
+    elif case.defect is not None:  # no perfect cell of this member: the main model's E_f
+        changes["notes"].append("committee member: formation energy of the main model (its "
+                                "perfect cell was not kept)")
+        main_initial = neb.endpoints["initial"].energy_eV
+        changes["perfect_energy_eV"] = case.perfect_energy_eV + (e["initial"] - main_initial)
+    member_case = dataclasses.replace(case, **changes)
+    return finish_migration(member_case, member_neb, prefactors, recs["saddle"].calculator,
+                            temperatures_K=temperatures_K)

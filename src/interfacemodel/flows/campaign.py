@@ -9,6 +9,7 @@ interface hop of the same system hops in.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ from ..analysis.committee import member_values
 from ..analysis.interface_energetics import EnergeticsSettings
 from ..analysis.report import CoatingResult, report_values, write_report
 from ..analysis.report.records import RECORD_FIELDS
+from ..analysis.report.values import committee_migration_values
 from ..build.systems import system_recipe
 from ..records import from_dict, to_dict
-from .committee import committee_energetics_jobs
+from .committee import committee_energetics_jobs, committee_migration_job
 from .context import finish, job_uuid, say
 from .energetics import InterfaceEnergeticsMaker
 from .identity import flow_of, step_job
@@ -37,14 +39,18 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
     written into ``report/`` of the current folder. ``rows``: per coating, its records
     (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`), its relaxed
     interface (``interface``, for the picture) and its committee members' products
-    (``committee``: member spec → {'energetics', 'reaction'})."""
+    (``committee``: member spec → {'energetics', 'reaction', and the record fields of its
+    hops})."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
         picture = row["interface"].relaxed if row.get("interface") is not None else None
-        committee = {member: member_values(parts.get("energetics"),
-                                           getattr(parts.get("reaction"), "reaction", None))
-                     for member, parts in (row.get("committee") or {}).items()}
+        committee = {}
+        for member, parts in (row.get("committee") or {}).items():
+            hops = {part: parts[part] for part in RECORD_FIELDS if part in parts}
+            committee[member] = member_values(
+                parts.get("energetics"), getattr(parts.get("reaction"), "reaction", None),
+                committee_migration_values(row["coating"], row["system"], hops))
         results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
                                      relaxed_interface=picture, committee=committee or None,
                                      committee_main=calculator if committee else None,
@@ -102,6 +108,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     finals: dict[str, Job] = {}
     interfaces: dict[str, Job] = {}
     committee: dict[str, dict[str, dict[str, Any]]] = {}  # system -> member -> outputs
+    members_of: dict[str, dict[str, Any]] = defaultdict(dict)  # product -> member -> output
     for entry in spec.interfaces:
         settings = from_dict(EnergeticsSettings, entry.settings)  # defaults filled in
         system = system_recipe(entry.system).name
@@ -125,6 +132,10 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         made = maker.jobs(entry.name, interface, **case)
         jobs += made
         finals[f"migration:{entry.name}"] = made[-1]
+        for member in spec.committee:
+            jobs.append(committee_migration_job(entry.name, made, member,
+                                                list(entry.temperatures_K), case))
+            members_of[f"migration:{entry.name}"][member] = jobs[-1].output
     bulk_fmax = {system_recipe(e.system).name: e.settings.get("bulk_fmax") or
                  EnergeticsSettings.bulk_fmax for e in spec.interfaces}
     for entry in spec.segregation:
@@ -145,8 +156,12 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             rows.append({k: (finals[v].output if k in RECORD_FIELDS else
                              interfaces[v.split(":", 1)[1]].output if k == "interface" else v)
                          for k, v in row.items()})
-            if committee.get(row["system"]):
-                rows[-1]["committee"] = committee[row["system"]]
+            members = {m: dict(parts) for m, parts in committee.get(row["system"], {}).items()}
+            for part in RECORD_FIELDS:
+                for member, output in members_of.get(row.get(part), {}).items():
+                    members.setdefault(member, {})[part] = output
+            if members:
+                rows[-1]["committee"] = members
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
                         calculator=calc, title=spec.report.get("title"))
     return flow_of([*jobs, join], spec.name, output=join.output)

@@ -7,6 +7,10 @@ slabs, the relaxed crystals): :func:`~interfacemodel.analysis.committee.member_e
 The coating's reaction with Li is the one number a member relaxes itself: the competing
 phases are small crystals, and the main pipeline keeps no geometry of them; the member's
 bulk and reaction jobs are the same jobs a campaign with that calculator would run.
+
+For every barrier, one job per member evaluates the NEB's relaxed end points and saddle image
+and the host and reservoir crystals (:func:`~interfacemodel.analysis.committee.member_migration`):
+the member's barriers, formation energy and D with the main model's attempt frequencies.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from typing import Any
 
 from jobflow import Job
 
-from ..analysis.committee import MemberEnergetics, member_energetics
+from ..analysis.committee import MemberEnergetics, member_energetics, member_migration
 from ..analysis.interface_energetics import AdhesionStep, EnergeticsSettings
+from ..analysis.migration import HopCase, MigrationResult, Prefactors
 from ..build.systems import system_recipe
 from .context import finish, say, step_calculator
 from .energetics import (
@@ -27,6 +32,7 @@ from .energetics import (
     reaction_step,
 )
 from .identity import step_job
+from .migration import NEBProduct
 
 
 def committee_energetics_step(system: str, settings: EnergeticsSettings,
@@ -71,3 +77,33 @@ def committee_energetics_jobs(system: str, settings: EnergeticsSettings, main: l
         jobs += [*own.values(), reaction]
         outputs["reaction"] = reaction.output
     return jobs, outputs
+
+
+def committee_migration_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Prefactors,
+                             temperatures_K: list[float], calculator: str,
+                             host: BulkProduct | None = None,
+                             species: BulkProduct | None = None) -> MigrationResult:
+    """One member's barriers, E_f and D(T) of a hop at the main model's geometries."""
+    say(f"committee member {calculator}: single points of {name}'s end points and saddle")
+    result = member_migration(step_calculator(calculator), hop, band.neb, band.initial,
+                              band.saddle, band.final, prefactors,
+                              host.atoms if host is not None else None,
+                              species.atoms if species is not None else None, temperatures_K)
+    finish("committee", f"{name}:{calculator}", result, calculator)
+    return result
+
+
+def committee_migration_job(name: str, main: list[Job], member: str,
+                            temperatures_K: list[float], case: dict[str, Any]) -> Job:
+    """The job of one committee ``member`` for the hop ``name`` whose main pipeline is
+    ``main`` (the jobs of :class:`~interfacemodel.flows.migration.MigrationMaker`; a bulk hop's
+    host and reservoir crystals are taken from its bulk jobs when it has them)."""
+    by_name = {j.name: j for j in main}
+    inputs: dict[str, Any] = {"hop": by_name[f"hop:{name}"].output,
+                              "band": by_name[f"neb:{name}"].output,
+                              "prefactors": by_name[f"prefactors:{name}"].output}
+    for role, phase in (("host", case.get("host")), ("species", case.get("species", "Li"))):
+        if isinstance(phase, str) and f"bulk:{phase}" in by_name:
+            inputs[role] = by_name[f"bulk:{phase}"].output
+    return step_job(committee_migration_step, f"committee:{name}:{member}", member, name=name,
+                    temperatures_K=list(temperatures_K), **inputs)

@@ -92,14 +92,19 @@ def ranking(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _not_separated(have: dict[str, dict[str, Any]], ranks: dict[str, int]) -> list[list[str]]:
     """Pairs (better-ranked first) whose difference is within their spreads in quadrature;
-    only numbers with a committee spread count."""
-    names = sorted((c for c in have if have[c].get("spread") is not None),
-                   key=lambda c: (ranks[c], c))
+    only numbers with a committee spread count (D: log10 D and its spread)."""
+    def point(item):  # (value, spread), on log10 where the spread is
+        if item.get("spread_log10") is not None and item["value"] > 0:
+            return math.log10(item["value"]), item["spread_log10"]
+        return (item["value"], item["spread"]) if item.get("spread") is not None else None
+
+    points = {c: point(item) for c, item in have.items()}
+    names = sorted((c for c in have if points[c] is not None), key=lambda c: (ranks[c], c))
     pairs = []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            va, vb = have[a]["value"], have[b]["value"]
-            if abs(va - vb) <= math.hypot(have[a]["spread"], have[b]["spread"]):
+            (va, sa), (vb, sb) = points[a], points[b]
+            if abs(va - vb) <= math.hypot(sa, sb):
                 pairs.append([a, b])
     return pairs
 

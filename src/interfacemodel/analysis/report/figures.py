@@ -70,7 +70,7 @@ def _figure_adhesion(entries) -> bytes | None:
 def _figure_ranked(entries, ranks) -> bytes | None:
     """One panel per ranking criterion: every coating's number (references grey), with the
     committee's spread as an error bar where there is one; D on a log axis (its bar spans
-    value ± spread, clipped at a tenth of the value)."""
+    value ×/÷ 10^spread_log10)."""
     panels = []
     for r in ranks:
         points = []
@@ -95,8 +95,9 @@ def _figure_ranked(entries, ranks) -> bytes | None:
             if log:
                 if value <= 0:
                     continue
-                low = min(spread, 0.9 * value)
-                ax.errorbar(i, value, yerr=[[low], [spread]], fmt="o", color=colour, capsize=4)
+                factor = 10 ** (item.get("spread_log10") or 0.0)
+                ax.errorbar(i, value, yerr=[[value - value / factor], [value * factor - value]],
+                            fmt="o", color=colour, capsize=4)
             else:
                 ax.errorbar(i, value, yerr=spread, fmt="o", color=colour, capsize=4,
                             mfc="white" if item["converged"] is False else colour)

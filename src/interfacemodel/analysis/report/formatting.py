@@ -131,6 +131,8 @@ def _cell(vmap: dict[str, dict], name: str, unit: bool = False) -> str:
     text = format_number(name, item["value"])
     if item.get("spread") is not None:  # the committee's spread, same digits as the value
         text += f" ± {format_spread(text, name, item['spread'])}"
+    elif item.get("spread_log10") is not None:
+        text += f" (log10 ± {item['spread_log10']:.2f})"
     if unit and item["unit"] and not isinstance(item["value"], (str, list, bool)):
         text += f" {item['unit']}"
     return text + _marks(item)

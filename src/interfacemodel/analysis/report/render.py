@@ -110,23 +110,28 @@ def csv_header(name: str, unit: str) -> str:
 
 def _csv_text(entries: list[dict]) -> str:
     """One row per coating, one column per quantity (and ``<name>_spread`` beside each one a
-    committee recomputed: its sample standard deviation, same unit)."""
+    committee recomputed: its sample standard deviation, same unit; D and σ:
+    ``<name>_spread_log10``, of log10 of the value)."""
     columns: list[tuple[str, str]] = []
     spread = {v["name"] for e in entries for v in e["values"] if v.get("spread") is not None}
+    logs = {v["name"] for e in entries for v in e["values"]
+            if v.get("spread_log10") is not None}
     for e in entries:
         for v in e["values"]:
             if (v["name"], v["unit"]) not in columns:
                 columns.append((v["name"], v["unit"]))
                 if v["name"] in spread:
                     columns.append((f"{v['name']}_spread", v["unit"]))
+                if v["name"] in logs:
+                    columns.append((f"{v['name']}_spread_log10", ""))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["coating", "system", "role"] + [csv_header(n, u) for n, u in columns]
                + ["not_converged"])
     for e in entries:
         vmap = {v["name"]: v for v in e["values"]}
-        vmap.update({f"{v['name']}_spread": {"value": v["spread"]} for v in e["values"]
-                     if v.get("spread") is not None})
+        vmap.update({f"{v['name']}_{key}": {"value": v[key]} for v in e["values"]
+                     for key in ("spread", "spread_log10") if v.get(key) is not None})
         bad = [v["name"] for v in e["values"] if v["converged"] is False]
         w.writerow([e["coating"], e["system"], e["role"]]
                    + [csv_cell(vmap[n]["value"]) if n in vmap else "" for n, _ in columns]

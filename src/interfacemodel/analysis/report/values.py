@@ -14,6 +14,8 @@ from .records import CoatingResult, _check_results, resolve_source, source_path
 
 #: D and σ are reported at the record's temperature closest to this one (K)
 ROOM_T_K = 300.0
+#: quantities whose committee spread is taken on log10 (``spread_log10``): they span decades
+LOG_SPREAD = ("_cm2_per_s", "_S_per_cm")
 
 
 class _Collector:
@@ -57,6 +59,13 @@ class _Collector:
         if not members:
             return
         main = self.result.committee_main or "main"
+        if item["name"].endswith(LOG_SPREAD):  # spans decades: the spread of log10
+            logs = {m: math.log10(v) if v > 0 else None for m, v in members.items()}
+            cv = committee_value(main, {main: math.log10(value) if value > 0 else None, **logs})
+            if cv is not None:
+                item["spread_log10"] = cv.spread
+                item["committee"] = {main: float(value), **members}
+            return
         cv = committee_value(main, {main: float(value), **members})
         if cv is not None:
             item["spread"] = cv.spread
@@ -289,8 +298,9 @@ def _collect(result: CoatingResult) -> tuple[list[dict[str, Any]], list[str]]:
 def report_values(results: Sequence[CoatingResult]) -> list[dict[str, Any]]:
     """Every number (and label) the report shows, per coating: ``{'coating', 'system', 'role',
     'values': [{'name', 'label', 'value', 'unit', 'source', 'converged', 'status', 'group',
-    'warnings'[, 'spread', 'committee']}], 'notes'}``; ``spread`` and ``committee`` (member →
-    value) where the coating's committee recomputed the number
+    'warnings'[, 'spread' or 'spread_log10', 'committee']}], 'notes'}``; ``spread`` (D and σ:
+    ``spread_log10``, of log10 of the value) and ``committee`` (member → value) where the
+    coating's committee recomputed the number
     (:data:`~interfacemodel.analysis.committee.SPREAD_DEFINITION`). ``source`` is the dotted path of the value in the
     :class:`CoatingResult` (:func:`resolve_source`); ``converged`` is the record's flag (None
     for geometry, settings and model sizes); quantities a coating's records lack are left out."""
@@ -301,3 +311,22 @@ def report_values(results: Sequence[CoatingResult]) -> list[dict[str, Any]]:
         out.append({"coating": r.coating, "system": r.system, "role": r.role, "values": items,
                     "notes": notes})
     return out
+
+
+#: the value names a committee member's hop records give (its own barriers, E_f, D, σ);
+#: the attempt frequency, temperature and model sizes are the main model's
+_MEMBER_HOP_VALUE = ("barrier_", "D_", "sigma_")
+
+
+def committee_migration_values(coating: str, system: str, records: dict[str, Any]
+                               ) -> dict[str, float]:
+    """A committee member's migration numbers by the report's value names: ``records`` maps
+    a record field (``bulk_migration``, ``solute_migration``, ``interface_migration``) to the
+    member's record of that hop."""
+    if not records:
+        return {}
+    result = CoatingResult(coating, system, **records)
+    items, _ = _collect(result)
+    return {v["name"]: float(v["value"]) for v in items
+            if v["name"].startswith(_MEMBER_HOP_VALUE) and not v["name"].endswith("_T_K")
+            and isinstance(v["value"], (int, float)) and not isinstance(v["value"], bool)}
