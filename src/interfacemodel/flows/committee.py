@@ -74,6 +74,8 @@ def committee_energetics_jobs(system: str, settings: EnergeticsSettings, main: l
                for phase in (recipe.substrate, "Li")}
         reaction = step_job(reaction_step, f"reaction:{recipe.substrate}", member,
                             coating=own[recipe.substrate].output, li=own["Li"].output)
+        for job in (*own.values(), reaction):  # the name only: the uuid is the content's
+            job.name = f"{job.name} [{member}]"
         jobs += [*own.values(), reaction]
         outputs["reaction"] = reaction.output
     return jobs, outputs
