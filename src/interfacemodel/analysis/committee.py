@@ -163,7 +163,7 @@ def member_values(energetics: MemberEnergetics | None = None, reaction=None,
 
 def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atoms, prefactors,
                      host_bulk: Atoms | None = None, species_bulk: Atoms | None = None,
-                     temperatures_K=(300.0,)):
+                     temperatures_K=(300.0,), intrinsic=None):
     """A hop's record as ``calc`` gives it at the main model's geometries: single points of
     the NEB's relaxed end points and saddle image (barriers, forward and backward), and, for a
     bulk vacancy or interstitial hop, the formation energy against this member's single points
@@ -171,7 +171,10 @@ def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atom
     atom) and reservoir crystal (``species_bulk``, μ). The attempt frequencies are the main
     model's (``prefactors``): the member's D differs through E_m and E_f only. A solute hop's
     perfect cell was relaxed inside the main pipeline and not kept: its member record keeps
-    the main model's defect reference (noted). Returns a
+    the main model's defect reference (noted). ``intrinsic``: the main model's
+    :class:`~interfacemodel.analysis.intrinsic.IntrinsicDisorder` (an ionic host): this
+    member's pair energy from single points of its relaxed pair cell and perfect cell sets the
+    carrier fraction. Returns a
     :class:`~interfacemodel.analysis.migration.MigrationResult`
     (:func:`~interfacemodel.analysis.migration.finish_migration`)."""
     recs = {tag: single_point(atoms, calc, f"committee:{tag}")
@@ -204,5 +207,13 @@ def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atom
         main_initial = neb.endpoints["initial"].energy_eV
         changes["perfect_energy_eV"] = case.perfect_energy_eV + (e["initial"] - main_initial)
     member_case = dataclasses.replace(case, **changes)
+    member_pair = None
+    if intrinsic is not None and intrinsic.defective is not None \
+            and intrinsic.perfect is not None:
+        e_def = single_point(intrinsic.defective, calc, "committee:pair").energy_eV
+        e_perf = single_point(intrinsic.perfect, calc, "committee:pair-perfect").energy_eV
+        member_pair = dataclasses.replace(
+            intrinsic, pair_energy_eV=intrinsic.pair_energy_from(e_def, e_perf),
+            calculator=recs["saddle"].calculator, defective=None, perfect=None)
     return finish_migration(member_case, member_neb, prefactors, recs["saddle"].calculator,
-                            temperatures_K=temperatures_K)
+                            temperatures_K=temperatures_K, intrinsic=member_pair)

@@ -42,7 +42,14 @@ from ..build.symmetry import symmetry_dataset
 from ..build.systems import build_system
 from ..calculators import calculator_provenance
 from ..errors import OutputPathError, UserInputError
-from ..records import DocumentRecord, decode_atoms, detach_calculator, package_versions, to_dict
+from ..records import (
+    DocumentRecord,
+    decode_atoms,
+    detach_calculator,
+    from_dict,
+    package_versions,
+    to_dict,
+)
 from ..run.neb import DEFAULT_NEB_OPTIMIZER, NEBRecord, run_neb
 from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
 from ..run.relax import relax
@@ -58,6 +65,7 @@ from .diffusion import (
     hop_rate,
 )
 from .interface_energetics import bulk_reference
+from .intrinsic import IntrinsicDisorder
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -123,6 +131,12 @@ class MigrationResult(DocumentRecord):
     literature_barrier: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=package_versions)
+    #: D* per carrier (c = 1) at each temperature, beside ``diffusivities`` (D = c D*)
+    carrier_diffusivities: list[Diffusivity] = field(default_factory=list)
+    #: where the carrier fraction c of ``diffusivities`` comes from, in words
+    carriers: str = ""
+    #: the host's intrinsic disorder when it sets c (an ionic host)
+    intrinsic: IntrinsicDisorder | None = None
 
     def to_doc(self) -> dict[str, Any]:
         """The record as JSON-compatible objects (:func:`~interfacemodel.records.to_dict`)."""
@@ -135,9 +149,12 @@ class MigrationResult(DocumentRecord):
         kw = _known(cls, doc)
         kw["neb"] = NEBRecord.from_dict(doc["neb"])
         kw["lattice"] = _lattice_from_doc(doc.get("lattice"))
-        kw["diffusivities"] = [
-            Diffusivity(**{**_known(Diffusivity, d), "lattice": _lattice_from_doc(d["lattice"])})
-            for d in doc.get("diffusivities") or []]
+        for key in ("diffusivities", "carrier_diffusivities"):
+            kw[key] = [Diffusivity(**{**_known(Diffusivity, d),
+                                      "lattice": _lattice_from_doc(d["lattice"])})
+                       for d in doc.get(key) or []]
+        if doc.get("intrinsic"):
+            kw["intrinsic"] = from_dict(IntrinsicDisorder, doc["intrinsic"])
         return cls(**kw)
 
 
@@ -399,7 +416,8 @@ def _carrier_density_per_cm3(atoms, species: str) -> float:
 
 def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
                      calc_or_provenance=None, temperatures_K=(300.0,), wall_time_s: float = 0.0,
-                     calc=None, progress=None) -> MigrationResult:
+                     calc=None, progress=None, intrinsic: IntrinsicDisorder | None = None
+                     ) -> MigrationResult:
     """The record of a hop from its three computed parts: formation energy, defect fraction,
     D(T) and σ (where ``case.lattice`` is set), forward/backward rates, literature range,
     notes. Arithmetic only: no calculator is called.
@@ -409,6 +427,11 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
     spent in the earlier steps (s); this step's own time is added. E_f (bulk cases) =
     E(relaxed initial end point, ``neb.endpoints['initial']``) − E(perfect) ± μ, see
     :class:`HopCase`; a negative interstitial E_f gives c = 1, noted.
+
+    ``intrinsic``: the host's charge-neutral intrinsic disorder (an ionic host,
+    :mod:`~interfacemodel.analysis.intrinsic`): the carrier fraction c(T) then comes from its
+    pair energy instead of the neutral defect against the metal (whose E_f is still recorded),
+    and ``carrier_diffusivities`` holds D* (per carrier, c = 1) beside D = c D*.
     """
     start = time.perf_counter()
     temps = temperatures(temperatures_K)
@@ -447,13 +470,32 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
                          f"evaluated")
         reference = (f"μ_{species} = {case.chemical_potential_eV:.4f} eV/atom (bcc Li, same "
                      f"calculator){fraction_note}")
-    diffs = []
+    diffs, per_carrier = [], []
+    carriers_text = reference
+    use_intrinsic = intrinsic is not None and case.lattice is not None \
+        and case.defect is not None and fraction is None
+    if use_intrinsic:
+        carriers_text = intrinsic.describe()
+        notes.append(f"carriers: {carriers_text}; c = "
+                     + ("exp(−E_S/2k_BT)" if intrinsic.kind == "schottky" else
+                        f"√{intrinsic.interstitial_sites_per_cation:g} exp(−E_F/2k_BT)")
+                     + " per site; the neutral defect against the metal (E_f above) is not "
+                       "how the ionic host makes its carriers")
     if case.lattice is not None:
         carriers = case.carrier_density_per_cm3
-        kw = ({"defect_fraction": fraction} if fraction is not None
-              else {} if e_f is None else {"formation_energy_eV": e_f})
-        diffs = [diffusivity(neb.barrier_forward_eV, T, case.lattice, attempt_frequency_Hz=nu,
-                             carrier_density_per_cm3=carriers, **kw) for T in temps]
+        for T in temps:
+            if use_intrinsic:
+                kw = {"defect_fraction": intrinsic.fraction(T)}
+            else:
+                kw = ({"defect_fraction": fraction} if fraction is not None
+                      else {} if e_f is None else {"formation_energy_eV": e_f})
+            d = diffusivity(neb.barrier_forward_eV, T, case.lattice, attempt_frequency_Hz=nu,
+                            carrier_density_per_cm3=carriers, **kw)
+            if use_intrinsic:
+                d.defect_fraction_source = carriers_text
+            diffs.append(d)
+            per_carrier.append(diffusivity(neb.barrier_forward_eV, T, case.lattice,
+                                           attempt_frequency_Hz=nu))
         if carriers is not None:
             notes.append(f"σ (Nernst–Einstein) with the {species} density of the host, "
                          f"{carriers:.3e} /cm³, as carrier density and D as computed "
@@ -470,7 +512,8 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
         attempt_frequency_backward_Hz=prefactors.nu_backward_Hz,
         literature_barrier=(_literature(case.host, case.species, neb.barrier_forward_eV)
                             if case.mechanism == "vacancy" else None),  # for vacancies only
-        notes=notes,
+        notes=notes, carrier_diffusivities=per_carrier, carriers=carriers_text,
+        intrinsic=intrinsic,
     )
 
 

@@ -123,7 +123,8 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     for entry in spec.barriers:
         maker = MigrationMaker(calculator=calc, n_images=entry.n_images, fmax=entry.fmax,
                                optimizer=entry.optimizer, phonons=entry.phonons,
-                               temperatures_K=list(entry.temperatures_K), bulk_steps=True)
+                               temperatures_K=list(entry.temperatures_K), bulk_steps=True,
+                               carriers=entry.carriers)
         case = dict(entry.case)
         if entry.kind == "endpoints":
             case["initial"], case["final"] = read(case["initial"]), read(case["final"])

@@ -21,6 +21,7 @@ from jobflow import Job
 
 from ..analysis.committee import MemberEnergetics, member_energetics, member_migration
 from ..analysis.interface_energetics import AdhesionStep, EnergeticsSettings
+from ..analysis.intrinsic import IntrinsicDisorder
 from ..analysis.migration import HopCase, MigrationResult, Prefactors
 from ..build.systems import system_recipe
 from .context import finish, say, step_calculator
@@ -84,13 +85,16 @@ def committee_energetics_jobs(system: str, settings: EnergeticsSettings, main: l
 def committee_migration_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Prefactors,
                              temperatures_K: list[float], calculator: str,
                              host: BulkProduct | None = None,
-                             species: BulkProduct | None = None) -> MigrationResult:
-    """One member's barriers, E_f and D(T) of a hop at the main model's geometries."""
+                             species: BulkProduct | None = None,
+                             intrinsic: IntrinsicDisorder | None = None) -> MigrationResult:
+    """One member's barriers, E_f, carrier fraction and D(T) of a hop at the main model's
+    geometries."""
     say(f"committee member {calculator}: single points of {name}'s end points and saddle")
     result = member_migration(step_calculator(calculator), hop, band.neb, band.initial,
                               band.saddle, band.final, prefactors,
                               host.atoms if host is not None else None,
-                              species.atoms if species is not None else None, temperatures_K)
+                              species.atoms if species is not None else None, temperatures_K,
+                              intrinsic)
     finish("committee", f"{name}:{calculator}", result, calculator)
     return result
 
@@ -107,5 +111,7 @@ def committee_migration_job(name: str, main: list[Job], member: str,
     for role, phase in (("host", case.get("host")), ("species", case.get("species", "Li"))):
         if isinstance(phase, str) and f"bulk:{phase}" in by_name:
             inputs[role] = by_name[f"bulk:{phase}"].output
+    if isinstance(case.get("host"), str) and f"intrinsic:{case['host']}" in by_name:
+        inputs["intrinsic"] = by_name[f"intrinsic:{case['host']}"].output
     return step_job(committee_migration_step, f"committee:{name}:{member}", member, name=name,
                     temperatures_K=list(temperatures_K), **inputs)

@@ -20,6 +20,7 @@ from jobflow import Job
 from ..analysis import migration
 from ..analysis.diffusion import surface_lattice
 from ..analysis.interface_energetics import EnergeticsSettings
+from ..analysis.intrinsic import IntrinsicDisorder, intrinsic_disorder, pair_kind_for
 from ..analysis.migration import (
     HOP_FMAX_EV_PER_A,
     HOP_N_IMAGES,
@@ -28,13 +29,17 @@ from ..analysis.migration import (
     Prefactors,
     temperatures,
 )
+from ..errors import UserInputError
 from ..records import Record
 from ..run.neb import NEBRecord
+from ..structures import load_bulk
 from .context import finish, say, step_calculator, step_provenance, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct, bulk_job
 from .identity import PipelineMaker, step_job
 from .local import run_flow
 
+#: where the carriers of a vacancy hop in an ionic host come from (MigrationMaker.carriers)
+CARRIERS = ("intrinsic", "metal")
 #: interface-hop arguments that ask for a model of its own (not a campaign's interface)
 OWN_MODEL_KEYS = ("film_layers", "substrate_layers", "model_index", "relax_fmax")
 
@@ -111,12 +116,25 @@ def prefactor_step(name: str, hop: HopCase, band: NEBProduct, phonons: bool,
     return pre
 
 
+def intrinsic_step(host: BulkProduct, kind: str, species: str, supercell: int, fmax: float,
+                   calculator: str) -> IntrinsicDisorder:
+    """The host's charge-neutral intrinsic disorder: the Schottky or Frenkel pair cell of the
+    relaxed crystal, relaxed (positions), and its pair energy."""
+    say(f"{kind} pair in {host.phase} ({supercell}x{supercell}x{supercell} cells)")
+    record = intrinsic_disorder(host.atoms, step_calculator(calculator), kind, species,
+                                supercell, fmax=fmax, name=host.phase)
+    finish("intrinsic", host.phase, record, calculator)
+    return record
+
+
 def diffusivity_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Prefactors,
-                     temperatures_K: list[float], calculator: str) -> MigrationResult:
+                     temperatures_K: list[float], calculator: str,
+                     intrinsic: IntrinsicDisorder | None = None) -> MigrationResult:
     """Join: the hop's :class:`~interfacemodel.analysis.migration.MigrationResult`
-    (formation energy, D(T), σ, rates)."""
+    (formation energy, D(T), σ, rates; the carriers of an ionic host from ``intrinsic``)."""
     result = migration.finish_migration(hop, band.neb, prefactors, step_provenance(calculator),
-                                        temperatures_K=temperatures_K, progress=say)
+                                        temperatures_K=temperatures_K, progress=say,
+                                        intrinsic=intrinsic)
     finish("migration", name, result, calculator)
     return result
 
@@ -149,6 +167,11 @@ class MigrationMaker(PipelineMaker):
     #: them inside the hop step
     bulk_steps: bool = False
     bulk_fmax: float = EnergeticsSettings.bulk_fmax
+    #: the carriers of a vacancy hop in an ionic host (AB: Schottky, A2B: Frenkel pairs):
+    #: 'intrinsic' (its neutral pair disorder, computed), or 'metal' (the neutral vacancy
+    #: formed against the metal, the right reservoir for a metal or an alloy)
+    carriers: str = "intrinsic"
+    intrinsic_supercell: int = 2
 
     def __post_init__(self):
         self.temperatures_K = temperatures(self.temperatures_K)  # > 0 K, else one line
@@ -171,15 +194,33 @@ class MigrationMaker(PipelineMaker):
             inputs["interface"] = interface.output
         elif kind == "endpoints":
             inputs["initial"], inputs["final"] = case.pop("initial"), case.pop("final")
+        if self.carriers not in CARRIERS:
+            raise UserInputError(f"carriers={self.carriers!r}; accepted: {', '.join(CARRIERS)}")
+        pair = None
+        if kind == "bulk" and self.carriers == "intrinsic" \
+                and case.get("mechanism", "vacancy") == "vacancy" and not case.get("solute") \
+                and case.get("defect_fraction") is None and isinstance(case["host"], str):
+            pair = pair_kind_for(load_bulk(case["host"], as_atoms=True), case.get("species", "Li"))
         hop = step_job(hop_step, f"hop:{name}", self.calculator, name=name,
                        case={"kind": kind, **case}, **inputs)
         neb = step_job(neb_step, f"neb:{name}", self.calculator, name=name, hop=hop.output,
                        n_images=self.n_images, fmax=self.fmax, optimizer=self.optimizer)
         pre = step_job(prefactor_step, f"prefactors:{name}", self.calculator, name=name,
                        hop=hop.output, band=neb.output, phonons=self.phonons)
+        extra: dict[str, Any] = {}
+        if pair is not None:
+            host = next((j for j in jobs if j.name == f"bulk:{case['host']}"), None) or \
+                bulk_job(case["host"], self.calculator, self.bulk_fmax)
+            if host not in jobs:
+                jobs.append(host)
+            disorder = step_job(intrinsic_step, f"intrinsic:{case['host']}", self.calculator,
+                                host=host.output, kind=pair, species=case.get("species", "Li"),
+                                supercell=self.intrinsic_supercell, fmax=self.fmax)
+            jobs.append(disorder)
+            extra["intrinsic"] = disorder.output
         join = step_job(diffusivity_step, f"diffusivity:{name}", self.calculator, name=name,
                         hop=hop.output, band=neb.output, prefactors=pre.output,
-                        temperatures_K=list(self.temperatures_K))
+                        temperatures_K=list(self.temperatures_K), **extra)
         return [*jobs, hop, neb, pre, join]
 
 

@@ -64,7 +64,7 @@ BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "ph
                   "coating")
 BARRIER_KINDS = {
     "bulk": ("host", "mechanism", "species", "hop_index", "supercell", "solute",
-             "defect_fraction", "sites_frac"),
+             "defect_fraction", "sites_frac", "carriers"),
     "interface": ("system", "species", "hop_index", "model_index", "relax_fmax", "film_layers",
                   "substrate_layers"),
     "endpoints": ("initial", "final", "moving_index", "surface_z"),
@@ -102,6 +102,9 @@ class BarrierEntry:
     optimizer: str | None = None
     phonons: bool = True
     coating: str | None = None  # the report row it belongs to (default: the host crystal)
+    #: a vacancy hop in an ionic host: carriers from its Schottky/Frenkel pairs ('intrinsic')
+    #: or from a vacancy formed against the metal ('metal')
+    carriers: str = "intrinsic"
 
 
 @dataclass
@@ -240,6 +243,8 @@ BARRIER_RULES: dict[str, Rule] = {
     "supercell": SUPERCELL, "solute": Rule(ELEMENT.accepted, ELEMENT.test, nullable=True),
     "defect_fraction": _fraction(nullable=True),
     "sites_frac": SITES,
+    "carriers": Rule("'intrinsic' (Schottky/Frenkel pairs of an ionic host) or 'metal' (a "
+                     "vacancy formed against the metal)", lambda v: v in ("intrinsic", "metal")),
     # interface hops
     "system": TEXT, "model_index": _int(0), "relax_fmax": _positive(" (eV/Å)"),
     "film_layers": _int(2, nullable=True), "substrate_layers": _int(2, nullable=True),
@@ -363,7 +368,7 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
     kind = kinds[0]
     _check_keys(where, entry, BARRIER_COMMON + BARRIER_KINDS[kind])
     _check_values(where, {k: v for k, v in entry.items() if k != "name"}, BARRIER_RULES)
-    case = {k: entry[k] for k in BARRIER_KINDS[kind] if k in entry}
+    case = {k: entry[k] for k in BARRIER_KINDS[kind] if k in entry and k != "carriers"}
     if kind == "bulk":
         load_bulk(case["host"])  # unknown phase: one line
         mech = case.setdefault("mechanism", "vacancy")
@@ -391,7 +396,8 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
     coating = entry.get("coating")
     return BarrierEntry(name, kind, case, temps, entry.get("n_images", HOP_N_IMAGES),
                         float(entry.get("fmax", HOP_FMAX_EV_PER_A)), optimizer,
-                        entry.get("phonons", True), None if coating is None else str(coating))
+                        entry.get("phonons", True), None if coating is None else str(coating),
+                        entry.get("carriers", "intrinsic"))
 
 
 def _check_endpoints(where: str, case: dict) -> None:

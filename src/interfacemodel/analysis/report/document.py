@@ -132,7 +132,10 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
     t = _table(entries, [("barrier_coating_eV", "barrier in coating (eV)"),
                          ("barrier_coating_backward_eV", "backward (eV)"),
                          ("attempt_frequency_coating_Hz", "ν* (Hz)"),
-                         ("D_T_K", "T (K)"), ("D_coating_cm2_per_s", "D (cm²/s)"),
+                         ("pair_energy_coating_eV", "E_S / E_F (eV)"),
+                         ("carrier_fraction_coating", "carrier fraction c"),
+                         ("D_T_K", "T (K)"), ("D_star_coating_cm2_per_s", "D* per carrier (cm²/s)"),
+                         ("D_coating_cm2_per_s", "D = c D* (cm²/s)"),
                          ("sigma_coating_S_per_cm", "σ (S/cm)"),
                          ("barrier_interface_eV", "barrier Li → coating (eV)"),
                          ("barrier_interface_backward_eV", "barrier coating → Li (eV)")], vmaps)

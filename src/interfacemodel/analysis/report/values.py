@@ -59,7 +59,8 @@ class _Collector:
         if not members:
             return
         main = self.result.committee_main or "main"
-        if item["name"].endswith(LOG_SPREAD):  # spans decades: the spread of log10
+        if item["name"].endswith(LOG_SPREAD) or item["name"].startswith("carrier_fraction"):
+            # spans decades: the spread of log10
             logs = {m: math.log10(v) if v > 0 else None for m, v in members.items()}
             cv = committee_value(main, {main: math.log10(value) if value > 0 else None, **logs})
             if cv is not None:
@@ -234,6 +235,17 @@ def _bulk_hop_values(c: _Collector, m: str, tag: str, sigma: bool) -> None:
         if sigma:
             c.add(f"sigma_{tag}_S_per_cm", f"{d}.conductivity_S_per_cm", "S/cm", "transport",
                   conv, _status(conv, "Nernst–Einstein from D"), dwarn)
+        if c.get(f"{m}.carrier_diffusivities[{i}]") is not None:
+            c.add(f"D_star_{tag}_cm2_per_s", f"{m}.carrier_diffusivities[{i}].D_cm2_per_s",
+                  "cm²/s", "transport", conv, _status(conv, "per carrier: c = 1"), dwarn)
+            c.add(f"carrier_fraction_{tag}", f"{d}.defect_fraction", "", "transport", conv,
+                  _status(conv, c.get(f"{m}.carriers") or frac))
+    if c.get(f"{m}.intrinsic") is not None:
+        conv_i = _conv(c.get(f"{m}.intrinsic.converged"))
+        sep = c.get(f"{m}.intrinsic.separation_A")
+        c.add(f"pair_energy_{tag}_eV", f"{m}.intrinsic.pair_energy_eV", "eV", "transport",
+              conv_i, _status(conv_i, f"{c.get(f'{m}.intrinsic.kind')} pair, defects "
+                                      f"{sep:.1f} Å apart" if sep else ""))
     c.add(f"natoms_{tag}_hop", f"{m}.hop.natoms", "atoms", "model", None,
           _status(None, none_text="model size"))
     c.add(f"neb_images_{tag}", f"{m}.neb.n_images", "images", "method", None,
@@ -315,7 +327,7 @@ def report_values(results: Sequence[CoatingResult]) -> list[dict[str, Any]]:
 
 #: the value names a committee member's hop records give (its own barriers, E_f, D, σ);
 #: the attempt frequency, temperature and model sizes are the main model's
-_MEMBER_HOP_VALUE = ("barrier_", "D_", "sigma_")
+_MEMBER_HOP_VALUE = ("barrier_", "D_", "sigma_", "carrier_fraction_", "pair_energy_")
 
 
 def committee_migration_values(coating: str, system: str, records: dict[str, Any]
