@@ -88,6 +88,10 @@ class EnergeticsSettings(Record):
     allow_unconverged: bool = False
     #: coating layers held fixed in a slab model (None: the builder's default, 2)
     fix_substrate_layers: int | None = None
+    #: relax the interface also from these interlayer gaps (Å, at the placed registry) and keep
+    #: the lowest-energy end point: a relaxation started only from the rigid scan's optimum can
+    #: miss a bound state (None: one start)
+    start_gaps_A: list[float] | None = None
 
 
 BUILD_KEYS = ("max_area_A2", "max_strain", "max_length_tol", "max_angle_tol",
@@ -293,6 +297,31 @@ def relax_interface(atoms, label: str, calc, settings: EnergeticsSettings,
     relaxed, rec = _step_relax(atoms, calc, settings, label, workdir, records, progress,
                                relax_normal_cell=settings.kind == "periodic")
     return relaxed, rec
+
+
+def relax_from_gaps(model, calc, settings: EnergeticsSettings,
+                    workdir: str | Path | None = None, progress: Progress | None = None):
+    """:func:`relax_interface` of ``model`` (an InterfaceModel) from its own gap and from
+    each of ``settings.start_gaps_A`` (the same registry); the lowest relaxed energy wins
+    (among the converged starts when any converged). Returns ``(model of the winning start,
+    relaxed atoms, EnergyRecord, starts)``; ``starts``: per start its gap (Å), relaxed energy
+    (eV), convergence and whether it was kept."""
+    gaps = [model.gap_A] + [float(g) for g in settings.start_gaps_A or []
+                            if abs(float(g) - model.gap_A) > 0.05]
+    runs = []
+    for k, gap in enumerate(gaps):
+        start = model if k == 0 else model.with_registry(gap_A=gap)
+        label = model.label if k == 0 else f"{model.label}-gap{gap:.2f}"
+        if progress and len(gaps) > 1:
+            progress(f"start {k + 1}/{len(gaps)}: gap {gap:.2f} Å")
+        relaxed, rec = relax_interface(start.atoms, label, calc, settings, workdir, progress)
+        runs.append((start, relaxed, rec))
+    pool = [k for k, r in enumerate(runs) if r[2].converged] or list(range(len(runs)))
+    best = min(pool, key=lambda k: runs[k][2].energy_eV)
+    starts = [{"gap_A": float(m.gap_A), "energy_eV": float(rec.energy_eV),
+               "converged": bool(rec.converged), "kept": k == best}
+              for k, (m, _, rec) in enumerate(runs)]
+    return (*runs[best], starts)
 
 
 @dataclass

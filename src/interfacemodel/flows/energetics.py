@@ -33,6 +33,7 @@ from ..analysis.interface_energetics import (
     free_surface_energies,
     place_interface,
     reference_potentials,
+    relax_from_gaps,
     relax_interface,
 )
 from ..analysis.reactivity import ReactionWithLi
@@ -115,7 +116,17 @@ def interface_step(system: str, settings: EnergeticsSettings, film: BulkProduct,
     calc = step_calculator(calculator)
     model, registry = place_interface(recipe.name, calc, settings, film.atoms, substrate.atoms,
                                       progress=say)
-    relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, workdir(), say)
+    if settings.start_gaps_A:
+        model, relaxed, rec, starts = relax_from_gaps(model, calc, settings, workdir(), say)
+        registry = dict(registry or {"notes": []})
+        registry["starts"] = starts
+        gaps = ", ".join(f"{x['gap_A']:.2f}" for x in starts)
+        spread = max(x["energy_eV"] for x in starts) - rec.energy_eV
+        registry["notes"] = list(registry.get("notes", [])) + [
+            f"relaxed from {len(starts)} gaps ({gaps} Å); kept the start at {model.gap_A:.2f} "
+            f"Å, the others end up to {spread:.3f} eV higher"]
+    else:
+        relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, workdir(), say)
     meta = model.metadata()
     finish("interface", recipe.name, {"interface": meta, "registry": registry, "relax": rec},
            calculator, {"interface_built": model.atoms, "interface_relaxed": relaxed})

@@ -220,6 +220,8 @@ SETTINGS_RULES: dict[str, Rule] = {
     "surface_slabs": BOOL, "max_surface_terminations": _int(1), "reactivity": BOOL,
     "extra_mu_eV": MU, "build": MAPPING, "allow_unconverged": BOOL,
     "fix_substrate_layers": _int(0, nullable=True),
+    "start_gaps_A": Rule("a list of gaps > 0 (Å)", lambda v: isinstance(v, list) and all(
+        _is_number(g) and g > 0 for g in v), nullable=True),
 }
 #: settings ``build``: the builder overrides (BUILD_KEYS)
 BUILD_RULES: dict[str, Rule] = {
