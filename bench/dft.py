@@ -56,6 +56,8 @@ def quick_model(system: str, film_layers: int | None = None,
     for key, value in (("film_layers", film_layers), ("substrate_layers", substrate_layers)):
         if value is not None:
             build[key] = value
+    if substrate_layers is not None:  # the builder fixes 2 coating layers: keep one free
+        build["fix_substrate_layers"] = min(2, substrate_layers - 1)
     build["orientations"] = [recipe.orientations[settings.get("orientation", 0)]]
     return build_system(system, **build)[settings.get("termination", 0)]
 
