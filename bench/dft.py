@@ -68,7 +68,7 @@ def scf_iterations(calc, folder: Path, before: int) -> int:
         counts = [int(n) for n in re.findall(r"SCF run converged in\s+(\d+) steps", text)]
         return sum(counts) - before
     text = (folder / "gpaw.txt").read_text(errors="replace")
-    return len(re.findall(r"^iter:\s+\d+", text, flags=re.M)) - before
+    return len(re.findall(r"^\|?iter:\s+\d+", text, flags=re.M)) - before  # GPAW 26: "|iter:"
 
 
 def measure(spec: str, atoms, log) -> dict:
