@@ -310,12 +310,13 @@ def _collect(result: CoatingResult) -> tuple[list[dict[str, Any]], list[str]]:
 def report_values(results: Sequence[CoatingResult]) -> list[dict[str, Any]]:
     """Every number (and label) the report shows, per coating: ``{'coating', 'system', 'role',
     'values': [{'name', 'label', 'value', 'unit', 'source', 'converged', 'status', 'group',
-    'warnings'[, 'spread' or 'spread_log10', 'committee']}], 'notes'}``; ``spread`` (D and σ:
-    ``spread_log10``, of log10 of the value) and ``committee`` (member → value) where the
+    'warnings'[, 'spread' or 'spread_log10', 'committee']}], 'notes'}``; ``spread`` (D, σ and
+    c: ``spread_log10``, of log10 of the value) and ``committee`` (member → value) where the
     coating's committee recomputed the number
-    (:data:`~interfacemodel.analysis.committee.SPREAD_DEFINITION`). ``source`` is the dotted path of the value in the
-    :class:`CoatingResult` (:func:`resolve_source`); ``converged`` is the record's flag (None
-    for geometry, settings and model sizes); quantities a coating's records lack are left out."""
+    (:data:`~interfacemodel.analysis.committee.SPREAD_DEFINITION`). ``source`` is the dotted
+    path of the value in the :class:`CoatingResult` (:func:`resolve_source`); ``converged``
+    is the record's flag (None for geometry, settings and model sizes); quantities a coating's
+    records lack are left out."""
     _check_results(results)
     out = []
     for r in results:
