@@ -57,10 +57,6 @@ class CommitteeValue(Record):
     n: int
     definition: str = SPREAD_DEFINITION
 
-    def separated_from(self, other: CommitteeValue) -> bool:
-        """Whether two numbers differ by more than their spreads combined (in quadrature)."""
-        return abs(self.value - other.value) > math.hypot(self.spread, other.spread)
-
 
 def committee_value(main: str, members: Mapping[str, float | None]) -> CommitteeValue | None:
     """The :class:`CommitteeValue` of one number: ``members`` maps a member's label to its
