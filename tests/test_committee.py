@@ -158,3 +158,26 @@ def test_a_members_hop_equals_plain_ase_single_points(ag_vacancy_hop):
                     attempt_frequency_Hz=h["prefactors"].nu_Hz,
                     formation_energy_eV=rec.defect_formation_energy_eV)
     assert rec.diffusivities[0].D_cm2_per_s == pytest.approx(d.D_cm2_per_s, rel=1e-9)
+
+
+def test_another_functional_is_reported_beside_not_in_the_spread(tmp_path):
+    """A calculator listed under ``functionals`` gives its number beside the value; the spread
+    is the committee's alone (by hand), and the report shows a table of both."""
+    from interfacemodel.analysis.report import CoatingResult, report_values, write_report
+
+    energetics = {"w_adh_relaxed": {"w_adh_J_per_m2": 1.0, "converged": True},
+                  "interface_energy": {"gamma_int_J_per_m2": 0.5, "converged": True}}
+    result = CoatingResult("X", "x", energetics=energetics, committee_main="a",
+                           committee={"b": {"w_adh_relaxed_J_per_m2": 1.2}},
+                           functionals={"r2scan": {"w_adh_relaxed_J_per_m2": 2.0,
+                                                   "gamma_int_J_per_m2": 0.1}})
+    values = {v["name"]: v for v in report_values([result])[0]["values"]}
+    w = values["w_adh_relaxed_J_per_m2"]
+    assert w["spread"] == pytest.approx(statistics.stdev([1.0, 1.2]))
+    assert w["functionals"] == {"r2scan": 2.0} and "r2scan" not in w["committee"]
+    g = values["gamma_int_J_per_m2"]
+    assert "spread" not in g and g["functionals"] == {"r2scan": 0.1}
+    write_report([result], tmp_path / "rep")
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "Another functional at the same geometries (r2scan" in md
+    assert "1.000 → 2.000" in md and "0.500 → 0.100" in md

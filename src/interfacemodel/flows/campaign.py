@@ -34,13 +34,15 @@ from .specs import CampaignSpec, report_rows
 # --------------------------------------------------------------------------- joins
 
 def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | None = None,
-                title: str | None = None) -> dict[str, Any]:
+                title: str | None = None, functionals: list[str] | None = None
+                ) -> dict[str, Any]:
     """The comparison report (report.md, report.html, results.json, results.csv, figures)
     written into ``report/`` of the current folder. ``rows``: per coating, its records
     (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`), its relaxed
     interface (``interface``, for the picture) and its committee members' products
     (``committee``: member spec → {'energetics', 'reaction', and the record fields of its
-    hops})."""
+    hops}); the members named in ``functionals`` are reported beside the numbers, not in
+    the spread."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
@@ -51,10 +53,11 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
             committee[member] = member_values(
                 parts.get("energetics"), getattr(parts.get("reaction"), "reaction", None),
                 committee_migration_values(row["coating"], row["system"], hops))
+        other = {m: committee.pop(m) for m in functionals or [] if m in committee}
         results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
                                      relaxed_interface=picture, committee=committee or None,
-                                     committee_main=calculator if committee else None,
-                                     **fields))
+                                     committee_main=calculator if committee or other else None,
+                                     functionals=other or None, **fields))
     info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
     out = Path.cwd() / "report"
     write_report(results, out, campaign=info, overwrite=True,
@@ -116,7 +119,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         jobs += made
         interfaces[system] = next(j for j in made if j.name == f"interface:{system}")
         finals[f"energetics:{system}"] = made[-1]
-        for member in spec.committee:
+        for member in spec.committee + spec.functionals:
             extra, outputs = committee_energetics_jobs(system, settings, made, member)
             jobs += extra
             committee.setdefault(system, {})[member] = outputs
@@ -133,7 +136,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         made = maker.jobs(entry.name, interface, **case)
         jobs += made
         finals[f"migration:{entry.name}"] = made[-1]
-        for member in spec.committee:
+        for member in spec.committee + spec.functionals:
             jobs.append(committee_migration_job(entry.name, made, member,
                                                 list(entry.temperatures_K), case))
             members_of[f"migration:{entry.name}"][member] = jobs[-1].output
@@ -164,5 +167,6 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             if members:
                 rows[-1]["committee"] = members
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
-                        calculator=calc, title=spec.report.get("title"))
+                        calculator=calc, title=spec.report.get("title"),
+                        functionals=spec.functionals or None)
     return flow_of([*jobs, join], spec.name, output=join.output)

@@ -10,6 +10,8 @@ barriers to run::
     committee:                        # optional: other calculators that re-evaluate the
       - sevennet:model=7net-l3i5      #   campaign's geometries as single points; every
       - chgnet                        #   number then carries value ± spread
+    functionals:                      # optional: the same single points with a calculator of
+      - sevennet:model=7net-mf-0,modal=R2SCAN   # another functional, reported beside
     interfaces:
       - system: li-lif                # a named system (interfacemodel build --list)
         settings: {fmax: 0.05, scan_grid: [3, 3]}   # EnergeticsSettings fields
@@ -54,8 +56,8 @@ from ..records import from_dict
 from ..run.optimizers import get_optimizer
 from ..structures import load_bulk
 
-TOP_KEYS = ("name", "description", "calculator", "committee", "interfaces", "barriers",
-            "segregation", "report")
+TOP_KEYS = ("name", "description", "calculator", "committee", "functionals", "interfaces",
+            "barriers", "segregation", "report")
 INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
@@ -120,6 +122,9 @@ class CampaignSpec:
     #: calculators besides ``calculator`` that re-evaluate the campaign's geometries
     #: (:mod:`interfacemodel.analysis.committee`); empty: no spread
     committee: list[str] = field(default_factory=list)
+    #: calculators of another functional evaluated like committee members, reported beside
+    #: the numbers (not in the spread)
+    functionals: list[str] = field(default_factory=list)
 
     def elements(self) -> list[str]:
         """Every element the campaign's structures hold (for the calculator check)."""
@@ -261,6 +266,8 @@ TOP_RULES: dict[str, Rule] = {
     "description": OPTIONAL_TEXT, "calculator": Rule(TEXT.accepted, TEXT.test, nullable=True),
     "committee": Rule("a list of calculator specs (strings)", lambda v: isinstance(v, list)
                       and all(isinstance(x, str) and x.strip() for x in v), nullable=True),
+    "functionals": Rule("a list of calculator specs (strings)", lambda v: isinstance(v, list)
+                        and all(isinstance(x, str) and x.strip() for x in v), nullable=True),
 }
 
 
@@ -560,8 +567,10 @@ def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSp
     spec = CampaignSpec(name, str(calc), interfaces, barriers,
                         str(data.get("description") or ""), str(path.resolve()), segregation,
                         report, committee_members(calc, data.get("committee") or []))
+    spec.functionals = [f for f in committee_members(calc, data.get("functionals") or [])
+                        if parse_calc_spec(f) not in map(parse_calc_spec, spec.committee)]
     check_elements(calc, spec.elements())  # a calculator that lacks an element: one line
-    for member in spec.committee:
+    for member in spec.committee + spec.functionals:
         check_elements(member, spec.elements())
     if spec.report is not None:
         report_rows(spec)  # every record has one place in the report

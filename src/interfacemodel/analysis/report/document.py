@@ -102,6 +102,25 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                      "Every ranked pair is separated by more than its spreads.")))
         if close:
             B.append(("ul", close))
+    others = sorted({m for e in entries for v in e["values"] for m in v.get("functionals", {})})
+    if others:
+        B.append(("p", f"Another functional at the same geometries ({', '.join(others)}; single "
+                  f"points, not in the spread): the ranked numbers of the campaign's "
+                  f"calculator → this one's."))
+        head = ["coating"] + [f"{r['title']}: {m}" for r in active for m in others]
+        body = []
+        for e in entries:
+            vmap = vmaps[e["coating"]]
+            row = [e["coating"]]
+            for r in active:
+                item = vmap.get(r["criterion"])
+                for m in others:
+                    got = (item or {}).get("functionals", {}).get(m)
+                    row.append(MISSING if got is None else
+                               f"{format_number(r['criterion'], item['value'])} → "
+                               f"{format_number(r['criterion'], got)}")
+            body.append(row)
+        B.append(("table", head, body))
     if trends:
         B += [("h", 3, "Computed trend beside the observed one"), ("ul", trends)]
 

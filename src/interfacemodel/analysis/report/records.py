@@ -36,6 +36,8 @@ class CoatingResult:
     #: geometries (analysis.committee); ``committee_main`` labels the records' calculator
     committee: dict[str, dict[str, float]] | None = None
     committee_main: str | None = None
+    #: the same for calculators of another functional, reported beside (not in the spread)
+    functionals: dict[str, dict[str, float]] | None = None
 
     def __post_init__(self):
         _check_result(self)
