@@ -181,3 +181,29 @@ def test_another_functional_is_reported_beside_not_in_the_spread(tmp_path):
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "Another functional at the same geometries (r2scan" in md
     assert "1.000 → 2.000" in md and "0.500 → 0.100" in md
+
+
+def test_the_refine_check_stands_beside_each_number_and_says_where_it_disagrees(tmp_path):
+    """The refine calculator's values (the DFT check) are reported beside, not in the spread;
+    the report states in words where the campaign's value and the check differ by more than
+    the spread, and each calculator's mean deviation from the check."""
+    from interfacemodel.analysis.report import CoatingResult, report_values, write_report
+
+    def result(name, w, w_b, w_dft):
+        return CoatingResult(name, name.lower(), energetics={
+            "w_adh_relaxed": {"w_adh_J_per_m2": w, "converged": True}}, committee_main="a",
+            committee={"b": {"w_adh_relaxed_J_per_m2": w_b}},
+            refine={"dft": {"w_adh_relaxed_J_per_m2": w_dft}})
+
+    results = [result("X", 1.0, 1.1, 1.05), result("Y", 0.5, 0.52, 0.9)]
+    values = {v["name"]: v for v in report_values(results)[1]["values"]}
+    w = values["w_adh_relaxed_J_per_m2"]
+    assert w["refine"] == {"dft": 0.9} and set(w["committee"]) == {"a", "b"}
+    write_report(results, tmp_path / "rep")
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "DFT check: dft at the same geometries" in md
+    # Y: |0.5 − 0.9| = 0.4 > spread 0.014; X: |1.0 − 1.05| = 0.05 < spread 0.071
+    assert "W_adh relaxed of Y: the campaign's calculator and dft differ" in md
+    assert "W_adh relaxed of X:" not in md
+    # mean deviations: main (0.05 + 0.4)/2 = 0.225, member b (0.05 + 0.38)/2 = 0.215
+    assert "| a | 0.225 |" in md and "| b | 0.215 |" in md

@@ -199,6 +199,10 @@ def test_bad_compare_input_is_one_line(tmp_path):
     no_report.write_text("calculator: emt\ninterfaces: [cu-ag]\n")
     one_line(compare("--spec", no_report, "--out", tmp_path / "r", cwd=tmp_path),
              "needs a 'report' section")
+    one_line(compare("--spec", SPEC, "--refine", "vasq", "--out", tmp_path / "r",
+                     cwd=tmp_path), "vasq")
+    one_line(compare("--spec", SPEC, "--refine", "emt:asap_cutoff=true", "--out",
+                     tmp_path / "r", cwd=tmp_path), "committee member")
     assert not (tmp_path / "r").exists() and not (tmp_path / ".interfacemodel").exists()
 
 

@@ -163,7 +163,7 @@ def cmd_compare(args) -> int:
                                  f"for all of them")
     spec = args.spec or _preset_spec(args.preset)
     out = compare(_project(args), spec, args.out, calculator=args.calc, coatings=coatings,
-                  overwrite=args.overwrite)
+                  overwrite=args.overwrite, refine=args.refine)
     print(f"report: {out / 'report.html'} (also report.md, results.json, results.csv, "
           f"figures/)")
     return 0
@@ -185,6 +185,9 @@ def add_commands(sub) -> None:
     p.add_argument("--spec", help="a campaign YAML with a 'report' section instead of a preset")
     p.add_argument("--coatings", help="comma-separated subset, e.g. Li2Se,LiF")
     p.add_argument("--calc", help="calculator spec replacing the campaign's (default sevennet)")
+    p.add_argument("--refine", metavar="CALC",
+                   help="a DFT calculator (e.g. gpaw) that recomputes every number at the "
+                        "campaign's geometries: the check beside each ML number")
     p.add_argument("--out", default="report", help="report directory (default ./report)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     common(p)

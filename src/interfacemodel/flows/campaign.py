@@ -34,15 +34,15 @@ from .specs import CampaignSpec, report_rows
 # --------------------------------------------------------------------------- joins
 
 def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | None = None,
-                title: str | None = None, functionals: list[str] | None = None
-                ) -> dict[str, Any]:
+                title: str | None = None, functionals: list[str] | None = None,
+                refine: str | None = None) -> dict[str, Any]:
     """The comparison report (report.md, report.html, results.json, results.csv, figures)
     written into ``report/`` of the current folder. ``rows``: per coating, its records
     (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`), its relaxed
     interface (``interface``, for the picture) and its committee members' products
     (``committee``: member spec → {'energetics', 'reaction', and the record fields of its
-    hops}); the members named in ``functionals`` are reported beside the numbers, not in
-    the spread."""
+    hops}); the members named in ``functionals`` and ``refine`` (the DFT check) are reported
+    beside the numbers, not in the spread."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
@@ -54,10 +54,11 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
                 parts.get("energetics"), getattr(parts.get("reaction"), "reaction", None),
                 committee_migration_values(row["coating"], row["system"], hops))
         other = {m: committee.pop(m) for m in functionals or [] if m in committee}
+        check = {m: committee.pop(m) for m in [refine] if m in committee}
         results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
                                      relaxed_interface=picture, committee=committee or None,
-                                     committee_main=calculator if committee or other else None,
-                                     functionals=other or None, **fields))
+                                     committee_main=calculator, functionals=other or None,
+                                     refine=check or None, **fields))
     info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
     out = Path.cwd() / "report"
     write_report(results, out, campaign=info, overwrite=True,
@@ -119,7 +120,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         jobs += made
         interfaces[system] = next(j for j in made if j.name == f"interface:{system}")
         finals[f"energetics:{system}"] = made[-1]
-        for member in spec.committee + spec.functionals:
+        for member in spec.members():
             extra, outputs = committee_energetics_jobs(system, settings, made, member)
             jobs += extra
             committee.setdefault(system, {})[member] = outputs
@@ -136,7 +137,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         made = maker.jobs(entry.name, interface, **case)
         jobs += made
         finals[f"migration:{entry.name}"] = made[-1]
-        for member in spec.committee + spec.functionals:
+        for member in spec.members():
             jobs.append(committee_migration_job(entry.name, made, member,
                                                 list(entry.temperatures_K), case))
             members_of[f"migration:{entry.name}"][member] = jobs[-1].output
@@ -168,5 +169,5 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                 rows[-1]["committee"] = members
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
                         calculator=calc, title=spec.report.get("title"),
-                        functionals=spec.functionals or None)
+                        functionals=spec.functionals or None, refine=spec.refine)
     return flow_of([*jobs, join], spec.name, output=join.output)

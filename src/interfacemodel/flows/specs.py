@@ -12,6 +12,8 @@ barriers to run::
       - chgnet                        #   number then carries value ± spread
     functionals:                      # optional: the same single points with a calculator of
       - sevennet:model=7net-mf-0,modal=R2SCAN   # another functional, reported beside
+    refine: gpaw                      # optional: DFT single points at the same geometries, the
+                                      #   check of each number (`compare --refine` sets it)
     interfaces:
       - system: li-lif                # a named system (interfacemodel build --list)
         settings: {fmax: 0.05, scan_grid: [3, 3]}   # EnergeticsSettings fields
@@ -56,8 +58,8 @@ from ..records import from_dict
 from ..run.optimizers import get_optimizer
 from ..structures import load_bulk
 
-TOP_KEYS = ("name", "description", "calculator", "committee", "functionals", "interfaces",
-            "barriers", "segregation", "report")
+TOP_KEYS = ("name", "description", "calculator", "committee", "functionals", "refine",
+            "interfaces", "barriers", "segregation", "report")
 INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
@@ -125,6 +127,14 @@ class CampaignSpec:
     #: calculators of another functional evaluated like committee members, reported beside
     #: the numbers (not in the spread)
     functionals: list[str] = field(default_factory=list)
+    #: a DFT calculator that recomputes every number at the campaign's geometries (the check
+    #: of the ML numbers; None: no check)
+    refine: str | None = None
+
+    def members(self) -> list[str]:
+        """Every calculator besides the campaign's that re-evaluates its geometries: the
+        committee, the other functionals and the refine calculator."""
+        return [*self.committee, *self.functionals, *([self.refine] if self.refine else [])]
 
     def elements(self) -> list[str]:
         """Every element the campaign's structures hold (for the calculator check)."""
@@ -268,6 +278,7 @@ TOP_RULES: dict[str, Rule] = {
                       and all(isinstance(x, str) and x.strip() for x in v), nullable=True),
     "functionals": Rule("a list of calculator specs (strings)", lambda v: isinstance(v, list)
                         and all(isinstance(x, str) and x.strip() for x in v), nullable=True),
+    "refine": Rule(TEXT.accepted, TEXT.test, nullable=True),
 }
 
 
@@ -502,8 +513,10 @@ def committee_members(calculator: str, members: list[str]) -> list[str]:
     return out
 
 
-def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSpec:
-    """Read and validate a campaign YAML; ``calculator`` replaces the spec's.
+def load_campaign(path: str | Path, calculator: str | None = None,
+                  refine: str | None = None) -> CampaignSpec:
+    """Read and validate a campaign YAML; ``calculator`` replaces the spec's, ``refine`` its
+    refine calculator.
 
     A spec without ``name`` is named after its file (``li-lif.yaml`` -> ``li-lif``); one
     without ``calculator`` uses :data:`DEFAULT_CALCULATOR` (``sevennet``). Any mistake raises
@@ -569,8 +582,16 @@ def load_campaign(path: str | Path, calculator: str | None = None) -> CampaignSp
                         report, committee_members(calc, data.get("committee") or []))
     spec.functionals = [f for f in committee_members(calc, data.get("functionals") or [])
                         if parse_calc_spec(f) not in map(parse_calc_spec, spec.committee)]
+    refine = refine or data.get("refine")
+    if refine:
+        parsed = parse_calc_spec(refine)
+        if parsed == parse_calc_spec(calc) or parsed in map(parse_calc_spec, spec.committee
+                                                             + spec.functionals):
+            _fail(where, f"refine={refine!r} is already the campaign's calculator or a "
+                         f"committee member: the check needs another calculator")
+        spec.refine = str(refine).strip()
     check_elements(calc, spec.elements())  # a calculator that lacks an element: one line
-    for member in spec.committee + spec.functionals:
+    for member in spec.members():
         check_elements(member, spec.elements())
     if spec.report is not None:
         report_rows(spec)  # every record has one place in the report

@@ -126,10 +126,12 @@ def submit_spec(project: Project, spec) -> dict:
 
 
 def compare(project: Project, spec_path: str | Path, out: str | Path, calculator=None,
-            coatings=None, overwrite: bool = False, say: Callable[[str], None] = print) -> Path:
+            coatings=None, overwrite: bool = False, say: Callable[[str], None] = print,
+            refine: str | None = None) -> Path:
     """Run a comparison campaign (a spec with a ``report`` section) to the end and copy its
     report to ``out``. Finished Fireworks are reused: a second call, or one after an
-    interrupted run, only runs what is left."""
+    interrupted run, only runs what is left. ``refine``: a DFT calculator that checks every
+    number at the campaign's geometries (replaces the spec's ``refine``)."""
     import shutil
 
     out = Path(out)
@@ -137,7 +139,7 @@ def compare(project: Project, spec_path: str | Path, out: str | Path, calculator
         raise UserInputError(f"output directory {str(out)!r} exists; pass --overwrite to "
                              f"replace it")
     check_output_path(out, "report directory")  # before the campaign, not after it
-    spec = load_campaign(spec_path, calculator)
+    spec = load_campaign(spec_path, calculator, refine)
     if spec.report is None:
         raise UserInputError(f"{spec_path}: a comparison needs a 'report' section")
     if coatings:

@@ -4,6 +4,8 @@ rendered to Markdown and HTML by :mod:`.render`.
 
 from __future__ import annotations
 
+import math
+
 from .. import experiment as exp
 from ..committee import SPREAD_DEFINITION
 from .comparison import _ref
@@ -107,12 +109,15 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
         B.append(("p", f"Another functional at the same geometries ({', '.join(others)}; single "
                   f"points, not in the spread): the ranked numbers of the campaign's "
                   f"calculator → this one's."))
-        head = ["coating"] + [f"{r['title']}: {m}" for r in active for m in others]
+        shown = [r for r in active if any(
+            (vmaps[e["coating"]].get(r["criterion"]) or {}).get("functionals")
+            for e in entries)]
+        head = ["coating"] + [f"{r['title']}: {m}" for r in shown for m in others]
         body = []
         for e in entries:
             vmap = vmaps[e["coating"]]
             row = [e["coating"]]
-            for r in active:
+            for r in shown:
                 item = vmap.get(r["criterion"])
                 for m in others:
                     got = (item or {}).get("functionals", {}).get(m)
@@ -121,6 +126,7 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                                f"{format_number(r['criterion'], got)}")
             body.append(row)
         B.append(("table", head, body))
+    B += _refine_blocks(entries, active, vmaps)
     if trends:
         B += [("h", 3, "Computed trend beside the observed one"), ("ul", trends)]
 
@@ -248,3 +254,71 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
               v["status"] + "".join(f"; {WARNING_MARK} {w}" for w in v["warnings"]),
               v["source"]] for v in e["values"]])]))
     return B
+
+
+def _log_scale(name: str) -> bool:
+    return name.endswith(("_cm2_per_s", "_S_per_cm")) or name.startswith("carrier_fraction")
+
+
+def _refine_blocks(entries, active, vmaps) -> list[tuple]:
+    """The DFT check: per ranked number the campaign's value ± spread, the refine
+    calculator's at the same geometries and their difference; in words where they differ by
+    more than the spread; and each calculator's mean deviation from it."""
+    refs = sorted({m for e in entries for v in e["values"] for m in v.get("refine", {})})
+    if not refs:
+        return []
+    dft = refs[0]
+    active = [r for r in active if any(dft in (vmaps[e["coating"]].get(r["criterion"]) or {})
+                                       .get("refine", {}) for e in entries)]
+    blocks: list[tuple] = [("h", 3, f"DFT check: {dft} at the same geometries")]
+    rows, words = [], []
+    for e in entries:
+        vmap = vmaps[e["coating"]]
+        row = [e["coating"]]
+        for r in active:
+            item = vmap.get(r["criterion"])
+            got = (item or {}).get("refine", {}).get(dft)
+            if got is None:
+                row.append(MISSING)
+                continue
+            name, value = r["criterion"], item["value"]
+            if _log_scale(name) and value > 0 and got > 0:
+                diff, spread = math.log10(value) - math.log10(got), item.get("spread_log10")
+                diff_text = f"Δlog10 {diff:+.2f}"
+            else:
+                diff, spread = value - got, item.get("spread")
+                diff_text = f"Δ {format_number(name, diff)}"
+            row.append(f"{_cell(vmap, name)}; DFT {format_number(name, got)} ({diff_text})")
+            if spread is not None and abs(diff) > spread:
+                words.append(f"{r['title']} of {e['coating']}: the campaign's calculator and "
+                             f"{dft} differ by more than the committee's spread "
+                             f"({format_number(name, value)} against {format_number(name, got)})")
+        rows.append(row)
+    blocks.append(("p", "Each cell: the campaign's value (± the committee's spread); the DFT "
+                   "value at the same geometry (the difference)."))
+    blocks.append(("table", ["coating"] + [r["title"] for r in active], rows))
+    if words:
+        blocks.append(("ul", words))
+    dev_rows = []
+    calcs = sorted({m for e in entries for v in e["values"] for m in v.get("committee", {})})
+    for calc in calcs or [None]:
+        row = [calc or "campaign calculator"]
+        for r in active:
+            devs = []
+            for e in entries:
+                item = vmaps[e["coating"]].get(r["criterion"])
+                got = (item or {}).get("refine", {}).get(dft)
+                mine = item["value"] if item is not None and calc is None else \
+                    (item or {}).get("committee", {}).get(calc)
+                if got is not None and isinstance(mine, (int, float)):
+                    devs.append(abs(math.log10(mine) - math.log10(got))
+                                if _log_scale(r["criterion"]) and mine > 0 and got > 0
+                                else abs(mine - got))
+            mean = sum(devs) / len(devs) if devs else None
+            row.append(MISSING if mean is None else f"log10 {mean:.2f}"
+                       if _log_scale(r["criterion"]) else format_number(r["criterion"], mean))
+        dev_rows.append(row)
+    blocks.append(("p", f"Mean |value − {dft}| over the coatings, per calculator (D, σ, c: of "
+                   f"log10):"))
+    blocks.append(("table", ["calculator"] + [r["title"] for r in active], dev_rows))
+    return blocks

@@ -38,6 +38,8 @@ class CoatingResult:
     committee_main: str | None = None
     #: the same for calculators of another functional, reported beside (not in the spread)
     functionals: dict[str, dict[str, float]] | None = None
+    #: the same for the DFT check (the refine calculator), reported beside
+    refine: dict[str, dict[str, float]] | None = None
 
     def __post_init__(self):
         _check_result(self)

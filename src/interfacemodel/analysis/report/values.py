@@ -51,13 +51,15 @@ class _Collector:
 
     def _add_spread(self, item: dict[str, Any]) -> None:
         """``spread`` (sample standard deviation over the committee) and ``committee``
-        (member → value) of a number the committee's members recomputed; ``functionals``
-        (calculator → value) where a calculator of another functional did."""
+        (member → value) of a number the committee's members recomputed; ``functionals`` and
+        ``refine`` (calculator → value) where a calculator of another functional or the DFT
+        check did."""
         committee, value = self.result.committee, item["value"]
-        other = {m: v[item["name"]] for m, v in (self.result.functionals or {}).items()
-                 if item["name"] in v}
-        if other and isinstance(value, (int, float)) and not isinstance(value, bool):
-            item["functionals"] = other
+        for group in ("functionals", "refine"):  # beside the value, not in the spread
+            other = {m: v[item["name"]] for m, v in (getattr(self.result, group) or {}).items()
+                     if item["name"] in v}
+            if other and isinstance(value, (int, float)) and not isinstance(value, bool):
+                item[group] = other
         if not committee or isinstance(value, bool) or not isinstance(value, (int, float)):
             return
         members = {m: v[item["name"]] for m, v in committee.items() if item["name"] in v}
