@@ -4,9 +4,9 @@ For every interface of a campaign and every committee member (a calculator spec 
 the campaign's), one job evaluates the member's single points on the main pipeline's
 products (the relaxed interface, its cleaved and relaxed parts, the relaxed free-surface
 slabs, the relaxed crystals): :func:`~interfacemodel.analysis.committee.member_energetics`.
-The coating's reaction with Li is the one number a member relaxes itself: the competing
-phases are small crystals, and the main pipeline keeps no geometry of them; the member's
-bulk and reaction jobs are the same jobs a campaign with that calculator would run.
+For the coating's reaction with Li a member takes single points of the main model's relaxed
+coating and Li crystals and relaxes the competing phases itself: they are small crystals, and
+the main pipeline keeps no geometry of them.
 
 For every barrier, one job per member evaluates the NEB's relaxed end points and saddle image
 and the host and reservoir crystals (:func:`~interfacemodel.analysis.committee.member_migration`):
@@ -20,17 +20,18 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.committee import MemberEnergetics, member_energetics, member_migration
-from ..analysis.interface_energetics import AdhesionStep, EnergeticsSettings
+from ..analysis.energetics import BulkReference
+from ..analysis.interface_energetics import AdhesionStep, EnergeticsSettings, coating_reaction
 from ..analysis.intrinsic import IntrinsicDisorder
 from ..analysis.migration import HopCase, MigrationResult, Prefactors
 from ..build.systems import system_recipe
+from ..run.relax import single_point
 from .context import finish, say, step_calculator
 from .energetics import (
     BulkProduct,
     InterfaceProduct,
+    ReactionProduct,
     SurfacesProduct,
-    bulk_job,
-    reaction_step,
 )
 from .identity import step_job
 from .migration import NEBProduct
@@ -52,6 +53,24 @@ def committee_energetics_step(system: str, settings: EnergeticsSettings,
     return member
 
 
+def committee_reaction_step(coating: BulkProduct, li: BulkProduct,
+                            calculator: str) -> ReactionProduct:
+    """One member's reaction of Li metal with the coating: its single points of the main
+    model's relaxed coating and Li crystals, and its own relaxations of the competing phases
+    (small crystals the main pipeline keeps no geometry of)."""
+    calc = step_calculator(calculator)
+    refs = {}
+    for name, product in (("coating", coating), ("Li", li)):
+        rec = single_point(product.atoms, calc, f"committee:{product.phase}")
+        refs[name] = (BulkReference.from_energy(product.atoms, rec.energy_eV, rec.calculator),
+                      rec)
+    reaction, note = coating_reaction(coating.phase, refs["coating"][0], coating.natoms,
+                                      refs["coating"][1], refs["Li"][0], calc, progress=say)
+    product = ReactionProduct(reaction, note)
+    finish("committee", f"reaction:{coating.phase}:{calculator}", product, calculator)
+    return product
+
+
 def committee_energetics_jobs(system: str, settings: EnergeticsSettings, main: list[Job],
                               member: str) -> tuple[list[Job], dict[str, Any]]:
     """The jobs of one committee ``member`` for the interface ``system`` whose main pipeline
@@ -71,13 +90,10 @@ def committee_energetics_jobs(system: str, settings: EnergeticsSettings, main: l
                           system=system, settings=settings, film=film, substrate=sub, **inputs)
     jobs, outputs = [energetics], {"energetics": energetics.output}
     if settings.reactivity:
-        own = {phase: bulk_job(phase, member, settings.bulk_fmax)
-               for phase in (recipe.substrate, "Li")}
-        reaction = step_job(reaction_step, f"reaction:{recipe.substrate}", member,
-                            coating=own[recipe.substrate].output, li=own["Li"].output)
-        for job in (*own.values(), reaction):  # the name only: the uuid is the content's
-            job.name = f"{job.name} [{member}]"
-        jobs += [*own.values(), reaction]
+        li = next(j for j in main if j.name == "bulk:Li")
+        reaction = step_job(committee_reaction_step, f"reaction:{recipe.substrate} [{member}]",
+                            member, coating=sub, li=li.output)
+        jobs.append(reaction)
         outputs["reaction"] = reaction.output
     return jobs, outputs
 
