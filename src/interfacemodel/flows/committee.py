@@ -90,9 +90,8 @@ def committee_energetics_jobs(system: str, settings: EnergeticsSettings, main: l
                           system=system, settings=settings, film=film, substrate=sub, **inputs)
     jobs, outputs = [energetics], {"energetics": energetics.output}
     if settings.reactivity:
-        li = next(j for j in main if j.name == "bulk:Li")
         reaction = step_job(committee_reaction_step, f"reaction:{recipe.substrate} [{member}]",
-                            member, coating=sub, li=li.output)
+                            member, coating=sub, li=by_name["bulk:Li"].output)
         jobs.append(reaction)
         outputs["reaction"] = reaction.output
     return jobs, outputs
