@@ -21,12 +21,15 @@ from typing import Any
 
 from ase import Atoms
 
-from ..build.intrinsic import DefectPairCell, intrinsic_pair
+from ..build.intrinsic import DefectPairCell, intrinsic_pair, pair_energy
 from ..errors import UserInputError
 from ..records import Record
 from ..run.relax import relax, single_point
 from .diffusion import K_B_EV_PER_K
 
+#: where the carriers of a vacancy hop in an ionic host come from: its neutral pair disorder,
+#: or a vacancy formed against the metal (the right reservoir for a metal or an alloy)
+CARRIERS = ("intrinsic", "metal")
 #: the pair that an ionic host of this reduced stoichiometry forms (cation count, anion count)
 PAIR_FOR_STOICHIOMETRY = {(1, 1): "schottky", (2, 1): "frenkel"}
 
@@ -84,10 +87,7 @@ class IntrinsicDisorder(Record):
     def pair_energy_from(self, e_defective_eV: float, e_perfect_eV: float) -> float:
         """The pair energy (eV) another calculator gives from its energies of ``defective``
         and ``perfect`` (e.g. a committee member's single points)."""
-        if self.kind == "schottky":
-            n = self.formula_units
-            return e_defective_eV - (n - 1) / n * e_perfect_eV
-        return e_defective_eV - e_perfect_eV
+        return pair_energy(self.kind, e_defective_eV, e_perfect_eV, self.formula_units)
 
     def fraction(self, T_K: float) -> float:
         return intrinsic_fraction(self.kind, self.pair_energy_eV, T_K,

@@ -52,11 +52,17 @@ class DefectPairCell:
 
     def pair_energy(self, e_defective_eV: float, e_perfect_eV: float) -> float:
         """E_S or E_F (eV) from the energies of the relaxed ``defective`` and ``perfect``
-        cells: Schottky E_S = E_def − (N−1)/N E_perf; Frenkel E_F = E_def − E_perf."""
-        if self.kind == "schottky":
-            n = self.formula_units
-            return e_defective_eV - (n - 1) / n * e_perfect_eV
-        return e_defective_eV - e_perfect_eV
+        cells (:func:`pair_energy`)."""
+        return pair_energy(self.kind, e_defective_eV, e_perfect_eV, self.formula_units)
+
+
+def pair_energy(kind: str, e_defective_eV: float, e_perfect_eV: float,
+                formula_units: int) -> float:
+    """Schottky E_S = E_def − (N−1)/N E_perf (N formula units in the perfect cell); Frenkel
+    E_F = E_def − E_perf (eV)."""
+    if kind == "schottky":
+        return e_defective_eV - (formula_units - 1) / formula_units * e_perfect_eV
+    return e_defective_eV - e_perfect_eV
 
 
 def _reduced(atoms: Atoms) -> dict[str, int]:

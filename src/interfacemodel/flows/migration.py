@@ -20,7 +20,12 @@ from jobflow import Job
 from ..analysis import migration
 from ..analysis.diffusion import surface_lattice
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.intrinsic import IntrinsicDisorder, intrinsic_disorder, pair_kind_for
+from ..analysis.intrinsic import (
+    CARRIERS,
+    IntrinsicDisorder,
+    intrinsic_disorder,
+    pair_kind_for,
+)
 from ..analysis.migration import (
     HOP_FMAX_EV_PER_A,
     HOP_N_IMAGES,
@@ -38,8 +43,6 @@ from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct, bulk_
 from .identity import PipelineMaker, step_job
 from .local import run_flow
 
-#: where the carriers of a vacancy hop in an ionic host come from (MigrationMaker.carriers)
-CARRIERS = ("intrinsic", "metal")
 #: interface-hop arguments that ask for a model of its own (not a campaign's interface)
 OWN_MODEL_KEYS = ("film_layers", "substrate_layers", "model_index", "relax_fmax")
 

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings, check_orientation
+from ..analysis.intrinsic import CARRIERS
 from ..analysis.migration import HOP_FMAX_EV_PER_A, HOP_N_IMAGES, check_bulk_hop
 from ..build.systems import system_elements, system_recipe
 from ..calculators import check_elements, parse_calc_spec
@@ -261,7 +262,7 @@ BARRIER_RULES: dict[str, Rule] = {
     "defect_fraction": _fraction(nullable=True),
     "sites_frac": SITES,
     "carriers": Rule("'intrinsic' (Schottky/Frenkel pairs of an ionic host) or 'metal' (a "
-                     "vacancy formed against the metal)", lambda v: v in ("intrinsic", "metal")),
+                     "vacancy formed against the metal)", lambda v: v in CARRIERS),
     # interface hops
     "system": TEXT, "model_index": _int(0), "relax_fmax": _positive(" (eV/Å)"),
     "film_layers": _int(2, nullable=True), "substrate_layers": _int(2, nullable=True),
@@ -270,14 +271,13 @@ BARRIER_RULES: dict[str, Rule] = {
     "surface_z": _int(1, nullable=True),
 }
 REPORT_RULES: dict[str, Rule] = {"title": TEXT}
+CALCULATORS = Rule("a list of calculator specs (strings)", lambda v: isinstance(v, list)
+                   and all(isinstance(x, str) and x.strip() for x in v), nullable=True)
 TOP_RULES: dict[str, Rule] = {
     "name": Rule("a string or a number", lambda v: isinstance(v, (str, int, float))
                  and not isinstance(v, bool), nullable=True),
     "description": OPTIONAL_TEXT, "calculator": Rule(TEXT.accepted, TEXT.test, nullable=True),
-    "committee": Rule("a list of calculator specs (strings)", lambda v: isinstance(v, list)
-                      and all(isinstance(x, str) and x.strip() for x in v), nullable=True),
-    "functionals": Rule("a list of calculator specs (strings)", lambda v: isinstance(v, list)
-                        and all(isinstance(x, str) and x.strip() for x in v), nullable=True),
+    "committee": CALCULATORS, "functionals": CALCULATORS,
     "refine": Rule(TEXT.accepted, TEXT.test, nullable=True),
 }
 

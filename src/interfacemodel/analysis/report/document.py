@@ -19,6 +19,7 @@ from .formatting import (
     format_number,
 )
 from .methods import _campaign_lines, _method_energetics, _method_migration, _method_segregation
+from .values import on_log10
 
 
 def _vmaps(entries):
@@ -256,10 +257,6 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
     return B
 
 
-def _log_scale(name: str) -> bool:
-    return name.endswith(("_cm2_per_s", "_S_per_cm")) or name.startswith("carrier_fraction")
-
-
 def _refine_blocks(entries, active, vmaps) -> list[tuple]:
     """The DFT check: per ranked number the campaign's value ± spread, the refine
     calculator's at the same geometries and their difference; in words where they differ by
@@ -282,7 +279,7 @@ def _refine_blocks(entries, active, vmaps) -> list[tuple]:
                 row.append(MISSING)
                 continue
             name, value = r["criterion"], item["value"]
-            if _log_scale(name) and value > 0 and got > 0:
+            if on_log10(name) and value > 0 and got > 0:
                 diff, spread = math.log10(value) - math.log10(got), item.get("spread_log10")
                 diff_text = f"Δlog10 {diff:+.2f}"
             else:
@@ -312,11 +309,11 @@ def _refine_blocks(entries, active, vmaps) -> list[tuple]:
                     (item or {}).get("committee", {}).get(calc)
                 if got is not None and isinstance(mine, (int, float)):
                     devs.append(abs(math.log10(mine) - math.log10(got))
-                                if _log_scale(r["criterion"]) and mine > 0 and got > 0
+                                if on_log10(r["criterion"]) and mine > 0 and got > 0
                                 else abs(mine - got))
             mean = sum(devs) / len(devs) if devs else None
             row.append(MISSING if mean is None else f"log10 {mean:.2f}"
-                       if _log_scale(r["criterion"]) else format_number(r["criterion"], mean))
+                       if on_log10(r["criterion"]) else format_number(r["criterion"], mean))
         dev_rows.append(row)
     blocks.append(("p", f"Mean |value − {dft}| over the coatings, per calculator (D, σ, c: of "
                    f"log10):"))

@@ -13,6 +13,7 @@ from ...errors import UserInputError
 from .. import experiment as exp
 from .formatting import format_number, quantity_label
 from .records import CoatingResult
+from .values import on_log10
 
 
 def _new_figure(width: float, height: float):
@@ -88,7 +89,7 @@ def _figure_ranked(entries, ranks) -> bytes | None:
     fig = _new_figure(4.0 * ncol, 2.8 * nrow)
     axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
     for ax, (r, points) in zip(axes, panels, strict=False):
-        log = r["criterion"].endswith("_cm2_per_s")
+        log = on_log10(r["criterion"])
         for i, (_, role, item) in enumerate(points):
             value, spread = item["value"], item.get("spread") or 0.0
             colour = "tab:blue" if role == "coating" else "0.6"

@@ -18,6 +18,12 @@ ROOM_T_K = 300.0
 LOG_SPREAD = ("_cm2_per_s", "_S_per_cm")
 
 
+def on_log10(name: str) -> bool:
+    """Whether the quantity ``name`` spans decades (D, σ, the carrier fraction): its spread,
+    its deviations and its axis are taken on log10."""
+    return name.endswith(LOG_SPREAD) or name.startswith("carrier_fraction")
+
+
 class _Collector:
     """Builds the value list of one coating from its records."""
 
@@ -66,8 +72,7 @@ class _Collector:
         if not members:
             return
         main = self.result.committee_main or "main"
-        if item["name"].endswith(LOG_SPREAD) or item["name"].startswith("carrier_fraction"):
-            # spans decades: the spread of log10
+        if on_log10(item["name"]):  # spans decades: the spread of log10
             logs = {m: math.log10(v) if v > 0 else None for m, v in members.items()}
             cv = committee_value(main, {main: math.log10(value) if value > 0 else None, **logs})
             if cv is not None:
