@@ -201,9 +201,35 @@ def test_the_refine_check_stands_beside_each_number_and_says_where_it_disagrees(
     assert w["refine"] == {"dft": 0.9} and set(w["committee"]) == {"a", "b"}
     write_report(results, tmp_path / "rep")
     md = (tmp_path / "rep" / "report.md").read_text()
-    assert "DFT check: dft at the same geometries" in md
+    assert "### DFT check: dft" in md
     # Y: |0.5 − 0.9| = 0.4 > spread 0.014; X: |1.0 − 1.05| = 0.05 < spread 0.071
     assert "W_adh relaxed of Y: the campaign's calculator and dft differ" in md
     assert "W_adh relaxed of X:" not in md
     # mean deviations: main (0.05 + 0.4)/2 = 0.225, member b (0.05 + 0.38)/2 = 0.215
     assert "| a | 0.225 |" in md and "| b | 0.215 |" in md
+
+
+def test_a_check_model_of_its_own_is_compared_like_for_like(tmp_path):
+    """Where the DFT check ran on a smaller model of its own, the difference is taken between
+    the campaign calculator's value on that model and DFT's, not with the campaign's model."""
+    from interfacemodel.analysis.report import CoatingResult, write_report
+
+    def result(name, w, w_b, w_dft, on_model):
+        return CoatingResult(name, name.lower(), energetics={
+            "w_adh_relaxed": {"w_adh_J_per_m2": w, "converged": True}}, committee_main="a",
+            committee={"b": {"w_adh_relaxed_J_per_m2": w_b}},
+            refine={"dft": {"w_adh_relaxed_J_per_m2": w_dft}},
+            refine_model={m: {"w_adh_relaxed_J_per_m2": v} for m, v in on_model.items()},
+            refine_model_atoms=12)
+
+    # X: 0.72 − 0.70 on the check model is within the spread 0.071 (1.0 − 0.7 would not be)
+    # Y: 0.45 − 0.90 is not
+    results = [result("X", 1.0, 1.1, 0.7, {"a": 0.72, "b": 0.8}),
+               result("Y", 0.5, 0.52, 0.9, {"a": 0.45, "b": 0.47})]
+    write_report(results, tmp_path / "rep")
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "check model (12 atoms): 0.720, DFT 0.700" in md
+    assert "W_adh relaxed of X:" not in md
+    assert "W_adh relaxed of Y: the campaign's calculator and dft differ" in md
+    # mean deviations on the check model: a (0.02 + 0.45)/2, b (0.10 + 0.43)/2
+    assert "| a | 0.235 |" in md and "| b | 0.265 |" in md

@@ -101,6 +101,12 @@ def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):
     ("interfaces: [{system: cu-ag, settings: {scan_grid: [3]}}]\n", "scan_grid"),
     ("interfaces: [cu-ag, cu-ag]\n", "listed twice"),
     ("barriers: [{name: a, system: li-lif, film_layers: 1}]\n", "film_layers=1 must be"),
+    ("interfaces: [cu-ag]\nrefine_models: {systems: [li-lif]}\n",
+     "system 'li-lif' is not one of the campaign's interfaces"),
+    ("interfaces: [cu-ag]\nrefine_models: {settings: {film_layers: 0}}\n", "film_layers=0"),
+    ("interfaces: [cu-ag]\nrefine_models: {barriers: [nope]}\n", "barrier 'nope' is not"),
+    ("interfaces: [cu-ag]\nrefine_models: {layers: 2}\n", "layers"),
+    ("interfaces: [cu-ag]\nrefine_models: {reaction: maybe}\n", "reaction='maybe'"),
     ("[1, 2]\n", "a campaign spec is a mapping"),
     ("name: x\n", "no interfaces, barriers or segregation"),
 ])
@@ -132,3 +138,29 @@ def test_the_comparison_presets_ship_in_the_wheel(tmp_path):
         assert f"interfacemodel/workflows/presets/{file}" in names
         assert _preset_spec(preset) == package / "workflows" / "presets" / file
         assert (repo / "workflows" / file).resolve() == _preset_spec(preset).resolve()
+
+
+@pytest.mark.gpaw
+def test_a_dft_check_with_models_of_its_own(tmp_path):
+    """``refine_models``: the DFT calculator takes single points on the check's smaller model
+    of each named interface (relaxed by the campaign's calculator, its bulk crystals shared),
+    where the campaign's calculator and the committee take theirs too; its reaction with Li on
+    the campaign's crystals; only the named hops; nothing on the campaign's own models."""
+    from interfacemodel.flows.campaign import CHECK_TAG, campaign_flow
+
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "name: c\ncalculator: emt\ncommittee: ['emt:asap_cutoff=true']\nrefine: gpaw\n"
+        "refine_models: {settings: {film_layers: 2}, systems: [cu-ag], barriers: [b]}\n"
+        "interfaces: [{system: cu-ag, settings: {film_layers: 3, reactivity: true}}]\n"
+        "barriers: [{name: a, host: Ag, species: Ag}, {name: b, host: Cu, species: Cu}]\n"
+        "report: {title: t}\n")
+    spec = load_campaign(path)
+    assert spec.refine_models.systems["cu-ag"]["film_layers"] == 2
+    names = [j.name for j in campaign_flow(spec).jobs]
+    for calc in ("emt", "emt:asap_cutoff=true", "gpaw"):
+        assert f"committee:cu-ag{CHECK_TAG}:{calc}" in names
+    assert "committee:cu-ag:gpaw" not in names and "committee:cu-ag:emt:asap_cutoff=true" in names
+    assert "reaction:Ag [gpaw]" in names
+    assert "committee:b:gpaw" in names and "committee:a:gpaw" not in names
+    assert names.count(f"interface:cu-ag{CHECK_TAG}") == 1 and names.count("bulk:Cu") == 1

@@ -10,6 +10,7 @@ interface hop of the same system hops in.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ..analysis.report.records import RECORD_FIELDS
 from ..analysis.report.values import committee_migration_values
 from ..build.systems import system_recipe
 from ..records import from_dict, to_dict
-from .committee import committee_energetics_jobs, committee_migration_job
+from .committee import committee_energetics_jobs, committee_migration_job, committee_reaction_job
 from .context import finish, job_uuid, say
 from .energetics import InterfaceEnergeticsMaker
 from .identity import flow_of, step_job
@@ -42,7 +43,9 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
     interface (``interface``, for the picture) and its committee members' products
     (``committee``: member spec → {'energetics', 'reaction', and the record fields of its
     hops}); the members named in ``functionals`` and ``refine`` (the DFT check) are reported
-    beside the numbers, not in the spread."""
+    beside the numbers, not in the spread. ``check`` (optional): the DFT check's own model of
+    the interface ({'model': its interface product, 'members': calculator → its numbers
+    there}, the campaign's calculator among them)."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
@@ -55,10 +58,17 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
                 committee_migration_values(row["coating"], row["system"], hops))
         other = {m: committee.pop(m) for m in functionals or [] if m in committee}
         check = {m: committee.pop(m) for m in [refine] if m in committee}
+        model, model_atoms = None, None
+        if row.get("check"):  # the DFT check's own model: every calculator's numbers there
+            model = {m: member_values(out) for m, out in row["check"]["members"].items()}
+            if refine in model:
+                check.setdefault(refine, {}).update(model.pop(refine))
+            model_atoms = len(row["check"]["model"].relaxed)
         results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
                                      relaxed_interface=picture, committee=committee or None,
                                      committee_main=calculator, functionals=other or None,
-                                     refine=check or None, **fields))
+                                     refine=check or None, refine_model=model,
+                                     refine_model_atoms=model_atoms, **fields))
     info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
     out = Path.cwd() / "report"
     write_report(results, out, campaign=info, overwrite=True,
@@ -105,6 +115,29 @@ def summarise(doc: dict) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- the campaign
 
+#: the name tag of the jobs of a DFT check's own model of an interface
+CHECK_TAG = " [check model]"
+
+
+def check_model_jobs(system: str, settings: dict[str, Any], main: list[Job], calculator: str,
+                     members: list[str]) -> tuple[list[Job], dict[str, Any]]:
+    """The DFT check's own model of ``system`` (``settings``: its EnergeticsSettings fields):
+    relaxed by ``calculator`` (the campaign's) with its bulk crystals shared with the main
+    pipeline ``main``, then single points of its geometries by ``calculator`` itself and by
+    each of ``members`` (committee and DFT). Returns ``(jobs, {'model': its interface
+    product, 'members': calculator -> MemberEnergetics output})``."""
+    small = replace(from_dict(EnergeticsSettings, settings), reactivity=False)
+    made = InterfaceEnergeticsMaker(calculator=calculator, settings=small,
+                                    tag=CHECK_TAG).jobs(system)
+    jobs, outputs = list(made), {}
+    for member in [calculator, *members]:
+        extra, out = committee_energetics_jobs(system, small, made, member, tag=CHECK_TAG)
+        jobs += extra
+        outputs[member] = out["energetics"]
+    model = next(j for j in made if j.name == f"interface:{system}{CHECK_TAG}").output
+    return jobs, {"model": model, "members": outputs}
+
+
 def campaign_flow(spec: CampaignSpec) -> Flow:
     """Every job of the campaign ``spec``, one per distinct piece of work, the join last."""
     calc = spec.calculator
@@ -113,6 +146,8 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     interfaces: dict[str, Job] = {}
     committee: dict[str, dict[str, dict[str, Any]]] = {}  # system -> member -> outputs
     members_of: dict[str, dict[str, Any]] = defaultdict(dict)  # product -> member -> output
+    models = spec.refine_models if spec.refine else None  # the DFT check's own models
+    checks: dict[str, dict[str, Any]] = {}  # system -> {'model', 'members': member -> output}
     for entry in spec.interfaces:
         settings = from_dict(EnergeticsSettings, entry.settings)  # defaults filled in
         system = system_recipe(entry.system).name
@@ -121,9 +156,19 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         interfaces[system] = next(j for j in made if j.name == f"interface:{system}")
         finals[f"energetics:{system}"] = made[-1]
         for member in spec.members():
+            if models is not None and member == spec.refine:
+                continue  # checked on its own models below
             extra, outputs = committee_energetics_jobs(system, settings, made, member)
             jobs += extra
             committee.setdefault(system, {})[member] = outputs
+        if models is not None and system in models.systems:
+            extra, checks[system] = check_model_jobs(system, models.systems[system], made,
+                                                     calc, [*spec.committee, spec.refine])
+            jobs += extra
+        if models is not None and system in models.systems and models.reaction \
+                and settings.reactivity:
+            jobs.append(committee_reaction_job(system, made, spec.refine))
+            committee.setdefault(system, {})[spec.refine] = {"reaction": jobs[-1].output}
     for entry in spec.barriers:
         maker = MigrationMaker(calculator=calc, n_images=entry.n_images, fmax=entry.fmax,
                                optimizer=entry.optimizer, phonons=entry.phonons,
@@ -138,6 +183,9 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         jobs += made
         finals[f"migration:{entry.name}"] = made[-1]
         for member in spec.members():
+            if member == spec.refine and models is not None and models.barriers is not None \
+                    and entry.name not in models.barriers:
+                continue  # the DFT check leaves this hop out
             jobs.append(committee_migration_job(entry.name, made, member,
                                                 list(entry.temperatures_K), case))
             members_of[f"migration:{entry.name}"][member] = jobs[-1].output
@@ -167,6 +215,8 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                     members.setdefault(member, {})[part] = output
             if members:
                 rows[-1]["committee"] = members
+            if row["system"] in checks:
+                rows[-1]["check"] = checks[row["system"]]
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
                         calculator=calc, title=spec.report.get("title"),
                         functionals=spec.functionals or None, refine=spec.refine)

@@ -72,29 +72,39 @@ def committee_reaction_step(coating: BulkProduct, li: BulkProduct,
 
 
 def committee_energetics_jobs(system: str, settings: EnergeticsSettings, main: list[Job],
-                              member: str) -> tuple[list[Job], dict[str, Any]]:
+                              member: str, tag: str = "", reaction: bool = True
+                              ) -> tuple[list[Job], dict[str, Any]]:
     """The jobs of one committee ``member`` for the interface ``system`` whose main pipeline
-    is ``main`` (the jobs of :class:`~interfacemodel.flows.energetics.InterfaceEnergeticsMaker`).
-    Returns ``(jobs, outputs)``: ``outputs['energetics']`` the member's
+    is ``main`` (the jobs of :class:`~interfacemodel.flows.energetics.InterfaceEnergeticsMaker`
+    with ``tag``). Returns ``(jobs, outputs)``: ``outputs['energetics']`` the member's
     :class:`MemberEnergetics`, ``outputs['reaction']`` its reaction product when the
-    pipeline computes one."""
+    pipeline computes one and ``reaction`` is on."""
     recipe = system_recipe(system)
     by_name = {j.name: j for j in main}
     film = by_name[f"bulk:{recipe.film}"].output
     sub = by_name[f"bulk:{recipe.substrate}"].output
-    inputs: dict[str, Any] = {"interface": by_name[f"interface:{system}"].output,
-                              "parts": by_name[f"adhesion:{system}"].output}
-    if f"surfaces:{system}" in by_name:
-        inputs["surfaces"] = by_name[f"surfaces:{system}"].output
-    energetics = step_job(committee_energetics_step, f"committee:{system}:{member}", member,
-                          system=system, settings=settings, film=film, substrate=sub, **inputs)
+    inputs: dict[str, Any] = {"interface": by_name[f"interface:{system}{tag}"].output,
+                              "parts": by_name[f"adhesion:{system}{tag}"].output}
+    if f"surfaces:{system}{tag}" in by_name:
+        inputs["surfaces"] = by_name[f"surfaces:{system}{tag}"].output
+    energetics = step_job(committee_energetics_step, f"committee:{system}{tag}:{member}",
+                          member, system=system, settings=settings, film=film, substrate=sub,
+                          **inputs)
     jobs, outputs = [energetics], {"energetics": energetics.output}
-    if settings.reactivity:
-        reaction = step_job(committee_reaction_step, f"reaction:{recipe.substrate} [{member}]",
-                            member, coating=sub, li=by_name["bulk:Li"].output)
-        jobs.append(reaction)
-        outputs["reaction"] = reaction.output
+    if settings.reactivity and reaction:
+        jobs.append(committee_reaction_job(system, main, member))
+        outputs["reaction"] = jobs[-1].output
     return jobs, outputs
+
+
+def committee_reaction_job(system: str, main: list[Job], member: str) -> Job:
+    """The job of one ``member``'s reaction of Li metal with the coating of ``system``, on
+    the crystals of its main pipeline ``main``."""
+    recipe = system_recipe(system)
+    by_name = {j.name: j for j in main}
+    return step_job(committee_reaction_step, f"reaction:{recipe.substrate} [{member}]", member,
+                    coating=by_name[f"bulk:{recipe.substrate}"].output,
+                    li=by_name["bulk:Li"].output)
 
 
 def committee_migration_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Prefactors,

@@ -231,12 +231,15 @@ InterfaceEnergetics` record. Its bulk references are the jobs any other flow wit
     name: str = "interface energetics"
     calculator: Any = DEFAULT_CALCULATOR  # a spec, or an object for run_flow in this process
     settings: EnergeticsSettings = field(default_factory=EnergeticsSettings)
+    #: appended to the names of the system's own jobs (interface, adhesion, surfaces,
+    #: energetics), e.g. a second, smaller model of the same system; the bulk jobs are shared
+    tag: str = ""
 
     def jobs(self, system: str) -> list[Job]:
         """The flow's jobs, the join (energetics) last. An unknown system, a calculator that
         lacks one of its elements or an orientation it does not have: one line, here."""
         recipe = check_orientation(system, self.settings)
-        s, settings = recipe.name, self.settings
+        s, settings, t = recipe.name, self.settings, self.tag
         if isinstance(self.calculator, str):
             check_elements(self.calculator, system_elements(s))
         reactivity = ("Li",) if settings.reactivity else ()
@@ -244,14 +247,14 @@ InterfaceEnergetics` record. Its bulk references are the jobs any other flow wit
                 for phase in (recipe.film, recipe.substrate, *reactivity)}
         film, sub = bulk[recipe.film].output, bulk[recipe.substrate].output
         common = {"settings": settings, "film": film, "substrate": sub}
-        interface = step_job(interface_step, f"interface:{s}", self.calculator, system=s,
+        interface = step_job(interface_step, f"interface:{s}{t}", self.calculator, system=s,
                              **common)
-        parts = step_job(adhesion_step, f"adhesion:{s}", self.calculator,
+        parts = step_job(adhesion_step, f"adhesion:{s}{t}", self.calculator,
                          interface=interface.output, **common)
         jobs = [bulk[recipe.film], bulk[recipe.substrate], interface, parts]
         join: dict[str, Any] = {}
         if settings.surface_slabs:
-            surfaces = step_job(surfaces_step, f"surfaces:{s}", self.calculator,
+            surfaces = step_job(surfaces_step, f"surfaces:{s}{t}", self.calculator,
                                 interface=interface.output, **common)
             jobs.append(surfaces)
             join["surfaces"] = surfaces.output
@@ -260,7 +263,7 @@ InterfaceEnergetics` record. Its bulk references are the jobs any other flow wit
                                 coating=sub, li=bulk["Li"].output)
             jobs += [bulk["Li"], reaction]
             join["reaction"] = reaction.output
-        jobs.append(step_job(energetics_step, f"energetics:{s}", self.calculator, system=s,
+        jobs.append(step_job(energetics_step, f"energetics:{s}{t}", self.calculator, system=s,
                              interface=interface.output, parts=parts.output, **common, **join))
         return jobs
 

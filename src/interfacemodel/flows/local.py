@@ -31,6 +31,7 @@ def run_flow(flow: Flow | Job, checkpoints: str | Path | None = None,
             return run_flow(flow, tmp, store, progress)
     store = store or JobStore(MemoryStore())
     root = Path(checkpoints).resolve()
+    root.mkdir(parents=True, exist_ok=True)
     try:
         with checkpoints_at(root), progress_to(progress), warnings.catch_warnings():
             warnings.filterwarnings("ignore", "cd is deprecated", FutureWarning)  # jobflow's

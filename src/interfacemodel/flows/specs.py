@@ -14,6 +14,11 @@ barriers to run::
       - sevennet:model=7net-mf-0,modal=R2SCAN   # another functional, reported beside
     refine: gpaw                      # optional: DFT single points at the same geometries, the
                                       #   check of each number (`compare --refine` sets it)
+    refine_models:                    # optional: the check's own smaller models (used only
+      settings: {film_layers: 2}      #   with refine): relaxed with the campaign's calculator,
+      systems: {li-lif: {}, li-mgf2: {substrate_layers: 3}}   # then every calculator's single
+      barriers: [li-vacancy]          #   points there; barriers: the hops checked at the ML
+      reaction: true                  #   saddle (default all); reaction: with Li (default yes)
     interfaces:
       - system: li-lif                # a named system (interfacemodel build --list)
         settings: {fmax: 0.05, scan_grid: [3, 3]}   # EnergeticsSettings fields
@@ -60,11 +65,12 @@ from ..run.optimizers import get_optimizer
 from ..structures import load_bulk
 
 TOP_KEYS = ("name", "description", "calculator", "committee", "functionals", "refine",
-            "interfaces", "barriers", "segregation", "report")
+            "refine_models", "interfaces", "barriers", "segregation", "report")
 INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
 REPORT_KEYS = ("title",)
+REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "reaction")
 BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "phonons",
                   "coating")
 BARRIER_KINDS = {
@@ -113,6 +119,20 @@ class BarrierEntry:
 
 
 @dataclass
+class RefineModels:
+    """The models of the DFT check (``refine``), when they are not the campaign's own: per
+    interface the settings of a smaller model (the interface's settings updated with
+    ``settings`` and then its own entry of ``systems``), relaxed with the campaign's
+    calculator; every calculator (campaign's, committee, DFT) takes single points there. Only
+    the systems named are checked; ``barriers``: the hops the DFT check recomputes at the main
+    model's saddle (None: all); ``reaction``: the reaction with Li at the main crystals."""
+
+    systems: dict[str, dict[str, Any]]  # system -> its check model's settings (complete)
+    barriers: list[str] | None = None
+    reaction: bool = True
+
+
+@dataclass
 class CampaignSpec:
     name: str
     calculator: str
@@ -131,6 +151,8 @@ class CampaignSpec:
     #: a DFT calculator that recomputes every number at the campaign's geometries (the check
     #: of the ML numbers; None: no check)
     refine: str | None = None
+    #: the DFT check's own smaller models (None: the check takes the campaign's geometries)
+    refine_models: RefineModels | None = None
 
     def members(self) -> list[str]:
         """Every calculator besides the campaign's that re-evaluates its geometries: the
@@ -279,6 +301,18 @@ TOP_RULES: dict[str, Rule] = {
     "description": OPTIONAL_TEXT, "calculator": Rule(TEXT.accepted, TEXT.test, nullable=True),
     "committee": CALCULATORS, "functionals": CALCULATORS,
     "refine": Rule(TEXT.accepted, TEXT.test, nullable=True),
+    "refine_models": Rule("a mapping with " + ", ".join(REFINE_MODEL_KEYS),
+                          lambda v: isinstance(v, dict), nullable=True),
+}
+REFINE_MODEL_RULES: dict[str, Rule] = {
+    "settings": Rule("a mapping of EnergeticsSettings fields", lambda v: isinstance(v, dict),
+                     nullable=True),
+    "systems": Rule("a list of the campaign's interface systems, or a mapping system -> "
+                    "settings", lambda v: isinstance(v, (list, dict)), nullable=True),
+    "barriers": Rule("a list of the campaign's barrier names",
+                     lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+                     nullable=True),
+    "reaction": Rule(BOOL.accepted, BOOL.test, nullable=True),
 }
 
 
@@ -340,6 +374,41 @@ def _interface(where: str, entry) -> InterfaceEntry:
     return InterfaceEntry(entry["system"].strip().lower(),
                           _settings(f"{where} ({entry['system']})", entry.get("settings"),
                                     entry["system"]), role)
+
+
+def _refine_models(where: str, data: dict, interfaces: list[InterfaceEntry],
+                   barriers: list[BarrierEntry]) -> RefineModels:
+    """The ``refine_models`` section, checked: its systems are the campaign's interfaces, its
+    settings valid for each of them, its barriers the campaign's."""
+    where = f"{where} refine_models"
+    _check_keys(where, data, REFINE_MODEL_KEYS)
+    _check_values(where, data, REFINE_MODEL_RULES)
+    common = data.get("settings") or {}
+    known = {system_recipe(e.system).name: e for e in interfaces}
+    systems = data.get("systems")
+    if systems is None:
+        systems = {s: {} for s in known}
+    elif isinstance(systems, list):
+        systems = {s: {} for s in systems}
+    chosen = {}
+    for name, own in systems.items():
+        key = system_recipe(str(name)).name  # an unknown name: one line naming the known
+        if key not in known:
+            _fail(where, f"system {name!r} is not one of the campaign's interfaces "
+                         f"({', '.join(known) or 'none'})")
+        if own is not None and not isinstance(own, dict):
+            _fail(where, f"systems: {name}: settings must be a mapping, got {own!r}")
+        merged = {**known[key].settings, **common, **(own or {})}
+        chosen[key] = _settings(f"{where} ({key})", merged, key)
+    names = [b.name for b in barriers]
+    hops = data.get("barriers")
+    for hop in hops or []:
+        if hop not in names:
+            _fail(where, f"barrier {hop!r} is not one of the campaign's "
+                         f"({', '.join(names) or 'none'})")
+    reaction = data.get("reaction")
+    return RefineModels(chosen, None if hops is None else list(hops),
+                        True if reaction is None else bool(reaction))
 
 
 def _segregation(where: str, entry) -> SegregationEntry:
@@ -590,6 +659,8 @@ def load_campaign(path: str | Path, calculator: str | None = None,
             _fail(where, f"refine={refine!r} is already the campaign's calculator or a "
                          f"committee member: the check needs another calculator")
         spec.refine = str(refine).strip()
+    if data.get("refine_models") is not None:
+        spec.refine_models = _refine_models(where, data["refine_models"], interfaces, barriers)
     check_elements(calc, spec.elements())  # a calculator that lacks an element: one line
     for member in spec.members():
         check_elements(member, spec.elements())

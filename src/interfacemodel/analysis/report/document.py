@@ -257,42 +257,71 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
     return B
 
 
+def _checked_values(item: dict, calc: str | None, dft: str) -> tuple[float, float] | None:
+    """(the value of ``calc`` (None: the campaign's calculator), the DFT check's) compared
+    like for like: on the check's own model where it has one, else at the campaign's
+    geometry; None where either is missing."""
+    got = (item or {}).get("refine", {}).get(dft)
+    if got is None:
+        return None
+    model = item.get("refine_model")
+    if model:
+        mine = model.get(calc if calc is not None else item.get("refine_model_main"))
+    else:
+        mine = item["value"] if calc is None else item.get("committee", {}).get(calc)
+    if not isinstance(mine, (int, float)) or isinstance(mine, bool):
+        return None
+    return float(mine), float(got)
+
+
+def _deviation(name: str, mine: float, got: float) -> float | None:
+    if on_log10(name):
+        return math.log10(mine) - math.log10(got) if mine > 0 and got > 0 else None
+    return mine - got
+
+
 def _refine_blocks(entries, active, vmaps) -> list[tuple]:
     """The DFT check: per ranked number the campaign's value ± spread, the refine
-    calculator's at the same geometries and their difference; in words where they differ by
-    more than the spread; and each calculator's mean deviation from it."""
+    calculator's (at the same geometries, or on the check's own smaller model, where the
+    campaign's calculator is evaluated too) and their difference; in words where they differ
+    by more than the spread; and each calculator's mean deviation from it."""
     refs = sorted({m for e in entries for v in e["values"] for m in v.get("refine", {})})
     if not refs:
         return []
     dft = refs[0]
     active = [r for r in active if any(dft in (vmaps[e["coating"]].get(r["criterion"]) or {})
                                        .get("refine", {}) for e in entries)]
-    blocks: list[tuple] = [("h", 3, f"DFT check: {dft} at the same geometries")]
+    blocks: list[tuple] = [("h", 3, f"DFT check: {dft}")]
     rows, words = [], []
     for e in entries:
         vmap = vmaps[e["coating"]]
         row = [e["coating"]]
         for r in active:
-            item = vmap.get(r["criterion"])
-            got = (item or {}).get("refine", {}).get(dft)
-            if got is None:
+            name, item = r["criterion"], vmap.get(r["criterion"])
+            pair = _checked_values(item, None, dft)
+            diff = None if pair is None else _deviation(name, *pair)
+            if diff is None:
                 row.append(MISSING)
                 continue
-            name, value = r["criterion"], item["value"]
-            if on_log10(name) and value > 0 and got > 0:
-                diff, spread = math.log10(value) - math.log10(got), item.get("spread_log10")
-                diff_text = f"Δlog10 {diff:+.2f}"
-            else:
-                diff, spread = value - got, item.get("spread")
-                diff_text = f"Δ {format_number(name, diff)}"
-            row.append(f"{_cell(vmap, name)}; DFT {format_number(name, got)} ({diff_text})")
+            mine, got = pair
+            spread = item.get("spread_log10") if on_log10(name) else item.get("spread")
+            diff_text = f"Δlog10 {diff:+.2f}" if on_log10(name) else \
+                f"Δ {format_number(name, diff)}"
+            where = f"check model ({item['refine_model_atoms']} atoms): " \
+                f"{format_number(name, mine)}, " if item.get("refine_model") else ""
+            row.append(f"{_cell(vmap, name)}; {where}DFT {format_number(name, got)} "
+                       f"({diff_text})")
             if spread is not None and abs(diff) > spread:
                 words.append(f"{r['title']} of {e['coating']}: the campaign's calculator and "
                              f"{dft} differ by more than the committee's spread "
-                             f"({format_number(name, value)} against {format_number(name, got)})")
+                             f"({format_number(name, mine)} against {format_number(name, got)}"
+                             f"{' on the check model' if where else ''}; spread "
+                             f"{'log10 ' if on_log10(name) else ''}"
+                             f"{spread:.2g})")
         rows.append(row)
-    blocks.append(("p", "Each cell: the campaign's value (± the committee's spread); the DFT "
-                   "value at the same geometry (the difference)."))
+    blocks.append(("p", "Each cell: the campaign's value (± the committee's spread); where the "
+                   "DFT check has a smaller model of its own, the campaign's calculator on that "
+                   "model; the DFT value at the same geometry (Δ = ML − DFT)."))
     blocks.append(("table", ["coating"] + [r["title"] for r in active], rows))
     if words:
         blocks.append(("ul", words))
@@ -304,18 +333,15 @@ def _refine_blocks(entries, active, vmaps) -> list[tuple]:
             devs = []
             for e in entries:
                 item = vmaps[e["coating"]].get(r["criterion"])
-                got = (item or {}).get("refine", {}).get(dft)
-                mine = item["value"] if item is not None and calc is None else \
-                    (item or {}).get("committee", {}).get(calc)
-                if got is not None and isinstance(mine, (int, float)):
-                    devs.append(abs(math.log10(mine) - math.log10(got))
-                                if on_log10(r["criterion"]) and mine > 0 and got > 0
-                                else abs(mine - got))
+                pair = _checked_values(item, calc, dft)
+                dev = None if pair is None else _deviation(r["criterion"], *pair)
+                if dev is not None:
+                    devs.append(abs(dev))
             mean = sum(devs) / len(devs) if devs else None
             row.append(MISSING if mean is None else f"log10 {mean:.2f}"
                        if on_log10(r["criterion"]) else format_number(r["criterion"], mean))
         dev_rows.append(row)
-    blocks.append(("p", f"Mean |value − {dft}| over the coatings, per calculator (D, σ, c: of "
-                   f"log10):"))
+    blocks.append(("p", f"Mean |value − {dft}| over the coatings, per calculator, like for like "
+                   f"(D, σ, c: of log10):"))
     blocks.append(("table", ["calculator"] + [r["title"] for r in active], dev_rows))
     return blocks

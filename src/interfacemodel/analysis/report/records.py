@@ -40,6 +40,12 @@ class CoatingResult:
     functionals: dict[str, dict[str, float]] | None = None
     #: the same for the DFT check (the refine calculator), reported beside
     refine: dict[str, dict[str, float]] | None = None
+    #: where the DFT check has a model of its own (smaller than the campaign's): every other
+    #: calculator's numbers on it (calculator label -> {value name -> value}; the campaign's
+    #: calculator under ``committee_main``), the like-for-like comparison with ``refine``;
+    #: ``refine_model_atoms``: that model's interface size
+    refine_model: dict[str, dict[str, float]] | None = None
+    refine_model_atoms: int | None = None
 
     def __post_init__(self):
         _check_result(self)

@@ -59,13 +59,17 @@ class _Collector:
         """``spread`` (sample standard deviation over the committee) and ``committee``
         (member → value) of a number the committee's members recomputed; ``functionals`` and
         ``refine`` (calculator → value) where a calculator of another functional or the DFT
-        check did."""
+        check did; ``refine_model`` (calculator → value) where the DFT check computed the
+        number on a model of its own: every other calculator's value on that model."""
         committee, value = self.result.committee, item["value"]
-        for group in ("functionals", "refine"):  # beside the value, not in the spread
+        for group in ("functionals", "refine", "refine_model"):  # beside, not in the spread
             other = {m: v[item["name"]] for m, v in (getattr(self.result, group) or {}).items()
                      if item["name"] in v}
             if other and isinstance(value, (int, float)) and not isinstance(value, bool):
                 item[group] = other
+        if "refine_model" in item:  # the model's size; the campaign calculator's label in it
+            item["refine_model_atoms"] = self.result.refine_model_atoms
+            item["refine_model_main"] = self.result.committee_main
         if not committee or isinstance(value, bool) or not isinstance(value, (int, float)):
             return
         members = {m: v[item["name"]] for m, v in committee.items() if item["name"] in v}
