@@ -1,4 +1,5 @@
-"""Cost of the committee per coating, from the progress log of a comparison run.
+"""Cost of the committee and of the DFT check per coating, from the progress log of a
+comparison run.
 
 Run by hand:
     interfacemodel compare --preset quick --out runs/q --state runs/q-state | tee q.log
@@ -7,7 +8,8 @@ Run by hand:
 Every progress line ``[i/N] <campaign>:<job> (fw K): COMPLETED in X s`` is one Firework. A
 committee job is named ``committee:<system or hop>:<member>`` (its single points) or ends in
 ``[<member>]`` (a member's own bulk relaxations and reaction); everything else is the main
-model's pipeline. The table gives, per system or hop, the main pipeline's seconds and each
+model's pipeline. The DFT check's own models (``... [check model]``): their relaxation by
+the main model is a column of its own, their single points are the members'. The table gives, per system or hop, the main pipeline's seconds and each
 member's, and the totals (wall time of the Fireworks, which run one after the other).
 """
 
@@ -19,6 +21,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+CHECK_TAG = " [check model]"  # interfacemodel.flows.campaign.CHECK_TAG
 LINE = re.compile(r"^\[\d+/\d+\] [^:]+:(?P<job>.+?) \(fw \d+\): COMPLETED in (?P<s>[\d.]+) s")
 
 
@@ -34,6 +37,9 @@ def costs(text: str):
         if job.startswith("committee:"):
             _, target, member = job.split(":", 2)
             members[(target, member)] += seconds
+        elif job.endswith(CHECK_TAG):  # the DFT check's own model, relaxed by the main model
+            kind, target = job[:-len(CHECK_TAG)].split(":", 1)
+            members[(f"{target}{CHECK_TAG}", "its relaxation (main model)")] += seconds
         elif job.endswith("]") and " [" in job:
             name, member = job[:-1].split(" [", 1)
             members[(name, member)] += seconds

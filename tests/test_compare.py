@@ -133,6 +133,9 @@ def test_every_spread_equals_the_committee_records_by_hand(emt_comparison):
         member["D_coating_cm2_per_s"] = hop["diffusivities"][0]["D_cm2_per_s"]  # 300 K
         member["D_star_coating_cm2_per_s"] = hop["carrier_diffusivities"][0]["D_cm2_per_s"]
         member["carrier_fraction_coating"] = hop["diffusivities"][0]["defect_fraction"]
+        seg = docs[("committee", f"segregation:{systems[row['coating']]}:emt:asap_cutoff=true")]
+        member["mg_segregation_surface_eV"] = seg["surface_eV"]
+        member["mg_segregation_interface_eV"] = seg["interface_eV"]
         for value in row["values"]:
             if value["name"] not in member:
                 assert "spread" not in value and "spread_log10" not in value, value["name"]
@@ -152,7 +155,8 @@ def test_every_spread_equals_the_committee_records_by_hand(emt_comparison):
                 column = f"{value['name']}_spread ({value['unit']})"
             assert float(csv_rows[row["coating"]][column]) == value[key]
             checked += 1
-    assert checked >= 2 * 10  # W_adh ×2, γ of the parts ×2, γ_int, θ, barrier, c, D*, D
+    # W_adh ×2, γ of the parts ×2, γ_int, θ, barrier, c, D*, D, segregation ×2
+    assert checked >= 2 * 12
     md = (tmp / "report" / "report.md").read_text()
     assert "±" in md and "sample standard deviation" in md
 

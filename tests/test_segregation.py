@@ -137,3 +137,31 @@ def test_too_thin_film_names_the_layers():
     with pytest.raises(UserInputError) as exc:
         solute_segregation(_cu100(), EMT(), solute="Cu", host="Cu")
     assert_one_line(exc)
+
+
+def test_a_committee_members_segregation_equals_plain_ase_single_points(cu_ag_result):
+    """A member's segregation energies: its single points of the main model's relaxed cells,
+    E(site) − E(middle) of the same cell, by hand with plain ASE; the main model itself at
+    its own geometries gives back its relaxed numbers (the spread of one model is zero)."""
+    from ase.calculators.emt import EMT as AseEMT
+
+    from interfacemodel.analysis.committee import member_segregation
+
+    res = cu_ag_result
+    assert {"surface:L0", "surface:middle", "interface:L-1", "interface:middle"} \
+        <= set(res.geometries)
+
+    def energy(key, calc):
+        atoms = res.geometries[key].copy()
+        atoms.calc = calc
+        return atoms.get_potential_energy()
+
+    other = AseEMT(asap_cutoff=True)
+    member = member_segregation(AseEMT(asap_cutoff=True), res)
+    assert member.surface_eV == pytest.approx(
+        energy("surface:L0", other) - energy("surface:middle", other), abs=1e-9)
+    assert member.interface_eV == pytest.approx(
+        energy("interface:L-1", other) - energy("interface:middle", other), abs=1e-9)
+    same = member_segregation(get_calculator("emt"), res)
+    assert same.surface_eV == pytest.approx(res.surface_eV, abs=1e-6)
+    assert same.interface_eV == pytest.approx(res.interface_eV, abs=1e-6)

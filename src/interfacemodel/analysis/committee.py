@@ -23,6 +23,7 @@ from typing import Any
 
 from ase import Atoms
 
+from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import Record
 from ..run.relax import single_point
@@ -213,3 +214,34 @@ def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atom
             calculator=recs["saddle"].calculator, defective=None, perfect=None)
     return finish_migration(member_case, member_neb, prefactors, recs["saddle"].calculator,
                             temperatures_K=temperatures_K, intrinsic=member_pair)
+
+
+def member_segregation(calc, result):
+    """A segregation result as ``calc`` gives it at the main model's relaxed cells: single
+    points of every site (``result.geometries``), each segregation energy E(site) − E(middle)
+    of the same cell (eV, negative: the solute prefers the site). Returns a copy of the main
+    model's :class:`~interfacemodel.analysis.segregation.SegregationResult` with this
+    member's energies, profile and calculator; a result that kept no geometries (written
+    before they were kept): None."""
+    if not result.geometries:
+        return None
+    energies = {key: single_point(atoms, calc, f"committee:{key}").energy_eV
+                for key, atoms in result.geometries.items()}
+    profile, values = {}, {"surface": None, "interface": None}
+    for key, energy in energies.items():
+        what, site = key.split(":", 1)
+        middle = energies.get(f"{what}:middle")
+        if site == "middle" or middle is None or energy is None:
+            continue
+        profile[f"{what} {site}"] = float(energy - middle)
+        if site == ("L0" if what == "surface" else "L-1"):
+            values[what] = profile[f"{what} {site}"]
+    if any(k.endswith(":middle") for k in energies):
+        profile["middle"] = 0.0
+    order = {"surface": 0, "middle": 1, "interface": 2}
+    profile = dict(sorted(profile.items(), key=lambda kv: order[kv[0].split()[0]]))
+    return dataclasses.replace(result, surface_eV=values["surface"],
+                               interface_eV=values["interface"], profile_eV=profile,
+                               calculator=calculator_provenance(calc), records={},
+                               notes=[*result.notes, "committee member: single points of the "
+                                      "main model's relaxed cells"])

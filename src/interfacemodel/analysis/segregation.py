@@ -87,6 +87,9 @@ class SegregationResult(Record):
     notes: list[str]
     wall_time_s: float
     versions: dict[str, str] = field(default_factory=package_versions)
+    #: the relaxed cell of each site, keyed as ``records`` (what a committee member
+    #: re-evaluates; empty in results written before they were kept)
+    geometries: dict[str, Any] = field(default_factory=dict)
 
     def summary_rows(self) -> list[tuple[str, str, str]]:
         """(site, E_seg, meaning) rows for a printed table."""
@@ -207,7 +210,10 @@ def _plan(atoms, solute: str, host: str, layers, seed: int = 0) -> _Plan:
 
 
 def _relax_sites(plan: _Plan, calc, label: str, fmax: float, steps: int, optimizer,
-                 workdir, progress: Progress | None) -> dict[str, EnergyRecord]:
+                 workdir, progress: Progress | None,
+                 geometries: dict[str, Any] | None = None) -> dict[str, EnergyRecord]:
+    """Relax every site of ``plan``: their records by site key; ``geometries`` (when given)
+    receives the relaxed cells by the same keys."""
     workdir = Path(workdir) if workdir is not None else None
     records: dict[str, EnergyRecord] = {}
     for site in plan.sites:
@@ -216,9 +222,12 @@ def _relax_sites(plan: _Plan, calc, label: str, fmax: float, steps: int, optimiz
             progress(f"relax {name} ({len(site.atoms)} atoms, solute in layer {site.layer}, "
                      f"{site.depth_A:.2f} Å deep)")
         ckpt = None if workdir is None else workdir / name
-        _, rec = relax(site.atoms, calc, fmax=fmax, steps=steps,
-                       optimizer=optimizer or DEFAULT_OPTIMIZER, checkpoint=ckpt, label=name)
+        relaxed, rec = relax(site.atoms, calc, fmax=fmax, steps=steps,
+                             optimizer=optimizer or DEFAULT_OPTIMIZER, checkpoint=ckpt,
+                             label=name)
         records[site.key] = rec
+        if geometries is not None:
+            geometries[site.key] = relaxed
     return records
 
 
@@ -392,12 +401,15 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
     profile: dict[str, float] = {}
     values: dict[str, float | None] = {"surface": None, "interface": None}
     refs = []
+    geometries: dict[str, Any] = {}
     for what, plan in plans.items():
+        relaxed: dict[str, Any] = {}
         recs = _relax_sites(plan, calc, f"{recipe.name}:{what}", fmax, steps, optimizer,
-                            workdir, progress)
+                            workdir, progress, relaxed)
         e_mid = recs["middle"].energy_eV
         for key, rec in recs.items():
             records[f"{what}:{key}"] = rec
+            geometries[f"{what}:{key}"] = relaxed[key]
             if key != "middle" and rec.energy_eV is not None and e_mid is not None:
                 profile[f"{what} {key}"] = float(rec.energy_eV - e_mid)
         if e_mid is not None:
@@ -431,7 +443,7 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
         natoms={k: len(v) for k, v in cells.items()},
         converged=converged_bulk and not unconverged and bool(records),
         calculator=calculator_provenance(calc), records=records, notes=notes,
-        wall_time_s=time.perf_counter() - start)
+        wall_time_s=time.perf_counter() - start, geometries=geometries)
 
 
 def _as_list(layers) -> list | None:

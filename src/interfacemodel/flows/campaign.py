@@ -24,7 +24,12 @@ from ..analysis.report.records import RECORD_FIELDS
 from ..analysis.report.values import committee_migration_values
 from ..build.systems import system_recipe
 from ..records import from_dict, to_dict
-from .committee import committee_energetics_jobs, committee_migration_job, committee_reaction_job
+from .committee import (
+    committee_energetics_jobs,
+    committee_migration_job,
+    committee_reaction_job,
+    committee_segregation_job,
+)
 from .context import finish, job_uuid, say
 from .energetics import InterfaceEnergeticsMaker
 from .identity import flow_of, step_job
@@ -198,6 +203,11 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                                 ).jobs(system, entry.solute)
         jobs += made
         finals[f"segregation:{system}"] = made[-1]
+        for member in spec.members():
+            if member == spec.refine and models is not None:
+                continue  # the DFT check on models of its own leaves segregation out
+            jobs.append(committee_segregation_job(system, made, member))
+            members_of[f"segregation:{system}"][member] = jobs[-1].output
     if spec.report is None:
         records = {name: {"key": job.uuid, "record": job.output}
                    for name, job in finals.items() if not name.startswith("segregation:")}

@@ -11,6 +11,8 @@ the main pipeline keeps no geometry of them.
 For every barrier, one job per member evaluates the NEB's relaxed end points and saddle image
 and the host and reservoir crystals (:func:`~interfacemodel.analysis.committee.member_migration`):
 the member's barriers, formation energy and D with the main model's attempt frequencies.
+For every segregation entry, one job per member evaluates the relaxed cell of each solute
+site (:func:`~interfacemodel.analysis.committee.member_segregation`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,17 @@ from typing import Any
 
 from jobflow import Job
 
-from ..analysis.committee import MemberEnergetics, member_energetics, member_migration
+from ..analysis.committee import (
+    MemberEnergetics,
+    member_energetics,
+    member_migration,
+    member_segregation,
+)
 from ..analysis.energetics import BulkReference
 from ..analysis.interface_energetics import AdhesionStep, EnergeticsSettings, coating_reaction
 from ..analysis.intrinsic import IntrinsicDisorder
 from ..analysis.migration import HopCase, MigrationResult, Prefactors
+from ..analysis.segregation import SegregationResult
 from ..build.systems import system_recipe
 from ..run.relax import single_point
 from .context import finish, say, step_calculator
@@ -140,3 +148,20 @@ def committee_migration_job(name: str, main: list[Job], member: str,
         inputs["intrinsic"] = by_name[f"intrinsic:{case['host']}"].output
     return step_job(committee_migration_step, f"committee:{name}:{member}", member, name=name,
                     temperatures_K=list(temperatures_K), **inputs)
+
+
+def committee_segregation_step(system: str, result: SegregationResult,
+                               calculator: str) -> SegregationResult | None:
+    """One member's segregation energies at the main model's relaxed cells (single points)."""
+    say(f"committee member {calculator}: single points of {system}'s segregation cells")
+    member = member_segregation(step_calculator(calculator), result)
+    finish("committee", f"segregation:{system}:{calculator}", member, calculator)
+    return member
+
+
+def committee_segregation_job(system: str, main: list[Job], member: str) -> Job:
+    """The job of one committee ``member`` for the segregation of ``system`` whose main
+    pipeline is ``main`` (the jobs of :class:`~interfacemodel.flows.segregation.\
+SegregationMaker`)."""
+    return step_job(committee_segregation_step, f"committee:segregation-{system}:{member}",
+                    member, system=system, result=main[-1].output)

@@ -344,14 +344,15 @@ def report_values(results: Sequence[CoatingResult]) -> list[dict[str, Any]]:
 
 #: the value names a committee member's hop records give (its own barriers, E_f, D, σ);
 #: the attempt frequency, temperature and model sizes are the main model's
-_MEMBER_HOP_VALUE = ("barrier_", "D_", "sigma_", "carrier_fraction_", "pair_energy_")
+_MEMBER_HOP_VALUE = ("barrier_", "D_", "sigma_", "carrier_fraction_", "pair_energy_",
+                     "mg_segregation_")
 
 
 def committee_migration_values(coating: str, system: str, records: dict[str, Any]
                                ) -> dict[str, float]:
-    """A committee member's migration numbers by the report's value names: ``records`` maps
-    a record field (``bulk_migration``, ``solute_migration``, ``interface_migration``) to the
-    member's record of that hop."""
+    """A committee member's migration and segregation numbers by the report's value names:
+    ``records`` maps a record field (``bulk_migration``, ``solute_migration``,
+    ``interface_migration``, ``mg_segregation``) to the member's record of it."""
     if not records:
         return {}
     result = CoatingResult(coating, system, **records)
