@@ -88,7 +88,7 @@ def test_comparison_writes_every_report_file(emt_comparison):
     assert sum(name.startswith("interface_") for name in figures) == 2  # one per coating
     html = (out / "report.html").read_text()
     assert html.count("<img") == len(figures) and "data:image/png;base64," in html
-    assert "[26/26]" in proc.stdout  # progress reached done/total
+    assert "[28/28]" in proc.stdout  # progress reached done/total
 
 
 def test_every_reported_number_equals_its_record(emt_comparison):

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ase import Atoms
 
 from ..build.alloys import substitute_in_slab
 from ..build.point_defects import check_element
@@ -89,7 +90,7 @@ class SegregationResult(Record):
     versions: dict[str, str] = field(default_factory=package_versions)
     #: the relaxed cell of each site, keyed as ``records`` (what a committee member
     #: re-evaluates; empty in results written before they were kept)
-    geometries: dict[str, Any] = field(default_factory=dict)
+    geometries: dict[str, Atoms] = field(default_factory=dict)
 
     def summary_rows(self) -> list[tuple[str, str, str]]:
         """(site, E_seg, meaning) rows for a printed table."""
