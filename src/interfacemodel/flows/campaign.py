@@ -134,7 +134,9 @@ def check_model_jobs(system: str, settings: dict[str, Any], main: list[Job], cal
     small = replace(from_dict(EnergeticsSettings, settings), reactivity=False)
     made = InterfaceEnergeticsMaker(calculator=calculator, settings=small,
                                     tag=CHECK_TAG).jobs(system)
-    jobs, outputs = list(made), {}
+    # its energetics join is left out: the report reads every calculator's numbers from the
+    # single-point jobs below (the campaign's calculator among them)
+    jobs, outputs = [j for j in made if not j.name.startswith("energetics:")], {}
     for member in [calculator, *members]:
         extra, out = committee_energetics_jobs(system, small, made, member, tag=CHECK_TAG)
         jobs += extra

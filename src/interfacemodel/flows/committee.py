@@ -50,6 +50,7 @@ def committee_energetics_step(system: str, settings: EnergeticsSettings,
                               substrate: BulkProduct, parts: AdhesionStep, calculator: str,
                               surfaces: SurfacesProduct | None = None) -> MemberEnergetics:
     """One member's W_adh, γ, γ_int and θ at the main model's geometries (single points)."""
+    system = system + interface.tag  # a second model of the system: named apart
     say(f"committee member {calculator}: single points of {system}'s geometries")
     member = member_energetics(
         step_calculator(calculator), interface=interface.relaxed,

@@ -77,6 +77,7 @@ class InterfaceProduct(Record):
     substrate_miller: list[int]
     film_layers: int
     substrate_layers: int
+    tag: str = ""  # a second model of the same system (e.g. the DFT check's): its name tag
 
 
 @dataclass
@@ -109,9 +110,10 @@ def bulk_step(phase: str, crystal: Atoms, fmax: float, calculator: str) -> BulkP
 
 
 def interface_step(system: str, settings: EnergeticsSettings, film: BulkProduct,
-                   substrate: BulkProduct, calculator: str) -> InterfaceProduct:
+                   substrate: BulkProduct, calculator: str, tag: str = "") -> InterfaceProduct:
     """Build the interface from the relaxed crystals, place it (registry/interlayer scan)
-    and relax it (checkpointed)."""
+    and relax it (checkpointed). ``tag``: names a second model of the same system in the
+    records (``<system><tag>``)."""
     recipe = system_recipe(system)
     calc = step_calculator(calculator)
     model, registry = place_interface(recipe.name, calc, settings, film.atoms, substrate.atoms,
@@ -128,11 +130,12 @@ def interface_step(system: str, settings: EnergeticsSettings, film: BulkProduct,
     else:
         relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, workdir(), say)
     meta = model.metadata()
-    finish("interface", recipe.name, {"interface": meta, "registry": registry, "relax": rec},
+    finish("interface", recipe.name + tag,
+           {"interface": meta, "registry": registry, "relax": rec},
            calculator, {"interface_built": model.atoms, "interface_relaxed": relaxed})
     return InterfaceProduct(recipe.name, meta, registry, relaxed, rec, model.n_interfaces,
                             list(model.film_miller), list(model.substrate_miller),
-                            model.film_layers, model.substrate_layers)
+                            model.film_layers, model.substrate_layers, tag)
 
 
 def adhesion_step(settings: EnergeticsSettings, interface: InterfaceProduct, film: BulkProduct,
@@ -142,7 +145,7 @@ def adhesion_step(settings: EnergeticsSettings, interface: InterfaceProduct, fil
     step = adhesion(interface.relaxed, interface.record, interface.n_interfaces,
                     step_calculator(calculator), settings, film.reference, substrate.reference, mu,
                     mu_limit, workdir(), say, allow_unconverged=settings.allow_unconverged)
-    finish("adhesion", interface.system, step, calculator)
+    finish("adhesion", interface.system + interface.tag, step, calculator)
     return step
 
 
@@ -157,7 +160,7 @@ def surfaces_step(settings: EnergeticsSettings, interface: InterfaceProduct, fil
         faces, step_calculator(calculator), settings, mu, mu_limit, workdir(), say,
         allow_unconverged=settings.allow_unconverged)
     product = SurfacesProduct(surfaces, records, notes, slabs)
-    finish("surfaces", interface.system, product, calculator)
+    finish("surfaces", interface.system + interface.tag, product, calculator)
     return product
 
 
@@ -248,7 +251,7 @@ InterfaceEnergetics` record. Its bulk references are the jobs any other flow wit
         film, sub = bulk[recipe.film].output, bulk[recipe.substrate].output
         common = {"settings": settings, "film": film, "substrate": sub}
         interface = step_job(interface_step, f"interface:{s}{t}", self.calculator, system=s,
-                             **common)
+                             **common, **({"tag": t} if t else {}))  # untagged: ids unchanged
         parts = step_job(adhesion_step, f"adhesion:{s}{t}", self.calculator,
                          interface=interface.output, **common)
         jobs = [bulk[recipe.film], bulk[recipe.substrate], interface, parts]
