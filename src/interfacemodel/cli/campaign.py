@@ -186,8 +186,9 @@ def add_commands(sub) -> None:
     p.add_argument("--coatings", help="comma-separated subset, e.g. Li2Se,LiF")
     p.add_argument("--calc", help="calculator spec replacing the campaign's (default sevennet)")
     p.add_argument("--refine", metavar="CALC",
-                   help="a DFT calculator (e.g. gpaw) that recomputes every number at the "
-                        "campaign's geometries: the check beside each ML number")
+                   help="a DFT calculator (e.g. gpaw) that recomputes the numbers at the "
+                        "campaign's geometries, or on the spec's smaller refine_models (the "
+                        "quick preset's): the check beside each ML number")
     p.add_argument("--out", default="report", help="report directory (default ./report)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     common(p)
