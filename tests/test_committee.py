@@ -225,9 +225,13 @@ def test_a_check_model_of_its_own_is_compared_like_for_like(tmp_path):
     # X: 0.72 − 0.70 on the check model is within the spread 0.071 (1.0 − 0.7 would not be)
     # Y: 0.45 − 0.90 is not
     results = [result("X", 1.0, 1.1, 0.7, {"a": 0.72, "b": 0.8}),
-               result("Y", 0.5, 0.52, 0.9, {"a": 0.45, "b": 0.47})]
+               result("Y", 0.5, 0.52, 0.9, {"a": 0.45, "b": 0.47}),
+               CoatingResult("Z", "z", energetics={  # not checked: no row in the DFT table
+                   "w_adh_relaxed": {"w_adh_J_per_m2": 0.3, "converged": True}})]
     write_report(results, tmp_path / "rep")
     md = (tmp_path / "rep" / "report.md").read_text()
+    check = md.split("### DFT check: dft")[1].split("Mean |value")[0]
+    assert "| X |" in check and "| Z |" not in check
     assert "check model (12 atoms): 0.720, DFT 0.700" in md
     assert "W_adh relaxed of X:" not in md
     assert "W_adh relaxed of Y: the campaign's calculator and dft differ" in md

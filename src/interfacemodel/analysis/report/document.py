@@ -295,6 +295,8 @@ def _refine_blocks(entries, active, vmaps) -> list[tuple]:
     rows, words = [], []
     for e in entries:
         vmap = vmaps[e["coating"]]
+        if not any(_checked_values(vmap.get(r["criterion"]), None, dft) for r in active):
+            continue  # a row the check did not compute (e.g. a reference)
         row = [e["coating"]]
         for r in active:
             name, item = r["criterion"], vmap.get(r["criterion"])
