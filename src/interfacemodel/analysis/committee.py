@@ -35,6 +35,7 @@ from .energetics import (
 )
 from .interface_energetics import cleave, reference_potentials
 from .migration import finish_migration
+from .segregation import HEADLINE_SITE, ordered_profile
 from .wetting import LI_MELTING_K, young_dupre
 
 #: how the spread is defined, stated in every report that shows one
@@ -234,12 +235,11 @@ def member_segregation(calc, result):
         if site == "middle" or middle is None or energy is None:
             continue
         profile[f"{what} {site}"] = float(energy - middle)
-        if site == ("L0" if what == "surface" else "L-1"):
+        if site == HEADLINE_SITE[what]:
             values[what] = profile[f"{what} {site}"]
     if any(k.endswith(":middle") for k in energies):
         profile["middle"] = 0.0
-    order = {"surface": 0, "middle": 1, "interface": 2}
-    profile = dict(sorted(profile.items(), key=lambda kv: order[kv[0].split()[0]]))
+    profile = ordered_profile(profile)
     return dataclasses.replace(result, surface_eV=values["surface"],
                                interface_eV=values["interface"], profile_eV=profile,
                                calculator=calculator_provenance(calc), records={},

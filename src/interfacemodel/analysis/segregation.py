@@ -102,6 +102,18 @@ class SegregationResult(Record):
         return rows
 
 
+#: the site whose energy is each cell's headline number: the top film layer of the free
+#: surface, the film layer touching the coating of the interface
+HEADLINE_SITE = {"surface": "L0", "interface": "L-1"}
+
+
+def ordered_profile(profile: dict[str, float]) -> dict[str, float]:
+    """A segregation profile ('surface L0', 'middle', 'interface L-1', ...) ordered from the
+    top of the film to the coating."""
+    order = {"surface": 0, "middle": 1, "interface": 2}
+    return dict(sorted(profile.items(), key=lambda kv: order[kv[0].split()[0]]))
+
+
 @dataclass
 class _Site:
     key: str  # 'L0', 'L-1', 'middle'
@@ -415,8 +427,7 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
                 profile[f"{what} {key}"] = float(rec.energy_eV - e_mid)
         if e_mid is not None:
             profile["middle"] = 0.0
-        key = "L0" if what == "surface" else "L-1"
-        values[what] = profile.get(f"{what} {key}")
+        values[what] = profile.get(f"{what} {HEADLINE_SITE[what]}")
         n, m = plan.n_layers, plan.middle
         where = (f"{plan.middle_depth_A:.2f} Å below the top {host} plane, "
                  f"{plan.layer_depths_A[-1] - plan.middle_depth_A:.2f} Å above the "
@@ -427,8 +438,7 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
                          f"a surface/interface plane: a thin film, the reference is not "
                          f"bulk-like (more film_layers)")
         notes.extend(f"{what}: {note}" for note in plan.notes)
-    order = {"surface": 0, "middle": 1, "interface": 2}  # top of the film to the coating
-    profile = dict(sorted(profile.items(), key=lambda kv: order[kv[0].split()[0]]))
+    profile = ordered_profile(profile)
     missing = [k for k, r in records.items() if r.energy_eV is None]
     if missing:
         notes.append(f"no energy for {', '.join(missing)} (inputs written only)")
