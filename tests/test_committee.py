@@ -12,12 +12,14 @@ from ase.build import bulk
 from ase.calculators.emt import EMT
 
 from interfacemodel.analysis.committee import (
+    ShortRelaxation,
     committee_value,
     member_energetics,
     member_values,
 )
 from interfacemodel.analysis.interface_energetics import cleave
 from interfacemodel.build.systems import build_system
+from interfacemodel.errors import UserInputError
 from interfacemodel.run.relax import relax
 from interfacemodel.units import EV_PER_A2_TO_J_PER_M2
 
@@ -102,6 +104,71 @@ def test_one_model_repeated_has_zero_spread(geometries):
     assert len(a) >= 6
     for name in a:
         assert committee_value("one", {"one": a[name], "again": b[name]}).spread == 0.0
+
+
+def _max_free_force(atoms, calc):
+    atoms = atoms.copy()
+    atoms.calc = calc
+    return float(np.linalg.norm(atoms.get_forces(), axis=1).max())
+
+
+def test_no_short_relaxation_where_the_members_forces_stay_below_the_threshold(geometries):
+    """The checking member's largest free-atom force on each structure is that of plain ASE;
+    below the threshold nothing is relaxed and the numbers are the single points'."""
+    calc = EMT(asap_cutoff=True)
+    got = member_energetics(calc, interface=geometries["interface"], n_interfaces=1,
+                            film_bulk=geometries["film_bulk"],
+                            substrate_bulk=geometries["substrate_bulk"],
+                            relaxed_parts=geometries["parts"],
+                            short_relax=ShortRelaxation(above_eV_per_A=50.0))
+    want = {"interface": geometries["interface"], **geometries["parts"]}
+    for key, atoms in want.items():
+        assert got.forces_eV_per_A[key] == pytest.approx(_max_free_force(atoms, calc),
+                                                         rel=1e-9), key
+    assert got.relaxed_values is None and got.relaxation is None
+    assert got.values == _member(geometries, calc).values
+
+
+def test_a_short_relaxation_where_the_members_forces_disagree(geometries, tmp_path):
+    """Forces of the other EMT parametrisation above the threshold (geometries rattled by
+    0.05 Å: the members disagree by ~1 eV/Å): the structures are relaxed with it, and the
+    relaxed numbers equal W_adh from ASE's own BFGS relaxations of the same three structures
+    with the same calculator (to the optimisers' tolerance), far from the single points'."""
+    from ase.optimize import BFGS
+
+    calc = EMT(asap_cutoff=True)
+    shaken = {}
+    for seed, (key, atoms) in enumerate({"interface": geometries["interface"],
+                                         **geometries["parts"]}.items()):
+        shaken[key] = atoms.copy()
+        shaken[key].rattle(0.05, seed=seed)
+    short = ShortRelaxation(above_eV_per_A=0.2, steps=300, fmax_eV_per_A=0.005)
+    parts = {"film": shaken["film"], "substrate": shaken["substrate"]}
+    got = member_energetics(calc, interface=shaken["interface"], n_interfaces=1,
+                            film_bulk=geometries["film_bulk"],
+                            substrate_bulk=geometries["substrate_bulk"],
+                            relaxed_parts=parts, short_relax=short, workdir=tmp_path)
+    assert set(got.relaxation) == {"interface", "film", "substrate"}
+    assert all(r["converged"] and r["fmax_after_eV_per_A"] <= 0.005
+               for r in got.relaxation.values())
+    energies = {}
+    for key, atoms in shaken.items():
+        work = atoms.copy()
+        work.calc = EMT(asap_cutoff=True)
+        BFGS(work, logfile=None).run(fmax=0.005, steps=300)
+        energies[key] = work.get_potential_energy()
+    area = np.linalg.norm(np.cross(*geometries["interface"].cell[:2]))
+    w = (energies["film"] + energies["substrate"] - energies["interface"]) / area \
+        * EV_PER_A2_TO_J_PER_M2
+    assert got.relaxed_values["w_adh_relaxed_J_per_m2"] == pytest.approx(w, abs=2e-3)
+    assert abs(got.values["w_adh_relaxed_J_per_m2"] - w) > 0.01  # the relaxation mattered
+    # the single points at the main geometries are kept beside, as without the relaxation
+    assert got.values == member_energetics(
+        calc, interface=shaken["interface"], n_interfaces=1, film_bulk=geometries["film_bulk"],
+        substrate_bulk=geometries["substrate_bulk"], relaxed_parts=parts).values
+    assert any("relaxed with this calculator" in n for n in got.notes)
+    with pytest.raises(UserInputError, match="steps=0"):
+        ShortRelaxation(steps=0)
 
 
 @pytest.fixture(scope="module")
@@ -237,3 +304,32 @@ def test_a_check_model_of_its_own_is_compared_like_for_like(tmp_path):
     assert "W_adh relaxed of Y: the campaign's calculator and dft differ" in md
     # mean deviations on the check model: a (0.02 + 0.45)/2, b (0.10 + 0.43)/2
     assert "| a | 0.235 |" in md and "| b | 0.265 |" in md
+
+
+def test_the_short_dft_relaxation_stands_beside_the_check(tmp_path):
+    """The DFT check's value after its short relaxation and its forces at the ML geometry
+    are written beside the check's single point (report.md and results.json)."""
+    import json
+
+    from interfacemodel.analysis.report import CoatingResult, write_report
+
+    forces = {"at_ml_geometry": {"interface": 0.41, "film": 0.03, "substrate": 0.12},
+              "relaxation": {"interface": {"steps": 6, "converged": False,
+                                           "fmax_before_eV_per_A": 0.41,
+                                           "fmax_after_eV_per_A": 0.09,
+                                           "energy_change_eV": -0.052}}}
+    results = [CoatingResult("X", "x", energetics={
+        "w_adh_relaxed": {"w_adh_J_per_m2": 1.0, "converged": True}}, committee_main="a",
+        committee={"b": {"w_adh_relaxed_J_per_m2": 1.1}},
+        refine={"dft": {"w_adh_relaxed_J_per_m2": 0.7}},
+        refine_model={"a": {"w_adh_relaxed_J_per_m2": 0.72}}, refine_model_atoms=12,
+        refine_relaxed={"dft": {"w_adh_relaxed_J_per_m2": 0.65}}, refine_forces=forces)]
+    write_report(results, tmp_path / "rep")
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "DFT 0.700 (Δ 0.020); after the short DFT relaxation 0.650" in md
+    assert ("X: interface 0.41, film part 0.03, coating part 0.12 eV/Å; relaxed: interface → "
+            "0.09 eV/Å in 6 steps (NOT converged, ΔE -0.052 eV)") in md
+    values = json.loads((tmp_path / "rep" / "results.json").read_text())
+    item = next(v for c in values["coatings"] for v in c["values"]
+                if v["name"] == "w_adh_relaxed_J_per_m2")
+    assert item["refine_relaxed"] == {"dft": 0.65}

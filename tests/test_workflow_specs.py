@@ -107,6 +107,9 @@ def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):
     ("interfaces: [cu-ag]\nrefine_models: {barriers: [nope]}\n", "barrier 'nope' is not"),
     ("interfaces: [cu-ag]\nrefine_models: {layers: 2}\n", "layers"),
     ("interfaces: [cu-ag]\nrefine_models: {reaction: maybe}\n", "reaction='maybe'"),
+    ("interfaces: [cu-ag]\nrefine_models: {relax_above_eV_per_A: -0.1}\n",
+     "relax_above_eV_per_A=-0.1"),
+    ("interfaces: [cu-ag]\nrefine_models: {relax_steps: 0}\n", "relax_steps=0"),
     ("[1, 2]\n", "a campaign spec is a mapping"),
     ("name: x\n", "no interfaces, barriers or segregation"),
 ])
@@ -164,3 +167,21 @@ def test_a_dft_check_with_models_of_its_own(tmp_path):
     assert "reaction:Ag [gpaw]" in names
     assert "committee:b:gpaw" in names and "committee:a:gpaw" not in names
     assert names.count(f"interface:cu-ag{CHECK_TAG}") == 1 and names.count("bulk:Cu") == 1
+    # no short DFT relaxation unless asked; asked, only the DFT check's job carries it
+    jobs = {j.name: j for j in campaign_flow(spec).jobs}
+    # the DFT check of a hop (on models of its own): its barriers at the ML saddle only
+    hop = jobs["committee:b:gpaw"].function_kwargs
+    assert hop.get("barrier_only") is True and "host" not in hop and "intrinsic" not in hop
+    assert "barrier_only" not in jobs["committee:b:emt:asap_cutoff=true"].function_kwargs
+    assert jobs["report:c"].function_kwargs["refine_barriers_only"] is True
+    assert all("short_relax" not in j.function_kwargs for j in jobs.values())
+    path.write_text(path.read_text().replace(
+        "barriers: [b]}", "barriers: [b], relax_above_eV_per_A: 0.3, relax_steps: 4}"))
+    spec = load_campaign(path)
+    assert (spec.refine_models.relax_above_eV_per_A, spec.refine_models.relax_steps) == (0.3, 4)
+    again = {j.name: j for j in campaign_flow(spec).jobs}
+    short = again[f"committee:cu-ag{CHECK_TAG}:gpaw"].function_kwargs["short_relax"]
+    assert (short.above_eV_per_A, short.steps, short.fmax_eV_per_A) == (0.3, 4, 0.05)
+    for name, job in again.items():  # every other job is the same work as before
+        if name != f"committee:cu-ag{CHECK_TAG}:gpaw" and not name.startswith("report:"):
+            assert job.uuid == jobs[name].uuid, name

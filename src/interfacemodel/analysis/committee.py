@@ -19,6 +19,7 @@ import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ase import Atoms
@@ -26,7 +27,7 @@ from ase import Atoms
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import Record
-from ..run.relax import single_point
+from ..run.relax import relax, single_point
 from .energetics import (
     BulkReference,
     interface_energy,
@@ -73,21 +74,55 @@ def committee_value(main: str, members: Mapping[str, float | None]) -> Committee
 
 
 @dataclass
+class ShortRelaxation(Record):
+    """A short relaxation with a checking calculator (the DFT check) where its forces at the
+    main model's geometry disagree with the main model's: a structure (the interface, a
+    relaxed part) whose largest free-atom force from the checking calculator exceeds
+    ``above_eV_per_A`` is relaxed with it for at most ``steps`` optimiser steps towards
+    ``fmax_eV_per_A`` (eV/Å). The main model left every force below its own fmax, so the
+    checking calculator's residual force *is* the disagreement."""
+
+    above_eV_per_A: float = 0.2
+    steps: int = 10
+    fmax_eV_per_A: float = 0.05
+
+    def __post_init__(self):
+        for name in ("above_eV_per_A", "fmax_eV_per_A"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise UserInputError(f"short relaxation {name}={value!r}: a positive number "
+                                     f"(eV/Å)")
+        if not isinstance(self.steps, int) or isinstance(self.steps, bool) or self.steps < 1:
+            raise UserInputError(f"short relaxation steps={self.steps!r}: a whole number ≥ 1")
+
+
+@dataclass
 class MemberEnergetics(Record):
     """The interface numbers one committee member gives at the main model's geometries (J/m²,
     °); None where the main model's geometries do not allow the number (e.g. no relaxed parts
-    kept in an old record)."""
+    kept in an old record).
+
+    With a :class:`ShortRelaxation` (the DFT check): ``forces_eV_per_A`` the member's largest
+    free-atom force on each structure at the main model's geometry ('interface', 'film',
+    'substrate': the relaxed parts); ``relaxed_values`` the same numbers after the member's
+    short relaxation of the structures above the threshold (None: none was above it);
+    ``relaxation``: per relaxed structure its steps, final largest force and whether it
+    converged."""
 
     calculator: dict[str, Any]
     values: dict[str, float | None]
     notes: list[str] = field(default_factory=list)
+    forces_eV_per_A: dict[str, float] | None = None
+    relaxed_values: dict[str, float | None] | None = None
+    relaxation: dict[str, dict[str, Any]] | None = None
 
 
 def member_energetics(calc, *, interface: Atoms, n_interfaces: int, film_bulk: Atoms,
                       substrate_bulk: Atoms, relaxed_parts: Mapping[str, Atoms] | None = None,
                       surfaces: Mapping[str, Atoms] | None = None,
                       extra_mu_eV: Mapping[str, float] | None = None,
-                      T_K: float = LI_MELTING_K) -> MemberEnergetics:
+                      T_K: float = LI_MELTING_K, short_relax: ShortRelaxation | None = None,
+                      workdir: str | Path | None = None) -> MemberEnergetics:
     """W_adh (ideal, relaxed), γ of the parts, γ_int, the contact angle and the free-surface
     energies that ``calc`` gives at the main model's geometries.
 
@@ -98,35 +133,35 @@ def member_energetics(calc, *, interface: Atoms, n_interfaces: int, film_bulk: A
     tag → the main model's relaxed free-surface slab. μ: the film-rich limit of this member
     (:func:`~interfacemodel.analysis.interface_energetics.reference_potentials`: μ_Li = its
     energy of the film crystal per atom) plus ``extra_mu_eV``, as the main pipeline.
-    Single points only: nothing is relaxed."""
+    Single points only, unless ``short_relax`` is given: then the interface and the relaxed
+    parts are also relaxed with ``calc`` where its forces exceed the threshold
+    (:class:`ShortRelaxation`; checkpoints under ``workdir``, resumed when run again)."""
     notes: list[str] = []
     refs = {}
     for name, bulk in (("film", film_bulk), ("substrate", substrate_bulk)):
         rec = single_point(bulk, calc, f"committee:bulk-{name}")
         refs[name] = BulkReference.from_energy(bulk, rec.energy_eV, rec.calculator)
     mu, _ = reference_potentials(refs["film"], dict(extra_mu_eV or {}))
-    rec_ab = single_point(interface, calc, "committee:interface")
+    forces = short_relax is not None
+    rec_ab = single_point(interface, calc, "committee:interface", forces=forces)
     film, sub = cleave(interface)
     rec_f0 = single_point(film, calc, "committee:film-cleaved")
     rec_s0 = single_point(sub, calc, "committee:substrate-cleaved")
     values: dict[str, float | None] = {
         "w_adh_ideal_J_per_m2": work_of_adhesion(rec_ab, rec_f0, rec_s0, n_interfaces,
                                                  "ideal").w_adh_J_per_m2}
+    result = MemberEnergetics(rec_ab.calculator, values, notes)
     if relaxed_parts:
-        rec_f = single_point(relaxed_parts["film"], calc, "committee:film-relaxed")
-        rec_s = single_point(relaxed_parts["substrate"], calc, "committee:substrate-relaxed")
-        w = work_of_adhesion(rec_ab, rec_f, rec_s, n_interfaces, "relaxed")
-        values["w_adh_relaxed_J_per_m2"] = w.w_adh_J_per_m2
-        values["contact_angle_deg"] = young_dupre(w.w_adh_J_per_m2, T_K=T_K).theta_deg
-        try:
-            g_f = surface_energy(rec_f, refs["film"], mu)
-            g_s = surface_energy(rec_s, refs["substrate"], mu)
-            gi = interface_energy(w, g_f, g_s)
-            values.update(gamma_film_as_cut_J_per_m2=g_f.gamma_J_per_m2,
-                          gamma_coating_as_cut_J_per_m2=g_s.gamma_J_per_m2,
-                          gamma_int_J_per_m2=gi.gamma_int_J_per_m2)
-        except UserInputError as exc:  # an off-stoichiometric part needs more μ
-            notes.append(f"γ_int not recomputed: {exc}")
+        recs = {"interface": rec_ab,
+                "film": single_point(relaxed_parts["film"], calc, "committee:film-relaxed",
+                                     forces=forces),
+                "substrate": single_point(relaxed_parts["substrate"], calc,
+                                          "committee:substrate-relaxed", forces=forces)}
+        values.update(_relaxed_numbers(recs, refs, mu, n_interfaces, T_K, notes))
+        if short_relax is not None:
+            structures = {"interface": interface, **relaxed_parts}
+            _short_relaxation(calc, short_relax, structures, recs, refs, mu, n_interfaces,
+                              T_K, result, workdir)
     else:
         notes.append("no relaxed parts in the record: W_adh(relaxed), γ_int and θ not "
                      "recomputed")
@@ -140,7 +175,60 @@ def member_energetics(calc, *, interface: Atoms, n_interfaces: int, film_bulk: A
             values[f"gamma_surface_J_per_m2[{tag}]"] = surface_energy(rec, ref, mu).gamma_J_per_m2
         except UserInputError as exc:
             notes.append(f"γ {tag} not recomputed: {exc}")
-    return MemberEnergetics(rec_ab.calculator, values, notes)
+    return result
+
+
+def _relaxed_numbers(recs, refs, mu, n_interfaces: int, T_K: float, notes: list[str],
+                     short: bool = False) -> dict[str, float]:
+    """W_adh relaxed, θ, γ of the parts and γ_int from the records of the interface and its
+    relaxed parts (``recs``: 'interface', 'film', 'substrate'); ``short``: records of a short
+    relaxation, not converged by design (each one's state is in the member's notes)."""
+    w = work_of_adhesion(recs["interface"], recs["film"], recs["substrate"], n_interfaces,
+                         "relaxed", allow_unconverged=short)
+    out = {"w_adh_relaxed_J_per_m2": w.w_adh_J_per_m2,
+           "contact_angle_deg": young_dupre(w.w_adh_J_per_m2, T_K=T_K).theta_deg}
+    try:
+        g_f = surface_energy(recs["film"], refs["film"], mu, allow_unconverged=short)
+        g_s = surface_energy(recs["substrate"], refs["substrate"], mu, allow_unconverged=short)
+        out.update(gamma_film_as_cut_J_per_m2=g_f.gamma_J_per_m2,
+                   gamma_coating_as_cut_J_per_m2=g_s.gamma_J_per_m2,
+                   gamma_int_J_per_m2=interface_energy(w, g_f, g_s).gamma_int_J_per_m2)
+    except UserInputError as exc:  # an off-stoichiometric part needs more μ
+        notes.append(f"γ_int not recomputed: {exc}")
+    return out
+
+
+def _short_relaxation(calc, settings: ShortRelaxation, structures: Mapping[str, Atoms],
+                      recs: dict, refs, mu, n_interfaces: int, T_K: float,
+                      result: MemberEnergetics, workdir) -> None:
+    """The :class:`ShortRelaxation` of :func:`member_energetics`, filled into ``result``."""
+    result.forces_eV_per_A = {k: float(r.fmax_reached_eV_per_A) for k, r in recs.items()}
+    above = [k for k, f in result.forces_eV_per_A.items() if f > settings.above_eV_per_A]
+    if not above:
+        result.notes.append(
+            f"largest force at the main model's geometries "
+            f"{max(result.forces_eV_per_A.values()):.3f} eV/Å ≤ {settings.above_eV_per_A} "
+            f"eV/Å: no relaxation")
+        return
+    relaxed, result.relaxation = dict(recs), {}
+    for key in above:
+        checkpoint = None if workdir is None else Path(workdir) / f"short-relax-{key}"
+        _, rec = relax(structures[key], calc, fmax=settings.fmax_eV_per_A,
+                       steps=settings.steps, checkpoint=checkpoint,
+                       label=f"committee:{key}-short-relax")
+        relaxed[key] = rec
+        result.relaxation[key] = {"steps": rec.steps, "converged": rec.converged,
+                                  "fmax_before_eV_per_A": result.forces_eV_per_A[key],
+                                  "fmax_after_eV_per_A": rec.fmax_reached_eV_per_A,
+                                  "energy_change_eV": rec.energy_eV - recs[key].energy_eV}
+    result.relaxed_values = _relaxed_numbers(relaxed, refs, mu, n_interfaces, T_K,
+                                             result.notes, short=True)
+    result.notes.append(
+        "relaxed with this calculator for at most "
+        f"{settings.steps} steps (forces above {settings.above_eV_per_A} eV/Å): "
+        + "; ".join(f"{k} {v['fmax_before_eV_per_A']:.3f} → {v['fmax_after_eV_per_A']:.3f} eV/Å "
+                    f"in {v['steps']} steps, ΔE {v['energy_change_eV']:+.3f} eV"
+                    for k, v in result.relaxation.items()))
 
 
 def member_values(energetics: MemberEnergetics | None = None, reaction=None,

@@ -112,6 +112,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be an integer >= 1")
+    return value
+
+
 DEVICE = Option("device", _device_name, "auto",
                 "torch device: auto (CUDA when present), cpu, cuda, cuda:N")
 
@@ -383,12 +390,17 @@ def _make_gpaw(options: dict[str, Any]):
     )
     lcao = options["mode"] == "lcao"
     extra = {"basis": options["basis"]} if lcao else {}
+    if options["mixer_beta"] is not None:  # GPAW's Pulay mixer, only its fraction changed
+        from gpaw import Mixer
+
+        extra["mixer"] = Mixer(beta=options["mixer_beta"], nmaxold=5, weight=50.0)
     calc = GPAW(
         mode="lcao" if lcao else PW(options["ecut_eV"]),
         xc=options["xc"],
         **extra,
         kpts=kpts,
-        occupations={"name": "marzari-vanderbilt", "width": options["smearing_eV"]},
+        occupations={"name": options["occupations"], "width": options["smearing_eV"]},
+        maxiter=options["maxiter"],
         txt=options["txt"] or None,
     )
     if lcao:  # GPAW has the stress tensor for plane waves only (run.bulk refuses a cell relax)
@@ -415,7 +427,13 @@ register(
                    "k-points per Å^-1 of reciprocal length (ASE/GPAW 'density')"),
             Option("kpts", _kpts, None, "explicit Monkhorst-Pack grid, e.g. 4x4x4 (overrides density)"),
             Option("xc", str, "PBE", "exchange-correlation functional", ("PBE", "LDA")),
-            Option("smearing_eV", _positive_float, 0.1, "Marzari-Vanderbilt width (eV)"),
+            Option("smearing_eV", _positive_float, 0.1, "smearing width (eV)"),
+            Option("occupations", str, "marzari-vanderbilt", "smearing function",
+                   ("marzari-vanderbilt", "fermi-dirac")),
+            Option("mixer_beta", _positive_float, None,
+                   "density-mixing fraction of GPAW's Pulay mixer (default: GPAW's choice, "
+                   "0.05); lower it (0.02) for a metal/insulator slab whose SCF oscillates"),
+            Option("maxiter", _positive_int, 333, "SCF iterations before GPAW gives up"),
             Option("txt", str, "", "GPAW log file ('-' for stdout; default: none)"),
         ),
         module="gpaw",
@@ -531,13 +549,6 @@ register(
 
 from .espresso import COMMAND_EXAMPLE as _QE_COMMAND  # noqa: E402
 from .espresso import make_espresso, parse_pseudos  # noqa: E402
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError("must be an integer >= 1")
-    return value
 
 
 def _mixing(text: str) -> float:

@@ -17,7 +17,7 @@ from typing import Any
 from ase.io import read
 from jobflow import Flow, Job
 
-from ..analysis.committee import member_values
+from ..analysis.committee import ShortRelaxation, member_values
 from ..analysis.interface_energetics import EnergeticsSettings
 from ..analysis.report import CoatingResult, report_values, write_report
 from ..analysis.report.records import RECORD_FIELDS
@@ -39,9 +39,13 @@ from .specs import CampaignSpec, report_rows
 
 # --------------------------------------------------------------------------- joins
 
+#: a hop's report values that need more than its barriers (E_f, carriers, D, σ)
+HOP_VALUES_BEYOND_BARRIER = ("D_", "sigma_", "carrier_fraction_", "pair_energy_")
+
 def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | None = None,
                 title: str | None = None, functionals: list[str] | None = None,
-                refine: str | None = None) -> dict[str, Any]:
+                refine: str | None = None, refine_barriers_only: bool = False
+                ) -> dict[str, Any]:
     """The comparison report (report.md, report.html, results.json, results.csv, figures)
     written into ``report/`` of the current folder. ``rows``: per coating, its records
     (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`), its relaxed
@@ -50,7 +54,9 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
     hops}); the members named in ``functionals`` and ``refine`` (the DFT check) are reported
     beside the numbers, not in the spread. ``check`` (optional): the DFT check's own model of
     the interface ({'model': its interface product, 'members': calculator → its numbers
-    there}, the campaign's calculator among them)."""
+    there}, the campaign's calculator among them). ``refine_barriers_only``: the DFT check
+    took the hops' barriers only (on models of its own): its other hop numbers (E_f, D, σ,
+    carriers, kept at the main model's formation energy) are not reported."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
@@ -63,17 +69,28 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
                 committee_migration_values(row["coating"], row["system"], hops))
         other = {m: committee.pop(m) for m in functionals or [] if m in committee}
         check = {m: committee.pop(m) for m in [refine] if m in committee}
-        model, model_atoms = None, None
+        if refine_barriers_only and refine in check:
+            check[refine] = {k: v for k, v in check[refine].items()
+                             if not k.startswith(HOP_VALUES_BEYOND_BARRIER)}
+        model, model_atoms, relaxed, forces = None, None, None, None
         if row.get("check"):  # the DFT check's own model: every calculator's numbers there
             model = {m: member_values(out) for m, out in row["check"]["members"].items()}
             if refine in model:
                 check.setdefault(refine, {}).update(model.pop(refine))
             model_atoms = len(row["check"]["model"].relaxed)
+            dft = row["check"]["members"].get(refine)
+            if dft is not None and dft.forces_eV_per_A is not None:  # its short relaxation
+                forces = {"at_ml_geometry": dft.forces_eV_per_A,
+                          "relaxation": dft.relaxation or {}}
+                if dft.relaxed_values:
+                    relaxed = {refine: {k: v for k, v in dft.relaxed_values.items()
+                                        if v is not None}}
         results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
                                      relaxed_interface=picture, committee=committee or None,
                                      committee_main=calculator, functionals=other or None,
                                      refine=check or None, refine_model=model,
-                                     refine_model_atoms=model_atoms, **fields))
+                                     refine_model_atoms=model_atoms, refine_relaxed=relaxed,
+                                     refine_forces=forces, **fields))
     info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
     out = Path.cwd() / "report"
     write_report(results, out, campaign=info, overwrite=True,
@@ -125,11 +142,15 @@ CHECK_TAG = " [check model]"
 
 
 def check_model_jobs(system: str, settings: dict[str, Any], main: list[Job], calculator: str,
-                     members: list[str]) -> tuple[list[Job], dict[str, Any]]:
+                     members: list[str], refine: str | None = None,
+                     relax_above_eV_per_A: float | None = None, relax_steps: int = 10
+                     ) -> tuple[list[Job], dict[str, Any]]:
     """The DFT check's own model of ``system`` (``settings``: its EnergeticsSettings fields):
     relaxed by ``calculator`` (the campaign's) with its bulk crystals shared with the main
     pipeline ``main``, then single points of its geometries by ``calculator`` itself and by
-    each of ``members`` (committee and DFT). Returns ``(jobs, {'model': its interface
+    each of ``members`` (committee and DFT). The DFT check (``refine``, one of ``members``)
+    then relaxes for at most ``relax_steps`` steps each structure on which its forces exceed
+    ``relax_above_eV_per_A`` (None: never; :class:`~interfacemodel.analysis.committee.ShortRelaxation`, towards the model's fmax). Returns ``(jobs, {'model': its interface
     product, 'members': calculator -> MemberEnergetics output})``."""
     small = replace(from_dict(EnergeticsSettings, settings), reactivity=False)
     made = InterfaceEnergeticsMaker(calculator=calculator, settings=small,
@@ -137,8 +158,12 @@ def check_model_jobs(system: str, settings: dict[str, Any], main: list[Job], cal
     # its energetics join is left out: the report reads every calculator's numbers from the
     # single-point jobs below (the campaign's calculator among them)
     jobs, outputs = [j for j in made if not j.name.startswith("energetics:")], {}
+    short = None if relax_above_eV_per_A is None else ShortRelaxation(
+        relax_above_eV_per_A, relax_steps, small.fmax)
     for member in [calculator, *members]:
-        extra, out = committee_energetics_jobs(system, small, made, member, tag=CHECK_TAG)
+        extra, out = committee_energetics_jobs(
+            system, small, made, member, tag=CHECK_TAG,
+            short_relax=short if member == refine else None)
         jobs += extra
         outputs[member] = out["energetics"]
     model = next(j for j in made if j.name == f"interface:{system}{CHECK_TAG}").output
@@ -169,8 +194,9 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             jobs += extra
             committee.setdefault(system, {})[member] = outputs
         if models is not None and system in models.systems:
-            extra, checks[system] = check_model_jobs(system, models.systems[system], made,
-                                                     calc, [*spec.committee, spec.refine])
+            extra, checks[system] = check_model_jobs(
+                system, models.systems[system], made, calc, [*spec.committee, spec.refine],
+                spec.refine, models.relax_above_eV_per_A, models.relax_steps)
             jobs += extra
         if models is not None and system in models.systems and models.reaction \
                 and settings.reactivity:
@@ -193,8 +219,9 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             if member == spec.refine and models is not None and models.barriers is not None \
                     and entry.name not in models.barriers:
                 continue  # the DFT check leaves this hop out
-            jobs.append(committee_migration_job(entry.name, made, member,
-                                                list(entry.temperatures_K), case))
+            jobs.append(committee_migration_job(
+                entry.name, made, member, list(entry.temperatures_K), case,
+                barrier_only=member == spec.refine and models is not None))
             members_of[f"migration:{entry.name}"][member] = jobs[-1].output
     bulk_fmax = {system_recipe(e.system).name: e.settings.get("bulk_fmax") or
                  EnergeticsSettings.bulk_fmax for e in spec.interfaces}
@@ -231,5 +258,6 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                 rows[-1]["check"] = checks[row["system"]]
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
                         calculator=calc, title=spec.report.get("title"),
-                        functionals=spec.functionals or None, refine=spec.refine)
+                        functionals=spec.functionals or None, refine=spec.refine,
+                        **({"refine_barriers_only": True} if models is not None else {}))
     return flow_of([*jobs, join], spec.name, output=join.output)

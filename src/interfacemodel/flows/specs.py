@@ -19,6 +19,10 @@ barriers to run::
       systems: {li-lif: {}, li-mgf2: {substrate_layers: 3}}   # then every calculator's single
       barriers: [li-vacancy]          #   points there; barriers: the hops checked at the ML
       reaction: true                  #   saddle (default all); reaction: with Li (default yes)
+      relax_above_eV_per_A: 0.2       #   DFT relaxes a structure where its force exceeds this
+      relax_steps: 10                 #   (default: never), for at most this many steps
+      calculator_options:             #   options of the check's calculator for these models,
+        gpaw: {ecut_eV: 500}          #   used where `--refine` does not set them
     interfaces:
       - system: li-lif                # a named system (interfacemodel build --list)
         settings: {fmax: 0.05, scan_grid: [3, 3]}   # EnergeticsSettings fields
@@ -58,7 +62,7 @@ from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings, chec
 from ..analysis.intrinsic import CARRIERS
 from ..analysis.migration import HOP_FMAX_EV_PER_A, HOP_N_IMAGES, check_bulk_hop
 from ..build.systems import system_elements, system_recipe
-from ..calculators import check_elements, parse_calc_spec
+from ..calculators import backend, check_elements, parse_calc_spec
 from ..errors import UserInputError
 from ..records import from_dict
 from ..run.optimizers import get_optimizer
@@ -70,7 +74,8 @@ INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
 REPORT_KEYS = ("title",)
-REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "reaction")
+REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "reaction", "relax_above_eV_per_A",
+                     "relax_steps", "calculator_options")
 BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "phonons",
                   "coating")
 BARRIER_KINDS = {
@@ -125,11 +130,20 @@ class RefineModels:
     ``settings`` and then its own entry of ``systems``), relaxed with the campaign's
     calculator; every calculator (campaign's, committee, DFT) takes single points there. Only
     the systems named are checked; ``barriers``: the hops the DFT check recomputes at the main
-    model's saddle (None: all); ``reaction``: the reaction with Li at the main crystals."""
+    model's saddle (None: all); ``reaction``: the reaction with Li at the main crystals;
+    ``relax_above_eV_per_A`` / ``relax_steps``: where DFT and ML forces disagree, the short
+    DFT relaxation (:class:`~interfacemodel.analysis.committee.ShortRelaxation`)."""
 
     systems: dict[str, dict[str, Any]]  # system -> its check model's settings (complete)
     barriers: list[str] | None = None
     reaction: bool = True
+    #: the DFT check relaxes each structure of a model on which its largest force exceeds
+    #: this (eV/Å; None: never) for at most ``relax_steps`` steps
+    relax_above_eV_per_A: float | None = None
+    relax_steps: int = 10
+    #: backend name -> {option: value}: the check calculator's options for these models,
+    #: where the ``refine`` spec does not give them
+    calculator_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -313,6 +327,12 @@ REFINE_MODEL_RULES: dict[str, Rule] = {
                      lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
                      nullable=True),
     "reaction": Rule(BOOL.accepted, BOOL.test, nullable=True),
+    "relax_above_eV_per_A": _positive(" (eV/Å)", nullable=True),
+    "relax_steps": _int(1, nullable=True),
+    "calculator_options": Rule("a mapping calculator name -> {option: value}",
+                               lambda v: isinstance(v, dict) and all(
+                                   isinstance(k, str) and isinstance(o, dict)
+                                   for k, o in v.items()), nullable=True),
 }
 
 
@@ -407,8 +427,28 @@ def _refine_models(where: str, data: dict, interfaces: list[InterfaceEntry],
             _fail(where, f"barrier {hop!r} is not one of the campaign's "
                          f"({', '.join(names) or 'none'})")
     reaction = data.get("reaction")
+    options = {str(k).strip().lower(): dict(v)
+               for k, v in (data.get("calculator_options") or {}).items()}
     return RefineModels(chosen, None if hops is None else list(hops),
-                        True if reaction is None else bool(reaction))
+                        True if reaction is None else bool(reaction),
+                        data.get("relax_above_eV_per_A"), data.get("relax_steps") or 10,
+                        options)
+
+
+def with_preset_options(calc: str, options: dict[str, dict[str, Any]]) -> str:
+    """The calculator spec ``calc`` with the options ``options`` holds for its backend added
+    where ``calc`` does not set them (what ``calc`` gives wins)."""
+    name, _, rest = calc.strip().partition(":")
+    preset = options.get(name.strip().lower())
+    if not preset:
+        return calc.strip()
+    tokens = [t.strip() for t in rest.split(",") if t.strip()]
+    given = {t.partition("=")[0].strip() for t in tokens if "=" in t}
+    positional = backend(name.strip().lower()).positional_option
+    if tokens and "=" not in tokens[0] and positional:
+        given.add(positional)
+    extra = [f"{k}={v}" for k, v in preset.items() if k not in given]
+    return f"{name.strip()}:{','.join(tokens + extra)}"
 
 
 def _segregation(where: str, entry) -> SegregationEntry:
@@ -651,16 +691,21 @@ def load_campaign(path: str | Path, calculator: str | None = None,
                         report, committee_members(calc, data.get("committee") or []))
     spec.functionals = [f for f in committee_members(calc, data.get("functionals") or [])
                         if parse_calc_spec(f) not in map(parse_calc_spec, spec.committee)]
+    if data.get("refine_models") is not None:
+        spec.refine_models = _refine_models(where, data["refine_models"], interfaces, barriers)
     refine = refine or data.get("refine")
     if refine:
-        parsed = parse_calc_spec(refine)
+        if spec.refine_models is not None:  # the check's options for its models
+            refine = with_preset_options(str(refine), spec.refine_models.calculator_options)
+        try:
+            parsed = parse_calc_spec(refine)
+        except UserInputError as exc:
+            _fail(where, f"refine: {exc}")
         if parsed == parse_calc_spec(calc) or parsed in map(parse_calc_spec, spec.committee
                                                              + spec.functionals):
             _fail(where, f"refine={refine!r} is already the campaign's calculator or a "
                          f"committee member: the check needs another calculator")
         spec.refine = str(refine).strip()
-    if data.get("refine_models") is not None:
-        spec.refine_models = _refine_models(where, data["refine_models"], interfaces, barriers)
     check_elements(calc, spec.elements())  # a calculator that lacks an element: one line
     for member in spec.members():
         check_elements(member, spec.elements())

@@ -120,16 +120,19 @@ def _record(atoms, calc_or_provenance, label: str, **fields) -> EnergyRecord:
         cell_c_A=float(atoms.cell[2, 2]), **fields)
 
 
-def single_point(atoms, calc, label: str = "") -> EnergyRecord:
-    """Energy of ``atoms`` as given (no relaxation): a rigid cleaved slab, a scan point."""
+def single_point(atoms, calc, label: str = "", forces: bool = False) -> EnergyRecord:
+    """Energy of ``atoms`` as given (no relaxation): a rigid cleaved slab, a scan point.
+    ``forces``: also the largest force on a free atom (eV/Å; fixed atoms read zero), kept as
+    the record's ``fmax_reached_eV_per_A`` (a DFT code computes them from the same SCF)."""
     work = atoms.copy()
     work.calc = calc
     start = time.perf_counter()
     with count_calculations(calc) as counter:
         energy = float(work.get_potential_energy())
+        fmax = _max_free_force(work) if forces else None
     return _record(
         work, calc, label, status="single-point", energy_eV=energy, converged=True,
-        fmax_target_eV_per_A=None, fmax_reached_eV_per_A=None, steps=0, steps_max=0,
+        fmax_target_eV_per_A=None, fmax_reached_eV_per_A=fmax, steps=0, steps_max=0,
         force_calls=counter.calls, wall_time_s=time.perf_counter() - start, optimizer=None,
         relax_normal_cell=False,
     )

@@ -127,7 +127,7 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                                f"{format_number(r['criterion'], got)}")
             body.append(row)
         B.append(("table", head, body))
-    B += _refine_blocks(entries, active, vmaps)
+    B += _refine_blocks(entries, active, vmaps, results)
     if trends:
         B += [("h", 3, "Computed trend beside the observed one"), ("ul", trends)]
 
@@ -257,6 +257,29 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
     return B
 
 
+def _force_lines(results) -> list[str]:
+    """A line per coating on the DFT check's forces at the ML geometries of its model and
+    its short relaxation (:attr:`CoatingResult.refine_forces`)."""
+    names = {"interface": "interface", "film": "film part", "substrate": "coating part"}
+    lines = []
+    for r in results:
+        got = getattr(r, "refine_forces", None)
+        if not got:
+            continue
+        at = ", ".join(f"{names.get(k, k)} {f:.2f}" for k, f in got["at_ml_geometry"].items())
+        text = f"{r.coating}: {at} eV/Å"
+        relaxed = got.get("relaxation") or {}
+        if relaxed:
+            text += "; relaxed: " + ", ".join(
+                f"{names.get(k, k)} → {v['fmax_after_eV_per_A']:.2f} eV/Å in {v['steps']} "
+                f"steps ({'converged' if v['converged'] else 'NOT converged'}, ΔE "
+                f"{v['energy_change_eV']:+.3f} eV)" for k, v in relaxed.items())
+        else:
+            text += "; none above the threshold: no relaxation"
+        lines.append(text)
+    return lines
+
+
 def _checked_values(item: dict, calc: str | None, dft: str) -> tuple[float, float] | None:
     """(the value of ``calc`` (None: the campaign's calculator), the DFT check's) compared
     like for like: on the check's own model where it has one, else at the campaign's
@@ -280,11 +303,12 @@ def _deviation(name: str, mine: float, got: float) -> float | None:
     return mine - got
 
 
-def _refine_blocks(entries, active, vmaps) -> list[tuple]:
+def _refine_blocks(entries, active, vmaps, results=()) -> list[tuple]:
     """The DFT check: per ranked number the campaign's value ± spread, the refine
     calculator's (at the same geometries, or on the check's own smaller model, where the
-    campaign's calculator is evaluated too) and their difference; in words where they differ
-    by more than the spread; and each calculator's mean deviation from it."""
+    campaign's calculator is evaluated too) and their difference, and its value after its
+    short relaxation where it made one; in words where they differ by more than the spread;
+    its largest forces at the ML geometries; and each calculator's mean deviation from it."""
     refs = sorted({m for e in entries for v in e["values"] for m in v.get("refine", {})})
     if not refs:
         return []
@@ -311,8 +335,11 @@ def _refine_blocks(entries, active, vmaps) -> list[tuple]:
                 f"Δ {format_number(name, diff)}"
             where = f"check model ({item['refine_model_atoms']} atoms): " \
                 f"{format_number(name, mine)}, " if item.get("refine_model") else ""
+            after = (item.get("refine_relaxed") or {}).get(dft)
+            after_text = "" if after is None else \
+                f"; after the short DFT relaxation {format_number(name, after)}"
             row.append(f"{_cell(vmap, name)}; {where}DFT {format_number(name, got)} "
-                       f"({diff_text})")
+                       f"({diff_text}){after_text}")
             if spread is not None and abs(diff) > spread:
                 words.append(f"{r['title']} of {e['coating']}: the campaign's calculator and "
                              f"{dft} differ by more than the committee's spread "
@@ -327,6 +354,14 @@ def _refine_blocks(entries, active, vmaps) -> list[tuple]:
     blocks.append(("table", ["coating"] + [r["title"] for r in active], rows))
     if words:
         blocks.append(("ul", words))
+    forces = _force_lines(results)
+    if forces:
+        blocks.append(("p", f"{dft}'s largest force on a free atom at the ML geometries of "
+                       f"its models (the campaign's calculator left every one below its "
+                       f"fmax), and its short relaxation where that force was above the "
+                       f"threshold (the table's values after it are of that relaxation, "
+                       f"converged or not):"))
+        blocks.append(("ul", forces))
     dev_rows = []
     calcs = sorted({m for e in entries for v in e["values"] for m in v.get("committee", {})})
     for calc in calcs or [None]:

@@ -46,6 +46,13 @@ class CoatingResult:
     #: ``refine_model_atoms``: that model's interface size
     refine_model: dict[str, dict[str, float]] | None = None
     refine_model_atoms: int | None = None
+    #: the DFT check's numbers on its model after its short relaxation (calculator label ->
+    #: {value name -> value}), where its forces at the ML geometry exceeded the threshold
+    refine_relaxed: dict[str, dict[str, float]] | None = None
+    #: the DFT check's largest free-atom forces at the ML geometries of its model
+    #: ({'at_ml_geometry': {structure: eV/Å}, 'relaxation': {structure: {'steps',
+    #: 'converged', 'fmax_before_eV_per_A', 'fmax_after_eV_per_A', 'energy_change_eV'}}})
+    refine_forces: dict[str, Any] | None = None
 
     def __post_init__(self):
         _check_result(self)

@@ -59,10 +59,11 @@ class _Collector:
         """``spread`` (sample standard deviation over the committee) and ``committee``
         (member → value) of a number the committee's members recomputed; ``functionals`` and
         ``refine`` (calculator → value) where a calculator of another functional or the DFT
-        check did; ``refine_model`` (calculator → value) where the DFT check computed the
+        check did (``refine_relaxed``: after its short relaxation on its model);
+        ``refine_model`` (calculator → value) where the DFT check computed the
         number on a model of its own: every other calculator's value on that model."""
         committee, value = self.result.committee, item["value"]
-        for group in ("functionals", "refine", "refine_model"):  # beside, not in the spread
+        for group in ("functionals", "refine", "refine_model", "refine_relaxed"):  # beside
             other = {m: v[item["name"]] for m, v in (getattr(self.result, group) or {}).items()
                      if item["name"] in v}
             if other and isinstance(value, (int, float)) and not isinstance(value, bool):
