@@ -433,3 +433,29 @@ def _shifted(atoms):
     out = _without_kind(atoms)  # as read back from a relaxed file without the builder's info
     out.positions += -2.1 * out.cell[0] + 1.4 * out.cell[1] + 0.2 * out.cell[2]
     return out
+
+
+def test_any_facet_of_a_systems_crystals_through_faces():
+    """``faces`` builds the named Li/coating pair on facets its recipe does not list: the
+    (111) faces of the Cu/Ag analogue, whose recipe has (100) only; the coating's top plane
+    is then a close-packed (111) plane (six in-plane neighbours at a/√2)."""
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+    from ase.neighborlist import neighbor_list
+
+    from interfacemodel.analysis.interface_energetics import EnergeticsSettings, place_interface
+
+    crystals = bulk("Cu", "fcc", a=3.6), bulk("Ag", "fcc", a=4.09)
+    plain, _ = place_interface("cu-ag", EMT(), EnergeticsSettings(
+        film_layers=2, substrate_layers=3), *crystals)
+    model, _ = place_interface("cu-ag", EMT(), EnergeticsSettings(
+        faces=["111", "111"], film_layers=2, substrate_layers=3), *crystals)
+    assert plain.label.startswith("Cu100-Ag100") and model.label.startswith("Cu111-Ag111")
+    atoms = model.atoms
+    ag = [i for i, s in enumerate(atoms.get_chemical_symbols()) if s == "Ag"]
+    top = max(atoms.positions[ag, 2])
+    plane = [i for i in ag if abs(atoms.positions[i, 2] - top) < 0.3]
+    layer = atoms[plane]
+    layer.pbc = (True, True, False)
+    i, _ = neighbor_list("ij", layer, 4.09 / 2 ** 0.5 + 0.1)
+    assert all(n == 6 for n in np.bincount(i, minlength=len(layer)))

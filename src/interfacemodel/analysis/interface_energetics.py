@@ -21,8 +21,9 @@ calls, none knows of the others.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,9 @@ class EnergeticsSettings(Record):
     #: the lowest-energy end point: a relaxation started only from the rigid scan's optimum can
     #: miss a bound state (None: one start)
     start_gaps_A: list[float] | None = None
+    #: the faces (Li face, coating face; Miller strings such as ['110', '110']) instead of the
+    #: recipe's orientation ``orientation``: any facet of the same pair of crystals
+    faces: list[str] | None = None
 
 
 BUILD_KEYS = ("max_area_A2", "max_strain", "max_length_tol", "max_angle_tol",
@@ -235,6 +239,16 @@ def check_orientation(system: str, settings: EnergeticsSettings):
     line naming the orientations it has."""
     recipe = system_recipe(system)
     faces = recipe.orientations
+    if settings.faces is not None:
+        given = settings.faces
+        if not (isinstance(given, (list, tuple)) and len(given) == 2 and all(
+                isinstance(f, str) and re.fullmatch(r"(-?\d){3}", f) for f in given)):
+            raise UserInputError(f"faces={given!r}: two Miller strings, the Li face and the "
+                                 f"coating face, e.g. ['110', '111']")
+        if settings.orientation != 0:
+            raise UserInputError(f"faces={list(given)!r} and orientation="
+                                 f"{settings.orientation!r}: give one of them")
+        return replace(recipe, orientations=((given[0], given[1]),))
     if not 0 <= settings.orientation < len(faces):
         raise UserInputError(f"orientation={settings.orientation!r} must be < {len(faces)}: "
                              f"{recipe.name} has the faces "

@@ -274,6 +274,9 @@ SETTINGS_RULES: dict[str, Rule] = {
     "fix_substrate_layers": _int(0, nullable=True),
     "start_gaps_A": Rule("a list of gaps > 0 (Å)", lambda v: isinstance(v, list) and all(
         _is_number(g) and g > 0 for g in v), nullable=True),
+    "faces": Rule("two Miller strings, the Li face and the coating face (e.g. ['110', '110'])",
+                  lambda v: isinstance(v, list) and len(v) == 2
+                  and all(isinstance(f, str) for f in v), nullable=True),
 }
 #: settings ``build``: the builder overrides (BUILD_KEYS)
 BUILD_RULES: dict[str, Rule] = {
@@ -363,7 +366,8 @@ def _settings(where: str, settings, system: str) -> dict[str, Any]:
     if settings.get("kind", "slab") not in ("slab", "periodic"):
         _fail(where, f"kind={settings['kind']!r}; accepted: slab, periodic")
     try:  # the library's own rule
-        check_orientation(system, EnergeticsSettings(orientation=settings.get("orientation", 0)))
+        check_orientation(system, EnergeticsSettings(orientation=settings.get("orientation", 0),
+                                                     faces=settings.get("faces")))
     except UserInputError as exc:
         _fail(where, str(exc))
     if "optimizer" in settings:
