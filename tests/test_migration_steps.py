@@ -199,3 +199,34 @@ def test_interface_hop_of_a_homo_interface_is_the_bulk_vacancy_hop():
     with pytest.raises(UserInputError, match="no 'interface_side' array") as exc:
         interface_hop_case(bare, "cu-cu", species="Cu")
     assert_one_line(exc)
+
+
+def test_the_partial_hessians_neighbourhood_is_a_setting(au_hop, monkeypatch):
+    """``phonon_cutoff_A``: the partial Hessian displaces the hopping atom and its neighbours
+    within the cutoff — here the Au adatom alone (no neighbour within 2 Å) against its shell
+    at the default 3.5 Å (the cell taken as too large for its full-cell modes); from the
+    spec, through the maker to the prefactor job."""
+    from interfacemodel.analysis import migration
+    from interfacemodel.flows.migration import MigrationMaker
+    from interfacemodel.flows.specs import barrier_entry
+    from interfacemodel.run.phonons import neighbourhood
+
+    monkeypatch.setattr(migration, "FULL_CELL_MAX_ATOMS", 0)
+    case, states, neb, _, _ = au_hop
+    pre = hop_prefactors(case, *states, neb, EMT())
+    alone = hop_prefactors(case, *states, neb, EMT(), phonon_cutoff_A=2.0)
+    shell = neighbourhood(states[0], case.moving_index, 3.5)
+    assert len(shell) > 1
+    assert f"partial Hessian of {len(shell)} atoms" in pre.nu_note
+    assert "partial Hessian of 1 atoms" in alone.nu_note and alone.nu_Hz != pre.nu_Hz
+    entry = barrier_entry({"name": "a", "host": "Li", "phonon_cutoff_A": 2.5}, "hop")
+    assert entry.phonon_cutoff_A == 2.5
+    jobs = MigrationMaker(calculator="emt", phonon_cutoff_A=2.5).jobs("a", host="Ag",
+                                                                       species="Ag")
+    kwargs = next(j for j in jobs if j.name == "prefactors:a").function_kwargs
+    assert kwargs["phonon_cutoff_A"] == 2.5
+    plain = MigrationMaker(calculator="emt").jobs("a", host="Ag", species="Ag")
+    assert "phonon_cutoff_A" not in next(j for j in plain
+                                         if j.name == "prefactors:a").function_kwargs
+    with pytest.raises(UserInputError, match="phonon_cutoff_A"):
+        barrier_entry({"name": "a", "host": "Li", "phonon_cutoff_A": -1}, "hop")

@@ -32,6 +32,8 @@ def barrier_spec_entry(args) -> dict:
              "temperatures_K": args.T or [300.0], "n_images": args.images,
              "fmax": args.fmax, "optimizer": args.optimizer, "phonons": not args.no_phonons,
              "species": args.species, "hop_index": args.hop}
+    if args.phonon_cutoff is not None:
+        entry["phonon_cutoff_A"] = args.phonon_cutoff
     if args.kind == "interface":
         if args.system is None:
             raise UserInputError("an interface hop needs --system (a named interface, "
@@ -67,6 +69,7 @@ def cmd_barrier(args) -> int:
     t0 = time.perf_counter()
     maker = MigrationMaker(calculator=args.calc, n_images=entry.n_images, fmax=entry.fmax,
                            optimizer=entry.optimizer, phonons=entry.phonons,
+                           phonon_cutoff_A=entry.phonon_cutoff_A,
                            temperatures_K=entry.temperatures_K)
     flow = maker.make(entry.name, **entry.case)
     res = run_flow(flow, args.workdir,
@@ -146,6 +149,9 @@ def add_barrier(sub) -> None:
     p.add_argument("--fmax", type=float, help="NEB force tolerance, eV/Å (0.03)")
     p.add_argument("--no-phonons", action="store_true",
                    help="skip the Vineyard prefactor (1e13 Hz fallback, marked)")
+    p.add_argument("--phonon-cutoff", type=float, metavar="A",
+                   help="Å around the hopping atom whose atoms the Vineyard partial Hessian "
+                        "displaces (cells over 24 atoms; 3.5)")
     p.add_argument("--optimizer", help="NEB optimiser spec (default LBFGS:alpha=10; FIRE is "
                    "slower but the most forgiving)")
     p.add_argument("--defect-fraction", type=float,

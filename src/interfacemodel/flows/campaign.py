@@ -205,6 +205,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     for entry in spec.barriers:
         maker = MigrationMaker(calculator=calc, n_images=entry.n_images, fmax=entry.fmax,
                                optimizer=entry.optimizer, phonons=entry.phonons,
+                               phonon_cutoff_A=entry.phonon_cutoff_A,
                                temperatures_K=list(entry.temperatures_K), bulk_steps=True,
                                carriers=entry.carriers)
         case = dict(entry.case)

@@ -29,6 +29,7 @@ from ..analysis.intrinsic import (
 from ..analysis.migration import (
     HOP_FMAX_EV_PER_A,
     HOP_N_IMAGES,
+    PHONON_CUTOFF_A,
     HopCase,
     MigrationResult,
     Prefactors,
@@ -111,10 +112,12 @@ def neb_step(name: str, hop: HopCase, n_images: int, fmax: float, calculator: st
 
 
 def prefactor_step(name: str, hop: HopCase, band: NEBProduct, phonons: bool,
-                   calculator: str) -> Prefactors:
+                   calculator: str, phonon_cutoff_A: float = PHONON_CUTOFF_A
+                   ) -> Prefactors:
     """Vineyard attempt frequencies of the hop (forward, and backward when it differs)."""
     pre = migration.hop_prefactors(hop, band.initial, band.saddle, band.final, band.neb,
-                                   step_calculator(calculator), phonons=phonons, progress=say)
+                                   step_calculator(calculator), phonons=phonons,
+                                   phonon_cutoff_A=phonon_cutoff_A, progress=say)
     finish("prefactors", name, pre, calculator)
     return pre
 
@@ -164,6 +167,9 @@ class MigrationMaker(PipelineMaker):
     fmax: float = HOP_FMAX_EV_PER_A
     optimizer: str | None = None
     phonons: bool = True
+    #: the partial Hessian's neighbourhood of the hopping atom (Å; cells larger than
+    #: run.phonons.FULL_CELL_MAX_ATOMS): its atoms are displaced at the minimum and the saddle
+    phonon_cutoff_A: float = PHONON_CUTOFF_A
     temperatures_K: list[float] = field(default_factory=lambda: [300.0])
     #: a bulk hop starts from the bulk-reference steps (the host and bcc ``species``, relaxed
     #: to ``bulk_fmax`` eV/Å: the same jobs as a campaign's interfaces) instead of relaxing
@@ -208,8 +214,10 @@ class MigrationMaker(PipelineMaker):
                        case={"kind": kind, **case}, **inputs)
         neb = step_job(neb_step, f"neb:{name}", self.calculator, name=name, hop=hop.output,
                        n_images=self.n_images, fmax=self.fmax, optimizer=self.optimizer)
+        cutoff = {} if self.phonon_cutoff_A == PHONON_CUTOFF_A else \
+            {"phonon_cutoff_A": self.phonon_cutoff_A}  # the default: identities as before
         pre = step_job(prefactor_step, f"prefactors:{name}", self.calculator, name=name,
-                       hop=hop.output, band=neb.output, phonons=self.phonons)
+                       hop=hop.output, band=neb.output, phonons=self.phonons, **cutoff)
         extra: dict[str, Any] = {}
         if pair is not None:
             host = next((j for j in jobs if j.name == f"bulk:{case['host']}"), None) or \

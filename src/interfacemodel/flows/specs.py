@@ -60,7 +60,12 @@ from typing import Any
 
 from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings, check_orientation
 from ..analysis.intrinsic import CARRIERS
-from ..analysis.migration import HOP_FMAX_EV_PER_A, HOP_N_IMAGES, check_bulk_hop
+from ..analysis.migration import (
+    HOP_FMAX_EV_PER_A,
+    HOP_N_IMAGES,
+    PHONON_CUTOFF_A,
+    check_bulk_hop,
+)
 from ..build.systems import system_elements, system_recipe
 from ..calculators import backend, check_elements, parse_calc_spec
 from ..errors import UserInputError
@@ -77,7 +82,7 @@ REPORT_KEYS = ("title",)
 REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "reaction", "relax_above_eV_per_A",
                      "relax_steps", "calculator_options")
 BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "phonons",
-                  "coating")
+                  "phonon_cutoff_A", "coating")
 BARRIER_KINDS = {
     "bulk": ("host", "mechanism", "species", "hop_index", "supercell", "solute",
              "defect_fraction", "sites_frac", "carriers"),
@@ -121,6 +126,9 @@ class BarrierEntry:
     #: a vacancy hop in an ionic host: carriers from its Schottky/Frenkel pairs ('intrinsic')
     #: or from a vacancy formed against the metal ('metal')
     carriers: str = "intrinsic"
+    #: the Vineyard partial Hessian's neighbourhood of the hopping atom (Å; cells over
+    #: run.phonons.FULL_CELL_MAX_ATOMS atoms)
+    phonon_cutoff_A: float = PHONON_CUTOFF_A
 
 
 @dataclass
@@ -294,6 +302,7 @@ BARRIER_RULES: dict[str, Rule] = {
     # every barrier
     "name": TEXT, "temperatures_K": TEMPERATURES, "n_images": _int(1),
     "fmax": _positive(" (eV/Å)"), "optimizer": OPTIONAL_TEXT, "phonons": BOOL,
+    "phonon_cutoff_A": _positive(" (Å)"),
     "coating": OPTIONAL_TEXT,
     # bulk hops
     "host": TEXT, "mechanism": TEXT, "species": ELEMENT, "hop_index": _int(0),
@@ -530,7 +539,8 @@ def _barrier(where: str, entry, base: Path) -> BarrierEntry:
     return BarrierEntry(name, kind, case, temps, entry.get("n_images", HOP_N_IMAGES),
                         float(entry.get("fmax", HOP_FMAX_EV_PER_A)), optimizer,
                         entry.get("phonons", True), None if coating is None else str(coating),
-                        entry.get("carriers", "intrinsic"))
+                        entry.get("carriers", "intrinsic"),
+                        float(entry.get("phonon_cutoff_A", PHONON_CUTOFF_A)))
 
 
 def _check_endpoints(where: str, case: dict) -> None:
