@@ -142,8 +142,21 @@ def member_energetics(calc, *, interface: Atoms, n_interfaces: int, film_bulk: A
         rec = single_point(bulk, calc, f"committee:bulk-{name}")
         refs[name] = BulkReference.from_energy(bulk, rec.energy_eV, rec.calculator)
     mu, _ = reference_potentials(refs["film"], dict(extra_mu_eV or {}))
-    forces = short_relax is not None
-    rec_ab = single_point(interface, calc, "committee:interface", forces=forces)
+    short = short_relax if relaxed_parts else None  # only the relaxed numbers use it
+    recs, relaxed = {}, {}
+
+    def point(key: str, atoms: Atoms, label: str):
+        rec = single_point(atoms, calc, label, forces=short is not None)
+        if short is not None:
+            recs[key] = rec
+            if rec.fmax_reached_eV_per_A > short.above_eV_per_A:
+                # now, while the calculator holds this structure's converged SCF
+                relaxed[key] = _short_relax(calc, short, atoms, key, workdir)
+        return rec
+
+    parts = {key: point(key, relaxed_parts[key], f"committee:{key}-relaxed")
+             for key in ("film", "substrate")} if relaxed_parts else {}
+    rec_ab = point("interface", interface, "committee:interface")
     film, sub = cleave(interface)
     rec_f0 = single_point(film, calc, "committee:film-cleaved")
     rec_s0 = single_point(sub, calc, "committee:substrate-cleaved")
@@ -152,16 +165,10 @@ def member_energetics(calc, *, interface: Atoms, n_interfaces: int, film_bulk: A
                                                  "ideal").w_adh_J_per_m2}
     result = MemberEnergetics(rec_ab.calculator, values, notes)
     if relaxed_parts:
-        recs = {"interface": rec_ab,
-                "film": single_point(relaxed_parts["film"], calc, "committee:film-relaxed",
-                                     forces=forces),
-                "substrate": single_point(relaxed_parts["substrate"], calc,
-                                          "committee:substrate-relaxed", forces=forces)}
-        values.update(_relaxed_numbers(recs, refs, mu, n_interfaces, T_K, notes))
-        if short_relax is not None:
-            structures = {"interface": interface, **relaxed_parts}
-            _short_relaxation(calc, short_relax, structures, recs, refs, mu, n_interfaces,
-                              T_K, result, workdir)
+        values.update(_relaxed_numbers({"interface": rec_ab, **parts}, refs, mu, n_interfaces,
+                                       T_K, notes))
+        if short is not None:
+            _short_summary(short, recs, relaxed, refs, mu, n_interfaces, T_K, result)
     else:
         notes.append("no relaxed parts in the record: W_adh(relaxed), γ_int and θ not "
                      "recomputed")
@@ -198,30 +205,31 @@ def _relaxed_numbers(recs, refs, mu, n_interfaces: int, T_K: float, notes: list[
     return out
 
 
-def _short_relaxation(calc, settings: ShortRelaxation, structures: Mapping[str, Atoms],
-                      recs: dict, refs, mu, n_interfaces: int, T_K: float,
-                      result: MemberEnergetics, workdir) -> None:
-    """The :class:`ShortRelaxation` of :func:`member_energetics`, filled into ``result``."""
-    result.forces_eV_per_A = {k: float(r.fmax_reached_eV_per_A) for k, r in recs.items()}
-    above = [k for k, f in result.forces_eV_per_A.items() if f > settings.above_eV_per_A]
-    if not above:
+def _short_relax(calc, settings: ShortRelaxation, atoms: Atoms, key: str, workdir):
+    """One structure's :class:`ShortRelaxation` (checkpointed under ``workdir``)."""
+    checkpoint = None if workdir is None else Path(workdir) / f"short-relax-{key}"
+    return relax(atoms, calc, fmax=settings.fmax_eV_per_A, steps=settings.steps,
+                 checkpoint=checkpoint, label=f"committee:{key}-short-relax")[1]
+
+
+def _short_summary(settings: ShortRelaxation, recs: dict, relaxed: dict, refs, mu,
+                   n_interfaces: int, T_K: float, result: MemberEnergetics) -> None:
+    """The forces, the relaxations and the numbers after them, filled into ``result``."""
+    result.forces_eV_per_A = {k: float(recs[k].fmax_reached_eV_per_A)
+                              for k in ("interface", "film", "substrate")}
+    if not relaxed:
         result.notes.append(
             f"largest force at the main model's geometries "
             f"{max(result.forces_eV_per_A.values()):.3f} eV/Å ≤ {settings.above_eV_per_A} "
             f"eV/Å: no relaxation")
         return
-    relaxed, result.relaxation = dict(recs), {}
-    for key in above:
-        checkpoint = None if workdir is None else Path(workdir) / f"short-relax-{key}"
-        _, rec = relax(structures[key], calc, fmax=settings.fmax_eV_per_A,
-                       steps=settings.steps, checkpoint=checkpoint,
-                       label=f"committee:{key}-short-relax")
-        relaxed[key] = rec
-        result.relaxation[key] = {"steps": rec.steps, "converged": rec.converged,
-                                  "fmax_before_eV_per_A": result.forces_eV_per_A[key],
-                                  "fmax_after_eV_per_A": rec.fmax_reached_eV_per_A,
-                                  "energy_change_eV": rec.energy_eV - recs[key].energy_eV}
-    result.relaxed_values = _relaxed_numbers(relaxed, refs, mu, n_interfaces, T_K,
+    result.relaxation = {
+        k: {"steps": rec.steps, "converged": rec.converged,
+            "fmax_before_eV_per_A": result.forces_eV_per_A[k],
+            "fmax_after_eV_per_A": rec.fmax_reached_eV_per_A,
+            "energy_change_eV": rec.energy_eV - recs[k].energy_eV}
+        for k, rec in relaxed.items()}
+    result.relaxed_values = _relaxed_numbers({**recs, **relaxed}, refs, mu, n_interfaces, T_K,
                                              result.notes, short=True)
     result.notes.append(
         "relaxed with this calculator for at most "
