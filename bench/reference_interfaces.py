@@ -40,6 +40,8 @@ from interfacemodel.flows.specs import energetics_settings
 CASES = (("(111) t0", {"termination": 0}, 6, 3),
          ("(111) t1", {"termination": 1}, 6, 3),
          ("(110)", {"faces": ["110", "110"]}, 4, 2))
+#: the DFT check's short relaxation, as in the quick preset's refine_models
+RELAX_ABOVE_EV_PER_A, RELAX_STEPS = 0.2, 3
 CHECK_BUILD = {"max_area_A2": 60, "max_length_tol": 0.12, "max_strain": 0.12,
                "max_area_ratio_tol": 0.2, "vacuum_A": 10}
 
@@ -61,7 +63,8 @@ def run_case(system: str, extra: dict, layers: int, check_layers: int, calc: str
                  "fix_substrate_layers": 1, "scan_grid": [2, 2], "start_gaps_A": None,
                  "build": CHECK_BUILD}
         energetics_settings(small, system)  # checked as a spec's would be
-        extra_jobs, check = check_model_jobs(system, small, made, calc, [dft], dft, 0.2, 8)
+        extra_jobs, check = check_model_jobs(system, small, made, calc, [dft], dft,
+                                               RELAX_ABOVE_EV_PER_A, RELAX_STEPS)
         jobs += extra_jobs
     store = JobStore(MemoryStore())
     run_flow(flow_of(jobs, f"{system}-reference"), checkpoints=root, store=store)
@@ -132,8 +135,8 @@ def main(argv=None) -> int:
     lines += ["| " + " | ".join(r) + " |" for r in main_rows]
     if check_rows:
         lines += ["", f"Check cells: {args.calc} and {dft} on the same small cell ({args.calc}-"
-                  f"relaxed); 'after' = after DFT's short relaxation (≤ 8 steps, where its "
-                  f"force exceeded 0.2 eV/Å); forces: DFT's largest at the ML geometry (eV/Å).",
+                  f"relaxed); 'after' = after DFT's short relaxation (≤ {RELAX_STEPS} steps, "
+                  f"where its force exceeded {RELAX_ABOVE_EV_PER_A} eV/Å); forces: DFT's largest at the ML geometry (eV/Å).",
                   "", "| system | facet | atoms | W_adh relaxed ML | DFT | DFT after | γ_int ML "
                   "| DFT | DFT after | DFT forces |", "|---" * 10 + "|"]
         lines += ["| " + " | ".join(r) + " |" for r in check_rows]

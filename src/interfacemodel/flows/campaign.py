@@ -143,15 +143,17 @@ CHECK_TAG = " [check model]"
 
 def check_model_jobs(system: str, settings: dict[str, Any], main: list[Job], calculator: str,
                      members: list[str], refine: str | None = None,
-                     relax_above_eV_per_A: float | None = None, relax_steps: int = 10
+                     relax_above_eV_per_A: float | None = None,
+                     relax_steps: int = ShortRelaxation.steps
                      ) -> tuple[list[Job], dict[str, Any]]:
     """The DFT check's own model of ``system`` (``settings``: its EnergeticsSettings fields):
     relaxed by ``calculator`` (the campaign's) with its bulk crystals shared with the main
     pipeline ``main``, then single points of its geometries by ``calculator`` itself and by
     each of ``members`` (committee and DFT). The DFT check (``refine``, one of ``members``)
     then relaxes for at most ``relax_steps`` steps each structure on which its forces exceed
-    ``relax_above_eV_per_A`` (None: never; :class:`~interfacemodel.analysis.committee.ShortRelaxation`, towards the model's fmax). Returns ``(jobs, {'model': its interface
-    product, 'members': calculator -> MemberEnergetics output})``."""
+    ``relax_above_eV_per_A`` (None: never), towards the model's fmax
+    (:class:`~interfacemodel.analysis.committee.ShortRelaxation`). Returns ``(jobs, {'model':
+    its interface product, 'members': calculator -> MemberEnergetics output})``."""
     small = replace(from_dict(EnergeticsSettings, settings), reactivity=False)
     made = InterfaceEnergeticsMaker(calculator=calculator, settings=small,
                                     tag=CHECK_TAG).jobs(system)

@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis.committee import ShortRelaxation
 from ..analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings, check_orientation
 from ..analysis.intrinsic import CARRIERS
 from ..analysis.migration import (
@@ -148,7 +149,7 @@ class RefineModels:
     #: the DFT check relaxes each structure of a model on which its largest force exceeds
     #: this (eV/Å; None: never) for at most ``relax_steps`` steps
     relax_above_eV_per_A: float | None = None
-    relax_steps: int = 10
+    relax_steps: int = ShortRelaxation.steps
     #: backend name -> {option: value}: the check calculator's options for these models,
     #: where the ``refine`` spec does not give them
     calculator_options: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -444,7 +445,8 @@ def _refine_models(where: str, data: dict, interfaces: list[InterfaceEntry],
                for k, v in (data.get("calculator_options") or {}).items()}
     return RefineModels(chosen, None if hops is None else list(hops),
                         True if reaction is None else bool(reaction),
-                        data.get("relax_above_eV_per_A"), data.get("relax_steps") or 10,
+                        data.get("relax_above_eV_per_A"),
+                        data.get("relax_steps") or RefineModels.relax_steps,
                         options)
 
 
