@@ -333,3 +333,40 @@ def test_the_short_dft_relaxation_stands_beside_the_check(tmp_path):
     item = next(v for c in values["coatings"] for v in c["values"]
                 if v["name"] == "w_adh_relaxed_J_per_m2")
     assert item["refine_relaxed"] == {"dft": 0.65}
+
+
+@pytest.mark.gpaw
+def test_a_dft_member_takes_a_structure_that_breaks_an_earlier_ones_symmetry():
+    """GPAW binds its symmetry to the first structure it computes and refuses a later one with
+    the same atoms that breaks it (what made the hop check of the quick preset fizzle at the
+    saddle); a member's single points then go on with a new calculator of the same parameters,
+    and give the energies of a fresh GPAW per structure."""
+    from gpaw.new.symmetry import SymmetryBrokenError
+
+    from interfacemodel.analysis.committee import _MemberCalculator
+    from interfacemodel.calculators import get_calculator
+
+    spec = "gpaw:ecut_eV=200,kpts=2x2x2,occupations=fermi-dirac"
+    perfect = bulk("Li", "bcc", a=3.44, cubic=True)
+    moved = perfect.copy()
+    moved.positions[1] += (0.15, 0.05, 0.0)  # the "saddle": fewer symmetries than "initial"
+
+    one = get_calculator(spec)
+    _energy(perfect, one)
+    with pytest.raises(SymmetryBrokenError):
+        _energy(moved, one)
+
+    member = _MemberCalculator(get_calculator(spec))
+    first = member.calc
+    e_perfect = member.single_point(perfect, "initial").energy_eV
+    e_moved = member.single_point(moved, "saddle").energy_eV
+    assert member.calc is not first and member.calc.params.todict() == first.params.todict()
+    assert e_perfect == pytest.approx(_energy(perfect, get_calculator(spec)), abs=1e-4)
+    assert e_moved == pytest.approx(_energy(moved, get_calculator(spec)), abs=1e-4)
+    assert e_moved > e_perfect
+
+    emt = EMT()  # a calculator without a bound symmetry keeps its one object
+    member = _MemberCalculator(emt)
+    member.single_point(bulk("Cu", "fcc", a=3.6, cubic=True), "a")
+    member.single_point(bulk("Cu", "fcc", a=3.7, cubic=True), "b")
+    assert member.calc is emt

@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backends import LAMMPS_POTENTIALS, available_devices, check_device, resolve_device
+from .backends import (
+    LAMMPS_POTENTIALS,
+    available_devices,
+    check_device,
+    renewed_after_symmetry_break,
+    resolve_device,
+)
 from .batch_choice import batch_evaluator, supports_batching
 from .batched_images import BatchedImages, attach_batched_calculators
 from .chunking import plan_chunks
@@ -54,6 +60,7 @@ __all__ = [
     "parse_calc_spec",
     "plan_chunks",
     "provenance_label",
+    "renewed_after_symmetry_break",
     "resolve_device",
     "supported_elements",
     "supports_batching",

@@ -379,6 +379,25 @@ def _gpaw_elements(options: dict[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
+def renewed_after_symmetry_break(calc, exc: BaseException):
+    """A new calculator with ``calc``'s parameters if ``exc`` is GPAW refusing a structure for
+    its symmetry, else None. GPAW binds its symmetry (k-point reduction, symmetrised forces) to
+    the first structure it computes and moves on to a structure with the same atoms and cell
+    by moving them: one that breaks that symmetry — a NEB saddle after its end point, another
+    segregation site, a Frenkel pair after the perfect cell — raises ``SymmetryBrokenError``.
+    The new calculator (``calc.new()``, this package's spec and ``im_*`` marks copied) finds the
+    structure's own symmetry; the old one, half-moved to the refused structure, is not to be
+    used again."""
+    module = sys.modules.get("gpaw.new.symmetry")
+    if module is None or not isinstance(exc, module.SymmetryBrokenError):
+        return None
+    fresh = calc.new()
+    for key, value in vars(calc).items():
+        if key.startswith("im_") or key == "interfacemodel_spec":
+            setattr(fresh, key, value)
+    return fresh
+
+
 def _make_gpaw(options: dict[str, Any]):
     _require("gpaw", "dft", "gpaw")
     from gpaw import GPAW, PW
