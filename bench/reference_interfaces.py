@@ -41,7 +41,7 @@ CASES = (("(111) t0", {"termination": 0}, 6, 3),
          ("(111) t1", {"termination": 1}, 6, 3),
          ("(110)", {"faces": ["110", "110"]}, 4, 2))
 #: the DFT check's short relaxation, as in the quick preset's refine_models
-RELAX_ABOVE_EV_PER_A, RELAX_STEPS = 0.2, 3
+RELAX_ABOVE_EV_PER_A, RELAX_STEPS = 0.2, 2
 CHECK_BUILD = {"max_area_A2": 60, "max_length_tol": 0.12, "max_strain": 0.12,
                "max_area_ratio_tol": 0.2, "vacuum_A": 10}
 

@@ -336,37 +336,44 @@ def test_the_short_dft_relaxation_stands_beside_the_check(tmp_path):
 
 
 @pytest.mark.gpaw
-def test_a_dft_member_takes_a_structure_that_breaks_an_earlier_ones_symmetry():
+def test_a_dft_calculator_takes_a_structure_that_breaks_an_earlier_ones_symmetry():
     """GPAW binds its symmetry to the first structure it computes and refuses a later one with
     the same atoms that breaks it (what made the hop check of the quick preset fizzle at the
-    saddle); a member's single points then go on with a new calculator of the same parameters,
-    and give the energies of a fresh GPAW per structure."""
+    saddle); a single point or a relaxation then goes on with a new calculator of the same
+    parameters, which the old object forwards to, and gives the energy of a fresh GPAW."""
     from gpaw.new.symmetry import SymmetryBrokenError
 
-    from interfacemodel.analysis.committee import _MemberCalculator
-    from interfacemodel.calculators import get_calculator
+    from interfacemodel.calculators import current_calculator, get_calculator
+    from interfacemodel.run.relax import single_point
 
     spec = "gpaw:ecut_eV=200,kpts=2x2x2,occupations=fermi-dirac"
     perfect = bulk("Li", "bcc", a=3.44, cubic=True)
     moved = perfect.copy()
     moved.positions[1] += (0.15, 0.05, 0.0)  # the "saddle": fewer symmetries than "initial"
+    e_moved_fresh = _energy(moved, get_calculator(spec))
 
-    one = get_calculator(spec)
-    _energy(perfect, one)
+    plain = get_calculator(spec)
+    _energy(perfect, plain)
     with pytest.raises(SymmetryBrokenError):
-        _energy(moved, one)
+        _energy(moved, plain)
 
-    member = _MemberCalculator(get_calculator(spec))
-    first = member.calc
-    e_perfect = member.single_point(perfect, "initial").energy_eV
-    e_moved = member.single_point(moved, "saddle").energy_eV
-    assert member.calc is not first and member.calc.params.todict() == first.params.todict()
+    calc = get_calculator(spec)
+    e_perfect = single_point(perfect, calc, "initial").energy_eV
+    rec = single_point(moved, calc, "saddle", forces=True)
+    renewed = current_calculator(calc)
+    assert renewed is not calc and renewed.params.todict() == calc.params.todict()
+    assert renewed.interfacemodel_spec == calc.interfacemodel_spec
     assert e_perfect == pytest.approx(_energy(perfect, get_calculator(spec)), abs=1e-4)
-    assert e_moved == pytest.approx(_energy(moved, get_calculator(spec)), abs=1e-4)
-    assert e_moved > e_perfect
+    assert rec.energy_eV == pytest.approx(e_moved_fresh, abs=1e-4) and rec.energy_eV > e_perfect
+    assert rec.fmax_reached_eV_per_A > 0.1  # the moved atom is pushed back
 
-    emt = EMT()  # a calculator without a bound symmetry keeps its one object
-    member = _MemberCalculator(emt)
-    member.single_point(bulk("Cu", "fcc", a=3.6, cubic=True), "a")
-    member.single_point(bulk("Cu", "fcc", a=3.7, cubic=True), "b")
-    assert member.calc is emt
+    calc = get_calculator(spec)  # a relaxation started on a refused structure
+    single_point(perfect, calc, "initial")
+    _, rec = relax(moved, calc, steps=0)
+    assert rec.energy_eV == pytest.approx(e_moved_fresh, abs=1e-4)
+    assert current_calculator(calc) is not calc
+
+    emt = EMT()  # a calculator without a bound symmetry is not renewed
+    single_point(bulk("Cu", "fcc", a=3.6, cubic=True), emt)
+    single_point(bulk("Cu", "fcc", a=3.7, cubic=True), emt)
+    assert current_calculator(emt) is emt

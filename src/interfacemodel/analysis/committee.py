@@ -24,7 +24,7 @@ from typing import Any
 
 from ase import Atoms
 
-from ..calculators import calculator_provenance, renewed_after_symmetry_break
+from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import Record
 from ..run.relax import relax, single_point
@@ -138,29 +138,28 @@ def member_energetics(calc, *, interface: Atoms, n_interfaces: int, film_bulk: A
     (:class:`ShortRelaxation`; checkpoints under ``workdir``, resumed when run again)."""
     notes: list[str] = []
     refs = {}
-    member = _MemberCalculator(calc)
     for name, bulk in (("film", film_bulk), ("substrate", substrate_bulk)):
-        rec = member.single_point(bulk, f"committee:bulk-{name}")
+        rec = single_point(bulk, calc, f"committee:bulk-{name}")
         refs[name] = BulkReference.from_energy(bulk, rec.energy_eV, rec.calculator)
     mu, _ = reference_potentials(refs["film"], dict(extra_mu_eV or {}))
     short = short_relax if relaxed_parts else None  # only the relaxed numbers use it
     recs, relaxed = {}, {}
 
     def point(key: str, atoms: Atoms, label: str):
-        rec = member.single_point(atoms, label, forces=short is not None)
+        rec = single_point(atoms, calc, label, forces=short is not None)
         if short is not None:
             recs[key] = rec
             if rec.fmax_reached_eV_per_A > short.above_eV_per_A:
                 # now, while the calculator holds this structure's converged SCF
-                relaxed[key] = _short_relax(member.calc, short, atoms, key, workdir)
+                relaxed[key] = _short_relax(calc, short, atoms, key, workdir)
         return rec
 
     parts = {key: point(key, relaxed_parts[key], f"committee:{key}-relaxed")
              for key in ("film", "substrate")} if relaxed_parts else {}
     rec_ab = point("interface", interface, "committee:interface")
     film, sub = cleave(interface)
-    rec_f0 = member.single_point(film, "committee:film-cleaved")
-    rec_s0 = member.single_point(sub, "committee:substrate-cleaved")
+    rec_f0 = single_point(film, calc, "committee:film-cleaved")
+    rec_s0 = single_point(sub, calc, "committee:substrate-cleaved")
     values: dict[str, float | None] = {
         "w_adh_ideal_J_per_m2": work_of_adhesion(rec_ab, rec_f0, rec_s0, n_interfaces,
                                                  "ideal").w_adh_J_per_m2}
@@ -178,7 +177,7 @@ def member_energetics(calc, *, interface: Atoms, n_interfaces: int, film_bulk: A
         ref = next((r for r in refs.values() if r.formula == formula), None)
         if ref is None:
             continue
-        rec = member.single_point(slab, f"committee:slab:{tag}")
+        rec = single_point(slab, calc, f"committee:slab:{tag}")
         try:
             values[f"gamma_surface_J_per_m2[{tag}]"] = surface_energy(rec, ref, mu).gamma_J_per_m2
         except UserInputError as exc:
@@ -204,26 +203,6 @@ def _relaxed_numbers(recs, refs, mu, n_interfaces: int, T_K: float, notes: list[
     except UserInputError as exc:  # an off-stoichiometric part needs more μ
         notes.append(f"γ_int not recomputed: {exc}")
     return out
-
-
-class _MemberCalculator:
-    """A member's calculator through its single points of the main model's geometries,
-    renewed where it refuses a structure for the symmetry of an earlier one (GPAW:
-    :func:`~interfacemodel.calculators.renewed_after_symmetry_break`); ``calc`` is the one
-    that holds the last structure (a DFT code starts from its density where it can)."""
-
-    def __init__(self, calc):
-        self.calc = calc
-
-    def single_point(self, atoms: Atoms, label: str, forces: bool = False):
-        try:
-            return single_point(atoms, self.calc, label, forces=forces)
-        except Exception as exc:
-            fresh = renewed_after_symmetry_break(self.calc, exc)
-            if fresh is None:
-                raise
-            self.calc = fresh  # GPAW half-moved the old one to the refused structure: dropped
-            return single_point(atoms, fresh, label, forces=forces)
 
 
 def _short_relax(calc, settings: ShortRelaxation, atoms: Atoms, key: str, workdir):
@@ -292,8 +271,7 @@ def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atom
     carrier fraction. Returns a
     :class:`~interfacemodel.analysis.migration.MigrationResult`
     (:func:`~interfacemodel.analysis.migration.finish_migration`)."""
-    member = _MemberCalculator(calc)
-    recs = {tag: member.single_point(atoms, f"committee:{tag}")
+    recs = {tag: single_point(atoms, calc, f"committee:{tag}")
             for tag, atoms in (("initial", initial), ("saddle", saddle), ("final", final))}
     e = {tag: rec.energy_eV for tag, rec in recs.items()}
     endpoints = {tag: recs[tag] for tag in ("initial", "final")}
@@ -309,11 +287,11 @@ def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atom
     if case.defect is not None and case.solute is None and host_bulk is not None:
         sign = 1 if case.defect == "vacancy" else -1
         n_perfect = len(case.initial) + sign
-        e_host = member.single_point(host_bulk, "committee:host").energy_eV / len(host_bulk)
+        e_host = single_point(host_bulk, calc, "committee:host").energy_eV / len(host_bulk)
         changes["perfect_energy_eV"] = e_host * n_perfect
         if species_bulk is not None:
             changes["chemical_potential_eV"] = (
-                member.single_point(species_bulk, "committee:reservoir").energy_eV
+                single_point(species_bulk, calc, "committee:reservoir").energy_eV
                 / len(species_bulk))
         elif case.host == case.defect_species:
             changes["chemical_potential_eV"] = e_host
@@ -326,8 +304,8 @@ def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atom
     member_pair = None
     if intrinsic is not None and intrinsic.defective is not None \
             and intrinsic.perfect is not None:
-        e_def = member.single_point(intrinsic.defective, "committee:pair").energy_eV
-        e_perf = member.single_point(intrinsic.perfect, "committee:pair-perfect").energy_eV
+        e_def = single_point(intrinsic.defective, calc, "committee:pair").energy_eV
+        e_perf = single_point(intrinsic.perfect, calc, "committee:pair-perfect").energy_eV
         member_pair = dataclasses.replace(
             intrinsic, pair_energy_eV=intrinsic.pair_energy_from(e_def, e_perf),
             calculator=recs["saddle"].calculator, defective=None, perfect=None)
@@ -344,8 +322,7 @@ def member_segregation(calc, result):
     before they were kept): None."""
     if not result.geometries:
         return None
-    member = _MemberCalculator(calc)
-    energies = {key: member.single_point(atoms, f"committee:{key}").energy_eV
+    energies = {key: single_point(atoms, calc, f"committee:{key}").energy_eV
                 for key, atoms in result.geometries.items()}
     profile, values = {}, {"surface": None, "interface": None}
     for key, energy in energies.items():

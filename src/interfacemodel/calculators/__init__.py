@@ -19,7 +19,9 @@ from typing import Any
 from .backends import (
     LAMMPS_POTENTIALS,
     available_devices,
+    binds_symmetry,
     check_device,
+    current_calculator,
     renewed_after_symmetry_break,
     resolve_device,
 )
@@ -52,10 +54,12 @@ __all__ = [
     "available_devices",
     "backend",
     "batch_evaluator",
+    "binds_symmetry",
     "calculator_provenance",
     "calculators_covering",
     "check_device",
     "check_elements",
+    "current_calculator",
     "get_calculator",
     "parse_calc_spec",
     "plan_chunks",

@@ -24,7 +24,13 @@ from typing import Any
 import numpy as np
 from ase import units
 
-from ..calculators import calculator_provenance, provenance_label
+from ..calculators import (
+    binds_symmetry,
+    calculator_provenance,
+    current_calculator,
+    provenance_label,
+    renewed_after_symmetry_break,
+)
 from ..calculators.batch_choice import batch_evaluator
 from ..calculators.evaluator import structure_list
 from ..errors import UserInputError
@@ -123,19 +129,34 @@ def _record(atoms, calc_or_provenance, label: str, **fields) -> EnergyRecord:
 def single_point(atoms, calc, label: str = "", forces: bool = False) -> EnergyRecord:
     """Energy of ``atoms`` as given (no relaxation): a rigid cleaved slab, a scan point.
     ``forces``: also the largest force on a free atom (eV/Å; fixed atoms read zero), kept as
-    the record's ``fmax_reached_eV_per_A`` (a DFT code computes them from the same SCF)."""
+    the record's ``fmax_reached_eV_per_A`` (a DFT code computes them from the same SCF).
+    A calculator that refuses the structure for an earlier one's symmetry (GPAW) is renewed
+    (:func:`~interfacemodel.calculators.renewed_after_symmetry_break`): ``calc`` then stands
+    for the new one, which holds this structure."""
     work = atoms.copy()
-    work.calc = calc
+    calc = current_calculator(calc)
     start = time.perf_counter()
-    with count_calculations(calc) as counter:
-        energy = float(work.get_potential_energy())
-        fmax = _max_free_force(work) if forces else None
+    try:
+        energy, fmax, calls = _energy_and_force(work, calc, forces)
+    except Exception as exc:
+        calc = renewed_after_symmetry_break(calc, exc)
+        if calc is None:
+            raise
+        energy, fmax, calls = _energy_and_force(work, calc, forces)
     return _record(
         work, calc, label, status="single-point", energy_eV=energy, converged=True,
         fmax_target_eV_per_A=None, fmax_reached_eV_per_A=fmax, steps=0, steps_max=0,
-        force_calls=counter.calls, wall_time_s=time.perf_counter() - start, optimizer=None,
+        force_calls=calls, wall_time_s=time.perf_counter() - start, optimizer=None,
         relax_normal_cell=False,
     )
+
+
+def _energy_and_force(work, calc, forces: bool):
+    work.calc = calc
+    with count_calculations(calc) as counter:
+        energy = float(work.get_potential_energy())
+        fmax = _max_free_force(work) if forces else None
+    return energy, fmax, counter.calls
 
 
 def relax(
@@ -175,6 +196,7 @@ def relax(
     _check_relax_args(fmax, steps, relax_normal_cell, stress_tol_GPa)
     opt_cls = get_optimizer(optimizer)
     work = atoms.copy()
+    calc = current_calculator(calc)
     work.calc = calc
     provenance = calculator_provenance(calc)
     fingerprint = {"structure_hash": structure_hash(atoms),
@@ -194,6 +216,17 @@ def relax(
         done_steps, done_calls = int(ckpt.state["steps"]), int(ckpt.state["force_calls"])
         done_wall, resumed_at = float(ckpt.state["wall_time_s"]), done_steps
         memory, extra = ckpt.memory, ckpt.extra
+
+    elif binds_symmetry(calc):
+        # GPAW refuses a structure that breaks the symmetry of the one it holds: the first
+        # energy here (kept by the calculator for the first step) renews it if so
+        try:
+            work.get_potential_energy()
+        except Exception as exc:
+            calc = renewed_after_symmetry_break(calc, exc)
+            if calc is None:
+                raise
+            work.calc = calc
 
     target = work
     if relax_normal_cell:
