@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..calculators import calculator_provenance, check_elements
+from ..calculators import calculator_provenance, check_elements, evaluated
 from ..calculators.batch_choice import batch_evaluator
 from ..errors import UserInputError
 from ..units import EV_PER_A2_TO_J_PER_M2
@@ -85,9 +85,8 @@ def registry_shifts(model: InterfaceModel, grid: tuple[int, int]) -> list[tuple[
 
 
 def _energy(model: InterfaceModel, calc) -> float:
-    atoms = model.atoms.copy()
-    atoms.calc = calc
-    return float(atoms.get_potential_energy())
+    # a registry shift breaks the symmetry of the one before it: GPAW is renewed there
+    return float(evaluated(model.atoms.copy(), calc, lambda atoms: atoms.get_potential_energy()))
 
 
 def _first_lowest(points: list[RegistryPoint]) -> RegistryPoint:

@@ -16,15 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backends import (
-    LAMMPS_POTENTIALS,
-    available_devices,
-    binds_symmetry,
-    check_device,
-    current_calculator,
-    renewed_after_symmetry_break,
-    resolve_device,
-)
+from .backends import LAMMPS_POTENTIALS, available_devices, check_device, resolve_device
 from .batch_choice import batch_evaluator, supports_batching
 from .batched_images import BatchedImages, attach_batched_calculators
 from .chunking import plan_chunks
@@ -38,6 +30,12 @@ from .registry import (
     check_elements,
     parse_calc_spec,
     supported_elements,
+)
+from .symmetry_bound import (
+    binds_symmetry,
+    current_calculator,
+    evaluated,
+    renewed_after_symmetry_break,
 )
 
 DEFAULT_CALCULATOR = "sevennet"
@@ -60,6 +58,7 @@ __all__ = [
     "check_device",
     "check_elements",
     "current_calculator",
+    "evaluated",
     "get_calculator",
     "parse_calc_spec",
     "plan_chunks",

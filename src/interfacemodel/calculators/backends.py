@@ -379,46 +379,6 @@ def _gpaw_elements(options: dict[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
-def binds_symmetry(calc) -> bool:
-    """Whether ``calc`` binds its symmetry to the first structure it computes (GPAW 26's
-    calculator: k-point reduction and symmetrised forces kept while atoms move)."""
-    return type(calc).__module__.startswith("gpaw.new")
-
-
-def renewed_after_symmetry_break(calc, exc: BaseException):
-    """A new calculator with ``calc``'s parameters if ``exc`` is GPAW refusing a structure for
-    its symmetry, else None. GPAW binds its symmetry to the first structure it computes and
-    moves on to a structure with the same atoms and cell by moving them: one that breaks that
-    symmetry — a NEB saddle after its end point, another registry or segregation site, a
-    Frenkel pair after the perfect cell — raises ``SymmetryBrokenError``, the calculator
-    half-moved to it. The new calculator (``calc.new()``, this package's spec and ``im_*``
-    marks copied) finds the structure's own symmetry, and ``calc`` forwards to it from now on
-    (:func:`current_calculator`): the half-moved one is not used again."""
-    module = sys.modules.get("gpaw.new.symmetry")
-    if module is None or not isinstance(exc, module.SymmetryBrokenError):
-        return None
-    calc = current_calculator(calc)
-    fresh = calc.new()
-    for key, value in vars(calc).items():
-        if (key.startswith("im_") and key != "im_renewed") or key == "interfacemodel_spec":
-            setattr(fresh, key, value)
-    calc.im_renewed = fresh
-    return fresh
-
-
-def current_calculator(calc):
-    """The calculator that stands for ``calc`` now: its latest renewal
-    (:func:`renewed_after_symmetry_break`), else ``calc`` itself."""
-    while True:
-        try:
-            renewed = vars(calc).get("im_renewed")
-        except TypeError:  # no instance dict
-            return calc
-        if renewed is None:
-            return calc
-        calc = renewed
-
-
 def _make_gpaw(options: dict[str, Any]):
     _require("gpaw", "dft", "gpaw")
     from gpaw import GPAW, PW

@@ -28,8 +28,8 @@ from ..calculators import (
     binds_symmetry,
     calculator_provenance,
     current_calculator,
+    evaluated,
     provenance_label,
-    renewed_after_symmetry_break,
 )
 from ..calculators.batch_choice import batch_evaluator
 from ..calculators.evaluator import structure_list
@@ -134,15 +134,9 @@ def single_point(atoms, calc, label: str = "", forces: bool = False) -> EnergyRe
     (:func:`~interfacemodel.calculators.renewed_after_symmetry_break`): ``calc`` then stands
     for the new one, which holds this structure."""
     work = atoms.copy()
-    calc = current_calculator(calc)
     start = time.perf_counter()
-    try:
-        energy, fmax, calls = _energy_and_force(work, calc, forces)
-    except Exception as exc:
-        calc = renewed_after_symmetry_break(calc, exc)
-        if calc is None:
-            raise
-        energy, fmax, calls = _energy_and_force(work, calc, forces)
+    energy, fmax, calls = evaluated(work, calc, lambda w: _energy_and_force(w, forces))
+    calc = work.calc
     return _record(
         work, calc, label, status="single-point", energy_eV=energy, converged=True,
         fmax_target_eV_per_A=None, fmax_reached_eV_per_A=fmax, steps=0, steps_max=0,
@@ -151,9 +145,8 @@ def single_point(atoms, calc, label: str = "", forces: bool = False) -> EnergyRe
     )
 
 
-def _energy_and_force(work, calc, forces: bool):
-    work.calc = calc
-    with count_calculations(calc) as counter:
+def _energy_and_force(work, forces: bool):
+    with count_calculations(work.calc) as counter:
         energy = float(work.get_potential_energy())
         fmax = _max_free_force(work) if forces else None
     return energy, fmax, counter.calls
@@ -220,13 +213,8 @@ def relax(
     elif binds_symmetry(calc):
         # GPAW refuses a structure that breaks the symmetry of the one it holds: the first
         # energy here (kept by the calculator for the first step) renews it if so
-        try:
-            work.get_potential_energy()
-        except Exception as exc:
-            calc = renewed_after_symmetry_break(calc, exc)
-            if calc is None:
-                raise
-            work.calc = calc
+        evaluated(work, calc, lambda w: w.get_potential_energy())
+        calc = work.calc
 
     target = work
     if relax_normal_cell:
