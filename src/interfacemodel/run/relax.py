@@ -209,7 +209,6 @@ def relax(
         done_steps, done_calls = int(ckpt.state["steps"]), int(ckpt.state["force_calls"])
         done_wall, resumed_at = float(ckpt.state["wall_time_s"]), done_steps
         memory, extra = ckpt.memory, ckpt.extra
-
     elif binds_symmetry(calc):
         # GPAW refuses a structure that breaks the symmetry of the one it holds: the first
         # energy here (kept by the calculator for the first step) renews it if so
