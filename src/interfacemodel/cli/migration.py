@@ -17,6 +17,9 @@ KINDS = {
     "vacancy": "a vacancy hop of --species in the crystal --host; with --solute, the "
                "solute–vacancy exchange (e.g. --host Li --solute Mg)",
     "interstitial": "a direct interstitial hop (void to void) of --species in --host",
+    "interstitialcy": "an interstitialcy (knock-off) hop of --species in --host: the "
+                      "interstitial takes a lattice atom's site and pushes it into the next "
+                      "void (two atoms move)",
     "interface": "a hop of --species from the Li film's last layer into the coating of the "
                  "named interface --system",
 }
