@@ -667,6 +667,8 @@ def test_antifluorite_interstitialcy_against_a_hand_construction(name):
     assert hop.multiplicity == len(triples)
     assert hop.label == f"i(4b)->8c->i(4b) {a / math.sqrt(2):.3f} A x24"
     _check_interstitialcy_endpoints(hop, atoms)
+    given, = interstitialcy_hops(atoms, "Li", sites_frac=[[0.5, 0, 0]])  # the 4b void by hand
+    assert (given.label, given.multiplicity) == (hop.label, 24)
     perfect = atoms.repeat(hop.initial.info["supercell"])
     ini, fin, m, p = hop.initial, hop.final, hop.moving_index, hop.partner_index
     for pos in (ini.positions[m], fin.positions[p]):  # A and B: empty octahedral voids
