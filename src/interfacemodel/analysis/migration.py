@@ -479,7 +479,8 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
             + sign * case.chemical_potential_eV
         if case.ionic:
             charged = "V_Li' + hole" if case.defect == "vacancy" else "Li_i• + electron"
-            notes.append(f"neutral {case.defect} in an ionic host: E_f stands for {charged}, "
+            defect = "interstitial" if case.defect in INTERSTITIAL_MECHANISMS else case.defect
+            notes.append(f"neutral {defect} in an ionic host: E_f stands for {charged}, "
                          f"a model of the charged defect")
         fraction_note = "" if fraction is None else f"; defect fraction given: {fraction:g}"
         if case.defect in INTERSTITIAL_MECHANISMS:
