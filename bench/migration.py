@@ -2,7 +2,8 @@
 
 Runs the same library calls as ``interfacemodel barrier``: Li vacancy hops in bulk Li, LiF,
 Li2Se, Li2O and tetragonal LLZO (the 8a → 32g hop), direct interstitial hops in bcc Li,
-LiF, Li2O and Li2Se, the Mg solute–vacancy exchange in bcc Li,
+LiF, Li2O and Li2Se, the interstitialcy (knock-off) in Li2O and Li2Se, the Mg
+solute–vacancy exchange in bcc Li,
 and the Li hop from the Li film into the first coating layer of li-lif and li-li2se. Each
 case's record goes to ``<out>/<case>.json`` as soon as it finishes, and a rerun skips the
 cases already there, so the campaign can be stopped and continued. The summary table is
@@ -31,6 +32,8 @@ CASES = {
     "LiF-interstitial": {"kind": "interstitial", "host": "LiF"},
     "Li2O-interstitial": {"kind": "interstitial", "host": "Li2O"},
     "Li2Se-interstitial": {"kind": "interstitial", "host": "Li2Se"},
+    "Li2O-interstitialcy": {"kind": "interstitialcy", "host": "Li2O"},
+    "Li2Se-interstitialcy": {"kind": "interstitialcy", "host": "Li2Se"},
     "li-lif": {"kind": "interface", "system": "li-lif"},
     "li-li2se": {"kind": "interface", "system": "li-li2se"},
 }
@@ -46,7 +49,7 @@ def run_case(name: str, calc, temps, out: Path) -> dict:
     def say(msg: str) -> None:
         print(f"  [{name} {time.perf_counter() - t0:7.1f} s] {msg}", flush=True)
 
-    if case["kind"] in ("vacancy", "interstitial"):
+    if case["kind"] in ("vacancy", "interstitial", "interstitialcy"):
         res = bulk_migration(case["host"], calc, species="Li", mechanism=case["kind"],
                              solute=case.get("solute"), temperatures_K=temps,
                              fmax=case.get("fmax", 0.03), workdir=out / f"{name}.work",

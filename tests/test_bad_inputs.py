@@ -91,6 +91,10 @@ BAD_SPECS = [
     (BULK % "solute: 12", "solute=12", "element symbol"),
     (BULK % "phonons: 'off'", "phonons='off'", "true or false"),
     (BULK % "mechanism: interstitial, solute: Mg", "solute='Mg'", "mechanism: vacancy"),
+    (BULK % "mechanism: knockoff", "mechanism='knockoff'",
+     "accepted: vacancy, interstitial, interstitialcy"),
+    (BULK % "mechanism: vacancy, sites_frac: [[0.25, 0.25, 0.25]]", "sites_frac",
+     "mechanism: interstitial or interstitialcy"),
     # interface hops
     (IHOP % "film_layers: 1", "film_layers=1 must be", "an integer >= 2"),
     (IHOP % "substrate_layers: 3.0", "substrate_layers=3.0", "an integer >= 2"),
@@ -154,11 +158,13 @@ def test_good_values_still_load(tmp_path):
         "fmax: 0.05, steps: 300, T_K: 453.65, scan_grid: [2, 2], orientation: 1, "
         "surface_slabs: false, extra_mu_eV: {La: -4.9}, build: {gap_A: 2, max_strain: 0.08}}}]\n"
         "barriers: [{name: b, host: LiF, n_images: 3, fmax: 0.05, temperatures_K: 300, "
-        "supercell: [2, 2, 2], defect_fraction: 1, phonons: false}]\n"
+        "supercell: [2, 2, 2], defect_fraction: 1, phonons: false}, "
+        "{name: c, host: Li2O, mechanism: interstitialcy, sites_frac: [[0.5, 0.5, 0.5]]}]\n"
         "segregation: [{system: li-mg, film_layers: 6, fmax: 0.1}]\n")
     spec = load_campaign(path)
     assert spec.barriers[0].temperatures_K == [300.0] and spec.barriers[0].n_images == 3
     assert spec.segregation[0].film_layers == 6
+    assert spec.barriers[1].case["mechanism"] == "interstitialcy"
 
 
 def test_a_spec_without_name_or_calculator_gets_the_documented_defaults(tmp_path):

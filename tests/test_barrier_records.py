@@ -41,6 +41,9 @@ def test_the_barrier_command_speaks_the_campaign_specs_vocabulary():
     assert barrier_elements(e) == {"F", "Li"}
     e = _entry("interstitial", "--host", "Li2Se")
     assert (e.kind, e.case["mechanism"], e.case.get("solute")) == ("bulk", "interstitial", None)
+    e = _entry("interstitialcy", "--host", "Li2O")
+    assert (e.kind, e.case["host"], e.case["mechanism"]) == ("bulk", "Li2O", "interstitialcy")
+    assert barrier_elements(e) == {"Li", "O"}
     e = _entry("vacancy", "--solute", "Mg", "--T", "300", "--T", "400")
     assert (e.case["host"], e.case["solute"], e.temperatures_K) == ("Li", "Mg", [300.0, 400.0])
     assert barrier_elements(e) == {"Li", "Mg"}
@@ -54,6 +57,8 @@ def test_the_barrier_command_speaks_the_campaign_specs_vocabulary():
 
 @pytest.mark.parametrize("argv, fragment", [
     (["teleport"], "unknown hop kind 'teleport'"),
+    (["knockoff"], "accepted: vacancy, interstitial, interstitialcy, interface"),
+    (["interstitialcy", "--solute", "Mg"], "a solute hop is a solute–vacancy exchange"),
     (["vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
     (["interface"], "an interface hop needs --system"),
     (["interface", "--system", "li-nothing"], "unknown system 'li-nothing'"),

@@ -9,7 +9,11 @@ from ase.geometry import find_mic
 from ase.neighborlist import neighbor_list
 
 from checks import assert_no_close_contacts, assert_one_line
-from interfacemodel.build.bulk_hops import interstitial_hops, vacancy_hops
+from interfacemodel.build.bulk_hops import (
+    interstitial_hops,
+    interstitialcy_hops,
+    vacancy_hops,
+)
 from interfacemodel.build.hops import Hop
 from interfacemodel.build.interstitials import interstitial_sites
 from interfacemodel.build.point_defects import make_interstitial, make_vacancy
@@ -580,6 +584,163 @@ def test_interstitial_hops_bad_input():
     for args, kwargs, word in cases:
         with pytest.raises(UserInputError, match=word) as exc:
             interstitial_hops(*args, **kwargs)
+        assert_one_line(exc)
+
+
+# --- interstitialcy (knock-off) hops ---------------------------------------------------------
+# The expected triples (void A, lattice atom L, void B) are enumerated here by hand from the
+# ideal crystal in fractional coordinates (voids and sites written out, not found by the code
+# under test); lengths and counts are textbook geometry of the cubic cell.
+
+def _hand_triples(lattice_frac, void_frac):
+    """All (L, B) around the void at void_frac[0] in a cubic cell of edge 1: L a nearest
+    lattice site of A, B a nearest void of L other than A. Returns (A-L, L-B) vectors in units
+    of a, periodic images included."""
+    shifts = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)])
+    lattice = (np.asarray(lattice_frac)[:, None, :] + shifts[None]).reshape(-1, 3)
+    voids = (np.asarray(void_frac)[:, None, :] + shifts[None]).reshape(-1, 3)
+    a_pos = np.asarray(void_frac[0], float)
+    d_l = np.linalg.norm(lattice - a_pos, axis=1)
+    out = []
+    for lpos in lattice[np.isclose(d_l, d_l.min())]:
+        d_b = np.linalg.norm(voids - lpos, axis=1)
+        for bpos in voids[np.isclose(d_b, d_b.min())]:
+            if not np.allclose(bpos, a_pos):
+                out.append((lpos - a_pos, bpos - lpos))
+    return out
+
+
+FCC = np.array([(0, 0, 0), (0, 0.5, 0.5), (0.5, 0, 0.5), (0.5, 0.5, 0)])
+
+
+def _check_interstitialcy_endpoints(hop: Hop, host: Atoms):
+    """initial = perfect supercell + the atom on A; final = that atom exactly on L's former
+    position and L on B; the two move by their short paths, nothing else moves."""
+    perfect = host.repeat(hop.initial.info["supercell"])
+    ini, fin = hop.initial, hop.final
+    m, p = hop.moving_index, hop.partner_index
+    assert hop.mechanism == "interstitialcy" and m == len(perfect) and p is not None and p < m
+    assert len(ini) == len(fin) == len(perfect) + 1
+    assert ini.get_chemical_symbols() == fin.get_chemical_symbols()
+    assert ini[m].symbol == ini[p].symbol == hop.species
+    np.testing.assert_allclose(ini.positions[:m], perfect.positions, atol=1e-12)
+    moved = np.linalg.norm(fin.positions - ini.positions, axis=1)
+    assert set(np.flatnonzero(moved > 1e-9)) == {m, p}
+    # the interstitial lands exactly on L's site (a periodic image of it at most)
+    assert _mic_distance(perfect, fin.positions[m], ini.positions[p]) < 1e-9
+    # the short paths: A -> L and L -> B are each one nearest-neighbour step, unwrapped
+    assert moved[m] == pytest.approx(_mic_distance(perfect, ini.positions[m], ini.positions[p]))
+    assert moved[p] == pytest.approx(_mic_distance(perfect, fin.positions[p], ini.positions[p]))
+    # the carrier's displacement |B - A|
+    assert _mic_distance(perfect, fin.positions[p], ini.positions[m]) == pytest.approx(
+        hop.length_A, abs=1e-6)
+    assert np.linalg.norm(fin.positions[p] - ini.positions[m]) == pytest.approx(
+        hop.length_A, abs=1e-6)  # unwrapped: the band goes the short way
+    assert hop.reverse_equivalent
+    widths = perfect.cell.volume / np.linalg.norm(
+        np.cross(perfect.cell[[1, 2, 0]], perfect.cell[[2, 0, 1]]), axis=1)
+    assert np.all(widths >= 8.0 - 1e-9) and np.all(widths >= 2 * hop.length_A - 1e-9)
+
+
+@pytest.mark.parametrize("name", ["Li2O", "Li2Se"])
+def test_antifluorite_interstitialcy_against_a_hand_construction(name):
+    """Li on 8c (the 8 tetrahedral holes of the anion fcc), the interstitial on the empty
+    octahedral void 4b: 8 Li at √3a/4 and 6 anions at a/2 around A; the knock-off puts the
+    interstitial on a former 8c site and that Li on another 4b void at a/√2 from A (the
+    three 4b voids beyond each Li besides A are equivalent): 8 × 3 = 24 ways."""
+    atoms = load_bulk(name, as_atoms=True)
+    a = atoms.cell.lengths()[0]
+    li_8c = [(x, y, z) for x in (0.25, 0.75) for y in (0.25, 0.75) for z in (0.25, 0.75)]
+    voids_4b = FCC + 0.5
+    triples = _hand_triples(li_8c, voids_4b)
+    assert len(triples) == 24
+    lengths = {round(float(np.linalg.norm(al + lb)), 6) for al, lb in triples}
+    assert lengths == {round(1 / math.sqrt(2), 6)}  # |B - A| = a/√2, every choice
+    cosines = {round(float(-al @ lb / np.linalg.norm(al) / np.linalg.norm(lb)), 6)
+               for al, lb in triples}
+    assert cosines == {round(-1 / 3, 6)}  # A-L-B 70.5°: no collinear knock-off here
+
+    hops = interstitialcy_hops(atoms, "Li")
+    assert len(hops) == 1
+    hop = hops[0]
+    assert hop.length_A == pytest.approx(a / math.sqrt(2))
+    assert hop.multiplicity == len(triples)
+    assert hop.label == f"i(4b)->8c->i(4b) {a / math.sqrt(2):.3f} A x24"
+    _check_interstitialcy_endpoints(hop, atoms)
+    given, = interstitialcy_hops(atoms, "Li", sites_frac=[[0.5, 0, 0]])  # the 4b void by hand
+    assert (given.label, given.multiplicity) == (hop.label, 24)
+    perfect = atoms.repeat(hop.initial.info["supercell"])
+    ini, fin, m, p = hop.initial, hop.final, hop.moving_index, hop.partner_index
+    for pos in (ini.positions[m], fin.positions[p]):  # A and B: empty octahedral voids
+        d = _nearest_atom_distances(perfect, pos)
+        np.testing.assert_allclose(d[:8], math.sqrt(3) / 4 * a, atol=1e-6)
+        np.testing.assert_allclose(d[8:14], a / 2, atol=1e-6)
+    # L was an 8c Li: 4 anions at √3a/4 around it
+    d = _nearest_atom_distances(perfect, ini.positions[p])
+    np.testing.assert_allclose(d[1:5], math.sqrt(3) / 4 * a, atol=1e-6)  # d[0]: L itself
+    assert perfect[[k for k in range(len(perfect)) if k != p]].get_chemical_symbols().count(
+        "Li") == perfect.get_chemical_symbols().count("Li") - 1
+    # the step vectors against the hand triples (the supercell is the conventional cell's)
+    step = (fin.positions[m] - ini.positions[m]) / a, (fin.positions[p] - ini.positions[p]) / a
+    assert any(np.allclose(step[0], al, atol=1e-6) and np.allclose(step[1], lb, atol=1e-6)
+               for al, lb in triples)
+
+
+def test_rocksalt_interstitialcy_keeps_every_distinct_void_beyond_l():
+    """LiF: interstitial on the 8c cube centre, 4 Li around it at √3a/4; beyond each Li the
+    7 other cube centres lie at a/2 (3), a/√2 (3) and, collinear, √3a/2 (1) from A: three
+    hops of 12, 12 and 4, sorted by |B - A|; the primitive cell gives the same."""
+    li_4a = FCC
+    voids_8c = [(x, y, z) for x in (0.25, 0.75) for y in (0.25, 0.75) for z in (0.25, 0.75)]
+    triples = _hand_triples(li_4a, voids_8c)
+    count = {}
+    for al, lb in triples:
+        key = round(float(np.linalg.norm(al + lb)), 6)
+        count[key] = count.get(key, 0) + 1
+    assert count == {0.5: 12, round(1 / math.sqrt(2), 6): 12, round(math.sqrt(3) / 2, 6): 4}
+    for atoms in (load_bulk("LiF", as_atoms=True), bulk("LiF", "rocksalt", a=A_LIF)):
+        a = A_LIF if len(atoms) == 2 else atoms.cell.lengths()[0]
+        hops = interstitialcy_hops(atoms, "Li")
+        assert [(round(h.length_A / a, 6), h.multiplicity) for h in hops] == sorted(
+            count.items())
+        assert [h.label.split(" ")[0] for h in hops] == ["i(8c)->4a->i(8c)"] * 3
+        collinear = hops[-1]
+        al = collinear.final.positions[-1] - collinear.initial.positions[-1]
+        lb = (collinear.final.positions[collinear.partner_index]
+              - collinear.initial.positions[collinear.partner_index])
+        np.testing.assert_allclose(al, lb, atol=1e-9)  # straight on: the same step twice
+        for hop in hops:
+            _check_interstitialcy_endpoints(hop, atoms)
+    near = interstitialcy_hops(load_bulk("LiF", as_atoms=True), "Li", max_length_A=2.5)
+    assert [h.multiplicity for h in near] == [12]
+
+
+def test_fcc_self_interstitialcy_and_one_atom_hops_have_no_partner():
+    """fcc Ag: octahedral interstitial, 6 lattice atoms at a/2, beyond each the 5 other
+    octahedral voids at a/2: 4 at a/√2 from A (24) and 1 straight on at a (6)."""
+    ag = bulk("Ag", "fcc", a=4.09, cubic=True)
+    triples = _hand_triples(FCC, FCC + 0.5)
+    assert len(triples) == 30
+    hops = interstitialcy_hops(ag, "Ag")
+    assert [(round(h.length_A, 6), h.multiplicity) for h in hops] == [
+        (round(4.09 / math.sqrt(2), 6), 24), (round(4.09, 6), 6)]
+    for hop in hops:
+        _check_interstitialcy_endpoints(hop, ag)
+    assert interstitial_hops(load_bulk("LiF", as_atoms=True), "Li")[0].partner_index is None
+    assert vacancy_hops(_li_bcc(), "Li")[0].partner_index is None
+
+
+def test_interstitialcy_hops_bad_input():
+    li2o = load_bulk("Li2O", as_atoms=True)
+    slab = bcc110("Li", size=(2, 2, 4), a=A_LI, vacuum=10)
+    cases = [((slab, "Li"), {}, "bulk"), ((li2o, "Q"), {}, "species"),
+             ((li2o, "Na"), {}, "not in the structure"),
+             ((li2o, "Li"), {"max_length_A": 1.0}, "no interstitialcy hop"),
+             ((li2o, "Li"), {"max_length_A": -1.0}, "max_length_A"),
+             ((li2o, "Li"), {"supercell": 1}, "twice the hop length")]
+    for args, kwargs, word in cases:
+        with pytest.raises(UserInputError, match=word) as exc:
+            interstitialcy_hops(*args, **kwargs)
         assert_one_line(exc)
 
 

@@ -32,6 +32,8 @@ def run_cli(*args, **kw):
         (["energetics", "li-lif", "--optimizer", "Newton"], "unknown optimizer 'Newton'"),
         (["energetics", "li-lif", "--scan", "3"], "--grid '3'"),
         (["barrier", "li-teleport"], "unknown hop kind 'li-teleport'"),
+        (["barrier", "knock-off", "--host", "Li2O"], "interstitialcy"),
+        (["barrier", "interstitialcy", "--host", "Li2O", "--calc", "emt"], "cannot treat"),
         (["barrier", "vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
         (["barrier", "vacancy", "--T", "-5"], "temperatures_K=[-5.0] must be"),
         (["barrier", "vacancy", "--calc", "cp2k"], "cp2k: no cp2k_cmd set"),

@@ -2,9 +2,11 @@
 
 The hops: a vacancy hop of ``species`` in a bulk host (Li, LiF, Li2Se, Li2O, LLZO, ...; from
 :func:`~interfacemodel.build.bulk_hops.vacancy_hops`), with ``solute`` a solute–vacancy
-exchange (Mg in bcc Li), a direct interstitial hop, a hop from the Li film's last layer into
-the coating's first layer of a named interface (forward and backward rates; no D: one
-crossing is not a lattice walk), or a hop between given end points. The pipeline that runs
+exchange (Mg in bcc Li), a direct interstitial hop, an interstitialcy (knock-off: two atoms
+move, the interstitial takes a lattice site and pushes that atom into the next void), a hop
+from the Li film's last layer into the coating's first layer of a named interface (forward
+and backward rates; no D: one crossing is not a lattice walk), or a hop between given end
+points. The pipeline that runs
 these steps is declared once in :mod:`interfacemodel.flows.migration` (``MigrationMaker``;
 ``bulk_migration``/``interface_migration`` run it in one process).
 
@@ -21,8 +23,9 @@ that each runs as its own job (one Firework each):
 
 Attempt frequencies: the Vineyard ratio ν* = Π ν(minimum) / Π' ν(saddle) from the full-cell
 Γ modes (phonopy) for cells up to :data:`~interfacemodel.run.phonons.FULL_CELL_MAX_ATOMS` atoms,
-else from the partial Hessian of the hopping atom and its neighbours; the 10¹³ Hz fallback is
-used, and marked, when the phonons are skipped or the relaxed end point is not a minimum.
+else from the partial Hessian of the hopping atom (and an interstitialcy's partner) and their
+neighbours; the 10¹³ Hz fallback is used, and marked, when the phonons are skipped or the
+relaxed end point is not a minimum.
 Energies eV, lengths Å, D cm²/s, rates 1/s, frequencies Hz. Library layer: no FireWorks.
 """
 
@@ -36,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..build.bulk_hops import interstitial_hops, vacancy_hops
+from ..build.bulk_hops import interstitial_hops, interstitialcy_hops, vacancy_hops
 from ..build.surface_hops import interface_hops
 from ..build.symmetry import symmetry_dataset
 from ..build.systems import build_system
@@ -165,15 +168,17 @@ class HopCase(DocumentRecord):
     ``kind``: 'bulk' (:func:`prepare_bulk_hop`), 'interface' (:func:`prepare_interface_hop`) or
     'endpoints' (:func:`prepare_endpoint_hop`). ``initial`` and ``final``: the end points as
     built, unrelaxed (the NEB relaxes them), same atoms in the same order, constraints on;
-    ``moving_index``: the hopping atom; ``reverse_equivalent``: the backward hop is the same
+    ``moving_index``: the hopping atom; ``partner_index``: the second moving atom of an
+    interstitialcy (None: one atom moves); ``reverse_equivalent``: the backward hop is the same
     hop (its prefactor is then not computed separately). ``hop``: the record's hop dict
     (label, length_A, multiplicity, natoms, reverse_equivalent, ...); ``host``: the record's
     host name (formula or system); ``species``: the atom that moves (the solute, if any);
     ``mechanism``: as the record states it; ``lattice``: the geometry of D (None: rates only).
 
-    Formation energy (``defect`` 'vacancy' or 'interstitial', bulk hops; None: no E_f):
+    Formation energy (``defect`` one of :data:`BULK_MECHANISMS`, bulk hops; None: no E_f):
     E_f = E(relaxed initial end point) − ``perfect_energy_eV`` + s μ, s = +1 for a vacancy
-    (the ``defect_species`` atom goes to its reservoir), −1 for an interstitial, μ =
+    (the ``defect_species`` atom goes to its reservoir), −1 for an interstitial (direct or
+    interstitialcy: an extra atom), μ =
     ``chemical_potential_eV`` (eV/atom; bcc Li for Li). ``perfect_energy_eV``: the perfect
     supercell (eV; with the solute for a solute hop, relaxed). Defect fraction c:
     ``defect_fraction`` when given, else exp(−E_f/k_B T) (bulk) or 1 (other kinds).
@@ -207,6 +212,7 @@ class HopCase(DocumentRecord):
     solute: str | None = None
     formation_reference: str = "not applicable (one hop)"
     notes: list[str] = field(default_factory=list)
+    partner_index: int | None = None
 
     def __post_init__(self):
         if self.kind not in HOP_KINDS:
@@ -334,6 +340,16 @@ def band_states(images, neb: NEBRecord):
     return tuple(states)
 
 
+def hessian_atoms(case: HopCase, minimum, cutoff_A: float = PHONON_CUTOFF_A) -> list[int]:
+    """The atoms a partial-Hessian prefactor displaces: the hopping atom, the second moving
+    atom of an interstitialcy (``case.partner_index``) and every atom within ``cutoff_A`` Å of
+    either in ``minimum`` (minimum image), sorted."""
+    atoms = set(neighbourhood(minimum, case.moving_index, cutoff_A))
+    if case.partner_index is not None:
+        atoms |= set(neighbourhood(minimum, case.partner_index, cutoff_A))
+    return sorted(atoms)
+
+
 def hop_prefactors(case: HopCase, initial, saddle, final, neb: NEBRecord, calc,
                    phonons: bool = True, phonon_cutoff_A: float = PHONON_CUTOFF_A,
                    progress=None) -> Prefactors:
@@ -343,8 +359,9 @@ def hop_prefactors(case: HopCase, initial, saddle, final, neb: NEBRecord, calc,
     ``initial``, ``saddle``, ``final``: the relaxed initial minimum, the band's highest image
     and the relaxed final minimum (:func:`band_states`; any calculator on them is ignored).
     Cells up to :data:`~interfacemodel.run.phonons.FULL_CELL_MAX_ATOMS` atoms: Γ modes of the
-    whole cell; larger: the partial Hessian of the hopping atom and its neighbours within
-    ``phonon_cutoff_A`` Å (of the initial minimum). ``phonons`` False: nothing computed,
+    whole cell; larger: the partial Hessian of the moving atoms (the hopping atom and, for an
+    interstitialcy, its ``partner_index``) and their neighbours within ``phonon_cutoff_A`` Å
+    (in the initial minimum; :func:`hessian_atoms`). ``phonons`` False: nothing computed,
     the 10¹³ Hz fallback marked. A relaxed end point that is not a minimum leaves that
     prefactor out, noted.
     """
@@ -358,9 +375,10 @@ def hop_prefactors(case: HopCase, initial, saddle, final, neb: NEBRecord, calc,
     base = _band_notes(neb)  # notes are de-duplicated against the band's, as in the record
     notes = list(base)
     indices = None if len(saddle) <= FULL_CELL_MAX_ATOMS else \
-        neighbourhood(initial, case.moving_index, phonon_cutoff_A)
+        hessian_atoms(case, initial, phonon_cutoff_A)
+    movers = "" if case.partner_index is None else " around the two moving atoms"
     what = "Γ modes of the cell" if indices is None else \
-        f"partial Hessian of {len(indices)} atoms"
+        f"partial Hessian of {len(indices)} atoms{movers}"
     ends = [("forward", initial)]
     if not case.reverse_equivalent or abs(neb.reaction_energy_eV) > 1e-3:
         ends.append(("backward", final))
@@ -375,7 +393,10 @@ def hop_prefactors(case: HopCase, initial, saddle, final, neb: NEBRecord, calc,
             continue
         pre.saddle_imaginary_modes = vib.saddle_modes.n_imaginary
         if direction == "forward":
-            pre.nu_Hz, pre.nu_note = vib.nu_Hz, f"Vineyard, {vib.method}"
+            method = vib.method if case.partner_index is None or indices is None else \
+                vib.method.replace("the hopping atom and its", "the two moving atoms (the "
+                                   "interstitial and the atom it knocks on) and their")
+            pre.nu_Hz, pre.nu_note = vib.nu_Hz, f"Vineyard, {method}"
         else:
             pre.nu_backward_Hz = vib.nu_Hz
         notes += [n for n in vib.notes if n not in notes]
@@ -430,8 +451,11 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
 
     ``intrinsic``: the host's charge-neutral intrinsic disorder (an ionic host,
     :mod:`~interfacemodel.analysis.intrinsic`): the carrier fraction c(T) then comes from its
-    pair energy instead of the neutral defect against the metal (whose E_f is still recorded),
-    and ``carrier_diffusivities`` holds D* (per carrier, c = 1) beside D = c D*.
+    pair energy instead of the neutral defect against the metal (whose E_f is still recorded,
+    and whose sign then no longer sets c = 1), and ``carrier_diffusivities`` holds D* (per
+    carrier, c = 1) beside D = c D*. For an interstitial or interstitialcy hop the Frenkel
+    pair's vacancy fraction per site is also its interstitial fraction (the pair makes one of
+    each).
     """
     start = time.perf_counter()
     temps = temperatures(temperatures_K)
@@ -443,6 +467,8 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
     notes = _band_notes(neb) + list(prefactors.notes)
     species = case.defect_species or case.species
     e_f, fraction, reference = None, case.defect_fraction, case.formation_reference
+    use_intrinsic = intrinsic is not None and case.lattice is not None \
+        and case.defect is not None and fraction is None
     if case.defect is not None:
         if "initial" not in neb.endpoints:
             raise UserInputError("the NEB record holds no relaxed initial end point: the "
@@ -453,14 +479,19 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
             + sign * case.chemical_potential_eV
         if case.ionic:
             charged = "V_Li' + hole" if case.defect == "vacancy" else "Li_i• + electron"
-            notes.append(f"neutral {case.defect} in an ionic host: E_f stands for {charged}, "
+            defect = "interstitial" if case.defect in INTERSTITIAL_MECHANISMS else case.defect
+            notes.append(f"neutral {defect} in an ionic host: E_f stands for {charged}, "
                          f"a model of the charged defect")
         fraction_note = "" if fraction is None else f"; defect fraction given: {fraction:g}"
-        if case.defect == "interstitial":
+        if case.defect in INTERSTITIAL_MECHANISMS:
             if not case.reverse_equivalent:
                 notes.append("hop between inequivalent sites: D from this one hop is only an "
                              "estimate (the walk needs the reverse hop too; see hop_rates)")
-            if e_f < 0 and fraction is None:
+            if e_f < 0 and fraction is None and use_intrinsic:
+                notes.append(f"interstitial formation energy {e_f:.3f} eV < 0 against Li "
+                             f"metal (the neutral Li_i + e model); c from the host's "
+                             f"intrinsic pairs instead, see carriers")
+            elif e_f < 0 and fraction is None:
                 notes.append(f"interstitial formation energy {e_f:.3f} eV < 0 against Li "
                              f"metal: the host takes up Li; c = 1 used")
                 fraction, fraction_note = 1.0, "; c = 1 (E_f < 0)"
@@ -472,8 +503,6 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
                      f"calculator){fraction_note}")
     diffs, per_carrier = [], []
     carriers_text = reference
-    use_intrinsic = intrinsic is not None and case.lattice is not None \
-        and case.defect is not None and fraction is None
     if use_intrinsic:
         carriers_text = intrinsic.describe()
         notes.append(f"carriers: {carriers_text}; c = "
@@ -517,19 +546,23 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
     )
 
 
-BULK_MECHANISMS = ("vacancy", "interstitial")
+BULK_MECHANISMS = ("vacancy", "interstitial", "interstitialcy")
+#: the bulk mechanisms of an extra atom (E_f with −μ; ``sites_frac`` may place its voids)
+INTERSTITIAL_MECHANISMS = ("interstitial", "interstitialcy")
 
 
 def check_bulk_hop(mechanism: str, solute: str | None = None, sites_frac=None,
                    defect_fraction: float | None = None) -> None:
     """The rules of a bulk hop's arguments, one line each: a ``mechanism`` of
-    :data:`BULK_MECHANISMS`; ``sites_frac`` for an interstitial hop only; a ``solute`` for a
+    :data:`BULK_MECHANISMS`; ``sites_frac`` for an interstitial or interstitialcy hop only
+    (:data:`INTERSTITIAL_MECHANISMS`); a ``solute`` for a
     vacancy hop only (a solute–vacancy exchange); ``defect_fraction`` in (0, 1]. The campaign
     specs and the command line check a barrier entry with this before any work."""
     if mechanism not in BULK_MECHANISMS:
         raise UserInputError(f"mechanism={mechanism!r}; accepted: {', '.join(BULK_MECHANISMS)}")
-    if sites_frac is not None and mechanism != "interstitial":
-        raise UserInputError("sites_frac gives interstitial sites: mechanism: interstitial")
+    if sites_frac is not None and mechanism not in INTERSTITIAL_MECHANISMS:
+        raise UserInputError("sites_frac gives interstitial sites: mechanism: interstitial "
+                             "or interstitialcy")
     if solute is not None and mechanism != "vacancy":
         raise UserInputError(f"solute={solute!r}: a solute hop is a solute–vacancy exchange: "
                              f"mechanism: vacancy")
@@ -559,9 +592,15 @@ def prepare_bulk_hop(
     ``host_reference``: ``(relaxed_atoms, BulkReference)`` of ``host`` relaxed with the same
     calculator before (:func:`~interfacemodel.analysis.interface_energetics.bulk_reference`,
     e.g. a campaign's bulk step); the host is then not relaxed again. Its formula must be
-    the host's. ``sites_frac`` (interstitial only): the interstitial sites, fractional
-    coordinates of the conventional host cell, instead of its void centres
-    (:func:`~interfacemodel.build.bulk_hops.interstitial_hops`)."""
+    the host's. ``sites_frac`` (interstitial or interstitialcy): the interstitial sites,
+    fractional coordinates of the conventional host cell, instead of its void centres
+    (:func:`~interfacemodel.build.bulk_hops.interstitial_hops`,
+    :func:`~interfacemodel.build.bulk_hops.interstitialcy_hops`).
+
+    An interstitialcy (knock-off) hop: the interstitial on void A takes the site of a lattice
+    atom L, which moves into the void B; D follows the interstitial as the carrier: z = the
+    hop's multiplicity, d = |B − A|, f = 1 (the charge diffusivity; the tracer correlation
+    of the two-atom move is not computed, stated in the lattice's name and source)."""
     check_bulk_hop(mechanism, solute, sites_frac, defect_fraction)
     if solute is not None:
         from ase.data import atomic_numbers
@@ -580,6 +619,9 @@ def prepare_bulk_hop(
             raise UserInputError(f"host_reference is {ref.formula}, not the host {host!r}")
     if mechanism == "vacancy":
         hops = vacancy_hops(host_atoms, species=species, supercell=supercell)
+    elif mechanism == "interstitialcy":
+        hops = interstitialcy_hops(host_atoms, species=species, supercell=supercell,
+                                   sites_frac=sites_frac)
     else:
         hops = interstitial_hops(host_atoms, species=species, supercell=supercell,
                                  sites_frac=sites_frac)
@@ -592,7 +634,7 @@ def prepare_bulk_hop(
         wyckoff = _wyckoff_sites(dataset)
         sites = f"{wyckoff[hop.from_site]} → {wyckoff[hop.to_site]}"
     else:
-        sites = hop.label.split(" ")[0]  # e.g. 'i(8c)->i(8c)'
+        sites = hop.label.split(" ")[0]  # e.g. 'i(8c)->i(8c)', 'i(4b)->8c->i(4b)'
     mover = species
     perfect = None
     if solute is not None:
@@ -619,6 +661,12 @@ def prepare_bulk_hop(
     ionic = ref.formula != species
     if mechanism == "vacancy":
         lattice = _lattice_for(dataset, host_atoms, hop)
+    elif mechanism == "interstitialcy":
+        lattice = Lattice(f"interstitialcy {hop.label}; charge diffusion, tracer correlation "
+                          f"not computed", hop.multiplicity, hop.length_A, 1.0,
+                          "hop multiplicity and the interstitial's displacement |B − A|; "
+                          "f = 1: the diffusion of the interstitial (the charge), not the "
+                          "tracer correlation of the knock-off")
     else:
         lattice = Lattice(f"direct interstitial hop {hop.label}", hop.multiplicity,
                           hop.length_A, 1.0, "hop multiplicity and length; direct "
@@ -632,9 +680,12 @@ def prepare_bulk_hop(
     return HopCase(
         kind="bulk", label=hop.label, initial=hop.initial, final=hop.final,
         moving_index=int(hop.moving_index), reverse_equivalent=bool(hop.reverse_equivalent),
+        partner_index=None if hop.partner_index is None else int(hop.partner_index),
         hop={"label": hop.label, "length_A": hop.length_A, "multiplicity": hop.multiplicity,
              "natoms": len(hop.initial), "reverse_equivalent": hop.reverse_equivalent,
              "wyckoff_sites": sites,
+             **({} if hop.partner_index is None else
+                {"moving_indices": [int(hop.moving_index), int(hop.partner_index)]}),
              "supercell_cell_A": [float(x) for x in hop.initial.cell.lengths()]},
         host=ref.formula, species=mover,
         mechanism="solute–vacancy exchange" if solute is not None else mechanism,

@@ -1,8 +1,9 @@
 """The :class:`Hop` record and what every hop builder shares: neighbour pairs of one species,
 the supercell choice, the NEB end-point images and the assembly of one hop per symmetry class.
 
-The builders are :func:`~interfacemodel.build.bulk_hops.vacancy_hops` and
-:func:`~interfacemodel.build.bulk_hops.interstitial_hops` (bulk crystals),
+The builders are :func:`~interfacemodel.build.bulk_hops.vacancy_hops`,
+:func:`~interfacemodel.build.bulk_hops.interstitial_hops` and
+:func:`~interfacemodel.build.bulk_hops.interstitialcy_hops` (bulk crystals),
 :func:`~interfacemodel.build.surface_hops.slab_hops` and
 :func:`~interfacemodel.build.surface_hops.interface_hops`. The hops are the end points of
 NEB calculations. Lengths in Å. Conventions shared by every hop builder:
@@ -17,6 +18,11 @@ NEB calculations. Lengths in Å. Conventions shared by every hop builder:
   extra atom from void A to void B: ``initial`` is the perfect supercell plus the atom on A
   (the last atom), ``final`` the same with that atom on B; the same rules on indices and
   unwrapping hold.
+* An interstitialcy (knock-off) hop
+  (:func:`~interfacemodel.build.bulk_hops.interstitialcy_hops`) moves two atoms: the extra
+  atom (``moving_index``, the last) from void A onto the site of a lattice atom L, and L
+  (:attr:`Hop.partner_index`) into a void B; ``length_A`` is |B − A|, the displacement
+  of the interstitial as a defect.
 * Multiplicity: the number of hops out of site A that are symmetry-equivalent to this one
   (bcc vacancy hop 8, fcc 12): the z of D = (1/6) z d² Γ f.
 * Layers (slabs, interfaces): atoms sorted along z, a gap larger than ``layer_tolerance_A``
@@ -81,6 +87,9 @@ class Hop:
     to_layer: int | None = None
     reverse_equivalent: bool = True
     reverse_label: str | None = None
+    #: the second moving atom of a two-atom hop (an interstitialcy: the lattice atom that the
+    #: interstitial pushes into the next void); None for one-atom hops
+    partner_index: int | None = None
 
 
 def same_species_pairs(atoms: Atoms, sites: np.ndarray, max_length_A: float | None):

@@ -17,6 +17,9 @@ KINDS = {
     "vacancy": "a vacancy hop of --species in the crystal --host; with --solute, the "
                "solute–vacancy exchange (e.g. --host Li --solute Mg)",
     "interstitial": "a direct interstitial hop (void to void) of --species in --host",
+    "interstitialcy": "an interstitialcy (knock-off) hop of --species in --host: the "
+                      "interstitial takes a lattice atom's site and pushes it into the next "
+                      "void (two atoms move)",
     "interface": "a hop of --species from the Li film's last layer into the coating of the "
                  "named interface --system",
 }
@@ -150,8 +153,9 @@ def add_barrier(sub) -> None:
     p.add_argument("--no-phonons", action="store_true",
                    help="skip the Vineyard prefactor (1e13 Hz fallback, marked)")
     p.add_argument("--phonon-cutoff", type=float, metavar="A",
-                   help="Å around the hopping atom whose atoms the Vineyard partial Hessian "
-                        "displaces (cells over 24 atoms; 3.5)")
+                   help="Å around the hopping atom (both moving atoms of an interstitialcy) "
+                        "whose atoms the Vineyard partial Hessian displaces (cells over 24 "
+                        "atoms; 3.5)")
     p.add_argument("--optimizer", help="NEB optimiser spec (default LBFGS:alpha=10; FIRE is "
                    "slower but the most forgiving)")
     p.add_argument("--defect-fraction", type=float,

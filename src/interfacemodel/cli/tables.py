@@ -92,7 +92,9 @@ def print_migration(res) -> None:
         rows.append(["literature barrier", f"{lit['range_eV'][0]}–{lit['range_eV'][1]} eV",
                      f"computed is {lit['computed_is']}; {lit['source']}"])
     if res.defect_formation_energy_eV is not None:
-        rows.append([f"{res.mechanism.split()[-1]} formation",
+        defect = "interstitial" if res.mechanism == "interstitialcy" else \
+            res.mechanism.split()[-1]
+        rows.append([f"{defect} formation",
                      f"{res.defect_formation_energy_eV:.3f} eV",
                      res.formation_reference])
     if res.lattice is not None:

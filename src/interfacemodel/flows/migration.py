@@ -2,9 +2,9 @@
 checkpointed) → Vineyard prefactors → D(T) and σ.
 
 A hop is one of three kinds (:data:`~interfacemodel.analysis.migration.HOP_KINDS`): a bulk
-hop (``host`` crystal, ``mechanism`` vacancy or interstitial, optional ``solute``), an
-interface hop (a named ``system``: film → coating) or a hop between given end points. Each
-step calls the library (:mod:`interfacemodel.analysis.migration`); :class:`MigrationMaker`
+hop (``host`` crystal, ``mechanism`` vacancy, interstitial or interstitialcy, optional
+``solute``), an interface hop (a named ``system``: film → coating) or a hop between given end
+points. Each step calls the library (:mod:`interfacemodel.analysis.migration`); :class:`MigrationMaker`
 wires them into a :class:`jobflow.Flow`.
 """
 
@@ -29,6 +29,7 @@ from ..analysis.intrinsic import (
 from ..analysis.migration import (
     HOP_FMAX_EV_PER_A,
     HOP_N_IMAGES,
+    INTERSTITIAL_MECHANISMS,
     PHONON_CUTOFF_A,
     HopCase,
     MigrationResult,
@@ -176,9 +177,10 @@ class MigrationMaker(PipelineMaker):
     #: them inside the hop step
     bulk_steps: bool = False
     bulk_fmax: float = EnergeticsSettings.bulk_fmax
-    #: the carriers of a vacancy hop in an ionic host (AB: Schottky, A2B: Frenkel pairs):
-    #: 'intrinsic' (its neutral pair disorder, computed), or 'metal' (the neutral vacancy
-    #: formed against the metal, the right reservoir for a metal or an alloy)
+    #: the carriers of a vacancy hop in an ionic host (AB: Schottky, A2B: Frenkel pairs), and
+    #: of an interstitial or interstitialcy hop in an A2B (Frenkel) host: 'intrinsic' (its
+    #: neutral pair disorder, computed), or 'metal' (the neutral defect formed against the
+    #: metal, the right reservoir for a metal or an alloy)
     carriers: str = "intrinsic"
     intrinsic_supercell: int = 2
 
@@ -206,10 +208,12 @@ class MigrationMaker(PipelineMaker):
         if self.carriers not in CARRIERS:
             raise UserInputError(f"carriers={self.carriers!r}; accepted: {', '.join(CARRIERS)}")
         pair = None
-        if kind == "bulk" and self.carriers == "intrinsic" \
-                and case.get("mechanism", "vacancy") == "vacancy" and not case.get("solute") \
+        mechanism = case.get("mechanism", "vacancy")
+        if kind == "bulk" and self.carriers == "intrinsic" and not case.get("solute") \
                 and case.get("defect_fraction") is None and isinstance(case["host"], str):
             pair = pair_kind_for(load_bulk(case["host"], as_atoms=True), case.get("species", "Li"))
+            if mechanism in INTERSTITIAL_MECHANISMS and pair != "frenkel":
+                pair = None  # Schottky pairs make vacancies only: no interstitial carriers
         hop = step_job(hop_step, f"hop:{name}", self.calculator, name=name,
                        case={"kind": kind, **case}, **inputs)
         neb = step_job(neb_step, f"neb:{name}", self.calculator, name=name, hop=hop.output,
@@ -252,7 +256,7 @@ def bulk_migration(host, calc: Any, species: str = "Li", mechanism: str = "vacan
                    optimizer: str | None = None, workdir: str | Path | None = None,
                    progress=None) -> MigrationResult:
     """Barrier, attempt frequency and D(T) of the ``hop_index``-th ``mechanism`` hop
-    ('vacancy' or 'interstitial') of ``species`` in the crystal ``host`` (catalogue name or
+    ('vacancy', 'interstitial' or 'interstitialcy') of ``species`` in the crystal ``host`` (catalogue name or
     ase.Atoms, conventional cell), run in this process: the flow of :class:`MigrationMaker`
     with :func:`~interfacemodel.flows.local.run_flow`. The physics of each step (formation
     energy against bcc ``species`` or ``li_metal_energy_eV``, ``solute``–vacancy exchange,
@@ -278,6 +282,11 @@ def vacancy_migration(host, calc: Any, species: str = "Li", **kwargs) -> Migrati
 def interstitial_migration(host, calc: Any, species: str = "Li", **kwargs) -> MigrationResult:
     """:func:`bulk_migration` of a direct interstitial hop (void to void)."""
     return bulk_migration(host, calc, species=species, mechanism="interstitial", **kwargs)
+
+
+def interstitialcy_migration(host, calc: Any, species: str = "Li", **kwargs) -> MigrationResult:
+    """:func:`bulk_migration` of an interstitialcy (knock-off) hop: two atoms move."""
+    return bulk_migration(host, calc, species=species, mechanism="interstitialcy", **kwargs)
 
 
 def interface_migration(system: str, calc: Any, species: str = "Li", temperatures_K=(300.0,),

@@ -29,7 +29,7 @@ barriers to run::
     barriers:
       - name: lif-vacancy             # unique within the campaign
         host: LiF                     # bulk hop: host crystal (catalogue name) ...
-        mechanism: vacancy            # vacancy | interstitial
+        mechanism: vacancy            # vacancy | interstitial | interstitialcy
         species: Li
         temperatures_K: [300, 400]
       - name: li-lif-interface
@@ -124,8 +124,9 @@ class BarrierEntry:
     optimizer: str | None = None
     phonons: bool = True
     coating: str | None = None  # the report row it belongs to (default: the host crystal)
-    #: a vacancy hop in an ionic host: carriers from its Schottky/Frenkel pairs ('intrinsic')
-    #: or from a vacancy formed against the metal ('metal')
+    #: a vacancy hop in an ionic host, or an interstitial(cy) hop in a Frenkel (A2B) host:
+    #: carriers from its Schottky/Frenkel pairs ('intrinsic') or from the neutral defect
+    #: formed against the metal ('metal')
     carriers: str = "intrinsic"
     #: the Vineyard partial Hessian's neighbourhood of the hopping atom (Å; cells over
     #: run.phonons.FULL_CELL_MAX_ATOMS atoms)
@@ -311,7 +312,7 @@ BARRIER_RULES: dict[str, Rule] = {
     "defect_fraction": _fraction(nullable=True),
     "sites_frac": SITES,
     "carriers": Rule("'intrinsic' (Schottky/Frenkel pairs of an ionic host) or 'metal' (a "
-                     "vacancy formed against the metal)", lambda v: v in CARRIERS),
+                     "defect formed against the metal)", lambda v: v in CARRIERS),
     # interface hops
     "system": TEXT, "model_index": _int(0), "relax_fmax": _positive(" (eV/Å)"),
     "film_layers": _int(2, nullable=True), "substrate_layers": _int(2, nullable=True),
