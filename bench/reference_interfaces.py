@@ -5,7 +5,7 @@ DFT take single points there, DFT relaxes for a few steps where its forces disag
 
 Run by hand:  .venv/bin/python bench/reference_interfaces.py [--calc sevennet]
               [--dft gpaw:ecut_eV=500,kpt_density=2.5,occupations=fermi-dirac]
-              [--systems li-li2o li-li2s] [--no-dft] [--out F.md]
+              [--systems li-li2o li-li2s] [--cases "(110)" ...] [--no-dft] [--out F.md]
 
 Cases per system: (111) termination 0 (the cation-poor, anion-terminated cut: Li metal
 supplies the missing Li layer) and termination 1 (the Li-terminated, non-polar cut the quick
@@ -90,13 +90,15 @@ def main(argv=None) -> int:
     p.add_argument("--dft", default="gpaw:ecut_eV=500,kpt_density=2.5,occupations=fermi-dirac")
     p.add_argument("--no-dft", action="store_true", help="the ML models only")
     p.add_argument("--systems", nargs="+", default=["li-li2o", "li-li2s"])
+    p.add_argument("--cases", nargs="+", choices=[c[0] for c in CASES],
+                   default=[c[0] for c in CASES], help="facets and terminations to run")
     p.add_argument("--work", default="runs/reference-interfaces", help="checkpoints")
     p.add_argument("--out", help="write the Markdown tables here")
     args = p.parse_args(argv)
     dft = None if args.no_dft else args.dft
     main_rows, check_rows = [], []
     for system in args.systems:
-        for label, extra, layers, check_layers in CASES:
+        for label, extra, layers, check_layers in (c for c in CASES if c[0] in args.cases):
             start = time.perf_counter()
             try:
                 got = run_case(system, extra, layers, check_layers, args.calc, dft,
