@@ -78,3 +78,50 @@ def test_a_registry_scan_goes_on_with_a_renewed_calculator():
     assert Bound.made - before == 4
     assert [p.energy_eV for p in bound.points] == pytest.approx(
         [p.energy_eV for p in plain.points], abs=1e-9)
+
+
+def _blas_threads() -> int:
+    from threadpoolctl import threadpool_info
+
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+
+class Counting(Bound):
+    """The stand-in with GPAW 26's one door to its results, ``calculate_property``, which
+    records the BLAS threads it ran under."""
+
+    seen: list[int] = []
+
+    def calculate_property(self, atoms, prop):
+        Counting.seen.append(_blas_threads())
+        return self.get_property(prop, atoms)
+
+    def get_potential_energy(self, atoms=None, force_consistent=False):
+        return self.calculate_property(atoms, "energy")
+
+    def new(self):
+        return Counting()
+
+
+def test_gpaw_computes_under_one_blas_thread_and_its_renewals_too():
+    """``blas_threads`` (GPAW's default 1): the calculator's work runs under that many BLAS
+    threads, the process's other work under numpy's own count, and a renewal after a
+    symmetry break keeps the limit."""
+    from threadpoolctl import threadpool_limits
+
+    from interfacemodel.calculators import get_calculator
+    from interfacemodel.calculators.threads import MARK, limit_blas_threads
+
+    assert getattr(get_calculator("gpaw"), MARK) == 1
+    assert not hasattr(get_calculator("gpaw:blas_threads=0"), MARK)
+    with threadpool_limits(limits=2, user_api="blas"):  # the VM's default: one per core
+        calc = limit_blas_threads(Counting(), 1)
+        perfect = bulk("Cu", "fcc", a=3.6, cubic=True)
+        moved = perfect.copy()
+        moved.positions[0] += (0.1, 0.0, 0.05)
+        Counting.seen.clear()
+        assert single_point(perfect, calc).energy_eV == pytest.approx(_emt(perfect))
+        assert single_point(moved, calc).energy_eV == pytest.approx(_emt(moved))
+        assert current_calculator(calc) is not calc  # renewed, and limited as before
+        assert Counting.seen and set(Counting.seen) == {1}
+        assert _blas_threads() == 2  # outside the calculator: as it was

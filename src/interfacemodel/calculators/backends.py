@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import CalculatorUnavailableError, UserInputError
 from .registry import Backend, Option, register
+from .threads import limit_blas_threads
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -116,6 +117,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise ValueError("must be an integer >= 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be an integer >= 0")
     return value
 
 
@@ -405,7 +413,7 @@ def _make_gpaw(options: dict[str, Any]):
     )
     if lcao:  # GPAW has the stress tensor for plane waves only (run.bulk refuses a cell relax)
         calc.im_no_stress = "gpaw mode=lcao"
-    return calc
+    return limit_blas_threads(calc, options["blas_threads"] or None)
 
 
 register(
@@ -435,6 +443,9 @@ register(
                    "0.05); lower it (0.02) for a metal/insulator slab whose SCF oscillates"),
             Option("maxiter", _positive_int, 333, "SCF iterations before GPAW gives up"),
             Option("txt", str, "", "GPAW log file ('-' for stdout; default: none)"),
+            Option("blas_threads", _non_negative_int, 1,
+                   "numpy BLAS threads while GPAW computes (0: numpy's default, one per core); "
+                   "1 was 46 % faster than 2 for a 22-atom slab on 2 cores"),
         ),
         module="gpaw",
         extra="dft",

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .threads import MARK, limit_blas_threads
+
 
 def binds_symmetry(calc) -> bool:
     """Whether ``calc`` binds its symmetry to the first structure it computes (GPAW 26's
@@ -34,6 +36,7 @@ def renewed_after_symmetry_break(calc, exc: BaseException):
     for key, value in vars(calc).items():
         if (key.startswith("im_") and key != "im_renewed") or key == "interfacemodel_spec":
             setattr(fresh, key, value)
+    limit_blas_threads(fresh, getattr(fresh, MARK, None))  # its BLAS threads as before
     calc.im_renewed = fresh
     return fresh
 
