@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from ase.build import make_supercell
 
 from ..build.bulk_hops import interstitial_hops, interstitialcy_hops, vacancy_hops
 from ..build.surface_hops import interface_hops
@@ -569,6 +570,21 @@ def check_bulk_hop(mechanism: str, solute: str | None = None, sites_frac=None,
     check_defect_fraction(defect_fraction)
 
 
+def check_host_cell(matrix) -> np.ndarray:
+    """``matrix`` as a 3x3 integer array with a positive determinant (a right-handed cell
+    of the crystal's lattice), else one line naming it."""
+    try:
+        m = np.asarray(matrix)
+        ok = m.shape == (3, 3) and all(float(x).is_integer() for x in m.ravel())
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or round(np.linalg.det(m.astype(float))) <= 0:
+        raise UserInputError(f"host_cell={matrix!r}; accepted: three rows of three integers "
+                             f"with a positive determinant, e.g. [[1, 1, 0], [-1, 1, 0], "
+                             f"[0, 0, 1]]")
+    return m.astype(int)
+
+
 def prepare_bulk_hop(
     host,
     calc,
@@ -582,6 +598,7 @@ def prepare_bulk_hop(
     progress=None,
     host_reference=None,
     sites_frac=None,
+    host_cell=None,
 ) -> HopCase:
     """Step 1 of a bulk hop (:func:`interfacemodel.flows.migration.bulk_migration`): the relaxed host, the ``hop_index``-th hop built on
     it, the perfect-cell energy and μ_species for E_f, the lattice of D. Arguments as in
@@ -596,6 +613,12 @@ def prepare_bulk_hop(
     fractional coordinates of the conventional host cell, instead of its void centres
     (:func:`~interfacemodel.build.bulk_hops.interstitial_hops`,
     :func:`~interfacemodel.build.bulk_hops.interstitialcy_hops`).
+
+    ``host_cell``: a 3x3 integer matrix whose rows are the host cell's vectors as
+    combinations of the relaxed conventional cell's (``ase.build.make_supercell``), applied
+    before ``supercell``: a cell the conventional one's multiples do not give, e.g. the
+    a+b, b−a, c cell of rock salt, whose widths hold a hop the conventional cell's do not.
+    ``sites_frac`` are then fractional coordinates of that cell.
 
     An interstitialcy (knock-off) hop: the interstitial on void A takes the site of a lattice
     atom L, which moves into the void B; D follows the interstitial as the carrier: z = the
@@ -617,6 +640,8 @@ def prepare_bulk_hop(
         host_atoms, ref = host_reference
         if isinstance(host, str) and ref.formula != _reduced_formula(host):
             raise UserInputError(f"host_reference is {ref.formula}, not the host {host!r}")
+    if host_cell is not None:
+        host_atoms = make_supercell(host_atoms, check_host_cell(host_cell))
     if mechanism == "vacancy":
         hops = vacancy_hops(host_atoms, species=species, supercell=supercell)
     elif mechanism == "interstitialcy":

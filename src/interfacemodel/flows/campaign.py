@@ -54,7 +54,9 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
     hops}); the members named in ``functionals`` and ``refine`` (the DFT check) are reported
     beside the numbers, not in the spread. ``check`` (optional): the DFT check's own model of
     the interface ({'model': its interface product, 'members': calculator → its numbers
-    there}, the campaign's calculator among them). ``refine_barriers_only``: the DFT check
+    there}, the campaign's calculator among them); ``hop_checks`` (optional): per record field
+    the DFT check's own hop cell ({'hop', 'members': calculator → its barriers there}).
+    ``refine_barriers_only``: the DFT check
     took the hops' barriers only (on models of its own): its other hop numbers (E_f, D, σ,
     carriers, kept at the main model's formation energy) are not reported."""
     results = []
@@ -75,9 +77,21 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
         model, model_atoms, relaxed, forces = None, None, None, None
         if row.get("check"):  # the DFT check's own model: every calculator's numbers there
             model = {m: member_values(out) for m, out in row["check"]["members"].items()}
-            if refine in model:
-                check.setdefault(refine, {}).update(model.pop(refine))
-            model_atoms = len(row["check"]["model"].relaxed)
+            size = len(row["check"]["model"].relaxed)
+            model_atoms = {name: size for values in model.values() for name in values}
+        for part, hop_check in (row.get("hop_checks") or {}).items():  # hop cells of its own
+            size = len(hop_check["hop"].initial)
+            for member, out in hop_check["members"].items():
+                values = {k: v for k, v in committee_migration_values(
+                    row["coating"], row["system"], {part: out}).items()
+                    if not k.startswith(HOP_VALUES_BEYOND_BARRIER)}
+                model = model or {}
+                model.setdefault(member, {}).update(values)
+                model_atoms = model_atoms or {}
+                model_atoms.update({name: size for name in values})
+        if model is not None and refine in model:
+            check.setdefault(refine, {}).update(model.pop(refine))
+        if row.get("check"):
             dft = row["check"]["members"].get(refine)
             if dft is not None and dft.forces_eV_per_A is not None:  # its short relaxation
                 forces = {"at_ml_geometry": dft.forces_eV_per_A,
@@ -172,6 +186,31 @@ def check_model_jobs(system: str, settings: dict[str, Any], main: list[Job], cal
     return jobs, {"model": model, "members": outputs}
 
 
+def check_hop_jobs(name: str, entry, cell: dict[str, Any], calculator: str,
+                   members: list[str]) -> tuple[list[Job], dict[str, Any]]:
+    """The DFT check's own hop cell of the bulk barrier ``entry`` (``cell``: its
+    ``supercell`` and ``host_cell``, :func:`~interfacemodel.analysis.migration.\
+prepare_bulk_hop`): the hop built on the host crystal relaxed by ``calculator`` (the
+    campaign's bulk job, shared), its NEB with ``calculator``, then single points of that
+    NEB's end points and saddle by ``calculator`` itself and each of ``members`` (committee
+    and DFT). Returns ``(jobs, {'hop': the hop's output, 'members': calculator → its
+    MigrationResult})``; the name of each job carries :data:`CHECK_TAG`."""
+    tagged = f"{name}{CHECK_TAG}"
+    case = {**entry.case, **cell}
+    maker = MigrationMaker(calculator=calculator, n_images=entry.n_images, fmax=entry.fmax,
+                           optimizer=entry.optimizer, phonons=False, bulk_steps=True,
+                           carriers="metal")
+    made = [j for j in maker.jobs(tagged, **case)
+            if not j.name.startswith(("diffusivity:", "intrinsic:"))]
+    jobs, outputs = list(made), {}
+    for member in [calculator, *members]:
+        jobs.append(committee_migration_job(tagged, made, member, list(entry.temperatures_K),
+                                            case, barrier_only=True))
+        outputs[member] = jobs[-1].output
+    hop = next(j for j in made if j.name == f"hop:{tagged}").output
+    return jobs, {"hop": hop, "members": outputs}
+
+
 def campaign_flow(spec: CampaignSpec) -> Flow:
     """Every job of the campaign ``spec``, one per distinct piece of work, the join last."""
     calc = spec.calculator
@@ -182,6 +221,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     members_of: dict[str, dict[str, Any]] = defaultdict(dict)  # product -> member -> output
     models = spec.refine_models if spec.refine else None  # the DFT check's own models
     checks: dict[str, dict[str, Any]] = {}  # system -> {'model', 'members': member -> output}
+    hop_checks: dict[str, dict[str, Any]] = {}  # 'migration:<hop>' -> {'hop', 'members'}
     for entry in spec.interfaces:
         settings = from_dict(EnergeticsSettings, entry.settings)  # defaults filled in
         system = system_recipe(entry.system).name
@@ -218,10 +258,16 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         made = maker.jobs(entry.name, interface, **case)
         jobs += made
         finals[f"migration:{entry.name}"] = made[-1]
+        own = models is not None and entry.name in models.hops
+        if own:
+            extra, hop_checks[f"migration:{entry.name}"] = check_hop_jobs(
+                entry.name, entry, models.hops[entry.name], calc,
+                [*spec.committee, spec.refine])
+            jobs += extra
         for member in spec.members():
-            if member == spec.refine and models is not None and models.barriers is not None \
-                    and entry.name not in models.barriers:
-                continue  # the DFT check leaves this hop out
+            if member == spec.refine and models is not None and (
+                    own or (models.barriers is not None and entry.name not in models.barriers)):
+                continue  # the DFT check leaves this hop out, or checks it on its own cell
             jobs.append(committee_migration_job(
                 entry.name, made, member, list(entry.temperatures_K), case,
                 barrier_only=member == spec.refine and models is not None))
@@ -259,6 +305,10 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                 rows[-1]["committee"] = members
             if row["system"] in checks:
                 rows[-1]["check"] = checks[row["system"]]
+            hops = {part: hop_checks[row[part]] for part in RECORD_FIELDS
+                    if row.get(part) in hop_checks}
+            if hops:
+                rows[-1]["hop_checks"] = hops
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
                         calculator=calc, title=spec.report.get("title"),
                         functionals=spec.functionals or None, refine=spec.refine,

@@ -18,7 +18,9 @@ barriers to run::
       settings: {film_layers: 2}      #   with refine): relaxed with the campaign's calculator,
       systems: {li-lif: {}, li-mgf2: {substrate_layers: 3}}   # then every calculator's single
       barriers: [li-vacancy]          #   points there; barriers: the hops checked at the ML
-      reaction: true                  #   saddle (default all); reaction: with Li (default yes)
+      hops:                           #   saddle (default all); hops: bulk hops checked on hop
+        lif-vacancy: {supercell: [1, 1, 2], host_cell: [[1, 1, 0], [-1, 1, 0], [0, 0, 1]]}
+      reaction: true                  #   cells of their own; reaction: with Li (default yes)
       relax_above_eV_per_A: 0.2       #   DFT relaxes a structure where its force exceeds this
       relax_steps: 10                 #   (default: never), for at most this many steps
       calculator_options:             #   options of the check's calculator for these models,
@@ -66,6 +68,7 @@ from ..analysis.migration import (
     HOP_N_IMAGES,
     PHONON_CUTOFF_A,
     check_bulk_hop,
+    check_host_cell,
 )
 from ..build.systems import system_elements, system_recipe
 from ..calculators import backend, check_elements, parse_calc_spec
@@ -80,8 +83,10 @@ INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
 REPORT_KEYS = ("title",)
-REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "reaction", "relax_above_eV_per_A",
-                     "relax_steps", "calculator_options")
+REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "hops", "reaction",
+                     "relax_above_eV_per_A", "relax_steps", "calculator_options")
+#: a bulk hop's own model in the DFT check (``refine_models: hops: {name: {...}}``)
+HOP_MODEL_KEYS = ("supercell", "host_cell")
 BARRIER_COMMON = ("name", "temperatures_K", "n_images", "fmax", "optimizer", "phonons",
                   "phonon_cutoff_A", "coating")
 BARRIER_KINDS = {
@@ -142,10 +147,15 @@ class RefineModels:
     the systems named are checked; ``barriers``: the hops the DFT check recomputes at the main
     model's saddle (None: all); ``reaction``: the reaction with Li at the main crystals;
     ``relax_above_eV_per_A`` / ``relax_steps``: where DFT and ML forces disagree, the short
-    DFT relaxation (:class:`~interfacemodel.analysis.committee.ShortRelaxation`)."""
+    DFT relaxation (:class:`~interfacemodel.analysis.committee.ShortRelaxation`); ``hops``:
+    bulk hops checked on hop cells of their own (smaller than the campaign's)."""
 
     systems: dict[str, dict[str, Any]]  # system -> its check model's settings (complete)
     barriers: list[str] | None = None
+    #: bulk hop name -> its own smaller hop cell ({'supercell', 'host_cell'}): relaxed and
+    #: NEB'd with the campaign's calculator there, every calculator's single points at that
+    #: NEB's end points and saddle (instead of the DFT check at the campaign's hop cell)
+    hops: dict[str, dict[str, Any]] = field(default_factory=dict)
     reaction: bool = True
     #: the DFT check relaxes each structure of a model on which its largest force exceeds
     #: this (eV/Å; None: never) for at most ``relax_steps`` steps
@@ -340,6 +350,9 @@ REFINE_MODEL_RULES: dict[str, Rule] = {
     "barriers": Rule("a list of the campaign's barrier names",
                      lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
                      nullable=True),
+    "hops": Rule("a mapping of the campaign's bulk barrier names to their check cells, e.g. "
+                 "{lif-vacancy: {host_cell: [[1, 1, 0], [-1, 1, 0], [0, 0, 1]], "
+                 "supercell: [1, 1, 2]}}", lambda v: isinstance(v, dict), nullable=True),
     "reaction": Rule(BOOL.accepted, BOOL.test, nullable=True),
     "relax_above_eV_per_A": _positive(" (eV/Å)", nullable=True),
     "relax_steps": _int(1, nullable=True),
@@ -441,10 +454,32 @@ def _refine_models(where: str, data: dict, interfaces: list[InterfaceEntry],
         if hop not in names:
             _fail(where, f"barrier {hop!r} is not one of the campaign's "
                          f"({', '.join(names) or 'none'})")
+    own = {}
+    by_name = {b.name: b for b in barriers}
+    for hop, cell in (data.get("hops") or {}).items():
+        if hop not in by_name:
+            _fail(where, f"hops: {hop!r} is not one of the campaign's barriers "
+                         f"({', '.join(names) or 'none'})")
+        if by_name[hop].kind != "bulk":
+            _fail(where, f"hops: {hop!r} is a {by_name[hop].kind} hop; a hop cell of its own "
+                         f"is for bulk hops (host, mechanism)")
+        cell = cell or {}
+        if not isinstance(cell, dict):
+            _fail(where, f"hops: {hop}: must be a mapping with {', '.join(HOP_MODEL_KEYS)}, "
+                         f"got {cell!r}")
+        _check_keys(f"{where} hops ({hop})", cell, HOP_MODEL_KEYS)
+        _check_values(f"{where} hops ({hop})", {k: v for k, v in cell.items()
+                                                if k == "supercell"}, BARRIER_RULES)
+        if cell.get("host_cell") is not None:
+            try:
+                check_host_cell(cell["host_cell"])
+            except UserInputError as err:
+                _fail(f"{where} hops ({hop})", str(err))
+        own[str(hop)] = {k: v for k, v in cell.items() if v is not None}
     reaction = data.get("reaction")
     options = {str(k).strip().lower(): dict(v)
                for k, v in (data.get("calculator_options") or {}).items()}
-    return RefineModels(chosen, None if hops is None else list(hops),
+    return RefineModels(chosen, None if hops is None else list(hops), own,
                         True if reaction is None else bool(reaction),
                         data.get("relax_above_eV_per_A"),
                         data.get("relax_steps") or RefineModels.relax_steps,

@@ -43,9 +43,10 @@ class CoatingResult:
     #: where the DFT check has a model of its own (smaller than the campaign's): every other
     #: calculator's numbers on it (calculator label -> {value name -> value}; the campaign's
     #: calculator under ``committee_main``), the like-for-like comparison with ``refine``;
-    #: ``refine_model_atoms``: that model's interface size
+    #: ``refine_model_atoms``: that model's size (atoms; per value name where the models
+    #: differ, e.g. the interface's and a hop cell of its own)
     refine_model: dict[str, dict[str, float]] | None = None
-    refine_model_atoms: int | None = None
+    refine_model_atoms: int | dict[str, int] | None = None
     #: the DFT check's numbers on its model after its short relaxation (calculator label ->
     #: {value name -> value}), where its forces at the ML geometry exceeded the threshold
     refine_relaxed: dict[str, dict[str, float]] | None = None

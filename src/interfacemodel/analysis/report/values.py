@@ -69,7 +69,9 @@ class _Collector:
             if other and isinstance(value, (int, float)) and not isinstance(value, bool):
                 item[group] = other
         if "refine_model" in item:  # the model's size; the campaign calculator's label in it
-            item["refine_model_atoms"] = self.result.refine_model_atoms
+            atoms = self.result.refine_model_atoms
+            item["refine_model_atoms"] = atoms.get(item["name"]) if isinstance(atoms, dict) \
+                else atoms
             item["refine_model_main"] = self.result.committee_main
         if not committee or isinstance(value, bool) or not isinstance(value, (int, float)):
             return
