@@ -19,6 +19,7 @@ from .formatting import (
     format_number,
 )
 from .methods import _campaign_lines, _method_energetics, _method_migration, _method_segregation
+from .reading import reading_lines
 from .values import on_log10
 
 
@@ -130,6 +131,7 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
     B += _refine_blocks(entries, active, vmaps, results)
     if trends:
         B += [("h", 3, "Computed trend beside the observed one"), ("ul", trends)]
+    B += _reading_blocks(results, entries, vmaps)
 
     B.append(("h", 2, "Interface energetics"))
     t = _table(entries, [("interface_area_A2", "area (Å²)"),
@@ -255,6 +257,23 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
               v["status"] + "".join(f"; {WARNING_MARK} {w}" for w in v["warnings"]),
               v["source"]] for v in e["values"]])]))
     return B
+
+
+def _reading_blocks(results, entries, vmaps) -> list[tuple]:
+    """What each row's interface numbers say, in words made from them (:mod:`.reading`)."""
+    energetics = {r.coating: r.energetics for r in results}
+    blocks = []
+    for e in entries:
+        lines = reading_lines(e["coating"], vmaps[e["coating"]], energetics.get(e["coating"]))
+        if lines:
+            role = "" if e["role"] == "coating" else " (reference)"
+            blocks += [("h", 3, f"{e['coating']}{role}"), ("ul", lines)]
+    if not blocks:
+        return []
+    return [("h", 2, "What the interface numbers say"),
+            ("p", "Sentences made from the numbers above: binding against the committee's "
+                  "spread, the sign of γ_int, the relaxation's starting gaps, literature values "
+                  "beside.")] + blocks
 
 
 def _force_lines(results) -> list[str]:
