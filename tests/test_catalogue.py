@@ -25,6 +25,7 @@ EXPECTED = {
     "LLZO": ("Li56La24Zr16O96", 142),
     "LLZO-tetragonal-PBE": ("Li56La24Zr16O96", 142),
     "LiMg": ("LiMg", 221),
+    "Li3Bi": ("Li12Bi4", 225),
 }
 
 
