@@ -6,6 +6,10 @@ negative energy along the Li–coating mixing line (eV per atom of the mixture, 
 meV/atom) and per Li atom consumed; 0 means the coating is stable against Li (no product is
 lower than the two reactants). Sign: negative = the reaction releases energy.
 
+For alloy-forming coatings (Bi, Mg, ...) :func:`alloy_hull` builds the binary Li–M convex
+hull from the same kind of energies and names the phase a coating M turns into against
+excess Li (the Li-richest phase on the hull).
+
 Which phases each coating needs is in :data:`REACTION_PHASES`. A phase missing from a
 phase diagram can only make a coating look *more* stable than it is; the record lists the
 phases that were used.
@@ -21,7 +25,7 @@ from typing import Any
 from ..calculators import provenance_label
 from ..calculators.batch_choice import batch_evaluator
 from ..errors import UnknownNameError, UserInputError
-from ..records import to_dict
+from ..records import NOT_SERIALISED, to_dict
 from ..run.bulk import relax_bulk
 from ..run.lockstep import run_lockstep
 from ..run.relax import relax
@@ -160,6 +164,31 @@ class ReactionWithLi:
     wall_time_s: float = 0.0
 
 
+def _check_one_calculator(used: Iterable[PhaseEnergy], allow_unconverged: bool) -> list[str]:
+    """Refuse phase energies from different calculators and, unless ``allow_unconverged``,
+    unconverged relaxations; returns the names of the unconverged phases."""
+    used = list(used)
+    labels = {provenance_label(p.calculator) for p in used}
+    if len(labels) > 1:
+        raise UserInputError(f"phase energies come from different calculators "
+                             f"({', '.join(sorted(labels))}); use one for all")
+    bad = [p.name for p in used if not p.converged]
+    if bad and not allow_unconverged:
+        raise UserInputError(f"phase(s) {', '.join(bad)} not converged; relax further or pass "
+                             f"allow_unconverged=True")
+    return bad
+
+
+def _entry(p: PhaseEnergy, entry_id: str | None = None):
+    """pymatgen ``ComputedEntry`` of one reduced formula unit of ``p`` (total energy, eV)."""
+    from pymatgen.core import Composition
+    from pymatgen.entries.computed_entries import ComputedEntry
+
+    comp = Composition(p.formula)
+    return ComputedEntry(comp, p.energy_per_atom_eV * comp.num_atoms,
+                         entry_id=p.name if entry_id is None else entry_id)
+
+
 def reaction_with_li(coating: str, energies: Mapping[str, PhaseEnergy],
                      allow_unconverged: bool = False) -> ReactionWithLi:
     """Most exothermic reaction of Li metal with ``coating`` on the phase diagram of
@@ -172,7 +201,6 @@ def reaction_with_li(coating: str, energies: Mapping[str, PhaseEnergy],
     from pymatgen.analysis.interface_reactions import InterfacialReactivity
     from pymatgen.analysis.phase_diagram import PhaseDiagram
     from pymatgen.core import Composition
-    from pymatgen.entries.computed_entries import ComputedEntry
 
     start = time.perf_counter()
     key = coating_key(coating)
@@ -181,16 +209,8 @@ def reaction_with_li(coating: str, energies: Mapping[str, PhaseEnergy],
         raise UserInputError(f"reaction of Li with {key} needs the energies of "
                              f"{', '.join(missing)}")
     used = [energies[n] for n in REACTION_PHASES[key]]
-    labels = {provenance_label(p.calculator) for p in used}
-    if len(labels) > 1:
-        raise UserInputError(f"phase energies come from different calculators "
-                             f"({', '.join(sorted(labels))}); use one for all")
-    bad = [p.name for p in used if not p.converged]
-    if bad and not allow_unconverged:
-        raise UserInputError(f"phase(s) {', '.join(bad)} not converged; relax further or pass "
-                             f"allow_unconverged=True")
-    entries = [ComputedEntry(Composition(p.formula), p.energy_per_atom_eV
-                             * Composition(p.formula).num_atoms, entry_id=p.name) for p in used]
+    bad = _check_one_calculator(used, allow_unconverged)
+    entries = [_entry(p) for p in used]
     pd = PhaseDiagram(entries)
     coating_entry = next(e for e in entries if e.entry_id == key)
     e_hull = pd.get_e_above_hull(coating_entry, allow_negative=True)
@@ -212,3 +232,152 @@ def reaction_with_li(coating: str, energies: Mapping[str, PhaseEnergy],
         converged=not bad, calculator=used[0].calculator, wall_time_s=time.perf_counter() - start,
     )
 
+
+
+# --- binary alloy hull: Li–M ------------------------------------------------------------------
+
+def crystal_energies(structures: Mapping[str, Any], calc, fmax: float = 0.01,
+                     steps: int = 300) -> dict[str, PhaseEnergy]:
+    """Relax crystals that are not (or not only) catalogue phases — an ordered alloy built in
+    a notebook, a :func:`~interfacemodel.build.alloys.li_mg_alloy` solid-solution cell — with
+    ``calc``, the way :func:`phase_energy` relaxes catalogue crystals
+    (:func:`~interfacemodel.run.bulk.relax_bulk`: cell and positions, symmetry kept, forces
+    below ``fmax`` eV/Å and stress below 0.01 GPa). ``structures`` maps a phase name to an
+    ``ase.Atoms`` (not modified). Returns ``{name: PhaseEnergy}`` for :func:`alloy_hull`.
+    """
+    out: dict[str, PhaseEnergy] = {}
+    for name, atoms in structures.items():
+        relaxed, rec = relax_bulk(atoms, calc, fmax=fmax, steps=steps)
+        out[name] = PhaseEnergy(name, _reduced(relaxed), rec.energy_per_atom_eV, len(relaxed),
+                                "crystal", rec.converged, rec.calculator, to_dict(rec))
+    return out
+
+
+@dataclass
+class AlloyHull:
+    """Convex hull of a binary reservoir–M system (Li–M), energies from one calculator.
+
+    Sign conventions (all per atom of the phase):
+
+    - ``formation_energy_eV_per_atom`` = [E − N_res μ_res − N_M μ_M] / N, with μ the energy
+      per atom of the lowest-energy pure-element phase of each element in the input;
+      negative = the phase is lower in energy than the separated elements.
+    - ``e_above_hull_meV_per_atom`` ≥ 0: 0 for a phase on the hull; positive = the energy per
+      atom released if the phase decomposed into the hull phases of its composition.
+    """
+
+    reservoir: str  # 'Li': the element in excess (the anode metal)
+    metal: str  # M, the coating element
+    formation_energy_eV_per_atom: dict[str, float]  # per phase name
+    e_above_hull_meV_per_atom: dict[str, float]  # per phase name
+    reservoir_fraction: dict[str, float]  # N_res / N per phase name
+    stable: list[str]  # phases on the hull, from M to the reservoir (reservoir fraction up)
+    in_equilibrium_with_reservoir: str  # Li-richest hull phase other than the reservoir itself
+    in_equilibrium_with_reservoir_formula: str  # its reduced formula
+    reservoir_per_metal_in_equilibrium: float  # N_res / N_M of that phase (3 for Li3Bi; 0 for M)
+    calculator: dict[str, Any] = field(default_factory=dict)  # of the PhaseEnergy inputs
+    converged: bool = True  # False when unconverged relaxations were let through
+    #: pymatgen PhaseDiagram of the input entries (entry_id = phase name); not serialised
+    phase_diagram: Any = field(default=None, repr=False, compare=False, metadata=NOT_SERIALISED)
+
+
+def _as_phase_energy(name: str, value) -> PhaseEnergy:
+    """``value``: a :class:`PhaseEnergy`, or ``(structure, energy_eV)`` where structure is an
+    ``ase.Atoms``, a pymatgen ``Structure``, ``Composition`` or formula string and energy_eV
+    is the TOTAL energy of exactly that structure/composition."""
+    import math
+
+    from pymatgen.core import Composition
+
+    if isinstance(value, PhaseEnergy):
+        return value
+    try:
+        what, energy = value
+        energy = float(energy)
+    except (TypeError, ValueError):
+        raise UserInputError(
+            f"phase {name!r}: give a PhaseEnergy or (Atoms | Structure | Composition | formula, "
+            f"total energy in eV), not {type(value).__name__}") from None
+    if hasattr(what, "get_chemical_formula"):  # ase.Atoms
+        comp = Composition(what.get_chemical_formula())
+    elif hasattr(what, "composition"):  # pymatgen Structure
+        comp = what.composition
+    else:
+        try:
+            comp = Composition(what)
+        except (ValueError, TypeError, KeyError):
+            comp = None
+    if comp is None or comp.num_atoms <= 0:
+        raise UserInputError(f"phase {name!r}: cannot read a composition from {what!r}")
+    if not math.isfinite(energy):
+        raise UserInputError(f"phase {name!r}: energy {energy!r} eV is not finite")
+    n = comp.num_atoms
+    return PhaseEnergy(name, comp.reduced_formula, energy / n, int(round(n)), "given", True, {})
+
+
+def alloy_hull(phases: Mapping[str, Any], reservoir: str = "Li",
+               allow_unconverged: bool = False) -> AlloyHull:
+    """Formation energies, convex hull and equilibrium phase of a binary reservoir–M system.
+
+    ``phases`` maps a phase name (a formula or any label: 'Li3Bi', 'LiMg-x0.25-seed3') to
+    its energy from ONE calculator: a :class:`PhaseEnergy` (from :func:`phase_energies`,
+    :func:`phase_energy` or :func:`crystal_energies`), or a tuple ``(structure, energy_eV)``
+    with the structure an ``ase.Atoms`` / pymatgen ``Structure`` / ``Composition`` / formula
+    and energy_eV the total energy of exactly that structure or composition (eV). Several
+    phases may share a composition (polymorphs, solid-solution cells): the lowest sets the
+    hull, the others get their energy above it. Both pure elements must be present (the hull
+    needs its end members); every phase holds only ``reservoir`` and one other element M.
+
+    The hull is pymatgen's ``PhaseDiagram`` of ``ComputedEntry`` objects built as in
+    :func:`reaction_with_li`. The phase a coating M becomes in contact with excess reservoir
+    metal is the hull phase richest in the reservoir element other than the reservoir itself
+    (Li3Bi for Bi against Li; M itself when no compound is on the hull). Sign conventions:
+    see :class:`AlloyHull`. Refuses :class:`PhaseEnergy` inputs from different calculators
+    and, unless ``allow_unconverged``, unconverged relaxations.
+    """
+    from pymatgen.analysis.phase_diagram import PhaseDiagram
+    from pymatgen.core import Element
+
+    try:
+        res = Element(reservoir).symbol
+    except ValueError:
+        raise UserInputError(f"reservoir={reservoir!r} is not an element symbol") from None
+    if not isinstance(phases, Mapping) or len(phases) < 2:
+        raise UserInputError("alloy_hull needs a mapping {name: energy} with at least the two "
+                             "pure elements")
+    used = {str(name): _as_phase_energy(str(name), value) for name, value in phases.items()}
+    bad = _check_one_calculator([p for p in used.values() if p.kind != "given"],
+                                allow_unconverged)
+    entries = {name: _entry(p, entry_id=name) for name, p in used.items()}
+    elements = sorted({el.symbol for e in entries.values() for el in e.composition.elements})
+    others = [el for el in elements if el != res]
+    if len(others) != 1:
+        raise UserInputError(
+            f"alloy_hull treats a binary {res}–M system; the phases hold {', '.join(elements)}"
+            + ("" if others else f" (no element besides {res})"))
+    metal = others[0]
+    pure = {el: [n for n, e in entries.items() if e.composition.reduced_formula == el]
+            for el in (res, metal)}
+    missing = [el for el, names in pure.items() if not names]
+    if missing:
+        raise UserInputError(f"alloy_hull needs the pure element(s) {', '.join(missing)} "
+                             f"(the end members of the {res}–{metal} hull)")
+    pd = PhaseDiagram(list(entries.values()))
+    x_res = {n: float(e.composition.get_atomic_fraction(Element(res)))
+             for n, e in entries.items()}
+    form = {n: float(pd.get_form_energy_per_atom(e)) for n, e in entries.items()}
+    e_hull = {n: 1000.0 * float(pd.get_e_above_hull(e)) for n, e in entries.items()}
+    stable_ids = {e.entry_id for e in pd.stable_entries}
+    stable = sorted((n for n in entries if n in stable_ids), key=lambda n: (x_res[n], n))
+    below = [n for n in stable if x_res[n] < 1.0]
+    eq = below[-1]  # the metal end member is always on the hull, so never empty
+    x_eq = x_res[eq]
+    return AlloyHull(
+        reservoir=res, metal=metal, formation_energy_eV_per_atom=form,
+        e_above_hull_meV_per_atom=e_hull, reservoir_fraction=x_res, stable=stable,
+        in_equilibrium_with_reservoir=eq,
+        in_equilibrium_with_reservoir_formula=entries[eq].composition.reduced_formula,
+        reservoir_per_metal_in_equilibrium=x_eq / (1.0 - x_eq),
+        calculator=next((p.calculator for p in used.values() if p.kind != "given"), {}),
+        converged=not bad, phase_diagram=pd,
+    )
