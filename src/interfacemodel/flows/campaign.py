@@ -200,8 +200,8 @@ prepare_bulk_hop`): the hop built on the host crystal relaxed by ``calculator`` 
     maker = MigrationMaker(calculator=calculator, n_images=entry.n_images, fmax=entry.fmax,
                            optimizer=entry.optimizer, phonons=False, bulk_steps=True,
                            carriers="metal")
-    made = [j for j in maker.jobs(tagged, **case)
-            if not j.name.startswith(("diffusivity:", "intrinsic:"))]
+    # carriers='metal': no pair-cell job; the D(T) join is not the check's
+    made = [j for j in maker.jobs(tagged, **case) if not j.name.startswith("diffusivity:")]
     jobs, outputs = list(made), {}
     for member in [calculator, *members]:
         jobs.append(committee_migration_job(tagged, made, member, list(entry.temperatures_K),
