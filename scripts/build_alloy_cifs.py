@@ -6,12 +6,41 @@ the ones cited in each header (and in catalogue.json / SOURCES.md); change them 
 new source.
 """
 
+import warnings
 from pathlib import Path
 
 from pymatgen.core import Lattice, Structure
 from pymatgen.io.cif import CifWriter
 
 OUT = Path(__file__).resolve().parents[1] / "src/interfacemodel/structures/data/bulk"
+
+
+def _volume_per_atom(cif: str) -> float:
+    """Volume per atom (A^3) of one of the catalogue's own element CIFs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = Structure.from_file(str(OUT / cif))
+    return s.volume / len(s)
+
+
+def zen_cubic_a(metal_cif: str, formula_units: int) -> float:
+    """ESTIMATE, not a measurement: the cubic lattice parameter of an equiatomic LiM cell
+    holding ``formula_units`` LiM units, from Zen's law (volume additivity) on the
+    catalogue's Li (Li_bcc.cif) and M volumes per atom: a^3 = n (V_Li + V_M). Rounded to
+    1e-4 A, the value written to catalogue.json. It ignores the volume change of compound
+    formation, so it only starts a cell that every campaign relaxes."""
+    v = formula_units * (_volume_per_atom("Li_bcc.cif") + _volume_per_atom(metal_cif))
+    return round(v ** (1 / 3), 4)
+
+
+def _zen_header(name: str, prototype: str, sg: str, sites: str, metal_cif: str, n: int):
+    a = zen_cubic_a(metal_cif, n)
+    return [f"# CONSTRUCTED model: {name}, {prototype}, {sg}, {sites}; a={a:.4f} A is an ESTIMATE, not experiment",
+            f"# (Zen's law: a^3 = {n} (V_Li + V_M) from the catalogue's Li_bcc.cif and {metal_cif} volumes per "
+            "atom, scripts/build_alloy_cifs.py; no citable measured lattice parameter was found; relax the cell)"]
+
+
+NATL_SITES = "Li 8a (1/8,1/8,1/8) + {m} 8b (3/8,3/8,3/8) (origin choice 2)"
 
 PHASES = {
     # file: (space group, lattice, species, Wyckoff coordinates, header lines)
@@ -47,6 +76,18 @@ PHASES = {
          "a=5.8197, c=3.17488 A (room temperature)",
          "# Wyckoff, Crystal Structures vol. 1 (1963), AMCSD 0011248 (as converted in NCrystal data/Sn_sg141.ncmat)"]),
 }
+
+# NaTl (B32) LiM phases and B2 LiAg: Wyckoff positions of the structure type, lattice from
+# Zen's law (see zen_cubic_a): no citable measured lattice parameter was found for them.
+for _m, _cif in (("Al", "Al_fcc.cif"), ("Zn", "Zn_hcp.cif"), ("In", "In_tetragonal.cif")):
+    PHASES[f"Li{_m}_NaTl.cif"] = (
+        "Fd-3m:2", Lattice.cubic(zen_cubic_a(_cif, 8)), ["Li", _m],
+        [[1 / 8, 1 / 8, 1 / 8], [3 / 8, 3 / 8, 3 / 8]],
+        _zen_header(f"Li{_m}", "NaTl (B32) type", "Fd-3m", NATL_SITES.format(m=_m), _cif, 8))
+PHASES["LiAg_B2.cif"] = (
+    "Pm-3m", Lattice.cubic(zen_cubic_a("Ag_fcc.cif", 1)), ["Li", "Ag"],
+    [[0, 0, 0], [0.5, 0.5, 0.5]],
+    _zen_header("LiAg", "CsCl (B2) type", "Pm-3m", "Li 1a (0,0,0) + Ag 1b (1/2,1/2,1/2)", "Ag_fcc.cif", 1))
 
 
 def main() -> None:
