@@ -8,6 +8,7 @@ from ase.build import bulk
 from ase.calculators.emt import EMT
 from ase.constraints import FixSymmetry
 from ase.filters import FrechetCellFilter
+from ase.neighborlist import neighbor_list
 from ase.optimize import BFGS
 from ase.units import GPa
 from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
@@ -36,6 +37,10 @@ NEW_PHASES = {
     "Al": ("Al4", 225, "competing"),  # fcc
     "In": ("In2", 139, "competing"),  # A6, body-centred tetragonal
     "Sn": ("Sn4", 141, "competing"),  # beta-Sn (A5)
+    "LiAl": ("Li8Al8", 227, "system"),  # NaTl (B32): Li 8a + Al 8b
+    "LiZn": ("Li8Zn8", 227, "system"),  # NaTl (B32)
+    "LiIn": ("Li8In8", 227, "system"),  # NaTl (B32)
+    "LiAg": ("Li1Ag1", 221, "system"),  # CsCl (B2)
 }
 
 
@@ -60,7 +65,8 @@ def test_new_phase_space_group_composition_and_size(name):
 
 
 def test_roles_keep_element_references_out_of_the_system_list():
-    assert "Li3Bi" in bulk_phases()
+    for name in ("Li3Bi", "LiAl", "LiZn", "LiIn", "LiAg"):
+        assert name in bulk_phases()
     for name in ("Bi", "Zn", "Al", "In", "Sn"):
         assert name not in bulk_phases() and name in bulk_phases(competing=True)
 
@@ -74,6 +80,56 @@ def test_li3bi_geometry_is_the_d03_type():
     assert [n.specie.symbol for n in near] == ["Li"] * 14
     np.testing.assert_allclose([n.nn_distance for n in near[:8]], np.sqrt(3) * a / 4, atol=1e-6)
     np.testing.assert_allclose([n.nn_distance for n in near[8:]], a / 2, atol=1e-6)
+
+
+def _neighbour_shells(atoms, cutoff):
+    """{atom index: sorted [(distance, symbol)]} within cutoff, from ASE's neighbour list
+    (independent of pymatgen, which built the CIFs)."""
+    i, j, d = neighbor_list("ijd", atoms, cutoff)
+    symbols = atoms.get_chemical_symbols()
+    shells = {k: [] for k in range(len(atoms))}
+    for a, b, dist in zip(i, j, d, strict=True):
+        shells[a].append((dist, symbols[b]))
+    return {k: sorted(v) for k, v in shells.items()}
+
+
+@pytest.mark.parametrize("name, metal", [("LiAl", "Al"), ("LiZn", "Zn"), ("LiIn", "In")])
+def test_natl_phases_have_4_li_and_4_m_nearest_neighbours(name, metal):
+    atoms = load_bulk(name, as_atoms=True)
+    a = atoms.cell.cellpar()[0]
+    d1 = np.sqrt(3) * a / 4
+    # B32 is an ordering of a bcc lattice of edge a/2: every atom has 8 neighbours at
+    # a*sqrt(3)/4 (4 Li + 4 M: two interpenetrating diamond lattices), the next shell at
+    # a/2, so a cutoff between the two picks exactly the first shell
+    for shell in _neighbour_shells(atoms, 0.5 * (d1 + a / 2)).values():
+        assert len(shell) == 8
+        np.testing.assert_allclose([d for d, _ in shell], d1, atol=1e-6)
+        assert sorted(s for _, s in shell) == sorted([metal] * 4 + ["Li"] * 4)
+
+
+def test_b2_liag_has_8_ag_around_each_li():
+    atoms = load_bulk("LiAg", as_atoms=True)
+    a = atoms.cell.cellpar()[0]
+    d1 = np.sqrt(3) * a / 2
+    shells = _neighbour_shells(atoms, 0.5 * (d1 + a))  # next shell: 6 like atoms at a
+    for k, symbol in enumerate(atoms.get_chemical_symbols()):
+        other = "Ag" if symbol == "Li" else "Li"
+        assert [s for _, s in shells[k]] == [other] * 8
+        np.testing.assert_allclose([d for d, _ in shells[k]], d1, atol=1e-6)
+
+
+def test_estimated_lattices_are_labelled_and_follow_zens_law():
+    """The NaTl and B2 lattices are Zen's-law estimates: say so, and equal the volume sum
+    computed here from the catalogue's element cells."""
+    v_li = load_bulk("Li").volume / 2
+    for name, metal, fu in [("LiAl", "Al", 8), ("LiZn", "Zn", 8), ("LiIn", "In", 8),
+                            ("LiAg", "Ag", 1)]:
+        info = phase_info(name)
+        assert "estimate" in info.reference_kind and "not experiment" in info.reference_kind
+        m = load_bulk(metal)
+        a = (fu * (v_li + m.volume / len(m))) ** (1 / 3)
+        assert info.reference_lattice_A["a"] == pytest.approx(a, abs=6e-5)
+        assert "ESTIMATE" in (catalogue_dir() / info.file).read_text().splitlines()[0]
 
 
 # --- 2./3. formation energies and the hull on an EMT analogue (Cu–Au) --------------------------

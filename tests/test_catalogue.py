@@ -26,6 +26,10 @@ EXPECTED = {
     "LLZO-tetragonal-PBE": ("Li56La24Zr16O96", 142),
     "LiMg": ("LiMg", 221),
     "Li3Bi": ("Li12Bi4", 225),
+    "LiAl": ("Li8Al8", 227),
+    "LiZn": ("Li8Zn8", 227),
+    "LiIn": ("Li8In8", 227),
+    "LiAg": ("LiAg", 221),
 }
 
 
