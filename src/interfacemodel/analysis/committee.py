@@ -300,6 +300,15 @@ def member_migration(calc, case, neb, initial: Atoms, saddle: Atoms, final: Atom
                                 "perfect cell was not kept)")
         main_initial = neb.endpoints["initial"].energy_eV
         changes["perfect_energy_eV"] = case.perfect_energy_eV + (e["initial"] - main_initial)
+    if min(member_neb.barrier_forward_eV, member_neb.barrier_backward_eV) < 0:
+        # the main model's end point lies above its saddle for this member: the member's
+        # barrier (negative) joins the spread, but it defines no hop rate, so no D of its own
+        changes["lattice"] = None
+        changes["notes"].append(
+            f"committee member: at the main model's geometries an end point lies above the "
+            f"saddle (forward {member_neb.barrier_forward_eV:+.3f} eV, backward "
+            f"{member_neb.barrier_backward_eV:+.3f} eV): that end point is not a minimum "
+            f"for this member; no D from it")
     member_case = dataclasses.replace(case, **changes)
     member_pair = None
     if intrinsic is not None and intrinsic.defective is not None \

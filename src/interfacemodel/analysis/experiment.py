@@ -7,7 +7,8 @@ the computed descriptors so a reader can see whether the computed trend agrees.
 
 * :data:`MEASUREMENTS`: every entry, each naming the coatings it belongs to;
 * :data:`EXPERIMENTS`: the same, keyed by coating ('Li2Se', 'LiF', 'Mg', 'MgF2', 'LLZO', and
-  'Li2O' for the one Li2O/Li number of the garnet review);
+  'Li2O' for the one Li2O/Li number of the garnet review; the alloy rows 'Li3Bi', 'LiZn',
+  'LiAg' and :data:`LI_SN_ROW` for the measured Li diffusivities and the solubility rule);
 * :data:`LI_SELF_DIFFUSION` (NMR, 25 °C) and :data:`DIFFUSIVITIES` (the whole table);
 * :data:`DESIGN_CRITERIA`: what the reviews say a good coating needs.
 
@@ -71,6 +72,8 @@ class Measurement:
     compare_with: str | None = None  # report quantity of coatings[0] it can be set beside
     headline: bool = False  # shown in the report's experiment column
     stated: str = ""  # the value exactly as the source writes it, where it differs from ours
+    #: what the observation says of a yes/no report quantity (e.g. soluble in Li: True)
+    expects: bool | None = None
 
     @property
     def citation(self) -> str:
@@ -113,6 +116,9 @@ def _num(x: float) -> str:
 
 
 _M = Measurement
+
+#: the report row of the Li-rich Li–Sn phase (the catalogue phase the campaigns model)
+LI_SN_ROW = "Li17Sn4"
 
 #: every transcribed entry, in the order of experimental-context.md
 MEASUREMENTS: tuple[Measurement, ...] = (
@@ -207,18 +213,24 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     _M("li-self-diffusion-model", ("Li",), "Li self-diffusion coefficient", 6.12e-11,
        "cm² s⁻¹", "yan2020", conditions="25 °C, thermodynamic model", kind="model",
        T_K=298.15, cited="Table 1", compare_with="D_coating_cm2_per_s"),
-    _M("li22sn5-diffusion", (), "Li diffusivity in Li22Sn5", (1.9e-7, 5.9e-7), "cm² s⁻¹",
-       "yan2020", conditions="room temperature, GITT", cited="Table 1",
-       stated="1.9–5.9 × 10⁻⁷ cm² s⁻¹"),
-    _M("li3bi-diffusion", (), "Li diffusivity in Li3Bi", (1.0e-6, 3.0e-6), "cm² s⁻¹",
-       "yan2020", conditions="room temperature, GITT", cited="Table 1",
-       stated="1.0–3.0 × 10⁻⁶ cm² s⁻¹"),
-    _M("lizn-diffusion", (), "Li diffusivity in LiZn", (4e-8, 4e-7), "cm² s⁻¹", "yan2020",
-       conditions="room temperature, GITT", cited="Table 1",
-       stated="4 × 10⁻⁸ – 4 × 10⁻⁷ cm² s⁻¹"),
-    _M("lixag-diffusion", (), "Li diffusivity in LixAg (x = 4.7–5.0)", (0.12e-8, 4.0e-8),
+    # the Li-rich alloys: set beside the Li vacancy hop of the alloy row the campaign models
+    # (the Li–Sn row is the catalogue's Li-rich Li–Sn phase, LI_SN_ROW; the Li–Ag row is
+    # ordered B2 LiAg, while the measurement is on Li-richer LixAg, x = 4.7–5.0)
+    _M("li22sn5-diffusion", (LI_SN_ROW,), "Li diffusivity in Li22Sn5", (1.9e-7, 5.9e-7),
        "cm² s⁻¹", "yan2020", conditions="room temperature, GITT", cited="Table 1",
-       stated="0.12–4.0 × 10⁻⁸ cm² s⁻¹"),
+       stated="1.9–5.9 × 10⁻⁷ cm² s⁻¹", compare_with="D_coating_cm2_per_s", headline=True),
+    _M("li3bi-diffusion", ("Li3Bi",), "Li diffusivity in Li3Bi", (1.0e-6, 3.0e-6), "cm² s⁻¹",
+       "yan2020", conditions="room temperature, GITT", cited="Table 1",
+       stated="1.0–3.0 × 10⁻⁶ cm² s⁻¹", compare_with="D_coating_cm2_per_s", headline=True),
+    _M("lizn-diffusion", ("LiZn",), "Li diffusivity in LiZn", (4e-8, 4e-7), "cm² s⁻¹",
+       "yan2020", conditions="room temperature, GITT", cited="Table 1",
+       stated="4 × 10⁻⁸ – 4 × 10⁻⁷ cm² s⁻¹", compare_with="D_coating_cm2_per_s",
+       headline=True),
+    _M("lixag-diffusion", ("LiAg",), "Li diffusivity in LixAg (x = 4.7–5.0)",
+       (0.12e-8, 4.0e-8), "cm² s⁻¹", "yan2020", conditions="room temperature, GITT",
+       cited="Table 1", stated="0.12–4.0 × 10⁻⁸ cm² s⁻¹", compare_with="D_coating_cm2_per_s",
+       headline=True, observation="measured on Li-rich LixAg (x = 4.7–5.0); computed in "
+                                  "ordered B2 LiAg"),
     _M("limg-diffusion-gitt", ("Mg",), "Li diffusivity in Li–Mg (β phase)", 1e-8, "cm² s⁻¹",
        "yan2020", qualifier="≈", conditions="room temperature, GITT", cited="Table 1"),
     _M("limg-diffusion-neutron", ("Mg",), "Li diffusivity in Li–Mg (β phase)", 1e-11,
@@ -229,7 +241,18 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     # --- design rules (Touja et al. 2021; Yan et al. 2020) ----------------------------------
     _M("soluble-alloy-overpotential", ("Mg",), "alloy coatings", None, "", "touja2021",
        observation="metals soluble in Li (Mg, Ag) give lower overpotentials than insoluble "
-                   "ones (Fe, Cu, Sn)", kind="design rule", cited="and Yan et al. 2020"),
+                   "ones (Fe, Cu, Sn)", kind="design rule", cited="and Yan et al. 2020",
+       compare_with="soluble_in_li", expects=True, headline=True),
+    _M("soluble-ag-overpotential", ("LiAg",), "alloy coatings", None, "", "touja2021",
+       observation="Ag is soluble in Li; soluble metals (Mg, Ag) give lower overpotentials "
+                   "than insoluble ones (Fe, Cu, Sn)", kind="design rule",
+       cited="and Yan et al. 2020", compare_with="soluble_in_li", expects=True,
+       headline=True),
+    _M("insoluble-sn-overpotential", (LI_SN_ROW,), "alloy coatings", None, "", "touja2021",
+       observation="Sn is insoluble in Li; insoluble metals (Fe, Cu, Sn) give higher "
+                   "overpotentials than soluble ones (Mg, Ag)", kind="design rule",
+       cited="and Yan et al. 2020", compare_with="soluble_in_li", expects=False,
+       headline=True),
     _M("lif-elastic-modulus", ("LiF",), "elastic modulus of LiF", 70.0, "GPa", "touja2021",
        kind="design rule", cited="and Yan et al. 2020",
        observation="elastic moduli: LiF 70 GPa, LiCl 32 GPa"),
@@ -238,7 +261,8 @@ MEASUREMENTS: tuple[Measurement, ...] = (
 #: the coatings of the comparison with their entries
 EXPERIMENTS: dict[str, tuple[Measurement, ...]] = {
     name: tuple(m for m in MEASUREMENTS if name in m.coatings)
-    for name in ("Li2Se", "LiF", "Mg", "MgF2", "LLZO", "Li2O")
+    for name in ("Li2Se", "LiF", "Mg", "MgF2", "LLZO", "Li2O", "Li3Bi", "LiZn", "LiAg",
+                 LI_SN_ROW)
 }
 
 #: measured Li self-diffusion at 25 °C (NMR; Yan et al. 2020, Table 1)

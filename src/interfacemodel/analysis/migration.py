@@ -183,8 +183,8 @@ class HopCase(DocumentRecord):
     ``chemical_potential_eV`` (eV/atom; bcc Li for Li). ``perfect_energy_eV``: the perfect
     supercell (eV; with the solute for a solute hop, relaxed). Defect fraction c:
     ``defect_fraction`` when given, else exp(−E_f/k_B T) (bulk) or 1 (other kinds).
-    ``ionic``: the host is not the elemental ``defect_species`` (the neutral defect stands for
-    a charged one); ``carrier_density_per_cm3``: the Nernst–Einstein carrier density (None:
+    ``ionic``: the host is a compound with a non-metal, not the elemental ``defect_species``
+    nor an intermetallic (the neutral defect stands for a charged one); ``carrier_density_per_cm3``: the Nernst–Einstein carrier density (None:
     no σ). ``formation_reference``: the record's text where there is no E_f. ``notes`` are
     appended to the record's notes.
 
@@ -683,7 +683,9 @@ def prepare_bulk_hop(
     if li_metal_energy_eV is None:
         li_metal_energy_eV = (ref.per_atom_eV() if ref.formula == species
                               else bulk_reference(species, calc)[1].per_atom_eV())
-    ionic = ref.formula != species
+    # a host of metals only (Li3Bi, LiAl, LiMg) is a metal: no charged-defect model, no σ;
+    # a compound with a non-metal (LiF, Li2Se, Li3Sb's Zintl anion Sb) is treated as ionic
+    ionic = ref.formula != species and not _all_metals(ref.formula)
     if mechanism == "vacancy":
         lattice = _lattice_for(dataset, host_atoms, hop)
     elif mechanism == "interstitialcy":
@@ -718,6 +720,13 @@ def prepare_bulk_hop(
         perfect_energy_eV=float(e_perfect), chemical_potential_eV=float(li_metal_energy_eV),
         defect_fraction=defect_fraction, ionic=ionic, carrier_density_per_cm3=carriers,
         solute=solute)
+
+
+def _all_metals(formula: str) -> bool:
+    """Whether every element of ``formula`` is a metal (pymatgen ``Element.is_metal``)."""
+    from pymatgen.core import Composition
+
+    return all(el.is_metal for el in Composition(formula).elements)
 
 
 def prepare_interface_hop(

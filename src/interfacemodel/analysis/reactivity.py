@@ -41,6 +41,36 @@ REACTION_PHASES: dict[str, tuple[str, ...]] = {
     "Li2O": ("Li", "O2", "Li2O"),
     "LLZO": ("Li", "La", "Zr", "O2", "Li2O", "La2O3", "ZrO2", "Zr3O", "LLZO"),
 }
+
+
+def _li_alloy_phase_sets() -> dict[str, tuple[str, ...]]:
+    """Phase sets of the Li–M alloy coatings, read from the catalogue: for every catalogue
+    phase holding Li and one metal M whose element crystal is in the catalogue too, Li, M and
+    every catalogue Li–M phase (the Li–M hull; the coating is stable against Li when no
+    Li-richer phase lies below the line joining it to Li). Catalogue additions join by
+    themselves."""
+    from pymatgen.core import Composition
+
+    from ..structures import bulk_phases
+
+    names = bulk_phases(competing=True, analogue=True)  # Ag, Cu, Au: element crystals
+    elements = {n: tuple(sorted(el.symbol for el in Composition(phase_info(n).formula)))
+                for n in names}
+    pure = {els[0]: n for n, els in elements.items()
+            if len(els) == 1 and phase_info(n).formula == els[0]}
+    out: dict[str, tuple[str, ...]] = {}
+    for name, els in elements.items():
+        if len(els) != 2 or "Li" not in els or name in REACTION_PHASES:
+            continue
+        metal = next(e for e in els if e != "Li")
+        if metal not in pure or "Li" not in pure:
+            continue
+        family = [n for n, e in elements.items() if e == els]
+        out[name] = (pure["Li"], pure[metal], *family)
+    return out
+
+
+REACTION_PHASES.update(_li_alloy_phase_sets())
 MOLECULES = ("F2", "O2")
 MOLECULE_BOX_A = 12.0  # cubic box edge for a molecule in periodic boundary conditions
 STABLE_TOL_EV_PER_ATOM = 1e-4

@@ -54,6 +54,24 @@ SYSTEMS: dict[str, SystemRecipe] = {
                      "Li(110) || Li2O(111), the lowest-energy antifluorite face (reference)"),
         SystemRecipe("li-li2s", "Li2S", (("110", "111"),),
                      "Li(110) || Li2S(111), the lowest-energy antifluorite face (reference)"),
+        # Li-rich alloys (what a metal coating M becomes on Li): D0_3, NaTl (B32) and B2 are
+        # superstructures of bcc, so the cube-on-cube faces match Li's; the areas and strains
+        # are those of the SevenNet-relaxed crystals (Li a = 3.43 Å)
+        SystemRecipe("li-li3bi", "Li3Bi", (("110", "110"),),
+                     "Li(110) || Li3Bi(110): cube on cube (D0_3 = 2 × 2 × 2 bcc), 2 % strain",
+                     max_area_A2=80.0),
+        SystemRecipe("li-lizn", "LiZn", (("110", "110"),),
+                     "Li(110) || LiZn(110): cube on cube (NaTl = 2 × 2 × 2 bcc)",
+                     max_area_A2=80.0, max_strain=0.045),
+        SystemRecipe("li-lial", "LiAl", (("100", "100"),),
+                     "Li(100) || LiAl(100) on a 101 Å² coincidence cell (cube on cube strains "
+                     "Li by 7 %)", max_area_A2=110.0),
+        SystemRecipe("li-liin", "LiIn", (("110", "110"),),
+                     "Li(110) || LiIn(110): cube on cube (NaTl = 2 × 2 × 2 bcc), 1 % strain",
+                     max_area_A2=80.0),
+        SystemRecipe("li-liag", "LiAg", (("100", "100"),),
+                     "Li(100) || LiAg(100) (B2 = bcc ordered; cube on cube strains Li by 7 %)",
+                     max_area_A2=80.0),
     )
 }
 

@@ -135,7 +135,8 @@ def cmd_results(args) -> int:
 
 #: comparison presets: campaign specs shipped in the package (interfacemodel/workflows/presets/,
 #: linked from the repository's workflows/); their sizes are in the files
-PRESETS = {"quick": "coating_comparison_quick.yaml", "full": "coating_comparison.yaml"}
+PRESETS = {"quick": "coating_comparison_quick.yaml", "full": "coating_comparison.yaml",
+           "alloys": "coating_comparison_alloys.yaml"}
 
 
 def _preset_spec(name: str):

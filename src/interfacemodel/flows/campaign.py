@@ -35,6 +35,7 @@ from .energetics import InterfaceEnergeticsMaker
 from .identity import flow_of, step_job
 from .migration import MigrationMaker
 from .segregation import SegregationMaker
+from .solubility import SolubilityMaker
 from .specs import CampaignSpec, report_rows
 
 # --------------------------------------------------------------------------- joins
@@ -286,9 +287,16 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                 continue  # the DFT check on models of its own leaves segregation out
             jobs.append(committee_segregation_job(system, made, member))
             members_of[f"segregation:{system}"][member] = jobs[-1].output
+    li_fmax = min(bulk_fmax.values(), default=EnergeticsSettings.bulk_fmax)
+    for entry in spec.solubility:  # one calculator: no committee (the report says so)
+        made = SolubilityMaker(calculator=calc, fmax=entry.fmax, supercell=entry.supercell,
+                               bulk_fmax=li_fmax).jobs(entry.solute)
+        jobs += made
+        finals[f"solubility:{entry.solute}"] = made[-1]
     if spec.report is None:
         records = {name: {"key": job.uuid, "record": job.output}
-                   for name, job in finals.items() if not name.startswith("segregation:")}
+                   for name, job in finals.items()
+                   if not name.startswith(("segregation:", "solubility:"))}
         join = step_job(summary_step, f"summary:{spec.name}", campaign=spec.name,
                         records=records)
     else:

@@ -78,10 +78,11 @@ from ..run.optimizers import get_optimizer
 from ..structures import load_bulk
 
 TOP_KEYS = ("name", "description", "calculator", "committee", "functionals", "refine",
-            "refine_models", "interfaces", "barriers", "segregation", "report")
+            "refine_models", "interfaces", "barriers", "segregation", "solubility", "report")
 INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
+SOLUBILITY_KEYS = ("solute", "coating", "supercell", "fmax")
 REPORT_KEYS = ("title",)
 REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "hops", "reaction",
                      "relax_above_eV_per_A", "relax_steps", "calculator_options")
@@ -116,6 +117,18 @@ class SegregationEntry:
     solute: str = "Mg"
     fmax: float = 0.05
     film_layers: int | None = None
+
+
+@dataclass
+class SolubilityEntry:
+    """A metal M dissolved in Li (analysis.solubility): its dilute heat of solution and
+    solution energy against the Li–M phase in equilibrium with Li, in the report row
+    ``coating`` (default: the interface row whose coating holds M)."""
+
+    solute: str
+    coating: str | None = None
+    supercell: int = 3
+    fmax: float = 0.02
 
 
 @dataclass
@@ -175,6 +188,7 @@ class CampaignSpec:
     description: str = ""
     source: str = ""
     segregation: list[SegregationEntry] = field(default_factory=list)
+    solubility: list[SolubilityEntry] = field(default_factory=list)
     report: dict[str, Any] | None = None  # {'title': ...}: join in a comparison report
     #: calculators besides ``calculator`` that re-evaluate the campaign's geometries
     #: (:mod:`interfacemodel.analysis.committee`); empty: no spread
@@ -202,6 +216,8 @@ class CampaignSpec:
             found |= barrier_elements(b)
         for g in self.segregation:
             found |= set(system_elements(g.system)) | {g.solute}
+        for sol in self.solubility:
+            found |= {"Li", sol.solute}
         return sorted(found)
 
 
@@ -309,6 +325,10 @@ INTERFACE_RULES: dict[str, Rule] = {"system": TEXT, "settings": MAPPING, "role":
 SEGREGATION_RULES: dict[str, Rule] = {
     "system": TEXT, "solute": ELEMENT, "fmax": _positive(" (eV/Å)"),
     "film_layers": _int(3, nullable=True),
+}
+SOLUBILITY_RULES: dict[str, Rule] = {
+    "solute": ELEMENT, "coating": OPTIONAL_TEXT, "supercell": _int(2),
+    "fmax": _positive(" (eV/Å)"),
 }
 BARRIER_RULES: dict[str, Rule] = {
     # every barrier
@@ -514,6 +534,33 @@ def _segregation(where: str, entry) -> SegregationEntry:
                             float(entry.get("fmax", 0.05)), entry.get("film_layers"))
 
 
+def _solubility(where: str, entry) -> SolubilityEntry:
+    from ..analysis.solubility import alloy_phase_set
+
+    if isinstance(entry, str):
+        entry = {"solute": entry}
+    if not isinstance(entry, dict) or "solute" not in entry:
+        _fail(where, f"a solubility entry needs 'solute' (an element, e.g. Bi), got {entry!r}")
+    _check_keys(where, entry, SOLUBILITY_KEYS)
+    _check_values(where, entry, SOLUBILITY_RULES)
+    try:
+        alloy_phase_set(entry["solute"])
+    except UserInputError as exc:
+        _fail(where, str(exc))
+    return SolubilityEntry(entry["solute"], entry.get("coating"), int(entry.get("supercell", 3)),
+                           float(entry.get("fmax", 0.02)))
+
+
+def solubility_row(spec: CampaignSpec, entry: SolubilityEntry) -> str:
+    """The report row of a solubility entry: its ``coating``, else the one interface row whose
+    coating crystal holds the solute, else a reference row '<M> in Li'."""
+    if entry.coating:
+        return entry.coating
+    holders = [system_recipe(e.system).substrate for e in spec.interfaces
+               if entry.solute in system_elements(e.system)]
+    return holders[0] if len(holders) == 1 else f"{entry.solute} in Li"
+
+
 def barrier_elements(b: BarrierEntry) -> set[str]:
     """Every element of a barrier's structures (for the calculator check)."""
     from ase.io import read
@@ -633,6 +680,13 @@ def report_rows(spec: CampaignSpec) -> list[dict]:
         name = by_system.get(g.system, g.system)
         row = rows.setdefault(name, {"coating": name, "system": g.system, "role": "reference"})
         row["mg_segregation"] = f"segregation:{g.system}"
+    for sol in spec.solubility:
+        name = solubility_row(spec, sol)
+        row = rows.setdefault(name, {"coating": name, "system": "-", "role": "reference"})
+        if "solubility" in row:
+            raise UserInputError(f"{spec.source}: two solubility entries for the row {name}: "
+                                 f"give one of them a 'coating' (its report row)")
+        row["solubility"] = f"solubility:{sol.solute}"
     return list(rows.values())
 
 
@@ -656,8 +710,9 @@ def select_coatings(spec: CampaignSpec, coatings) -> CampaignSpec:
                                                       r.get("solute_migration"))
                             for n, r in rows.items() if n in keep_rows))]
     segregation = [g for g in spec.segregation if g.system in systems]
+    solubility = [sol for sol in spec.solubility if solubility_row(spec, sol) in keep_rows]
     return dataclasses.replace(spec, interfaces=interfaces, barriers=barriers,
-                               segregation=segregation)
+                               segregation=segregation, solubility=solubility)
 
 
 def committee_members(calculator: str, members: list[str]) -> list[str]:
@@ -709,8 +764,9 @@ def load_campaign(path: str | Path, calculator: str | None = None,
     raw_interfaces = data.get("interfaces") or []
     raw_barriers = data.get("barriers") or []
     raw_segregation = data.get("segregation") or []
+    raw_solubility = data.get("solubility") or []
     for key, value in (("interfaces", raw_interfaces), ("barriers", raw_barriers),
-                       ("segregation", raw_segregation)):
+                       ("segregation", raw_segregation), ("solubility", raw_solubility)):
         if not isinstance(value, list):
             _fail(where, f"{key} must be a list, got {type(value).__name__}")
     interfaces = [_interface(f"{where} interfaces[{i}]", e) for i, e in enumerate(raw_interfaces)]
@@ -718,8 +774,15 @@ def load_campaign(path: str | Path, calculator: str | None = None,
                 for i, e in enumerate(raw_barriers)]
     segregation = [_segregation(f"{where} segregation[{i}]", e)
                    for i, e in enumerate(raw_segregation)]
-    if not interfaces and not barriers and not segregation:
-        _fail(where, "the campaign has no interfaces, barriers or segregation entries")
+    solubility = [_solubility(f"{where} solubility[{i}]", e)
+                  for i, e in enumerate(raw_solubility)]
+    solutes = [sol.solute for sol in solubility]
+    again = sorted({m for m in solutes if solutes.count(m) > 1})
+    if again:
+        _fail(where, f"solubility of {again[0]!r} is listed twice (one entry per solute)")
+    if not interfaces and not barriers and not segregation and not solubility:
+        _fail(where, "the campaign has no interfaces, barriers, segregation or solubility "
+                     "entries")
     report = data.get("report")
     if report is True:
         report = {}
@@ -740,7 +803,7 @@ def load_campaign(path: str | Path, calculator: str | None = None,
         _fail(where, f"interface {twice[0]!r} is listed twice (one entry per system)")
     spec = CampaignSpec(name, str(calc), interfaces, barriers,
                         str(data.get("description") or ""), str(path.resolve()), segregation,
-                        report, committee_members(calc, data.get("committee") or []))
+                        solubility, report, committee_members(calc, data.get("committee") or []))
     spec.functionals = [f for f in committee_members(calc, data.get("functionals") or [])
                         if parse_calc_spec(f) not in map(parse_calc_spec, spec.committee)]
     if data.get("refine_models") is not None:

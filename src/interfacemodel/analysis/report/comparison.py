@@ -41,11 +41,24 @@ def _comparison(m: exp.Measurement, item: dict[str, Any] | None,
     if m.compare_with == "mg_segregation_surface_eV" and isinstance(v, (int, float)):
         return ("computed: Mg prefers the surface" if v < 0
                 else "computed: Mg prefers the bulk (no surface segregation)")
+    if m.compare_with == "soluble_in_li" and isinstance(v, bool):
+        x = vmap.get("solubility_fraction_300K")
+        limit = "" if x is None else f", x_sol = {_sci(x['value'])}"
+        said = "soluble" if m.expects else "insoluble"
+        verdict = "agrees" if m.expects is None or v == m.expects else "disagrees"
+        return (f"computed: {'soluble' if v else 'insoluble'}{limit}; {verdict} with "
+                f"'{said}'")
     if not isinstance(v, (int, float)) or isinstance(v, bool) or m.value is None:
         return "qualitative"
     if isinstance(m.value, tuple):
         lo, hi = m.value
         where = "inside" if lo <= v <= hi else ("below" if v < lo else "above")
+        if item["unit"] in ("cm²/s", "S/cm") and v > 0 and lo > 0:
+            mid = math.sqrt(lo * hi)  # the range's middle on the log axis
+            ratio = v / mid
+            return (f"computed {where} the range; computed/observed = {_sci(ratio)} "
+                    f"(10^{math.log10(ratio):+.1f}, against the range's geometric middle "
+                    f"{_sci(mid)})")
         return f"computed {where} the range"
     if item["unit"] in ("cm²/s", "S/cm") and v > 0 and m.value > 0:
         ratio = v / m.value

@@ -182,6 +182,20 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
               ("p", "Energy of moving one Mg atom from the Li bulk to the site; negative = Mg "
                "prefers that site."), t]
 
+    t = _table(entries, [("equilibrium_phase_with_li", "phase at Li"),
+                         ("heat_of_solution_eV", "ΔH_sol (eV)"),
+                         ("solution_energy_eV", "ΔE_sol (eV)"),
+                         ("solubility_fraction_300K", "x_sol near 300 K"),
+                         ("soluble_in_li", "soluble")], vmaps)
+    if t:
+        B += [("h", 2, "Solubility in Li"),
+              ("p", "One atom of the metal M in a bcc Li supercell (positions relaxed). ΔH_sol: "
+               "from M metal; ΔE_sol: from the Li–M phase in equilibrium with Li on the "
+               "calculator's hull (what a coating of M becomes on Li), so x_sol = "
+               "exp(−ΔE_sol/k_B T) is the dilute solubility limit (configurational entropy "
+               "only); soluble = x_sol(300 K) ≥ 1 at.% or ΔE_sol ≤ 0. One calculator: no "
+               "committee spread on these numbers."), t]
+
     B.append(("h", 2, "Models and calculators"))
     t = _table(entries, [("calculator_energetics", "energetics"),
                          ("natoms_interface", "interface (atoms)"),

@@ -221,11 +221,24 @@ def _figure_arrhenius(results: Sequence[CoatingResult]) -> bytes | None:
 
     fig = _new_figure(8.0, 4.2)
     ax = fig.subplots()
+    colour = {}
     for coating, pts, bad in lines:
         T = np.array([p[0] for p in pts])
         D = np.array([p[1] for p in pts])
-        ax.plot(1000.0 / T, np.log10(D), "o--" if bad else "o-",
-                label=coating + (" (NOT converged)" if bad else ""))
+        drawn = ax.plot(1000.0 / T, np.log10(D), "o--" if bad else "o-",
+                        label=coating + (" (NOT converged)" if bad else ""))
+        colour[coating] = drawn[0].get_color()
+    # measured alloy diffusivities (room temperature, drawn at 298 K) in their row's colour
+    for m in exp.DIFFUSIVITIES:
+        row = next((c for c in colour if m.coatings and exp.experiment_key(c) == m.coatings[0]),
+                   None)
+        if row is None or m.compare_with != "D_coating_cm2_per_s" or "Li" in m.coatings:
+            continue
+        lo, hi = m.value if isinstance(m.value, tuple) else (m.value, m.value)
+        x = 1000.0 / (m.T_K or 298.15)
+        ax.plot([x, x], [math.log10(lo), math.log10(hi)], "-", lw=5, alpha=0.6,
+                color=colour[row], solid_capstyle="butt",
+                label=f"{m.quantity}, measured ({m.conditions}; drawn at 298 K)")
     markers = iter(["*", "P", "X", "D"])
     for m in exp.DIFFUSIVITIES:
         if m.T_K is not None and isinstance(m.value, float) and "Li" in m.coatings:

@@ -66,6 +66,12 @@ QUANTITY_LABELS: dict[str, str] = {
     "mg_segregation_interface_eV": "Mg segregation to the interface",
     "natoms_segregation": "segregation model size",
     "calculator_segregation": "calculator (segregation)",
+    "heat_of_solution_eV": "heat of solution in Li (dilute, from the metal)",
+    "solution_energy_eV": "solution energy in Li (from the phase at Li)",
+    "equilibrium_phase_with_li": "phase in equilibrium with Li",
+    "solubility_fraction_300K": "solubility limit in Li near 300 K",
+    "soluble_in_li": "soluble in Li (≥ 1 at.% at 300 K)",
+    "natoms_solubility": "solubility model size",
 }
 
 
@@ -101,7 +107,7 @@ def format_number(name: str, value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     base = _base(name)
-    if base.endswith(("_Hz", "_cm2_per_s", "_S_per_cm")):
+    if base.endswith(("_Hz", "_cm2_per_s", "_S_per_cm")) or base == "solubility_fraction_300K":
         return _sci(value)
     if base in ("contact_angle_deg", "reaction_meV_per_atom", "interface_area_A2", "D_T_K",
                 "D_solute_T_K", "contact_angle_T_K"):

@@ -16,7 +16,7 @@ from ...records import to_dict
 
 ROLES = ("coating", "reference")
 RECORD_FIELDS = ("energetics", "bulk_migration", "interface_migration", "solute_migration",
-                 "mg_segregation")
+                 "mg_segregation", "solubility")
 
 
 @dataclass
@@ -31,6 +31,8 @@ class CoatingResult:
     interface_migration: dict | None = None
     solute_migration: dict | None = None  # a foreign atom's hop (e.g. Mg in Li), not Li's
     mg_segregation: dict | None = None
+    #: a metal's solubility in Li (analysis.solubility.SolubilityResult)
+    solubility: dict | None = None
     relaxed_interface: Any = None  # ase.Atoms (or a structure file) for the picture, optional
     #: member label -> {value name -> value}: the committee's numbers at this coating's
     #: geometries (analysis.committee); ``committee_main`` labels the records' calculator

@@ -318,11 +318,40 @@ def _segregation_values(c: _Collector) -> None:
         c.add("calculator_segregation", path, "", "method", None, _status(None, none_text="—"))
 
 
+def _solubility_values(c: _Collector) -> None:
+    s = "solubility"
+    if c.get(s) is None:
+        return
+    conv = _conv(c.get(f"{s}.converged"))
+    solute, n = c.get(f"{s}.solute", "M"), c.get(f"{s}.natoms")
+    one = "one calculator, no committee"
+    c.add("heat_of_solution_eV", f"{s}.heat_of_solution_eV", "eV", "solubility", conv,
+          _status(conv, f"{solute} metal → one {solute} in {n} atoms of Li; {one}"))
+    eq = c.get(f"{s}.equilibrium_formula", "")
+    c.add("solution_energy_eV", f"{s}.solution_energy_eV", "eV", "solubility", conv,
+          _status(conv, f"from Li + {eq} (the hull phase at Li); {one}"))
+    c.add("equilibrium_phase_with_li", f"{s}.equilibrium_formula", "", "solubility", conv,
+          _status(conv, "Li–M hull of the campaign's calculator"))
+    fractions = c.get(f"{s}.solubility_fraction", {}) or {}
+    key = min(fractions, key=lambda k: abs(float(k.split()[0]) - ROOM_T_K), default=None)
+    if key is not None:
+        if fractions[key] is None:
+            c.result_notes.append(f"{solute} in Li: ΔE_sol ≤ 0, no dilute solubility limit "
+                                  f"(the solid solution is below the hull)")
+        c.add("solubility_fraction_300K", source_path(s, "solubility_fraction", key), "",
+              "solubility", conv, _status(conv, f"exp(−ΔE_sol/k_B T) at {key}"))
+    c.add("soluble_in_li", f"{s}.soluble", "", "solubility", conv,
+          _status(conv, f"x_sol(300 K) ≥ {c.get(f'{s}.soluble_threshold_fraction', 0.01):g}"))
+    c.add("natoms_solubility", f"{s}.natoms", "atoms", "model", None,
+          _status(None, none_text="model size"))
+
+
 def _collect(result: CoatingResult) -> tuple[list[dict[str, Any]], list[str]]:
     c = _Collector(result)
     _energetics_values(c)
     _migration_values(c)
     _segregation_values(c)
+    _solubility_values(c)
     return c.items, c.result_notes
 
 

@@ -1,0 +1,224 @@
+"""Solubility of a metal M in Li: dilute solution energies and the solubility limit they give.
+
+Two energies per solute atom (eV), both from one calculator, one M atom substituted for one
+host atom of an ``n × n × n`` supercell of the relaxed host crystal (positions relaxed, cell
+kept: the dilute limit)::
+
+    ΔH_sol = E(Li_{N−1} M) − E(Li_N) + μ_Li − μ_M(element)
+    ΔE_sol = E(Li_{N−1} M) − E(Li_N) + μ_Li − μ_M(eq)
+
+``E(Li_N)`` is the perfect supercell (same cell, a single point), μ_Li its energy per atom.
+``μ_M(element)`` is the energy per atom of the element crystal of M: ΔH_sol is the dilute heat
+of solution of pure M in Li (negative: dissolving M releases energy). ``μ_M(eq)`` is the
+chemical potential of M when Li metal coexists with the Li–M phase it is in equilibrium with
+on the calculator's Li–M convex hull (:func:`~interfacemodel.analysis.reactivity.alloy_hull`):
+μ_M(eq) = E(Li_x M per M) − x μ_Li for that phase Li_x M (x = 0 when no compound is on the
+hull). ΔE_sol is the energy to take one M out of that phase into the Li host, so the dilute
+solubility limit (ideal configurational entropy of the solute, no vibrational entropy) is
+
+    x_sol(T) = exp(−ΔE_sol / k_B T)   for ΔE_sol > 0,
+
+and a negative ΔE_sol means the dilute solid solution lies below the hull: M dissolves (no
+dilute limit; the solid solution is the equilibrium state at this dilution). ``soluble`` is
+the computed column of the comparison: x_sol(300 K) ≥ ``SOLUBLE_FRACTION`` (1 at.%).
+
+Library layer: plain functions on ase objects, no FireWorks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from ase.build import make_supercell
+
+from ..build.point_defects import check_element
+from ..calculators import calculator_provenance
+from ..errors import UserInputError
+from ..records import Record, package_versions, to_dict
+from ..run.relax import relax, single_point
+from .reactivity import REACTION_PHASES, AlloyHull, PhaseEnergy, alloy_hull, phase_energies
+
+#: x_sol(300 K) at or above this bulk atomic fraction counts as soluble (1 at.%)
+SOLUBLE_FRACTION = 0.01
+#: Boltzmann constant (eV/K)
+K_B_EV = 8.617333262e-5
+#: room temperature of the computed column (K)
+ROOM_T_K = 300.0
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SolubilityResult(Record):
+    """Dilute solution energies of ``solute`` in ``host`` (eV per solute atom) and the
+    solubility limit they give; see the module docstring for the definitions and signs."""
+
+    solute: str
+    host: str
+    heat_of_solution_eV: float  # ΔH_sol: against the element crystal of M
+    solution_energy_eV: float  # ΔE_sol: against the phase in equilibrium with Li
+    equilibrium_phase: str  # catalogue name of the hull phase in equilibrium with the host
+    equilibrium_formula: str
+    host_per_solute_in_equilibrium: float  # x of Li_x M (0: the element itself)
+    solubility_fraction: dict[str, float | None]  # 'T K' -> x_sol (None: ΔE_sol ≤ 0)
+    soluble: bool  # x_sol(300 K) ≥ SOLUBLE_FRACTION, or ΔE_sol ≤ 0
+    soluble_threshold_fraction: float
+    solute_fraction_in_cell: float  # 1/N of the dilute cell
+    natoms: int
+    supercell: int
+    hull_formation_energy_eV_per_atom: dict[str, float]
+    hull_e_above_hull_meV_per_atom: dict[str, float]
+    hull_stable: list[str]
+    converged: bool
+    calculator: dict[str, Any]
+    relax: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    wall_time_s: float = 0.0
+    versions: dict[str, str] = field(default_factory=package_versions)
+
+    def summary_rows(self) -> list[tuple[str, str, str]]:
+        x = self.solubility_fraction.get(f"{ROOM_T_K:g} K")
+        limit = "no dilute limit (ΔE_sol ≤ 0)" if x is None else f"{x:.2e}"
+        return [
+            ("heat of solution ΔH_sol", f"{self.heat_of_solution_eV:+.3f} eV",
+             f"one {self.solute} in {self.natoms} atoms, against {self.solute} metal"),
+            ("solution energy ΔE_sol", f"{self.solution_energy_eV:+.3f} eV",
+             f"against {self.host} + {self.equilibrium_formula} (the hull phase at Li)"),
+            (f"solubility limit at {ROOM_T_K:g} K", limit,
+             "soluble" if self.soluble else "insoluble"),
+        ]
+
+
+def alloy_phase_set(solute: str, host: str = "Li") -> tuple[str, ...]:
+    """Catalogue names of the host–solute hull: the two element crystals and every catalogue
+    phase of only these two elements (a set of :data:`~interfacemodel.analysis.reactivity.
+    REACTION_PHASES`)."""
+    from pymatgen.core import Composition
+
+    from ..structures import phase_info
+
+    def elements(name: str) -> set[str]:
+        if name in ("F2", "O2"):
+            return {name[0]}
+        return {el.symbol for el in Composition(phase_info(name).formula)}
+
+    binaries = [names for names in REACTION_PHASES.values()
+                if len(names) >= 2 and names[0] == host
+                and all(elements(n) <= {host, names[1]} for n in names)]
+    for names in binaries:
+        if names[1] == solute:
+            return names
+    known = sorted({names[1] for names in binaries})
+    raise UserInputError(f"no {host}–{solute} phase set in the catalogue (its element crystal "
+                         f"and {host}–{solute} phases); known solutes: {', '.join(known)}")
+
+
+def _dilute_cell(host_bulk: Atoms, solute: str, supercell: int) -> tuple[Atoms, Atoms]:
+    if not isinstance(supercell, (int, np.integer)) or isinstance(supercell, bool) \
+            or supercell < 2:
+        raise UserInputError(f"supercell={supercell!r}: give an integer ≥ 2 (repeats of the "
+                             f"host's cell along each axis)")
+    perfect = make_supercell(host_bulk, np.eye(3, dtype=int) * int(supercell))
+    perfect.calc = None
+    dilute = perfect.copy()
+    dilute[0].symbol = solute
+    return perfect, dilute
+
+
+def dilute_solubility(host_bulk: Atoms, solute: str, calc,
+                      phases: Mapping[str, PhaseEnergy] | None = None, supercell: int = 3,
+                      fmax: float = 0.02, steps: int = 300,
+                      temperatures_K=(300.0, 400.0), threshold: float = SOLUBLE_FRACTION,
+                      workdir: str | Path | None = None, progress: Progress | None = None,
+                      allow_unconverged: bool = False) -> SolubilityResult:
+    """Dilute solution energies of one ``solute`` atom in the relaxed ``host_bulk`` crystal
+    (bcc Li: its 2-atom conventional cell), and the solubility limit they give.
+
+    ``phases``: name -> :class:`~interfacemodel.analysis.reactivity.PhaseEnergy` of the
+    host–solute hull phases from the same calculator (both element crystals among them);
+    None: the catalogue's set (:func:`alloy_phase_set`) relaxed here. The host's own entry is replaced by ``host_bulk``'s perfect
+    supercell, so μ_Li is the one of the cell the solute sits in. ``supercell``: repeats of
+    ``host_bulk`` along each axis (3: 54 atoms for bcc Li). Forces below ``fmax`` eV/Å;
+    ``workdir``: the relaxation's checkpoint (a rerun resumes). Units and signs: module
+    docstring.
+    """
+    start = time.perf_counter()
+    host_symbols = sorted(set(host_bulk.get_chemical_symbols()))
+    if len(host_symbols) != 1:
+        raise UserInputError(f"the host must be an element crystal, not "
+                             f"{host_bulk.get_chemical_formula()}")
+    host = host_symbols[0]
+    check_element(solute, "solute")
+    if solute == host:
+        raise UserInputError(f"solute {solute!r} is the host element")
+    temps = [float(t) for t in temperatures_K]
+    if not temps or any(not math.isfinite(t) or t <= 0 for t in temps):
+        raise UserInputError(f"temperatures_K={list(temperatures_K)!r}: give temperatures > 0 K")
+    if not 0 < threshold < 1:
+        raise UserInputError(f"threshold={threshold!r}: a bulk atomic fraction in (0, 1)")
+    names = tuple(phases) if phases is not None else alloy_phase_set(solute, host)
+    perfect, dilute = _dilute_cell(host_bulk, solute, supercell)
+    say = progress or (lambda _msg: None)
+    say(f"{solute} in {host}: perfect cell ({len(perfect)} atoms), single point")
+    e_perfect = single_point(perfect, calc, label=f"{host}{len(perfect)}").energy_eV
+    if e_perfect is None:
+        raise UserInputError("the calculator returned no energy (an input-only calculator?)")
+    mu_host = e_perfect / len(perfect)
+    say(f"{solute} in {host}: relax the dilute cell ({len(dilute)} atoms)")
+    ckpt = None if workdir is None else Path(workdir) / f"dilute-{solute}"
+    _, rec = relax(dilute, calc, fmax=fmax, steps=steps, checkpoint=ckpt,
+                   label=f"{host}{len(dilute) - 1}{solute}")
+    if not rec.converged and not allow_unconverged:
+        raise UserInputError(f"the dilute {solute}-in-{host} cell did not relax below "
+                             f"{fmax} eV/Å in {steps} steps")
+    if phases is None:
+        say(f"{host}–{solute} hull phases: {', '.join(names)}")
+        phases = phase_energies(names, calc)
+    used = {n: phases[n] for n in names}
+    pure = {p.formula: n for n, p in used.items()}
+    missing = [el for el in (host, solute) if el not in pure]
+    if missing:
+        raise UserInputError(f"the {host}–{solute} hull needs the element crystal(s) "
+                             f"{', '.join(missing)} among the phases")
+    host_name = pure[host]
+    used[host_name] = PhaseEnergy(host_name, host, mu_host, len(perfect), "crystal", True,
+                                  rec.calculator)
+    hull: AlloyHull = alloy_hull(used, reservoir=host, allow_unconverged=allow_unconverged)
+    element = pure[solute]
+    mu_element = used[element].energy_per_atom_eV
+    eq = hull.in_equilibrium_with_reservoir
+    x_eq = hull.reservoir_per_metal_in_equilibrium
+    e_eq_per_m = used[eq].energy_per_atom_eV * (1.0 + x_eq)  # one formula unit Li_x M
+    mu_eq = e_eq_per_m - x_eq * mu_host
+    base = rec.energy_eV - e_perfect + mu_host
+    dh = base - mu_element
+    de = base - mu_eq
+    limits = {f"{t:g} K": (None if de <= 0 else math.exp(-de / (K_B_EV * t))) for t in temps}
+    room = math.exp(-de / (K_B_EV * ROOM_T_K)) if de > 0 else None
+    soluble = room is None or room >= threshold
+    notes = [f"dilute limit: one {solute} per {len(dilute)} atoms "
+             f"({100.0 / len(dilute):.2f} at.%), positions relaxed in the host's relaxed "
+             f"cell; x_sol = exp(−ΔE_sol/k_B T) with the solute's configurational entropy "
+             f"only (no vibrational entropy, no solute–solute interaction)"]
+    if eq == element:
+        notes.append(f"no {host}–{solute} compound on this calculator's hull: the solute's "
+                     f"reference is {solute} metal (ΔE_sol = ΔH_sol)")
+    return SolubilityResult(
+        solute=solute, host=host, heat_of_solution_eV=float(dh), solution_energy_eV=float(de),
+        equilibrium_phase=eq, equilibrium_formula=hull.in_equilibrium_with_reservoir_formula,
+        host_per_solute_in_equilibrium=float(x_eq), solubility_fraction=limits,
+        soluble=bool(soluble), soluble_threshold_fraction=float(threshold),
+        solute_fraction_in_cell=1.0 / len(dilute), natoms=len(dilute),
+        supercell=int(supercell),
+        hull_formation_energy_eV_per_atom=hull.formation_energy_eV_per_atom,
+        hull_e_above_hull_meV_per_atom=hull.e_above_hull_meV_per_atom,
+        hull_stable=list(hull.stable), converged=bool(rec.converged and hull.converged),
+        calculator=calculator_provenance(calc), relax=to_dict(rec), notes=notes,
+        wall_time_s=time.perf_counter() - start)

@@ -1,0 +1,134 @@
+"""Issue 19, step 2's solubility column: dilute heat of solution and solution energy against
+the phase in equilibrium with the host, on the EMT analogue Au in Cu (EMT has no Li), checked
+against a plain-ASE computation of the same energies."""
+
+import math
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+from ase.calculators.emt import EMT
+from ase.constraints import FixSymmetry
+from ase.filters import FrechetCellFilter
+from ase.optimize import BFGS
+from ase.units import GPa
+
+from checks import assert_one_line
+from interfacemodel.analysis.reactivity import crystal_energies
+from interfacemodel.analysis.solubility import (
+    K_B_EV,
+    SolubilityResult,
+    alloy_phase_set,
+    dilute_solubility,
+)
+from interfacemodel.errors import UserInputError
+from interfacemodel.records import from_dict, to_dict
+from interfacemodel.run.bulk import relax_bulk
+
+K_B = 8.617333262e-5  # eV/K, CODATA 2018 (typed here, not imported)
+
+
+def _relaxed_by_hand(atoms: Atoms) -> Atoms:
+    work = atoms.copy()
+    work.calc = EMT()
+    work.set_constraint(FixSymmetry(work))
+    opt = BFGS(FrechetCellFilter(work), logfile=None)
+    for _ in opt.irun(fmax=1e-12, steps=500):
+        if (np.linalg.norm(work.get_forces(), axis=1).max() < 1e-3
+                and np.abs(work.get_stress()).max() < 0.01 * GPa):
+            break
+    work.set_constraint()
+    return work
+
+
+def _cu3au(a: float) -> Atoms:
+    return Atoms("AuCu3", cell=[a] * 3, pbc=True,
+                 scaled_positions=[[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
+
+
+@pytest.fixture(scope="module")
+def au_in_cu():
+    structures = {"Cu": bulk("Cu", "fcc", a=3.61, cubic=True),
+                  "Au": bulk("Au", "fcc", a=4.08, cubic=True), "Cu3Au": _cu3au(3.75)}
+    phases = crystal_energies(structures, EMT(), fmax=1e-3)
+    host, _ = relax_bulk(structures["Cu"], EMT(), fmax=1e-3)
+    result = dilute_solubility(host, "Au", EMT(), phases=phases, supercell=2, fmax=1e-3,
+                               temperatures_K=(300.0, 600.0))
+    return result, host
+
+
+def test_solution_energies_equal_plain_ase(au_in_cu):
+    result, host = au_in_cu
+    cu = _relaxed_by_hand(bulk("Cu", "fcc", a=3.61, cubic=True))
+    au = _relaxed_by_hand(bulk("Au", "fcc", a=4.08, cubic=True))
+    cu3au = _relaxed_by_hand(_cu3au(3.75))
+    perfect = Atoms(cu.numbers, cu.positions, cell=cu.cell, pbc=True).repeat(2)
+    perfect.calc = EMT()
+    e_perfect = perfect.get_potential_energy()
+    dilute = perfect.copy()
+    dilute[0].symbol = "Au"
+    dilute.calc = EMT()
+    BFGS(dilute, logfile=None).run(fmax=1e-3, steps=300)
+    e_dilute = dilute.get_potential_energy()
+    mu_cu = e_perfect / len(perfect)
+    mu_au = au.get_potential_energy() / len(au)
+    e_cu3au = cu3au.get_potential_energy()  # one formula unit AuCu3
+    assert e_cu3au - 3 * mu_cu - mu_au < 0  # EMT orders Cu3Au: it is the phase at Cu
+    assert result.equilibrium_phase == "Cu3Au" and result.host_per_solute_in_equilibrium == 3
+    dh = e_dilute - e_perfect + mu_cu - mu_au
+    de = e_dilute - e_perfect + mu_cu - (e_cu3au - 3 * mu_cu)
+    assert result.heat_of_solution_eV == pytest.approx(dh, abs=2e-4)
+    assert result.solution_energy_eV == pytest.approx(de, abs=2e-4)
+    assert result.solution_energy_eV > result.heat_of_solution_eV  # the compound is lower
+    assert result.natoms == 32 and result.solute_fraction_in_cell == pytest.approx(1 / 32)
+    assert result.converged and result.calculator["name"].lower() == "emt"
+
+
+def test_solubility_limit_is_the_boltzmann_factor(au_in_cu):
+    result, _ = au_in_cu
+    de = result.solution_energy_eV
+    assert K_B_EV == pytest.approx(K_B, rel=1e-9)
+    if de > 0:
+        for T in (300.0, 600.0):
+            assert result.solubility_fraction[f"{T:g} K"] == pytest.approx(
+                math.exp(-de / (K_B * T)), rel=1e-9)
+        assert result.soluble == (math.exp(-de / (K_B * 300.0)) >= 0.01)
+    else:
+        assert all(v is None for v in result.solubility_fraction.values()) and result.soluble
+
+
+def test_record_round_trips(au_in_cu):
+    result, _ = au_in_cu
+    again = from_dict(SolubilityResult, to_dict(result))
+    assert again.solution_energy_eV == result.solution_energy_eV
+    assert [r[0] for r in result.summary_rows()][:2] == ["heat of solution ΔH_sol",
+                                                         "solution energy ΔE_sol"]
+
+
+def test_catalogue_phase_sets():
+    assert alloy_phase_set("Bi") == ("Li", "Bi", "Li3Bi")
+    assert alloy_phase_set("Mg") == ("Li", "Mg", "LiMg")
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"solute": "Xx"}, "Xx"),
+    ({"solute": "Cu"}, "host element"),
+    ({"solute": "Au", "supercell": 1}, "supercell=1"),
+    ({"solute": "Au", "temperatures_K": (0.0,)}, "temperatures_K"),
+    ({"solute": "Au", "threshold": 2.0}, "threshold"),
+])
+def test_bad_input_is_one_line(kwargs, word):
+    host = bulk("Cu", "fcc", a=3.6, cubic=True)
+    phases = {"Cu": None, "Au": None}
+    with pytest.raises(UserInputError) as exc:
+        dilute_solubility(host, calc=EMT(), phases=phases, **kwargs)
+    assert_one_line(exc)
+    assert word in str(exc.value)
+
+
+def test_a_solute_without_catalogue_compounds_is_refused():
+    with pytest.raises(UserInputError) as exc:
+        alloy_phase_set("Pt")
+    assert_one_line(exc)
+    assert "Li–Pt" in str(exc.value) and "Bi" in str(exc.value)
