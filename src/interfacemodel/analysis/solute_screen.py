@@ -207,7 +207,8 @@ def face_label(face) -> str:
     try:
         hkl = parse_miller(face)
     except (UserInputError, TypeError, ValueError) as exc:
-        raise UserInputError(f"face {face!r}: {str(exc).splitlines()[0]}; give Miller digits "
+        reason = str(exc).splitlines()[0].split("; give")[0]
+        raise UserInputError(f"face {face!r}: {reason}; give Miller digits "
                              f"such as 110 or 1,0,0") from None
     if any(abs(i) > 9 for i in hkl):
         return ",".join(str(i) for i in hkl)
