@@ -485,6 +485,15 @@ def assemble_screen(sites: Sequence[SurfaceSegregation], clean: dict[str, CleanS
     all_notes.append("the isotherm assumes the solute is dissolved at x: a solute whose "
                      "solubility in the host is below x forms a second phase instead (not "
                      "checked here); one site kind per face, no solute-solute interaction")
+    over = [f"{e.solute}({e.face}) {-d / e.gamma0_J_per_m2:.1f}×γ0 at x = {x:g}"
+            for e in entries if e.gamma0_J_per_m2
+            for x, d in zip(xs, e.delta_gamma_J_per_m2, strict=True)
+            if d is not None and -d > e.gamma0_J_per_m2]
+    if over:
+        all_notes.append("|Δγ| exceeds the clean face's γ0 for " + ", ".join(over) + ": the "
+                         "dilute Langmuir–McLean layer is outside its range there (a surface "
+                         "energy cannot turn negative; the solute forms a surface phase or a "
+                         "second phase instead): read it as 'γ drops to near zero'")
     converged = all(s.converged for s in sites) and all(c.converged for c in clean.values())
     screen = SoluteScreen(
         host=hosts[0], faces=faces, solutes=solutes, T_K=float(T_K), bulk_fractions=xs,
