@@ -295,7 +295,15 @@ def face_cell(bulk_atoms, face, host: str | None = None, layers: int = DEFAULT_L
     if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 3:
         raise UserInputError(f"layers={layers!r} must be an integer >= 3 (surface, middle, "
                              f"bottom)")
-    slabs = make_slabs(bulk_atoms, parse_miller(label), layers=int(layers), vacuum_A=vacuum_A)
+    # the crystal snapped to 1e-10 (Å, fractional): a bulk replayed from a journal differs
+    # from the first run's in the last bits, and that noise reorders the slab's atoms (ties
+    # in z), so the cells — and their checkpoints' fingerprints — would differ on a resume
+    snapped = bulk_atoms.copy()
+    snapped.set_constraint()
+    scaled = np.round(snapped.get_scaled_positions(wrap=True), 10) % 1.0
+    snapped.set_cell(np.round(snapped.cell.array, 10) + 0.0, scale_atoms=False)
+    snapped.set_scaled_positions(scaled)
+    slabs = make_slabs(snapped, parse_miller(label), layers=int(layers), vacuum_A=vacuum_A)
     sym = [s for s in slabs if s.symmetric and s.stoichiometric]
     slab = (sym or slabs)[0]
     notes = []
