@@ -247,7 +247,8 @@ def _relax_sites(plan: _Plan, calc, label: str, fmax: float, steps: int, optimiz
 def solute_segregation(slab, calc, solute: str = "Mg", host: str = "Li", layers=None,
                        fmax: float = 0.05, steps: int = 500, optimizer: str | None = None,
                        workdir: str | Path | None = None, progress: Progress | None = None,
-                       *, seed: int = 0, label: str = "") -> dict[str, EnergyRecord]:
+                       *, seed: int = 0, label: str = "",
+                       geometries: dict[str, Any] | None = None) -> dict[str, EnergyRecord]:
     """Relaxed energies (eV) of one ``solute`` atom in the host layers of one slab or
     interface model; returns ``{site key: EnergyRecord}``.
 
@@ -261,12 +262,14 @@ def solute_segregation(slab, calc, solute: str = "Mg", host: str = "Li", layers=
     that layer). Which atom of a layer is replaced is chosen by ``seed``; constraints
     (``FixAtoms``) are kept and honoured, and a requested layer holding fixed atoms is
     refused. ``workdir``: checkpoints in ``workdir/<label:key>``, so a rerun resumes.
+    ``geometries`` (a dict, when given) receives the relaxed cells by the same keys.
     """
     atoms = _atoms_of(slab)
     plan = _plan(atoms, solute, host, _as_list(layers), seed)
     for note in plan.notes if progress else ():
         progress(note)
-    return _relax_sites(plan, calc, label, fmax, steps, optimizer, workdir, progress)
+    return _relax_sites(plan, calc, label, fmax, steps, optimizer, workdir, progress,
+                        geometries)
 
 
 def shortest_image_A(cell, repeat=(1, 1)) -> float:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import CalculatorUnavailableError, UserInputError
-from . import calculations, campaign, migration, structures
+from . import calculations, campaign, migration, screen, structures
 from .options import EXIT_USAGE, Parser
 from .tables import err
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     migration.add_barrier(sub)
     migration.add_diffusivity(sub)
     calculations.add_converge(sub)
+    screen.add_solute_screen(sub)
     calculations.add_calculators(sub)
     structures.add_catalogue(sub)
     campaign.add_commands(sub)

@@ -8,6 +8,8 @@ workflow by :mod:`interfacemodel.workflows`. Nothing here imports FireWorks.
   (+ reaction with Li) → energetics;
 * :class:`MigrationMaker` — hop → NEB → prefactors → D(T);
 * :class:`SegregationMaker` — a solute's segregation energies in a system's film;
+* :class:`SoluteScreenMaker` — solutes' segregation to a host's free faces, the McLean
+  coverage and surface-energy reduction they give (self-forming layers);
 * :func:`campaign_flow` — a campaign spec (YAML) as one flow, joined in the report.
 """
 
@@ -17,6 +19,7 @@ from .energetics import BulkReferenceMaker, InterfaceEnergeticsMaker
 from .local import run_flow
 from .migration import MigrationMaker
 from .segregation import SegregationMaker
+from .solute_screen import SoluteScreenMaker
 
 __all__ = ["BulkPropertiesMaker", "BulkReferenceMaker", "InterfaceEnergeticsMaker", "MigrationMaker",
-           "SegregationMaker", "campaign_flow", "run_flow"]
+           "SegregationMaker", "SoluteScreenMaker", "campaign_flow", "run_flow"]

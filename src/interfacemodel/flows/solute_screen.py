@@ -1,0 +1,121 @@
+"""The solute-screen pipeline, declared once: solutes M in a host metal (Li), their
+segregation to the host's free faces and the surface layers they form
+(:mod:`interfacemodel.analysis.solute_screen`).
+
+bulk host (the bulk-reference job any other flow with the same crystal, calculator and
+``bulk_fmax`` makes) → one job per (solute, face) (its two relaxations, checkpointed) and one
+clean-face job per face (γ0) → the join (the :class:`~interfacemodel.analysis.solute_screen.\
+SoluteScreen` record: isotherm numbers, layer formers). Each (solute, face) is a job of its
+own so that a cluster runs them side by side and a rerun recomputes only what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jobflow import Flow, Job
+
+from ..analysis.interface_energetics import EnergeticsSettings
+from ..analysis.solute_screen import (
+    DEFAULT_BULK_FRACTIONS,
+    DEFAULT_FACES,
+    DEFAULT_LAYERS,
+    DEFAULT_T_K,
+    ISSUE_SOLUTES,
+    CleanSurface,
+    SoluteScreen,
+    SurfaceSegregation,
+    assemble_screen,
+    check_screen_inputs,
+    clean_surface,
+    surface_segregation,
+)
+from ..errors import UserInputError
+from ..structures import load_bulk
+from .context import finish, say, step_calculator, step_provenance, workdir
+from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
+from .identity import PipelineMaker, flow_of, step_job
+
+
+def surface_segregation_step(host: str, solute: str, face: str, layers: int, fmax: float,
+                             bulk: BulkProduct, calculator: str) -> SurfaceSegregation:
+    """E_seg (eV, < 0: segregates) of ``solute`` to the top layer of ``host(face)``."""
+    say(f"{solute} on {host}({face})")
+    result = surface_segregation(bulk.atoms, face, solute, step_calculator(calculator), host,
+                                 layers=layers, fmax=fmax, workdir=workdir(), progress=say)
+    finish("surface-segregation", f"{solute}:{host}({face})", result, calculator,
+           {f"{solute}_{face}_{key}": atoms for key, atoms in result.geometries.items()})
+    return result
+
+
+def clean_surface_step(host: str, face: str, layers: int, fmax: float, bulk: BulkProduct,
+                       calculator: str) -> CleanSurface:
+    """γ0 (J/m²) of the clean ``host(face)`` in the screen's cell."""
+    result = clean_surface(bulk.atoms, face, step_calculator(calculator), host, layers=layers,
+                           fmax=fmax, workdir=workdir(), progress=say)
+    finish("clean-surface", f"{host}({face})", result, calculator)
+    return result
+
+
+def solute_screen_step(sites: list[SurfaceSegregation], clean: dict[str, CleanSurface],
+                       T_K: float, bulk_fractions: list[float],
+                       calculator: str) -> SoluteScreen:
+    """The join: the screen's record (isotherm numbers at ``T_K``, layer formers)."""
+    result = assemble_screen(sites, clean, T_K, bulk_fractions,
+                             calculator=step_provenance(calculator))
+    say(f"solute screen of {result.host}: layer formers "
+        + (", ".join(f"{d['solute']}({d['face']})" for d in result.layer_formers) or "none"))
+    finish("solute-screen", result.host, result, calculator)
+    return result
+
+
+@dataclass
+class SoluteScreenMaker(PipelineMaker):
+    """``SoluteScreenMaker(calculator="sevennet").make("Li", solutes=("Mg", "Ag"),
+    faces=("110", "100"))``: the flow's output is the
+    :class:`~interfacemodel.analysis.solute_screen.SoluteScreen` record. Forces eV/Å;
+    ``layers`` atomic layers of the slabs; θ and Δγ tabulated at ``T_K`` (K) and each of
+    ``bulk_fractions`` (atomic fractions); ``clean``: also γ0 of each clean face."""
+
+    name: str = "solute screen"
+    calculator: Any = DEFAULT_CALCULATOR  # a spec, or an object for run_flow in this process
+    fmax: float = 0.05
+    layers: int = DEFAULT_LAYERS
+    bulk_fmax: float = EnergeticsSettings.bulk_fmax
+    T_K: float = DEFAULT_T_K
+    bulk_fractions: tuple[float, ...] = DEFAULT_BULK_FRACTIONS
+    clean: bool = True
+
+    def jobs(self, host: str = "Li", solutes=ISSUE_SOLUTES, faces=DEFAULT_FACES,
+             phase: str | None = None) -> list[Job]:
+        """The bulk job of ``phase`` (default: the catalogue crystal named ``host``), one job
+        per (solute, face), one per clean face, the join last. Bad input (element, calculator
+        coverage, face, a phase without the host): one line, here, before any work."""
+        solutes, faces = check_screen_inputs(host, solutes, faces, self.calculator)
+        phase = phase or host
+        elements = sorted(load_bulk(phase).symbol_set)
+        if elements != [host]:
+            raise UserInputError(f"phase {phase!r} ({', '.join(elements)}) is not the pure "
+                                 f"host {host!r}: give an elemental catalogue crystal")
+        if isinstance(self.layers, bool) or not isinstance(self.layers, int) or self.layers < 3:
+            raise UserInputError(f"layers={self.layers!r} must be an integer >= 3")
+        if not self.fmax > 0:
+            raise UserInputError(f"fmax={self.fmax!r} must be > 0 (eV/Å)")
+        bulk = bulk_job(phase, self.calculator, self.bulk_fmax)
+        common = {"host": host, "layers": self.layers, "fmax": self.fmax, "bulk": bulk.output}
+        sites = [step_job(surface_segregation_step, f"surface-segregation:{s}:{host}({f})",
+                          self.calculator, solute=s, face=f, **common)
+                 for f in faces for s in solutes]
+        cleans = {f: step_job(clean_surface_step, f"clean-surface:{host}({f})",
+                              self.calculator, face=f, **common)
+                  for f in faces} if self.clean else {}
+        join = step_job(solute_screen_step, f"solute-screen:{host}", self.calculator,
+                        sites=[j.output for j in sites],
+                        clean={f: j.output for f, j in cleans.items()}, T_K=float(self.T_K),
+                        bulk_fractions=[float(x) for x in self.bulk_fractions])
+        return [bulk, *sites, *cleans.values(), join]
+
+    def make(self, host: str = "Li", *args: Any, **kwargs: Any) -> Flow:
+        jobs = self.jobs(host, *args, **kwargs)
+        return flow_of(jobs, f"{self.name} {host}", output=jobs[-1].output)
