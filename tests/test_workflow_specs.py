@@ -115,7 +115,7 @@ def test_hashes_follow_the_calculator_and_the_parameters(tmp_path):
      "relax_above_eV_per_A=-0.1"),
     ("interfaces: [cu-ag]\nrefine_models: {relax_steps: 0}\n", "relax_steps=0"),
     ("[1, 2]\n", "a campaign spec is a mapping"),
-    ("name: x\n", "no interfaces, barriers or segregation"),
+    ("name: x\n", "no interfaces, barriers, segregation, solubility or solute_screen"),
 ])
 def test_spec_errors_are_one_line(tmp_path, text, fragment):
     path = tmp_path / "bad.yaml"

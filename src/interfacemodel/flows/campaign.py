@@ -36,6 +36,7 @@ from .identity import flow_of, step_job
 from .migration import MigrationMaker
 from .segregation import SegregationMaker
 from .solubility import SolubilityMaker
+from .solute_screen import SoluteScreenMaker
 from .specs import CampaignSpec, report_rows
 
 # --------------------------------------------------------------------------- joins
@@ -45,8 +46,8 @@ HOP_VALUES_BEYOND_BARRIER = ("D_", "sigma_", "carrier_fraction_", "pair_energy_"
 
 def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | None = None,
                 title: str | None = None, functionals: list[str] | None = None,
-                refine: str | None = None, refine_barriers_only: bool = False
-                ) -> dict[str, Any]:
+                refine: str | None = None, refine_barriers_only: bool = False,
+                screen: Any = None) -> dict[str, Any]:
     """The comparison report (report.md, report.html, results.json, results.csv, figures)
     written into ``report/`` of the current folder. ``rows``: per coating, its records
     (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`), its relaxed
@@ -59,7 +60,9 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
     the DFT check's own hop cell ({'hop', 'members': calculator → its barriers there}).
     ``refine_barriers_only``: the DFT check
     took the hops' barriers only (on models of its own): its other hop numbers (E_f, D, σ,
-    carriers, kept at the main model's formation energy) are not reported."""
+    carriers, kept at the main model's formation energy) are not reported. ``screen``: the
+    campaign's solute screen (:class:`~interfacemodel.analysis.solute_screen.SoluteScreen`),
+    a section of its own."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
@@ -108,7 +111,7 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
                                      refine_forces=forces, **fields))
     info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
     out = Path.cwd() / "report"
-    write_report(results, out, campaign=info, overwrite=True,
+    write_report(results, out, campaign=info, overwrite=True, screen=screen,
                  **({"title": title} if title else {}))
     say(f"report written: {out}")
     finish("report", campaign, {"report_dir": str(out), "values": report_values(results)},
@@ -293,6 +296,14 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                                bulk_fmax=li_fmax).jobs(entry.solute)
         jobs += made
         finals[f"solubility:{entry.solute}"] = made[-1]
+    screen = None
+    if spec.solute_screen is not None:  # one calculator: no committee (the report says so)
+        cfg = spec.solute_screen
+        made = SoluteScreenMaker(calculator=calc, fmax=cfg["fmax"], layers=cfg["layers"],
+                                 bulk_fmax=li_fmax).jobs(cfg["host"], cfg["solutes"],
+                                                         cfg["faces"])
+        jobs += made
+        screen = made[-1]
     if spec.report is None:
         records = {name: {"key": job.uuid, "record": job.output}
                    for name, job in finals.items()
@@ -320,5 +331,6 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
                         calculator=calc, title=spec.report.get("title"),
                         functionals=spec.functionals or None, refine=spec.refine,
+                        **({"screen": screen.output} if screen is not None else {}),
                         **({"refine_barriers_only": True} if models is not None else {}))
     return flow_of([*jobs, join], spec.name, output=join.output)

@@ -78,11 +78,13 @@ from ..run.optimizers import get_optimizer
 from ..structures import load_bulk
 
 TOP_KEYS = ("name", "description", "calculator", "committee", "functionals", "refine",
-            "refine_models", "interfaces", "barriers", "segregation", "solubility", "report")
+            "refine_models", "interfaces", "barriers", "segregation", "solubility",
+            "solute_screen", "report")
 INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
 SOLUBILITY_KEYS = ("solute", "coating", "supercell", "fmax")
+SCREEN_KEYS = ("host", "solutes", "faces", "layers", "fmax")
 REPORT_KEYS = ("title",)
 REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "hops", "reaction",
                      "relax_above_eV_per_A", "relax_steps", "calculator_options")
@@ -201,6 +203,9 @@ class CampaignSpec:
     refine: str | None = None
     #: the DFT check's own smaller models (None: the check takes the campaign's geometries)
     refine_models: RefineModels | None = None
+    #: the solute screen (analysis.solute_screen): {'host', 'solutes', 'faces', 'layers',
+    #: 'fmax'}, reported as a section of its own; None: no screen
+    solute_screen: dict[str, Any] | None = None
 
     def members(self) -> list[str]:
         """Every calculator besides the campaign's that re-evaluates its geometries: the
@@ -218,6 +223,8 @@ class CampaignSpec:
             found |= set(system_elements(g.system)) | {g.solute}
         for sol in self.solubility:
             found |= {"Li", sol.solute}
+        if self.solute_screen is not None:
+            found |= {self.solute_screen["host"], *self.solute_screen["solutes"]}
         return sorted(found)
 
 
@@ -551,6 +558,35 @@ def _solubility(where: str, entry) -> SolubilityEntry:
                            float(entry.get("fmax", 0.02)))
 
 
+def _solute_screen(where: str, data) -> dict[str, Any]:
+    from ..analysis.solute_screen import (
+        DEFAULT_FACES,
+        DEFAULT_LAYERS,
+        ISSUE_SOLUTES,
+        check_screen_inputs,
+    )
+
+    if data is True:
+        data = {}
+    if not isinstance(data, dict):
+        _fail(where, f"solute_screen is true or a mapping with {', '.join(SCREEN_KEYS)}")
+    _check_keys(where, data, SCREEN_KEYS)
+    host = data.get("host", "Li")
+    solutes = data.get("solutes", list(ISSUE_SOLUTES))
+    faces = data.get("faces", list(DEFAULT_FACES))
+    try:
+        solutes, faces = check_screen_inputs(str(host), solutes, [str(f) for f in faces])
+    except UserInputError as exc:
+        _fail(where, str(exc))
+    layers, fmax = data.get("layers", DEFAULT_LAYERS), data.get("fmax", 0.05)
+    if not _is_int(layers) or layers < 3:
+        _fail(where, f"layers={layers!r}: an integer ≥ 3")
+    if not _is_number(fmax) or fmax <= 0:
+        _fail(where, f"fmax={fmax!r}: a number > 0 (eV/Å)")
+    return {"host": str(host), "solutes": list(solutes), "faces": list(faces),
+            "layers": int(layers), "fmax": float(fmax)}
+
+
 def solubility_row(spec: CampaignSpec, entry: SolubilityEntry) -> str:
     """The report row of a solubility entry: its ``coating``, else the one interface row whose
     coating crystal holds the solute, else a reference row '<M> in Li'."""
@@ -780,9 +816,12 @@ def load_campaign(path: str | Path, calculator: str | None = None,
     again = sorted({m for m in solutes if solutes.count(m) > 1})
     if again:
         _fail(where, f"solubility of {again[0]!r} is listed twice (one entry per solute)")
-    if not interfaces and not barriers and not segregation and not solubility:
-        _fail(where, "the campaign has no interfaces, barriers, segregation or solubility "
-                     "entries")
+    screen = None if data.get("solute_screen") in (None, False) else \
+        _solute_screen(f"{where} solute_screen", data["solute_screen"])
+    if not interfaces and not barriers and not segregation and not solubility \
+            and screen is None:
+        _fail(where, "the campaign has no interfaces, barriers, segregation, solubility or "
+                     "solute_screen entries")
     report = data.get("report")
     if report is True:
         report = {}
@@ -804,6 +843,7 @@ def load_campaign(path: str | Path, calculator: str | None = None,
     spec = CampaignSpec(name, str(calc), interfaces, barriers,
                         str(data.get("description") or ""), str(path.resolve()), segregation,
                         solubility, report, committee_members(calc, data.get("committee") or []))
+    spec.solute_screen = screen
     spec.functionals = [f for f in committee_members(calc, data.get("functionals") or [])
                         if parse_calc_spec(f) not in map(parse_calc_spec, spec.committee)]
     if data.get("refine_models") is not None:

@@ -53,7 +53,7 @@ def _surface_table(entries, vmaps) -> tuple | None:
 
 
 def _build_document(results, entries, ranks, exp_rows, trends, figures, title, campaign,
-                    numbers) -> list[tuple]:
+                    numbers, screen=None) -> list[tuple]:
     vmaps = _vmaps(entries)
     B: list[tuple] = [("h", 1, title)]
     B.append(("p", "Computed descriptors of Li/coating interfaces set side by side, next to what "
@@ -196,6 +196,9 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                "only); soluble = x_sol(300 K) ≥ 1 at.% or ΔE_sol ≤ 0. One calculator: no "
                "committee spread on these numbers."), t]
 
+    if screen is not None:
+        B += _screen_blocks(screen)
+
     B.append(("h", 2, "Models and calculators"))
     t = _table(entries, [("calculator_energetics", "energetics"),
                          ("natoms_interface", "interface (atoms)"),
@@ -271,6 +274,40 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
               v["status"] + "".join(f"; {WARNING_MARK} {w}" for w in v["warnings"]),
               v["source"]] for v in e["values"]])]))
     return B
+
+
+def _screen_blocks(screen) -> list[tuple]:
+    """The solute screen's section: method, table, the layer formers."""
+    from ..solute_screen import screen_rows
+
+    header, rows = screen_rows(screen)
+    c = screen.criterion
+    lo, hi = c["x_range"]
+    calc = (screen.calculator or {}).get("label") or (screen.calculator or {}).get("name")
+    out = [("h", 2, f"Solute screen: self-forming layers on {screen.host}"),
+           ("p", f"Segregation energy E_seg = E(solute in the top {screen.host} layer) − "
+            f"E(solute in the middle layer) of one relaxed free slab per face ({calc}; "
+            f"negative: the solute segregates). Coverage θ from the McLean isotherm "
+            f"θ/(1−θ) = x/(1−x)·exp(−E_seg/k_B T) at {screen.T_K:g} K; Δγ = (k_B T/A_site)·"
+            f"ln(1−θ), the surface-energy change of that dilute layer (Gibbs adsorption; "
+            f"where |Δγ| exceeds the clean face's γ0 the dilute formula is out of range). "
+            f"Free surfaces only: the same solute at the Li/coating interfaces is not "
+            f"screened. One calculator: no committee spread."),
+           ("table", header, rows)]
+    if screen.layer_formers:
+        out.append(("p", f"Layer formers (θ ≥ {c['threshold']:g} at {100 * lo:g}–{100 * hi:g} "
+                    f"at.% in the bulk, {c['T_K']:g} K):"))
+        out.append(("ul", [f"{d['solute']} on {screen.host}({d['face']}): E_seg "
+                           f"{d['E_seg_eV']:+.2f} eV, θ = 0.5 at x = {d['x_threshold']:.2g}, "
+                           f"Δγ {d['delta_gamma_J_per_m2']:+.3f} J/m² at {100 * hi:g} at.%"
+                           for d in screen.layer_formers]))
+    else:
+        out.append(("p", f"No solute forms a layer (θ ≥ {c['threshold']:g}) at "
+                    f"{100 * lo:g}–{100 * hi:g} at.% and {c['T_K']:g} K."))
+    out.append(("p", "The isotherm assumes the solute is dissolved at that bulk fraction: "
+                "read it beside the solubility (a solute with a low solubility limit in Li "
+                "forms a second phase before the layer)."))
+    return out
 
 
 def _reading_blocks(results, entries, vmaps) -> list[tuple]:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ...errors import UserInputError
 from ...records import package_versions, to_dict, write_directory_atomic
@@ -23,12 +24,15 @@ DEFAULT_TITLE = "Protective coatings on Li metal: computed interface physics bes
 
 
 def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: str = DEFAULT_TITLE,
-                 campaign: dict | None = None, overwrite: bool = False) -> dict[str, Path]:
+                 campaign: dict | None = None, overwrite: bool = False,
+                 screen: Any = None) -> dict[str, Path]:
     """Write the comparison report of ``results`` into the new directory ``out_dir``:
     report.md, report.html (self-contained), results.json, results.csv and figures/*.png.
 
     ``campaign``: what produced the records (name, calculator, ...; JSON-compatible), shown in
-    the report and stored in results.json. An existing ``out_dir`` is replaced only with
+    the report and stored in results.json. ``screen``: a solute screen
+    (:class:`~interfacemodel.analysis.solute_screen.SoluteScreen`) reported in a section of
+    its own. An existing ``out_dir`` is replaced only with
     ``overwrite``; the directory is written atomically. Returns {relative path: final path}.
     """
     _check_results(results)
@@ -47,12 +51,18 @@ def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: s
 
     def write(tmp: Path) -> None:
         figures = make_figures(results, entries, ranks)
+        if screen is not None:
+            from ..solute_screen import plot_screen
+
+            figures.append(("solute_screen.png", "Surface coverage θ of the solute screen "
+                            "(McLean isotherm) against the bulk fraction at the screen's "
+                            "temperature, and against T at 1 at.%.", plot_screen(screen)))
         (tmp / "figures").mkdir()
         for name, _, png in figures:
             (tmp / "figures" / name).write_bytes(png)
             written.append(f"figures/{name}")
         blocks = _build_document(results, entries, ranks, exp_rows, trends, figures, title,
-                                 campaign, numbers)
+                                 campaign, numbers, screen)
         (tmp / "report.md").write_text(_to_markdown(blocks), encoding="utf-8")
         (tmp / "report.html").write_text(
             _to_html(blocks, title, {n: png for n, _, png in figures}), encoding="utf-8")
@@ -70,6 +80,11 @@ def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: s
             "figures": [{"file": f"figures/{n}", "caption": c} for n, c, _ in figures],
             "marks": {NOT_CONVERGED_MARK: "not converged", WARNING_MARK: "warning",
                       MISSING: "not computed"},
+            "solute_screen": None if screen is None else {
+                k: to_dict(getattr(screen, k)) for k in (
+                    "host", "faces", "solutes", "T_K", "bulk_fractions", "entries",
+                    "layer_formers", "criterion", "definitions", "converged", "calculator",
+                    "notes")},
             "versions": package_versions(),
         }
         (tmp / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
