@@ -377,3 +377,39 @@ def test_a_dft_calculator_takes_a_structure_that_breaks_an_earlier_ones_symmetry
     single_point(bulk("Cu", "fcc", a=3.6, cubic=True), emt)
     single_point(bulk("Cu", "fcc", a=3.7, cubic=True), emt)
     assert current_calculator(emt) is emt
+
+
+def test_a_member_whose_end_point_lies_above_the_saddle_keeps_its_barrier_without_a_d(
+        ag_vacancy_hop):
+    """A member for which the main model's initial state is not a minimum (here EMT plus a
+    field of 1 eV/Å pulling the hopping atom toward the final site: E(initial) > E(saddle))
+    records its negative barrier, the plain-ASE difference, and no D, instead of failing."""
+    from ase.calculators.calculator import Calculator, all_changes
+
+    from interfacemodel.analysis.committee import member_migration
+
+    h = ag_vacancy_hop
+    initial, saddle, final = h["states"]
+    k = h["case"].moving_index
+    u = final.positions[k] - initial.positions[k]
+    u /= np.linalg.norm(u)
+
+    class Tilted(Calculator):
+        implemented_properties = ["energy", "forces"]
+
+        def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+            super().calculate(atoms, properties, system_changes)
+            work = self.atoms.copy()
+            work.calc = EMT()
+            forces = work.get_forces()
+            forces[k] += 1.0 * u
+            self.results = {"energy": work.get_potential_energy()
+                            - 1.0 * float(np.dot(self.atoms.positions[k], u)),
+                            "forces": forces}
+
+    rec = member_migration(Tilted(), h["case"], h["neb"], initial, saddle, final,
+                           h["prefactors"], host_bulk=h["crystal"], species_bulk=h["crystal"])
+    e_i, e_s = (_energy(a, Tilted()) for a in (initial, saddle))
+    assert rec.neb.barrier_forward_eV == pytest.approx(e_s - e_i, abs=1e-10) and e_s < e_i
+    assert rec.diffusivities == [] and rec.lattice is None
+    assert any("not a minimum for this member" in n for n in rec.notes)

@@ -109,6 +109,8 @@ def test_record_round_trips(au_in_cu):
 def test_catalogue_phase_sets():
     assert alloy_phase_set("Bi") == ("Li", "Bi", "Li3Bi")
     assert alloy_phase_set("Mg") == ("Li", "Mg", "LiMg")
+    assert alloy_phase_set("Zn") == ("Li", "Zn", "LiZn")
+    assert alloy_phase_set("Ag") == ("Li", "Ag", "LiAg")  # Ag: the analogue crystal
 
 
 @pytest.mark.parametrize("kwargs, word", [
@@ -132,3 +134,77 @@ def test_a_solute_without_catalogue_compounds_is_refused():
         alloy_phase_set("Pt")
     assert_one_line(exc)
     assert "Li–Pt" in str(exc.value) and "Bi" in str(exc.value)
+
+
+# --- the campaign spec's 'solubility:' and 'solute_screen:' sections --------------------------
+
+def _spec(tmp_path, text):
+    from interfacemodel.flows.specs import load_campaign
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return load_campaign(path, calculator="sevennet")
+
+
+def test_spec_solubility_rows_and_screen(tmp_path):
+    from interfacemodel.flows.specs import report_rows
+
+    spec = _spec(tmp_path, "name: s\ninterfaces:\n  - system: li-li3bi\n"
+                           "solubility: [Bi, {solute: Mg, supercell: 2}]\n"
+                           "solute_screen: {solutes: [Mg, Na], faces: ['110']}\n"
+                           "report: true\n")
+    rows = {r["coating"]: r for r in report_rows(spec)}
+    assert rows["Li3Bi"]["solubility"] == "solubility:Bi"  # the row whose crystal holds Bi
+    assert rows["Mg in Li"]["solubility"] == "solubility:Mg"  # no Mg row: a reference row
+    assert spec.solubility[1].supercell == 2
+    assert spec.solute_screen == {"host": "Li", "solutes": ["Mg", "Na"], "faces": ["110"],
+                                  "layers": 5, "fmax": 0.05}
+    assert {"Na", "Mg", "Bi", "Li"} <= set(spec.elements())
+
+
+@pytest.mark.parametrize("text, word", [
+    ("solubility: [Pt]\n", "Li–Pt"),
+    ("solubility: [{solute: Bi, supercell: 1}]\n", "supercell"),
+    ("solubility: [Bi, Bi]\n", "listed twice"),
+    ("solubility: [{solute: Bi, colour: red}]\n", "colour"),
+    ("solute_screen: {solutes: [Li]}\n", "is the host"),
+    ("solute_screen: {faces: ['000']}\n", "000"),
+    ("solute_screen: {layers: 2}\n", "layers=2"),
+])
+def test_spec_sections_refuse_bad_input_in_one_line(tmp_path, text, word):
+    with pytest.raises(UserInputError) as exc:
+        _spec(tmp_path, "name: s\n" + text)
+    assert_one_line(exc)
+    assert word in str(exc.value)
+
+
+def test_report_shows_solubility_beside_the_observation(tmp_path):
+    """The report's solubility values, section and the comparison with the overpotential rule
+    (record numbers made up here: this checks the rendering, not the physics)."""
+    from interfacemodel.analysis.report import CoatingResult, write_report
+
+    record = {"solute": "Ag", "host": "Li", "heat_of_solution_eV": -0.2,
+              "solution_energy_eV": 0.05, "equilibrium_phase": "LiAg",
+              "equilibrium_formula": "LiAg", "solubility_fraction": {"300 K": 0.1443},
+              "soluble": True, "soluble_threshold_fraction": 0.01, "natoms": 54,
+              "converged": True}
+    paths = write_report([CoatingResult("LiAg", "li-liag", solubility=record)], tmp_path / "r")
+    text = paths["report.md"].read_text()
+    assert "## Solubility in Li" in text and "| LiAg | LiAg | -0.200 | 0.050 |" in text
+    assert "computed: soluble, x_sol = 1.44e-1; agrees with 'soluble'" in text
+
+
+# --- an alloy host is a metal: its vacancy is neutral, no σ ------------------------------------
+
+def test_an_intermetallic_host_is_not_treated_as_ionic():
+    """The Li vacancy in Li3Bi is a metal's vacancy (no charged-defect model, no Nernst–
+    Einstein σ); LiF, Li2Se and the Zintl compound Li3Sb keep the ionic treatment. EMT
+    analogue: a Cu vacancy in L1_2 Cu3Au."""
+    from interfacemodel.analysis.migration import _all_metals, prepare_bulk_hop
+
+    assert _all_metals("Li3Bi") and _all_metals("LiZn") and _all_metals("LiMg")
+    assert not any(_all_metals(f) for f in ("LiF", "Li2Se", "Li3Sb", "MgF2"))
+    crystal, _ = relax_bulk(_cu3au(3.75), EMT(), fmax=1e-3)
+    case = prepare_bulk_hop(crystal, EMT(), species="Cu", supercell=2)
+    assert case.ionic is False and case.carrier_density_per_cm3 is None
+    assert case.host == "Cu3Au" and case.defect == "vacancy"
