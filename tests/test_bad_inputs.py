@@ -147,8 +147,9 @@ def test_every_accepted_key_has_a_value_rule():
     assert set(specs.SEGREGATION_RULES) == set(specs.SEGREGATION_KEYS)
     assert set(specs.INTERFACE_RULES) == set(specs.INTERFACE_KEYS)
     assert set(specs.REPORT_RULES) == set(specs.REPORT_KEYS)
-    assert set(specs.TOP_RULES) | {"interfaces", "barriers", "segregation", "report"} == \
-        set(specs.TOP_KEYS)
+    assert set(specs.SOLUBILITY_RULES) == set(specs.SOLUBILITY_KEYS)
+    assert set(specs.TOP_RULES) | {"interfaces", "barriers", "segregation", "report",
+                                   "solubility", "solute_screen"} == set(specs.TOP_KEYS)
 
 
 def test_good_values_still_load(tmp_path):

@@ -150,13 +150,22 @@ def test_spec_solubility_rows_and_screen(tmp_path):
     from interfacemodel.flows.specs import report_rows
 
     spec = _spec(tmp_path, "name: s\ninterfaces:\n  - system: li-li3bi\n"
-                           "solubility: [Bi, {solute: Mg, supercell: 2}]\n"
+                           "solubility: [Bi, {solute: Mg, supercell: 2, "
+                           "solid_solutions: [0.25, 0.5]}]\n"
                            "solute_screen: {solutes: [Mg, Na], faces: ['110']}\n"
                            "report: true\n")
     rows = {r["coating"]: r for r in report_rows(spec)}
     assert rows["Li3Bi"]["solubility"] == "solubility:Bi"  # the row whose crystal holds Bi
     assert rows["Mg in Li"]["solubility"] == "solubility:Mg"  # no Mg row: a reference row
     assert spec.solubility[1].supercell == 2
+    assert spec.solubility[1].solid_solutions == [0.25, 0.5]
+    from interfacemodel.flows.campaign import campaign_flow
+    from interfacemodel.flows.solubility import solid_solution_cells
+
+    job = next(j for j in campaign_flow(spec).jobs if j.name == "solubility:Mg")
+    assert job.function_kwargs["solid_solutions"] == [0.25, 0.5]
+    cells = solid_solution_cells("Mg", [0.25, 0.5])
+    assert sorted(a.get_chemical_formula() for a in cells.values()) == ["Li12Mg4", "Li8Mg8"]
     assert spec.solute_screen == {"host": "Li", "solutes": ["Mg", "Na"], "faces": ["110"],
                                   "layers": 5, "fmax": 0.05}
     assert {"Na", "Mg", "Bi", "Li"} <= set(spec.elements())
@@ -168,6 +177,8 @@ def test_spec_solubility_rows_and_screen(tmp_path):
     ("solubility: [Bi, Bi]\n", "listed twice"),
     ("solubility: [{solute: Bi, colour: red}]\n", "colour"),
     ("solute_screen: {solutes: [Li]}\n", "is the host"),
+    ("solubility: [{solute: Bi, solid_solutions: [0.25]}]\n", "not Bi"),
+    ("solubility: [{solute: Mg, solid_solutions: [0.9]}]\n", "(0, 0.7]"),
     ("solute_screen: {faces: ['000']}\n", "000"),
     ("solute_screen: {layers: 2}\n", "layers=2"),
 ])

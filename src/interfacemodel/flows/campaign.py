@@ -293,7 +293,8 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     li_fmax = min(bulk_fmax.values(), default=EnergeticsSettings.bulk_fmax)
     for entry in spec.solubility:  # one calculator: no committee (the report says so)
         made = SolubilityMaker(calculator=calc, fmax=entry.fmax, supercell=entry.supercell,
-                               bulk_fmax=li_fmax).jobs(entry.solute)
+                               bulk_fmax=li_fmax).jobs(entry.solute,
+                                                       solid_solutions=entry.solid_solutions)
         jobs += made
         finals[f"solubility:{entry.solute}"] = made[-1]
     screen = None

@@ -10,18 +10,47 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
+from ..analysis.reactivity import crystal_energies, phase_energies
 from ..analysis.solubility import SolubilityResult, alloy_phase_set, dilute_solubility
+from ..build.alloys import li_mg_alloy
+from ..errors import UserInputError
 from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
 from .identity import PipelineMaker, step_job
 
 
+#: the β Li–Mg cells of the hull: bcc 2 × 2 × 2 (16 sites), special-quasirandom-like, seed 0
+SOLID_SOLUTION_SUPERCELL = (2, 2, 2)
+
+
+def solid_solution_cells(solute: str, fractions) -> dict:
+    """bcc Li–M solid-solution cells at the given solute fractions (M = Mg only: the β phase
+    builder :func:`~interfacemodel.build.alloys.li_mg_alloy`), named by composition."""
+    if fractions and solute != "Mg":
+        raise UserInputError(f"solid_solutions are built for Mg in Li (the β phase), not "
+                             f"{solute}")
+    cells = {}
+    for x in fractions:
+        atoms = li_mg_alloy(float(x), SOLID_SOLUTION_SUPERCELL, method="sqs", seed=0)
+        cells[f"bcc Li-Mg x={atoms.info['x_mg']:.3f} (SQS-like, {len(atoms)} sites)"] = atoms
+    return cells
+
+
 def solubility_step(solute: str, host: BulkProduct, calculator: str, supercell: int,
-                    fmax: float) -> SolubilityResult:
-    """ΔH_sol, ΔE_sol (eV per solute atom) and x_sol(T) of ``solute`` in ``host``."""
-    result = dilute_solubility(host.atoms, solute, step_calculator(calculator),
-                               supercell=supercell, fmax=fmax, workdir=workdir(),
-                               progress=say)
+                    fmax: float, solid_solutions: list[float] | None = None
+                    ) -> SolubilityResult:
+    """ΔH_sol, ΔE_sol (eV per solute atom) and x_sol(T) of ``solute`` in ``host``; with
+    ``solid_solutions`` (Mg fractions) bcc Li–Mg cells join the hull (relaxed: cell and
+    positions), so the phase at Li may be the β solid solution."""
+    calc = step_calculator(calculator)
+    phases = None
+    if solid_solutions:
+        say(f"Li–{solute} hull: catalogue phases and {len(solid_solutions)} bcc solid "
+            f"solution cell(s)")
+        phases = dict(phase_energies(alloy_phase_set(solute), calc))
+        phases.update(crystal_energies(solid_solution_cells(solute, solid_solutions), calc))
+    result = dilute_solubility(host.atoms, solute, calc, phases=phases, supercell=supercell,
+                               fmax=fmax, workdir=workdir(), progress=say)
     finish("solubility", solute, result, calculator)
     return result
 
@@ -38,10 +67,14 @@ class SolubilityMaker(PipelineMaker):
     supercell: int = 3
     bulk_fmax: float = EnergeticsSettings.bulk_fmax
 
-    def jobs(self, solute: str, host: str = "Li") -> list[Job]:
+    def jobs(self, solute: str, host: str = "Li",
+             solid_solutions: list[float] | None = None) -> list[Job]:
         alloy_phase_set(solute, host)  # an unknown solute fails here, before any job runs
+        solid_solution_cells(solute, solid_solutions or [])  # and a bad fraction
         bulk = bulk_job(host, self.calculator, self.bulk_fmax)
+        extra = {"solid_solutions": [float(x) for x in solid_solutions]} \
+            if solid_solutions else {}
         job = step_job(solubility_step, f"solubility:{solute}", self.calculator,
                        solute=solute, host=bulk.output, supercell=self.supercell,
-                       fmax=self.fmax)
+                       fmax=self.fmax, **extra)
         return [bulk, job]

@@ -83,7 +83,7 @@ TOP_KEYS = ("name", "description", "calculator", "committee", "functionals", "re
 INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
-SOLUBILITY_KEYS = ("solute", "coating", "supercell", "fmax")
+SOLUBILITY_KEYS = ("solute", "coating", "supercell", "fmax", "solid_solutions")
 SCREEN_KEYS = ("host", "solutes", "faces", "layers", "fmax")
 REPORT_KEYS = ("title",)
 REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "hops", "reaction",
@@ -131,6 +131,8 @@ class SolubilityEntry:
     coating: str | None = None
     supercell: int = 3
     fmax: float = 0.02
+    #: Mg only: bcc Li–Mg solid-solution cells at these Mg fractions join the hull
+    solid_solutions: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -336,6 +338,9 @@ SEGREGATION_RULES: dict[str, Rule] = {
 SOLUBILITY_RULES: dict[str, Rule] = {
     "solute": ELEMENT, "coating": OPTIONAL_TEXT, "supercell": _int(2),
     "fmax": _positive(" (eV/Å)"),
+    "solid_solutions": Rule("a list of Mg fractions in (0, 0.7]",
+                            lambda v: isinstance(v, list) and all(
+                                _is_number(x) and 0 < x <= 0.7 for x in v)),
 }
 BARRIER_RULES: dict[str, Rule] = {
     # every barrier
@@ -554,8 +559,12 @@ def _solubility(where: str, entry) -> SolubilityEntry:
         alloy_phase_set(entry["solute"])
     except UserInputError as exc:
         _fail(where, str(exc))
+    fractions = [float(x) for x in entry.get("solid_solutions") or []]
+    if fractions and entry["solute"] != "Mg":
+        _fail(where, f"solid_solutions are built for Mg in Li (the β phase), not "
+                     f"{entry['solute']}")
     return SolubilityEntry(entry["solute"], entry.get("coating"), int(entry.get("supercell", 3)),
-                           float(entry.get("fmax", 0.02)))
+                           float(entry.get("fmax", 0.02)), fractions)
 
 
 def _solute_screen(where: str, data) -> dict[str, Any]:

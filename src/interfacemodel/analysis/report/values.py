@@ -330,8 +330,8 @@ def _solubility_values(c: _Collector) -> None:
     eq = c.get(f"{s}.equilibrium_formula", "")
     c.add("solution_energy_eV", f"{s}.solution_energy_eV", "eV", "solubility", conv,
           _status(conv, f"from Li + {eq} (the hull phase at Li); {one}"))
-    c.add("equilibrium_phase_with_li", f"{s}.equilibrium_formula", "", "solubility", conv,
-          _status(conv, "Li–M hull of the campaign's calculator"))
+    c.add("equilibrium_phase_with_li", f"{s}.equilibrium_phase", "", "solubility", conv,
+          _status(conv, f"Li–M hull of the campaign's calculator ({eq})"))
     fractions = c.get(f"{s}.solubility_fraction", {}) or {}
     key = min(fractions, key=lambda k: abs(float(k.split()[0]) - ROOM_T_K), default=None)
     if key is not None:
