@@ -18,7 +18,6 @@ from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
 from .identity import PipelineMaker, step_job
 
-
 #: the β Li–Mg cells of the hull: bcc 2 × 2 × 2 (16 sites), special-quasirandom-like, seed 0
 SOLID_SOLUTION_SUPERCELL = (2, 2, 2)
 
