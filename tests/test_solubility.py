@@ -198,11 +198,17 @@ def test_report_shows_solubility_beside_the_observation(tmp_path):
               "solution_energy_eV": 0.05, "equilibrium_phase": "LiAg",
               "equilibrium_formula": "LiAg", "solubility_fraction": {"300 K": 0.1443},
               "soluble": True, "soluble_threshold_fraction": 0.01, "natoms": 54,
-              "converged": True}
+              "converged": True, "hull_stable": ["Ag", "LiAg", "Li"],
+              "hull_formation_energy_eV_per_atom": {"Ag": 0.0, "Li": 0.0, "LiAg": -0.1,
+                                                    "LiAg-B32": -0.05},
+              "hull_e_above_hull_meV_per_atom": {"Ag": 0.0, "Li": 0.0, "LiAg": 0.0,
+                                                 "LiAg-B32": 50.0}}
     paths = write_report([CoatingResult("LiAg", "li-liag", solubility=record)], tmp_path / "r")
     text = paths["report.md"].read_text()
     assert "## Solubility in Li" in text and "| LiAg | LiAg | -0.200 | 0.050 |" in text
     assert "computed: soluble, x_sol = 1.44e-1; agrees with 'soluble'" in text
+    assert "| LiAg | LiAg | -0.100 | on the hull |" in text
+    assert "| LiAg | LiAg-B32 | -0.050 | 50.0 meV/atom above the hull |" in text
 
 
 # --- an alloy host is a metal: its vacancy is neutral, no σ ------------------------------------

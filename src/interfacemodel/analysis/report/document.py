@@ -195,6 +195,19 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                "exp(−ΔE_sol/k_B T) is the dilute solubility limit (configurational entropy "
                "only); soluble = x_sol(300 K) ≥ 1 at.% or ΔE_sol ≤ 0. One calculator: no "
                "committee spread on these numbers."), t]
+        hull = []
+        for e in entries:
+            for v in e["values"]:
+                if v["name"].startswith("formation_energy_eV_per_atom["):
+                    phase = v["name"][len("formation_energy_eV_per_atom["):-1]
+                    hull.append([e["coating"], phase, f"{v['value']:+.3f}",
+                                 v["status"].split("; ", 1)[-1].replace("Li–M hull; ", "")])
+        if hull:
+            B += [("h", 3, "Li–M convex hulls"),
+                  ("p", "Formation energies per atom from the elements (the campaign's "
+                   "calculator, pymatgen PhaseDiagram); the phase at Li is the Li-richest "
+                   "hull phase."), ("table", ["coating", "phase", "E_f (eV/atom)", "hull"],
+                                    hull)]
 
     if screen is not None:
         B += _screen_blocks(screen)

@@ -72,6 +72,7 @@ QUANTITY_LABELS: dict[str, str] = {
     "solubility_fraction_300K": "solubility limit in Li near 300 K",
     "soluble_in_li": "soluble in Li (≥ 1 at.% at 300 K)",
     "natoms_solubility": "solubility model size",
+    "formation_energy_eV_per_atom": "formation energy",
 }
 
 

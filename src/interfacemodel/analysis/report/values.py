@@ -344,6 +344,14 @@ def _solubility_values(c: _Collector) -> None:
           _status(conv, f"x_sol(300 K) ≥ {c.get(f'{s}.soluble_threshold_fraction', 0.01):g}"))
     c.add("natoms_solubility", f"{s}.natoms", "atoms", "model", None,
           _status(None, none_text="model size"))
+    stable = set(c.get(f"{s}.hull_stable", []) or [])
+    above = c.get(f"{s}.hull_e_above_hull_meV_per_atom", {}) or {}
+    for phase in sorted(c.get(f"{s}.hull_formation_energy_eV_per_atom", {}) or {}):
+        where = "on the hull" if phase in stable else \
+            f"{above.get(phase, float('nan')):.1f} meV/atom above the hull"
+        c.add(f"formation_energy_eV_per_atom[{phase}]",
+              source_path(s, "hull_formation_energy_eV_per_atom", phase), "eV/atom",
+              "solubility", conv, _status(conv, f"Li–M hull; {where}"))
 
 
 def _collect(result: CoatingResult) -> tuple[list[dict[str, Any]], list[str]]:
