@@ -21,6 +21,7 @@ from interfacemodel.analysis.solubility import (
     SolubilityResult,
     alloy_phase_set,
     dilute_solubility,
+    member_solubility,
 )
 from interfacemodel.errors import UserInputError
 from interfacemodel.records import from_dict, to_dict
@@ -51,11 +52,48 @@ def _cu3au(a: float) -> Atoms:
 def au_in_cu():
     structures = {"Cu": bulk("Cu", "fcc", a=3.61, cubic=True),
                   "Au": bulk("Au", "fcc", a=4.08, cubic=True), "Cu3Au": _cu3au(3.75)}
-    phases = crystal_energies(structures, EMT(), fmax=1e-3)
     host, _ = relax_bulk(structures["Cu"], EMT(), fmax=1e-3)
-    result = dilute_solubility(host, "Au", EMT(), phases=phases, supercell=2, fmax=1e-3,
-                               temperatures_K=(300.0, 600.0))
+    result = dilute_solubility(host, "Au", EMT(), structures=structures, supercell=2,
+                               fmax=1e-3, temperatures_K=(300.0, 600.0))
     return result, host
+
+
+def test_energies_given_or_structures_relaxed_give_the_same_numbers(au_in_cu):
+    result, host = au_in_cu
+    structures = {"Cu": bulk("Cu", "fcc", a=3.61, cubic=True),
+                  "Au": bulk("Au", "fcc", a=4.08, cubic=True), "Cu3Au": _cu3au(3.75)}
+    phases = crystal_energies(structures, EMT(), fmax=1e-3)
+    given = dilute_solubility(host, "Au", EMT(), phases=phases, supercell=2, fmax=1e-3)
+    assert given.solution_energy_eV == pytest.approx(result.solution_energy_eV, abs=1e-6)
+    assert given.geometries == {} and set(result.geometries) == {
+        "perfect", "dilute", "phase:Cu", "phase:Au", "phase:Cu3Au"}
+    with pytest.raises(UserInputError) as exc:
+        member_solubility(EMT(), given)
+    assert_one_line(exc)
+
+
+def test_a_committee_member_equals_plain_ase_single_points(au_in_cu):
+    """A Lennard-Jones-like other model (ASE's Morse for Cu–Au, one parameter set: a crude
+    but different potential) at the main model's cells: ΔH_sol from plain single points."""
+    from ase.calculators.morse import MorsePotential
+
+    result, _ = au_in_cu
+    other = MorsePotential(epsilon=0.3, r0=2.6, rho0=6.0)
+    member = member_solubility(other, result)
+    geo = result.geometries
+
+    def e(key):
+        work = geo[key].copy()
+        work.calc = MorsePotential(epsilon=0.3, r0=2.6, rho0=6.0)
+        return work.get_potential_energy()
+
+    n = len(geo["perfect"])
+    mu_cu = e("perfect") / n
+    mu_au = e("phase:Au") / len(geo["phase:Au"])
+    dh = e("dilute") - e("perfect") + mu_cu - mu_au
+    assert member.heat_of_solution_eV == pytest.approx(dh, abs=1e-9)
+    assert member.heat_of_solution_eV != pytest.approx(result.heat_of_solution_eV, abs=1e-3)
+    assert any("committee member" in note for note in member.notes)
 
 
 def test_solution_energies_equal_plain_ase(au_in_cu):

@@ -43,7 +43,7 @@ from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import Record, package_versions, to_dict
 from ..run.relax import relax, single_point
-from .reactivity import REACTION_PHASES, AlloyHull, PhaseEnergy, alloy_hull, phase_energies
+from .reactivity import REACTION_PHASES, AlloyHull, PhaseEnergy, alloy_hull
 
 #: x_sol(300 K) at or above this bulk atomic fraction counts as soluble (1 at.%)
 SOLUBLE_FRACTION = 0.01
@@ -82,6 +82,8 @@ class SolubilityResult(Record):
     notes: list[str] = field(default_factory=list)
     wall_time_s: float = 0.0
     versions: dict[str, str] = field(default_factory=package_versions)
+    #: relaxed cells for the committee: 'perfect', 'dilute' and 'phase:<name>' (hull crystals)
+    geometries: dict[str, Atoms] = field(default_factory=dict)
 
     def summary_rows(self) -> list[tuple[str, str, str]]:
         x = self.solubility_fraction.get(f"{ROOM_T_K:g} K")
@@ -132,18 +134,61 @@ def _dilute_cell(host_bulk: Atoms, solute: str, supercell: int) -> tuple[Atoms, 
     return perfect, dilute
 
 
+def _check_common(solute, host, temperatures_K, threshold) -> list[float]:
+    check_element(solute, "solute")
+    if solute == host:
+        raise UserInputError(f"solute {solute!r} is the host element")
+    temps = [float(t) for t in temperatures_K]
+    if not temps or any(not math.isfinite(t) or t <= 0 for t in temps):
+        raise UserInputError(f"temperatures_K={list(temperatures_K)!r}: give temperatures > 0 K")
+    if not 0 < threshold < 1:
+        raise UserInputError(f"threshold={threshold!r}: a bulk atomic fraction in (0, 1)")
+    return temps
+
+
+def _relax_structures(structures: Mapping[str, Atoms], calc, say: Progress,
+                      fmax: float = 0.01) -> tuple[dict[str, PhaseEnergy], dict[str, Atoms]]:
+    """Relax hull crystals (cell and positions, symmetry kept; forces below ``fmax`` eV/Å,
+    stress below 0.01 GPa) keeping their geometries."""
+    from ..run.bulk import relax_bulk
+
+    energies, geometries = {}, {}
+    for name, atoms in structures.items():
+        say(f"relax hull phase {name} ({len(atoms)} atoms)")
+        relaxed, rec = relax_bulk(atoms, calc, fmax=fmax, steps=300)
+        relaxed.calc = None
+        from pymatgen.core import Composition
+
+        energies[name] = PhaseEnergy(name, Composition(relaxed.get_chemical_formula())
+                                     .reduced_formula, rec.energy_per_atom_eV, len(relaxed),
+                                     "crystal", rec.converged, rec.calculator, to_dict(rec))
+        geometries[name] = relaxed
+    return energies, geometries
+
+
+def catalogue_structures(solute: str, host: str = "Li") -> dict[str, Atoms]:
+    """The catalogue crystals of the host–solute hull (:func:`alloy_phase_set`), unrelaxed."""
+    from ..structures import load_bulk
+
+    return {name: load_bulk(name, as_atoms=True) for name in alloy_phase_set(solute, host)}
+
+
 def dilute_solubility(host_bulk: Atoms, solute: str, calc,
                       phases: Mapping[str, PhaseEnergy] | None = None, supercell: int = 3,
                       fmax: float = 0.02, steps: int = 300,
                       temperatures_K=(300.0, 400.0), threshold: float = SOLUBLE_FRACTION,
                       workdir: str | Path | None = None, progress: Progress | None = None,
-                      allow_unconverged: bool = False) -> SolubilityResult:
+                      allow_unconverged: bool = False,
+                      structures: Mapping[str, Atoms] | None = None) -> SolubilityResult:
     """Dilute solution energies of one ``solute`` atom in the relaxed ``host_bulk`` crystal
     (bcc Li: its 2-atom conventional cell), and the solubility limit they give.
 
-    ``phases``: name -> :class:`~interfacemodel.analysis.reactivity.PhaseEnergy` of the
-    host–solute hull phases from the same calculator (both element crystals among them);
-    None: the catalogue's set (:func:`alloy_phase_set`) relaxed here. The host's own entry is replaced by ``host_bulk``'s perfect
+    The host–solute hull from the same calculator, one of: ``phases`` (name ->
+    :class:`~interfacemodel.analysis.reactivity.PhaseEnergy`, energies already computed),
+    ``structures`` (name -> ``ase.Atoms``: relaxed here, cell and positions, and their
+    geometries kept in the record for the committee, :func:`member_solubility`), or neither:
+    the catalogue's set (:func:`catalogue_structures`) relaxed here. Both element crystals
+    must be among them. The host's own entry is replaced by ``host_bulk``'s perfect
     supercell, so μ_Li is the one of the cell the solute sits in. ``supercell``: repeats of
     ``host_bulk`` along each axis (3: 54 atoms for bcc Li). Forces below ``fmax`` eV/Å;
     ``workdir``: the relaxation's checkpoint (a rerun resumes). Units and signs: module
@@ -155,56 +200,70 @@ def dilute_solubility(host_bulk: Atoms, solute: str, calc,
         raise UserInputError(f"the host must be an element crystal, not "
                              f"{host_bulk.get_chemical_formula()}")
     host = host_symbols[0]
-    check_element(solute, "solute")
-    if solute == host:
-        raise UserInputError(f"solute {solute!r} is the host element")
-    temps = [float(t) for t in temperatures_K]
-    if not temps or any(not math.isfinite(t) or t <= 0 for t in temps):
-        raise UserInputError(f"temperatures_K={list(temperatures_K)!r}: give temperatures > 0 K")
-    if not 0 < threshold < 1:
-        raise UserInputError(f"threshold={threshold!r}: a bulk atomic fraction in (0, 1)")
-    names = tuple(phases) if phases is not None else alloy_phase_set(solute, host)
+    temps = _check_common(solute, host, temperatures_K, threshold)
+    if phases is not None and structures is not None:
+        raise UserInputError("give the hull as phases (energies) or as structures, not both")
     perfect, dilute = _dilute_cell(host_bulk, solute, supercell)
     say = progress or (lambda _msg: None)
     say(f"{solute} in {host}: perfect cell ({len(perfect)} atoms), single point")
     e_perfect = single_point(perfect, calc, label=f"{host}{len(perfect)}").energy_eV
     if e_perfect is None:
         raise UserInputError("the calculator returned no energy (an input-only calculator?)")
-    mu_host = e_perfect / len(perfect)
     say(f"{solute} in {host}: relax the dilute cell ({len(dilute)} atoms)")
     ckpt = None if workdir is None else Path(workdir) / f"dilute-{solute}"
-    _, rec = relax(dilute, calc, fmax=fmax, steps=steps, checkpoint=ckpt,
-                   label=f"{host}{len(dilute) - 1}{solute}")
+    relaxed, rec = relax(dilute, calc, fmax=fmax, steps=steps, checkpoint=ckpt,
+                         label=f"{host}{len(dilute) - 1}{solute}")
     if not rec.converged and not allow_unconverged:
         raise UserInputError(f"the dilute {solute}-in-{host} cell did not relax below "
                              f"{fmax} eV/Å in {steps} steps")
+    geometries: dict[str, Atoms] = {}
+    relaxed.calc = None
     if phases is None:
-        say(f"{host}–{solute} hull phases: {', '.join(names)}")
-        phases = phase_energies(names, calc)
-    used = {n: phases[n] for n in names}
-    pure = {p.formula: n for n, p in used.items()}
+        if structures is None:
+            structures = catalogue_structures(solute, host)
+        phases, kept = _relax_structures(structures, calc, say, fmax=min(fmax, 0.01))
+        geometries = {"perfect": perfect, "dilute": relaxed,
+                      **{f"phase:{n}": a for n, a in kept.items()}}
+    result = _assemble(solute, host, e_perfect, len(perfect), rec.energy_eV, dict(phases),
+                       temps, threshold, rec.calculator, allow_unconverged)
+    result.converged = bool(result.converged and rec.converged)
+    result.supercell = int(supercell)
+    result.calculator = calculator_provenance(calc)
+    result.relax = to_dict(rec)
+    result.geometries = geometries
+    result.wall_time_s = time.perf_counter() - start
+    return result
+
+
+def _assemble(solute: str, host: str, e_perfect: float, n_perfect: int, e_dilute: float,
+              phases: dict[str, PhaseEnergy], temps: list[float], threshold: float,
+              calculator: dict[str, Any], allow_unconverged: bool) -> SolubilityResult:
+    """ΔH_sol, ΔE_sol, the hull and x_sol(T) from the energies (module docstring)."""
+    mu_host = e_perfect / n_perfect
+    pure = {p.formula: n for n, p in phases.items()}
     missing = [el for el in (host, solute) if el not in pure]
     if missing:
         raise UserInputError(f"the {host}–{solute} hull needs the element crystal(s) "
                              f"{', '.join(missing)} among the phases")
     host_name = pure[host]
-    used[host_name] = PhaseEnergy(host_name, host, mu_host, len(perfect), "crystal", True,
-                                  rec.calculator)
-    hull: AlloyHull = alloy_hull(used, reservoir=host, allow_unconverged=allow_unconverged)
+    phases[host_name] = PhaseEnergy(host_name, host, mu_host, n_perfect, "crystal", True,
+                                    calculator)
+    hull: AlloyHull = alloy_hull(phases, reservoir=host, allow_unconverged=allow_unconverged)
     element = pure[solute]
-    mu_element = used[element].energy_per_atom_eV
+    mu_element = phases[element].energy_per_atom_eV
     eq = hull.in_equilibrium_with_reservoir
     x_eq = hull.reservoir_per_metal_in_equilibrium
-    e_eq_per_m = used[eq].energy_per_atom_eV * (1.0 + x_eq)  # one formula unit Li_x M
+    e_eq_per_m = phases[eq].energy_per_atom_eV * (1.0 + x_eq)  # one formula unit Li_x M
     mu_eq = e_eq_per_m - x_eq * mu_host
-    base = rec.energy_eV - e_perfect + mu_host
+    base = e_dilute - e_perfect + mu_host
     dh = base - mu_element
     de = base - mu_eq
     limits = {f"{t:g} K": (None if de <= 0 else math.exp(-de / (K_B_EV * t))) for t in temps}
     room = math.exp(-de / (K_B_EV * ROOM_T_K)) if de > 0 else None
     soluble = room is None or room >= threshold
-    notes = [f"dilute limit: one {solute} per {len(dilute)} atoms "
-             f"({100.0 / len(dilute):.2f} at.%), positions relaxed in the host's relaxed "
+    natoms = n_perfect
+    notes = [f"dilute limit: one {solute} per {natoms} atoms "
+             f"({100.0 / natoms:.2f} at.%), positions relaxed in the host's relaxed "
              f"cell; x_sol = exp(−ΔE_sol/k_B T) with the solute's configurational entropy "
              f"only (no vibrational entropy, no solute–solute interaction)"]
     if eq == element:
@@ -215,10 +274,40 @@ def dilute_solubility(host_bulk: Atoms, solute: str, calc,
         equilibrium_phase=eq, equilibrium_formula=hull.in_equilibrium_with_reservoir_formula,
         host_per_solute_in_equilibrium=float(x_eq), solubility_fraction=limits,
         soluble=bool(soluble), soluble_threshold_fraction=float(threshold),
-        solute_fraction_in_cell=1.0 / len(dilute), natoms=len(dilute),
-        supercell=int(supercell),
+        solute_fraction_in_cell=1.0 / natoms, natoms=natoms, supercell=0,
         hull_formation_energy_eV_per_atom=hull.formation_energy_eV_per_atom,
         hull_e_above_hull_meV_per_atom=hull.e_above_hull_meV_per_atom,
-        hull_stable=list(hull.stable), converged=bool(rec.converged and hull.converged),
-        calculator=calculator_provenance(calc), relax=to_dict(rec), notes=notes,
-        wall_time_s=time.perf_counter() - start)
+        hull_stable=list(hull.stable), converged=bool(hull.converged),
+        calculator=calculator, notes=notes)
+
+
+def member_solubility(calc, result: SolubilityResult) -> SolubilityResult:
+    """The solubility numbers of a committee member ``calc`` at the main model's geometries:
+    single points of the perfect and relaxed dilute cells and of the main model's relaxed hull
+    crystals (its hull, so its phase at Li, may differ). Needs the record's geometries (a
+    result computed from ``structures`` or the catalogue, not from given energies)."""
+    from pymatgen.core import Composition
+
+    geo = result.geometries or {}
+    if "dilute" not in geo or "perfect" not in geo:
+        raise UserInputError("this solubility record keeps no geometries (its hull came as "
+                             "energies): a committee member cannot re-evaluate it")
+    start = time.perf_counter()
+    e = {k: single_point(a, calc, label=f"committee:{k}") for k, a in geo.items()}
+    phases = {}
+    for key, rec in e.items():
+        if key.startswith("phase:"):
+            name, atoms = key[len("phase:"):], geo[key]
+            phases[name] = PhaseEnergy(name, Composition(atoms.get_chemical_formula())
+                                       .reduced_formula, rec.energy_eV / len(atoms),
+                                       len(atoms), "crystal", True, rec.calculator)
+    temps = [float(k.split()[0]) for k in result.solubility_fraction]
+    member = _assemble(result.solute, result.host, e["perfect"].energy_eV, len(geo["perfect"]),
+                       e["dilute"].energy_eV, phases, temps, result.soluble_threshold_fraction,
+                       e["dilute"].calculator, allow_unconverged=True)
+    member.supercell = result.supercell
+    member.calculator = e["dilute"].calculator
+    member.notes.append("committee member: single points at the main model's relaxed cells "
+                        "(dilute cell and hull crystals)")
+    member.wall_time_s = time.perf_counter() - start
+    return member

@@ -35,7 +35,7 @@ from .energetics import InterfaceEnergeticsMaker
 from .identity import flow_of, step_job
 from .migration import MigrationMaker
 from .segregation import SegregationMaker
-from .solubility import SolubilityMaker
+from .solubility import SolubilityMaker, committee_solubility_job
 from .solute_screen import SoluteScreenMaker
 from .specs import CampaignSpec, report_rows
 
@@ -291,12 +291,17 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             jobs.append(committee_segregation_job(system, made, member))
             members_of[f"segregation:{system}"][member] = jobs[-1].output
     li_fmax = min(bulk_fmax.values(), default=EnergeticsSettings.bulk_fmax)
-    for entry in spec.solubility:  # one calculator: no committee (the report says so)
+    for entry in spec.solubility:
         made = SolubilityMaker(calculator=calc, fmax=entry.fmax, supercell=entry.supercell,
                                bulk_fmax=li_fmax).jobs(entry.solute,
                                                        solid_solutions=entry.solid_solutions)
         jobs += made
         finals[f"solubility:{entry.solute}"] = made[-1]
+        for member in spec.members():
+            if member == spec.refine and models is not None:
+                continue  # the DFT check on models of its own leaves the solubility out
+            jobs.append(committee_solubility_job(entry.solute, made, member))
+            members_of[f"solubility:{entry.solute}"][member] = jobs[-1].output
     screen = None
     if spec.solute_screen is not None:  # one calculator: no committee (the report says so)
         cfg = spec.solute_screen

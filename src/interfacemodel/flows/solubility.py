@@ -10,8 +10,13 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.reactivity import crystal_energies, phase_energies
-from ..analysis.solubility import SolubilityResult, alloy_phase_set, dilute_solubility
+from ..analysis.solubility import (
+    SolubilityResult,
+    alloy_phase_set,
+    catalogue_structures,
+    dilute_solubility,
+    member_solubility,
+)
 from ..build.alloys import li_mg_alloy
 from ..errors import UserInputError
 from .context import finish, say, step_calculator, workdir
@@ -42,16 +47,30 @@ def solubility_step(solute: str, host: BulkProduct, calculator: str, supercell: 
     ``solid_solutions`` (Mg fractions) bcc Li–Mg cells join the hull (relaxed: cell and
     positions), so the phase at Li may be the β solid solution."""
     calc = step_calculator(calculator)
-    phases = None
-    if solid_solutions:
-        say(f"Li–{solute} hull: catalogue phases and {len(solid_solutions)} bcc solid "
-            f"solution cell(s)")
-        phases = dict(phase_energies(alloy_phase_set(solute), calc))
-        phases.update(crystal_energies(solid_solution_cells(solute, solid_solutions), calc))
-    result = dilute_solubility(host.atoms, solute, calc, phases=phases, supercell=supercell,
-                               fmax=fmax, workdir=workdir(), progress=say)
+    structures = {**catalogue_structures(solute),
+                  **solid_solution_cells(solute, solid_solutions or [])}
+    result = dilute_solubility(host.atoms, solute, calc, structures=structures,
+                               supercell=supercell, fmax=fmax, workdir=workdir(),
+                               progress=say)
     finish("solubility", solute, result, calculator)
     return result
+
+
+def committee_solubility_step(solute: str, result: SolubilityResult, calculator: str
+                              ) -> SolubilityResult:
+    """One committee member's solubility numbers at the main model's relaxed cells."""
+    say(f"committee member {calculator}: single points of the {solute}-in-Li cells and the "
+        f"hull crystals")
+    member = member_solubility(step_calculator(calculator), result)
+    finish("committee", f"solubility:{solute}:{calculator}", member, calculator)
+    return member
+
+
+def committee_solubility_job(solute: str, main: list[Job], member: str) -> Job:
+    """The job of one committee ``member`` for the solubility of ``solute`` (``main``: the
+    jobs of :class:`SolubilityMaker`)."""
+    return step_job(committee_solubility_step, f"committee:solubility-{solute}:{member}",
+                    member, solute=solute, result=main[-1].output)
 
 
 @dataclass

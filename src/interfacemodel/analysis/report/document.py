@@ -193,8 +193,9 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                "from M metal; ΔE_sol: from the Li–M phase in equilibrium with Li on the "
                "calculator's hull (what a coating of M becomes on Li), so x_sol = "
                "exp(−ΔE_sol/k_B T) is the dilute solubility limit (configurational entropy "
-               "only); soluble = x_sol(300 K) ≥ 1 at.% or ΔE_sol ≤ 0. One calculator: no "
-               "committee spread on these numbers."), t]
+               "only); soluble = x_sol(300 K) ≥ 1 at.% or ΔE_sol ≤ 0. ± : the committee's "
+               "single points at the main model's relaxed cells (dilute cell and hull "
+               "crystals), where the campaign has a committee."), t]
         hull = []
         for e in entries:
             for v in e["values"]:

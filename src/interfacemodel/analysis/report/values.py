@@ -324,7 +324,8 @@ def _solubility_values(c: _Collector) -> None:
         return
     conv = _conv(c.get(f"{s}.converged"))
     solute, n = c.get(f"{s}.solute", "M"), c.get(f"{s}.natoms")
-    one = "one calculator, no committee"
+    one = "the committee at the main model's cells" if c.result.committee else \
+        "one calculator"
     c.add("heat_of_solution_eV", f"{s}.heat_of_solution_eV", "eV", "solubility", conv,
           _status(conv, f"{solute} metal → one {solute} in {n} atoms of Li; {one}"))
     eq = c.get(f"{s}.equilibrium_formula", "")
@@ -385,7 +386,7 @@ def report_values(results: Sequence[CoatingResult]) -> list[dict[str, Any]]:
 #: the value names a committee member's hop records give (its own barriers, E_f, D, σ);
 #: the attempt frequency, temperature and model sizes are the main model's
 _MEMBER_HOP_VALUE = ("barrier_", "D_", "sigma_", "carrier_fraction_", "pair_energy_",
-                     "mg_segregation_")
+                     "mg_segregation_", "heat_of_solution_", "solution_energy_")
 
 
 def committee_migration_values(coating: str, system: str, records: dict[str, Any]
