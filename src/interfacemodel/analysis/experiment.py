@@ -117,6 +117,12 @@ def _num(x: float) -> str:
 
 _M = Measurement
 
+#: what a GITT diffusivity is, beside a computed vacancy-mechanism D
+GITT_NOTE = ("GITT gives the chemical diffusion coefficient D̃ = D·Θ (Θ: thermodynamic "
+             "factor, large in a compound of narrow composition range); the computed D is the "
+             "self diffusion of the vacancy mechanism at the carrier fraction of a vacancy "
+             "formed against Li metal")
+
 #: the report row of the Li-rich Li–Sn phase (the catalogue phase the campaigns model)
 LI_SN_ROW = "Li17Sn4"
 
@@ -218,19 +224,22 @@ MEASUREMENTS: tuple[Measurement, ...] = (
     # ordered B2 LiAg, while the measurement is on Li-richer LixAg, x = 4.7–5.0)
     _M("li22sn5-diffusion", (LI_SN_ROW,), "Li diffusivity in Li22Sn5", (1.9e-7, 5.9e-7),
        "cm² s⁻¹", "yan2020", conditions="room temperature, GITT", cited="Table 1",
-       stated="1.9–5.9 × 10⁻⁷ cm² s⁻¹", compare_with="D_coating_cm2_per_s", headline=True),
+       stated="1.9–5.9 × 10⁻⁷ cm² s⁻¹", compare_with="D_coating_cm2_per_s", headline=True,
+       observation=GITT_NOTE),
     _M("li3bi-diffusion", ("Li3Bi",), "Li diffusivity in Li3Bi", (1.0e-6, 3.0e-6), "cm² s⁻¹",
        "yan2020", conditions="room temperature, GITT", cited="Table 1",
-       stated="1.0–3.0 × 10⁻⁶ cm² s⁻¹", compare_with="D_coating_cm2_per_s", headline=True),
+       stated="1.0–3.0 × 10⁻⁶ cm² s⁻¹", compare_with="D_coating_cm2_per_s", headline=True,
+       observation=GITT_NOTE),
     _M("lizn-diffusion", ("LiZn",), "Li diffusivity in LiZn", (4e-8, 4e-7), "cm² s⁻¹",
        "yan2020", conditions="room temperature, GITT", cited="Table 1",
        stated="4 × 10⁻⁸ – 4 × 10⁻⁷ cm² s⁻¹", compare_with="D_coating_cm2_per_s",
-       headline=True),
+       headline=True,
+       observation=GITT_NOTE),
     _M("lixag-diffusion", ("LiAg",), "Li diffusivity in LixAg (x = 4.7–5.0)",
        (0.12e-8, 4.0e-8), "cm² s⁻¹", "yan2020", conditions="room temperature, GITT",
        cited="Table 1", stated="0.12–4.0 × 10⁻⁸ cm² s⁻¹", compare_with="D_coating_cm2_per_s",
        headline=True, observation="measured on Li-rich LixAg (x = 4.7–5.0); computed in "
-                                  "ordered B2 LiAg"),
+                                  "ordered B2 LiAg; " + GITT_NOTE),
     _M("limg-diffusion-gitt", ("Mg",), "Li diffusivity in Li–Mg (β phase)", 1e-8, "cm² s⁻¹",
        "yan2020", qualifier="≈", conditions="room temperature, GITT", cited="Table 1"),
     _M("limg-diffusion-neutron", ("Mg",), "Li diffusivity in Li–Mg (β phase)", 1e-11,

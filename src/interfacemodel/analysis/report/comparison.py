@@ -56,9 +56,11 @@ def _comparison(m: exp.Measurement, item: dict[str, Any] | None,
         if item["unit"] in ("cm²/s", "S/cm") and v > 0 and lo > 0:
             mid = math.sqrt(lo * hi)  # the range's middle on the log axis
             ratio = v / mid
+            gitt = ("; GITT measures D̃ = D·Θ, Θ the thermodynamic factor (≫ 1 in a "
+                    "line compound)") if "GITT" in m.conditions else ""
             return (f"computed {where} the range; computed/observed = {_sci(ratio)} "
                     f"(10^{math.log10(ratio):+.1f}, against the range's geometric middle "
-                    f"{_sci(mid)})")
+                    f"{_sci(mid)}){gitt}")
         return f"computed {where} the range"
     if item["unit"] in ("cm²/s", "S/cm") and v > 0 and m.value > 0:
         ratio = v / m.value
