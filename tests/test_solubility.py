@@ -158,7 +158,7 @@ def test_spec_solubility_rows_and_screen(tmp_path):
     assert rows["Mg in Li"]["solubility"] == "solubility:Mg"  # no Mg row: a reference row
     assert spec.solubility[1].supercell == 2
     assert spec.solute_screen == {"host": "Li", "solutes": ["Mg", "Na"], "faces": ["110"],
-                                  "layers": 5, "fmax": 0.05}
+                                  "layers": 5, "fmax": 0.05, "systems": []}
     assert {"Na", "Mg", "Bi", "Li"} <= set(spec.elements())
 
 
