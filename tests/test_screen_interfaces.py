@@ -6,6 +6,7 @@ the flow's jobs, the campaign spec's ``systems`` key and the campaign flow."""
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -174,3 +175,141 @@ def test_bad_interface_input_is_one_line(cu_ag_interface):
             interface_segregation(*args, system="cu-ag")
         assert_one_line(exc)
         assert word in str(exc.value)
+
+
+# --- the flow -------------------------------------------------------------------------------
+
+def test_flow_has_one_job_per_solute_and_system_and_matches_the_library(cu_ag_interface,
+                                                                        ag_at_cu_ag, tmp_path):
+    from interfacemodel.flows import SoluteScreenMaker, run_flow
+
+    maker = SoluteScreenMaker(calculator="emt", layers=3, clean=False, fmax=0.01)
+    flow = maker.make("Cu", solutes=["Ag"], faces=["100"],
+                      interfaces={"cu-ag": cu_ag_interface})
+    assert [j.name for j in flow.jobs] == ["bulk:Cu", "surface-segregation:Ag:Cu(100)",
+                                           "interface-segregation:Ag:cu-ag",
+                                           "solute-screen:Cu"]
+    res = run_flow(flow, tmp_path, progress=lambda m: None)
+    assert [(e.solute, e.system) for e in res.interfaces] == [("Ag", "cu-ag")]
+    assert res.interfaces[0].E_seg_eV == pytest.approx(ag_at_cu_ag.E_seg_eV, abs=1e-6)
+    # no interfaces: the join's identity is the one it had before interfaces existed
+    plain = maker.jobs("Cu", ["Ag"], ["100"])
+    assert plain[-1].uuid == maker.jobs("Cu", ["Ag"], ["100"], interfaces={})[-1].uuid
+    assert "interfaces" not in plain[-1].function_kwargs
+
+
+def test_flow_refuses_a_system_whose_film_is_not_the_host(cu_ag_interface):
+    from interfacemodel.flows import SoluteScreenMaker
+
+    for interfaces, word in (({"li-lif": cu_ag_interface}, "film is Li, not the host Cu"),
+                             ({"cu-xx": cu_ag_interface}, "unknown system 'cu-xx'")):
+        with pytest.raises(UserInputError) as exc:
+            SoluteScreenMaker(calculator="emt").jobs("Cu", ["Ag"], ["100"],
+                                                     interfaces=interfaces)
+        assert_one_line(exc)
+        assert word in str(exc.value)
+
+
+# --- the campaign spec and the campaign flow ------------------------------------------------
+
+IFACE = ("  - {system: cu-ag, settings: {fmax: 0.05, scan_grid: [2, 2], "
+         "max_surface_terminations: 1, reactivity: false}}\n")
+
+
+def _spec(tmp_path, text, calculator="emt"):
+    from interfacemodel.flows.specs import load_campaign
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return load_campaign(path, calculator=calculator)
+
+
+def test_spec_systems_all_and_list(tmp_path):
+    both = "name: s\ninterfaces:\n" + IFACE + "  - cu-au\n"
+    spec = _spec(tmp_path, both + "solute_screen: {host: Cu, solutes: [Ag], faces: ['100'], "
+                                  "systems: all}\n")
+    assert spec.solute_screen["systems"] == ["cu-ag", "cu-au"]
+    spec = _spec(tmp_path, both + "solute_screen: {host: Cu, solutes: [Ag], faces: ['100'], "
+                                  "systems: [cu-au]}\n")
+    assert spec.solute_screen["systems"] == ["cu-au"]
+    spec = _spec(tmp_path, both + "solute_screen: {host: Cu, solutes: [Ag], faces: ['100']}\n")
+    assert spec.solute_screen["systems"] == []  # default: none
+    # restricting the campaign to some coatings keeps only their interfaces in the screen
+    from interfacemodel.flows.specs import select_coatings
+
+    spec = _spec(tmp_path, both + "solute_screen: {host: Cu, solutes: [Ag], faces: ['100'], "
+                                  "systems: all}\nreport: true\n")
+    assert select_coatings(spec, ["Au"]).solute_screen["systems"] == ["cu-au"]
+
+
+@pytest.mark.parametrize("systems, words", [
+    ("[cu-xx]", ["'cu-xx'", "(cu-ag)"]),
+    ("[cu-au]", ["'cu-au' is not one of the campaign's interfaces", "(cu-ag)"]),
+    ("some", ["systems='some'", "'all'", "cu-ag"]),
+    ("[cu-ag, cu-ag]", ["given twice"]),
+])
+def test_spec_systems_refused_in_one_line(tmp_path, systems, words):
+    with pytest.raises(UserInputError) as exc:
+        _spec(tmp_path, "name: s\ninterfaces:\n" + IFACE + "solute_screen: {host: Cu, "
+              f"solutes: [Ag], faces: ['100'], systems: {systems}}}\n")
+    assert_one_line(exc)
+    for word in words:
+        assert word in str(exc.value)
+
+
+def test_spec_system_with_another_film_is_refused(tmp_path):
+    with pytest.raises(UserInputError) as exc:
+        _spec(tmp_path, "name: s\ninterfaces:\n" + IFACE + "solute_screen: {host: Li, "
+              "solutes: [Mg], faces: ['110'], systems: all}\n")
+    assert_one_line(exc)
+    assert "'cu-ag' has a Cu film, not the host Li" in str(exc.value)
+
+
+def test_campaign_flow_holds_the_interface_segregation_job(tmp_path):
+    """Built only (no calculation): the screen's interface job reads the campaign's relaxed
+    cu-ag interface (the interface job's output) and feeds the screen's join, which feeds
+    the report."""
+    from interfacemodel.flows.campaign import campaign_flow
+
+    spec = _spec(tmp_path, "name: s\ninterfaces:\n" + IFACE + "solute_screen: {host: Cu, "
+                 "solutes: [Ag], faces: ['100'], systems: all}\nreport: true\n")
+    jobs = {j.name: j for j in campaign_flow(spec).jobs}
+    seg = jobs["interface-segregation:Ag:cu-ag"]
+    assert seg.function_kwargs["interface"].uuid == jobs["interface:cu-ag"].uuid
+    join = jobs["solute-screen:Cu"]
+    assert [r.uuid for r in join.function_kwargs["interfaces"]] == [seg.uuid]
+    assert jobs["report:s"].function_kwargs["screen"].uuid == join.uuid
+
+
+def test_emt_campaign_screens_its_own_relaxed_interface(tmp_path, monkeypatch):
+    """End to end in this process (EMT, a few seconds): the campaign relaxes cu-ag, the
+    screen's interface job takes that relaxed model, and the report shows its row; the
+    number equals interface_segregation called here on the interface job's stored output."""
+    from jobflow import JobStore
+    from maggma.stores import MemoryStore
+
+    from interfacemodel.flows import run_flow
+    from interfacemodel.flows.campaign import campaign_flow
+    from interfacemodel.flows.energetics import InterfaceProduct
+    from interfacemodel.records import from_dict
+
+    spec = _spec(tmp_path, "name: s\ninterfaces:\n" + IFACE + "solute_screen: {host: Cu, "
+                 "solutes: [Ag], faces: ['100'], layers: 3, systems: all}\nreport: true\n")
+    flow = campaign_flow(spec)
+    jobs = {j.name: j for j in flow.jobs}
+    store = JobStore(MemoryStore())
+    monkeypatch.chdir(tmp_path)
+    out = run_flow(flow, tmp_path / "run", store=store, progress=lambda m: None)
+    report_dir = Path(out["report_dir"])
+    report = json.loads((report_dir / "results.json").read_text())
+    rows = report["solute_screen"]["interfaces"]
+    assert [(r["solute"], r["system"], r["coating"]) for r in rows] == [("Ag", "cu-ag", "Ag")]
+    product = store.get_output(jobs["interface:cu-ag"].uuid, load=True)
+    if isinstance(product, dict):
+        product = from_dict(InterfaceProduct, product)
+    again = interface_segregation(product, "Ag", get_calculator("emt"), host="Cu")
+    assert again.system == "cu-ag"
+    assert rows[0]["E_seg_eV"] == pytest.approx(again.E_seg_eV, abs=1e-6)
+    md = (report_dir / "report.md").read_text()
+    assert "### Segregation to the Cu/coating interfaces" in md
+    assert "To the Cu/Ag interface of cu-ag:" in md
