@@ -205,7 +205,7 @@ def test_spec_solubility_rows_and_screen(tmp_path):
     cells = solid_solution_cells("Mg", [0.25, 0.5])
     assert sorted(a.get_chemical_formula() for a in cells.values()) == ["Li12Mg4", "Li8Mg8"]
     assert spec.solute_screen == {"host": "Li", "solutes": ["Mg", "Na"], "faces": ["110"],
-                                  "layers": 5, "fmax": 0.05}
+                                  "layers": 5, "fmax": 0.05, "systems": []}
     assert {"Na", "Mg", "Bi", "Li"} <= set(spec.elements())
 
 

@@ -33,13 +33,23 @@ d ln x = dθ / (θ (1 − θ)). Then::
     Δγ = γ(θ) − γ(0) = (k_B T / A_site) ln(1 − θ)              (Szyszkowski–Langmuir)
 
 (eV/Å² × 16.0218 = J/m²). Δγ depends on E_seg, x and T only through θ. It is the reduction
-of the free-surface energy of the host face; against a coating the same layer lowers the
-interface energy by the same amount only if M's segregation energy to the interface equals
-that to the free surface, which the screen does not compute.
+of the free-surface energy of the host face.
+
+The Li/coating interfaces (:func:`interface_segregation`), on the relaxed interface model of a
+campaign system (film = the host, ``atoms.arrays['interface_side']`` 0 on the film)::
+
+    E_seg(interface) = E(M in the film plane touching the coating, L-1, relaxed)
+                       − E(M in the film's middle layer, relaxed)
+
+in that one cell (in-plane supercell by the same 5 Å image rule, its FixAtoms kept), the
+same isotherm with A_site = the area per host atom of the touching plane, and
+Δγ_int = (k_B T / A_site) ln(1 − θ): the interfacial-energy change of that dilute layer
+(J/m², ≤ 0). E_seg(interface) < 0: M gathers at the Li/coating interface.
 
 :func:`surface_segregation` computes one solute on one face; :func:`clean_surface` the host
-face's own surface energy γ0 (for Δγ/γ0); :func:`assemble_screen` joins them into a
-:class:`SoluteScreen` record; :func:`solute_screen` does all of it in one call.
+face's own surface energy γ0 (for Δγ/γ0); :func:`interface_segregation` one solute at one
+system's interface; :func:`assemble_screen` joins them into a :class:`SoluteScreen` record;
+:func:`solute_screen` does all of it in one call.
 :func:`screen_markdown`, :func:`screen_csv` and :func:`plot_screen` render the record.
 Library layer: plain functions on ase.Atoms, no FireWorks.
 """
@@ -101,6 +111,15 @@ DEFINITIONS = {
     "A_site_A2": "area per top-layer host atom of the face (cell area / L0 atoms), Å²",
     "gamma0_J_per_m2": "clean host face surface energy (E_slab - N mu_host)/(2A), J/m², "
                        "mu_host = E(relaxed bulk)/atom with the same calculator",
+    "interfaces.E_seg_eV": "E(solute in the film (host) plane touching the coating, L-1) - "
+                           "E(solute in the film's middle layer), same relaxed interface "
+                           "model and calculator; eV; < 0 = segregates to the interface",
+    "interfaces.coverage": "McLean isotherm as for the faces, for the touching plane's host "
+                           "sites, at each x of bulk_fractions and T_K",
+    "interfaces.delta_gamma_int_J_per_m2": "interfacial-energy change of that dilute layer, "
+                                           "(kT/A_site) ln(1-theta); J/m²; <= 0 = reduction",
+    "interfaces.A_site_A2": "area per host atom of the film plane touching the coating "
+                            "(interface cell area / its atoms), Å²",
 }
 
 
@@ -161,12 +180,57 @@ class ScreenEntry(Record):
 
 
 @dataclass
+class InterfaceSegregation(Record):
+    """One solute at the film/coating interface of one system: E(solute in the film plane
+    touching the coating, L-1) − E(solute in the film's middle layer) of the relaxed
+    interface model (eV; < 0: segregates to the interface), and the cell. Units: eV, Å, Å²."""
+
+    solute: str
+    host: str
+    system: str  # the campaign's interface system, e.g. 'li-lif'
+    coating: str  # the coating crystal (the system's substrate), e.g. 'LiF'
+    E_seg_eV: float | None
+    A_site_A2: float  # area per host atom of the touching plane
+    natoms: int
+    n_layers: int  # host (film) atomic layers
+    middle_layer: int  # the reference layer, counted from the top (0)
+    supercell: list[int]  # in-plane repeat of the interface model given
+    image_distance_A: float
+    n_fixed: int  # atoms held by the model's FixAtoms (kept)
+    converged: bool
+    calculator: dict
+    records: dict[str, EnergyRecord]  # 'L-1', 'middle'
+    notes: list[str]
+    wall_time_s: float
+    geometries: dict[str, Atoms] = field(default_factory=dict)
+
+
+@dataclass
+class InterfaceScreenEntry(Record):
+    """One row of the interface table: a solute at a system's Li/coating interface, with its
+    isotherm numbers at the record's ``bulk_fractions`` and ``T_K`` (Δγ_int: J/m², ≤ 0)."""
+
+    solute: str
+    system: str
+    coating: str
+    E_seg_eV: float | None
+    coverage: list[float | None]
+    delta_gamma_int_J_per_m2: list[float | None]
+    x_half_coverage: float | None
+    A_site_A2: float
+    converged: bool
+
+
+@dataclass
 class SoluteScreen(Record):
     """The solute screen of one host: every solute on every face (``sites``), the clean
     faces (``clean``), and the derived table (``entries``) at ``T_K`` and each of
     ``bulk_fractions``. ``definitions`` says what each number is, with units and signs;
     ``layer_formers`` lists the (solute, face) pairs with θ ≥ ``criterion['threshold']`` at a
-    bulk fraction within ``criterion['x_range']`` at ``criterion['T_K']``."""
+    bulk fraction within ``criterion['x_range']`` at ``criterion['T_K']``. ``interfaces``:
+    the same numbers for each solute at each Li/coating interface computed
+    (``interface_sites``), ``interface_layer_formers`` by the same criterion (all three empty
+    in records written before interfaces were screened, or without any)."""
 
     host: str
     faces: list[str]
@@ -185,6 +249,21 @@ class SoluteScreen(Record):
     wall_time_s: float
     kind: str = "solute-screen"
     versions: dict[str, str] = field(default_factory=package_versions)
+    interfaces: list[InterfaceScreenEntry] = field(default_factory=list)
+    interface_sites: list[InterfaceSegregation] = field(default_factory=list)
+    interface_layer_formers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def systems(self) -> list[str]:
+        """The interface systems screened, in order."""
+        return list(dict.fromkeys(e.system for e in self.interfaces))
+
+    def interface_entry(self, solute: str, system: str) -> InterfaceScreenEntry:
+        for e in self.interfaces:
+            if e.solute == solute and e.system == system:
+                return e
+        raise UserInputError(f"no interface entry for {solute} at {system}; the screen has "
+                             f"{', '.join(self.systems) or 'no interfaces'}")
 
     def entry(self, solute: str, face: str) -> ScreenEntry:
         face = face_label(face)
@@ -401,6 +480,111 @@ def clean_surface(bulk_atoms, miller, calc, host: str | None = None,
                         record=rec)
 
 
+def _interface_atoms(interface) -> tuple[Atoms, str | None]:
+    """(atoms, system name or None) of an interface model given as ase.Atoms, an
+    InterfaceModel (``atoms``) or an interface job's product (``relaxed``, ``system``)."""
+    atoms = getattr(interface, "relaxed", None)
+    if atoms is None:
+        atoms = getattr(interface, "atoms", interface)
+    if not isinstance(atoms, Atoms):
+        raise UserInputError(f"interface of type {type(interface).__name__} is not an "
+                             f"ase.Atoms, InterfaceModel or interface product")
+    system = getattr(interface, "system", None) or atoms.info.get("system")
+    return atoms, (str(system) if system else None)
+
+
+def _check_interface(atoms: Atoms, system: str, host: str, solutes, calc) -> None:
+    """One line unless ``atoms`` is an interface model with a ``host`` film, the solutes are
+    elements other than the host, and the calculator (when it says) covers them all."""
+    if "interface_side" not in atoms.arrays:
+        raise UserInputError(f"{system}: not an interface model (no per-atom "
+                             f"'interface_side', 0 = film): give the interface job's relaxed "
+                             f"model or an InterfaceModel")
+    check_element(host, "host")
+    side = np.asarray(atoms.arrays["interface_side"])
+    film = sorted(set(np.asarray(atoms.get_chemical_symbols())[side == 0]))
+    if host not in film:
+        raise UserInputError(f"{system}: the film holds {', '.join(film) or 'no atoms'}, not "
+                             f"the host {host}; interface segregation needs a {host} film")
+    for solute in solutes:
+        check_element(solute, "solute")
+        if solute == host:
+            raise UserInputError(f"solute={solute!r} is the host; give a solute other than "
+                                 f"{host}")
+    spec = calc if isinstance(calc, str) else getattr(calc, "interfacemodel_spec", None)
+    if spec is not None:
+        check_elements(spec, sorted(set(atoms.get_chemical_symbols()) | set(solutes)))
+
+
+def interface_segregation(interface_atoms, solute: str, calc, host: str = "Li",
+                          system: str | None = None, fmax: float = 0.05, steps: int = 500,
+                          optimizer: str | None = None, workdir: str | Path | None = None,
+                          progress: Progress | None = None, *, seed: int = 0,
+                          min_image_A: float = MIN_IMAGE_A,
+                          keep_geometries: bool = True) -> InterfaceSegregation:
+    """Segregation energy (eV) of one ``solute`` atom to the Li/coating interface of a
+    relaxed interface model: E(solute in the film plane touching the coating, L-1) −
+    E(solute in the film's middle layer); negative = segregates to the interface.
+
+    ``interface_atoms``: the relaxed interface model (ase.Atoms with
+    ``arrays['interface_side']``, 0 = film; an InterfaceModel; or an interface job's
+    product, whose ``system`` names it), used as given (its relaxed positions and its
+    FixAtoms, which are kept and honoured) after an in-plane repeat by the 5 Å image rule.
+    Only film atoms of ``host`` are host sites
+    (:func:`~interfacemodel.analysis.segregation.solute_segregation` with layers [-1]).
+    ``A_site_A2``: the cell area per host atom of the touching plane. ``workdir``:
+    checkpoints in ``workdir/<solute>:<system>:<site>``; a rerun resumes. The record is
+    ``converged`` only when both relaxations converged."""
+    from ..build.systems import system_recipe
+    from .segregation import _fixed_mask, _plan
+
+    start = time.perf_counter()
+    atoms, named = _interface_atoms(interface_atoms)
+    system = system or named or "interface"
+    _check_interface(atoms, system, host, [solute], calc)
+    side = np.asarray(atoms.arrays["interface_side"])
+    try:
+        coating = system_recipe(system).substrate
+    except UserInputError:
+        coating = "".join(sorted(set(np.asarray(atoms.get_chemical_symbols())[side != 0])))
+    rep = in_plane_repeat(atoms, min_image_A)
+    cell = atoms.repeat((rep[0], rep[1], 1)) if rep != (1, 1) else atoms.copy()
+    cell.calc = None
+    plan = _plan(cell, solute, host, [-1], seed)  # validates (layers, fixed planes) first
+    layers = host_layers(cell, host)
+    area = float(np.linalg.norm(np.cross(cell.cell[0], cell.cell[1])))
+    a_site = area / len(layers[-1])
+    n_fixed = int(_fixed_mask(cell).sum())
+    notes = [f"{system}: interface model {rep[0]}x{rep[1]} in plane ({len(cell)} atoms, "
+             f"{n_fixed} fixed), solute images {shortest_image_A(cell.cell):.2f} Å apart, "
+             f"{plan.n_layers} {host} layers, A_site {a_site:.3f} Å² ({len(layers[-1])} "
+             f"{host} atoms in the plane touching {coating})"]
+    n, m = plan.n_layers, plan.middle
+    if min(m, n - 1 - m) < 2:
+        notes.append(f"{system}: the middle {host} layer is {min(m, n - 1 - m)} layer(s) from "
+                     f"the surface or the interface: the reference is not bulk-like (a "
+                     f"thicker film)")
+    notes.extend(f"{system}: {note}" for note in plan.notes)
+    geometries: dict[str, Any] = {}
+    recs = solute_segregation(cell, calc, solute=solute, host=host, layers=[-1], fmax=fmax,
+                              steps=steps, optimizer=optimizer, workdir=workdir,
+                              progress=progress, seed=seed, label=f"{solute}:{system}",
+                              geometries=geometries)
+    e1, em = recs["L-1"].energy_eV, recs["middle"].energy_eV
+    e_seg = None if e1 is None or em is None else float(e1 - em)
+    bad = [k for k, r in recs.items() if not r.converged]
+    if bad:
+        notes.append(f"{solute} at {system}: not converged ({', '.join(bad)}; fmax {fmax} "
+                     f"eV/Å, {steps} steps)")
+    return InterfaceSegregation(
+        solute=solute, host=host, system=system, coating=coating, E_seg_eV=e_seg,
+        A_site_A2=a_site, natoms=len(cell), n_layers=n, middle_layer=m,
+        supercell=list(rep), image_distance_A=shortest_image_A(cell.cell), n_fixed=n_fixed,
+        converged=not bad, calculator=calculator_provenance(calc), records=dict(recs),
+        notes=notes, wall_time_s=time.perf_counter() - start,
+        geometries=geometries if keep_geometries else {})
+
+
 def delta_gamma_J_per_m2(coverage, A_site_A2: float, T_K: float):
     """Δγ = (k_B T / A_site) ln(1 − θ) in J/m² (≤ 0; see the module docstring for the
     derivation). θ broadcasts; a float for scalar input."""
@@ -435,6 +619,65 @@ def _entry(site: SurfaceSegregation, gamma0, xs, T_K) -> ScreenEntry:
         A_site_A2=site.A_site_A2, gamma0_J_per_m2=gamma0, converged=site.converged)
 
 
+def _interface_entry(site: InterfaceSegregation, xs, T_K) -> InterfaceScreenEntry:
+    e = site.E_seg_eV
+    if e is None:
+        return InterfaceScreenEntry(site.solute, site.system, site.coating, None,
+                                    [None] * len(xs), [None] * len(xs), None, site.A_site_A2,
+                                    site.converged)
+    return InterfaceScreenEntry(
+        solute=site.solute, system=site.system, coating=site.coating, E_seg_eV=e,
+        coverage=[mclean_coverage(e, x, T_K) for x in xs],
+        delta_gamma_int_J_per_m2=[_delta_gamma_from_energy(e, x, site.A_site_A2, T_K)
+                                  for x in xs],
+        x_half_coverage=bulk_fraction_for_coverage(e, 0.5, T_K), A_site_A2=site.A_site_A2,
+        converged=site.converged)
+
+
+def _criterion(threshold, x_range, T_K) -> tuple[float, float]:
+    if not 0 < threshold < 1:
+        raise UserInputError(f"threshold={threshold!r} must lie in (0, 1) (a coverage)")
+    lo, hi = _check_numbers(T_K, x_range) if len(tuple(x_range)) == 2 else (None, None)
+    if lo is None or not lo < hi:
+        raise UserInputError(f"x_range={tuple(x_range)!r} must be two bulk fractions "
+                             f"0 < x_min < x_max < 1")
+    return lo, hi
+
+
+def _former(e_seg, a_site, lo, hi, threshold, T_K) -> dict[str, Any] | None:
+    """The criterion's numbers of one site (None: θ(x_max) < threshold)."""
+    th_hi = mclean_coverage(e_seg, hi, T_K)
+    if th_hi < threshold:
+        return None
+    th_lo = mclean_coverage(e_seg, lo, T_K)
+    return {"E_seg_eV": e_seg,
+            "x_threshold": bulk_fraction_for_coverage(e_seg, threshold, T_K),
+            "theta_at_x_min": th_lo, "theta_at_x_max": th_hi,
+            "already_at_x_min": th_lo >= threshold,
+            "delta_gamma": _delta_gamma_from_energy(e_seg, hi, a_site, T_K)}
+
+
+def interface_layer_formers(screen: SoluteScreen, threshold: float = LAYER_THRESHOLD,
+                            x_range=(0.001, 0.01),
+                            T_K: float = DEFAULT_T_K) -> list[dict[str, Any]]:
+    """The (solute, system) pairs of ``screen.interfaces`` whose McLean coverage of the film
+    plane touching the coating reaches ``threshold`` at a bulk fraction within ``x_range``
+    at ``T_K`` (the criterion of :func:`layer_formers`). Each: solute, system, coating,
+    E_seg_eV, x_threshold, theta_at_x_min, theta_at_x_max, already_at_x_min,
+    delta_gamma_int_J_per_m2 at x_max, converged. Sorted by E_seg."""
+    lo, hi = _criterion(threshold, x_range, T_K)
+    out = []
+    for e in screen.interfaces:
+        d = None if e.E_seg_eV is None else _former(e.E_seg_eV, e.A_site_A2, lo, hi,
+                                                     threshold, T_K)
+        if d is None:
+            continue
+        dg = d.pop("delta_gamma")
+        out.append({"solute": e.solute, "system": e.system, "coating": e.coating, **d,
+                    "delta_gamma_int_J_per_m2": dg, "converged": e.converged})
+    return sorted(out, key=lambda d: d["E_seg_eV"])
+
+
 def layer_formers(screen: SoluteScreen, threshold: float = LAYER_THRESHOLD,
                   x_range=(0.001, 0.01), T_K: float = DEFAULT_T_K) -> list[dict[str, Any]]:
     """The (solute, face) pairs of ``screen`` whose McLean coverage reaches ``threshold``
@@ -442,12 +685,7 @@ def layer_formers(screen: SoluteScreen, threshold: float = LAYER_THRESHOLD,
     threshold (θ grows with x). Each: solute, face, E_seg_eV, x_threshold (the bulk
     fraction where θ = threshold), theta_at_x_min, theta_at_x_max, delta_gamma_J_per_m2 at
     x_max (and its fraction of γ0 where known), already_at_x_min. Sorted by E_seg."""
-    if not 0 < threshold < 1:
-        raise UserInputError(f"threshold={threshold!r} must lie in (0, 1) (a coverage)")
-    lo, hi = _check_numbers(T_K, x_range) if len(tuple(x_range)) == 2 else (None, None)
-    if lo is None or not lo < hi:
-        raise UserInputError(f"x_range={tuple(x_range)!r} must be two bulk fractions "
-                             f"0 < x_min < x_max < 1")
+    lo, hi = _criterion(threshold, x_range, T_K)
     out = []
     for e in screen.entries:
         if e.E_seg_eV is None:
@@ -472,15 +710,18 @@ def assemble_screen(sites: Sequence[SurfaceSegregation], clean: dict[str, CleanS
                     T_K: float = DEFAULT_T_K, bulk_fractions=DEFAULT_BULK_FRACTIONS,
                     threshold: float = LAYER_THRESHOLD, x_range=(0.001, 0.01),
                     calculator: dict | None = None, notes: Iterable[str] = (),
-                    wall_time_s: float = 0.0) -> SoluteScreen:
+                    wall_time_s: float = 0.0,
+                    interfaces: Sequence[InterfaceSegregation] = ()) -> SoluteScreen:
     """The :class:`SoluteScreen` record of computed ``sites`` (and clean faces, by face
-    label): the isotherm numbers at ``T_K`` and each of ``bulk_fractions``, the layer
-    formers by (``threshold``, ``x_range``, ``T_K``)."""
+    label; and ``interfaces``, the solutes at Li/coating interfaces): the isotherm numbers
+    at ``T_K`` and each of ``bulk_fractions``, the layer formers (of faces and of
+    interfaces) by (``threshold``, ``x_range``, ``T_K``)."""
     xs = _check_numbers(T_K, bulk_fractions)
     if not sites:
         raise UserInputError("no sites to assemble")
     clean = dict(clean or {})
-    hosts = sorted({s.host for s in sites})
+    interfaces = list(interfaces or ())
+    hosts = sorted({s.host for s in [*sites, *interfaces]})
     if len(hosts) != 1:
         raise UserInputError(f"sites of several hosts ({', '.join(hosts)}): one screen per host")
     solutes = list(dict.fromkeys(s.solute for s in sites))
@@ -488,7 +729,7 @@ def assemble_screen(sites: Sequence[SurfaceSegregation], clean: dict[str, CleanS
     entries = [_entry(s, clean[s.face].gamma0_J_per_m2 if s.face in clean else None, xs, T_K)
                for s in sites]
     all_notes = list(notes)
-    for s in sites:
+    for s in [*sites, *interfaces]:
         all_notes.extend(n for n in s.notes if n not in all_notes)
     all_notes.append("the isotherm assumes the solute is dissolved at x: a solute whose "
                      "solubility in the host is below x forms a second phase instead (not "
@@ -502,7 +743,8 @@ def assemble_screen(sites: Sequence[SurfaceSegregation], clean: dict[str, CleanS
                          "dilute Langmuir–McLean layer is outside its range there (a surface "
                          "energy cannot turn negative; the solute forms a surface phase or a "
                          "second phase instead): read it as 'γ drops to near zero'")
-    converged = all(s.converged for s in sites) and all(c.converged for c in clean.values())
+    converged = all(s.converged for s in [*sites, *interfaces]) and \
+        all(c.converged for c in clean.values())
     screen = SoluteScreen(
         host=hosts[0], faces=faces, solutes=solutes, T_K=float(T_K), bulk_fractions=xs,
         entries=entries, layer_formers=[],
@@ -510,8 +752,11 @@ def assemble_screen(sites: Sequence[SurfaceSegregation], clean: dict[str, CleanS
                    "T_K": float(T_K)},
         sites=list(sites), clean=clean, definitions=dict(DEFINITIONS), converged=converged,
         calculator=calculator or sites[0].calculator, notes=all_notes,
-        wall_time_s=float(wall_time_s or sum(s.wall_time_s for s in sites)))
+        wall_time_s=float(wall_time_s or sum(s.wall_time_s for s in [*sites, *interfaces])),
+        interfaces=[_interface_entry(s, xs, T_K) for s in interfaces],
+        interface_sites=interfaces)
     screen.layer_formers = layer_formers(screen, threshold, x_range, T_K)
+    screen.interface_layer_formers = interface_layer_formers(screen, threshold, x_range, T_K)
     return screen
 
 
@@ -520,13 +765,16 @@ def solute_screen(bulk_atoms, solutes=ISSUE_SOLUTES, faces=DEFAULT_FACES, calc=N
                   steps: int = 500, optimizer: str | None = None,
                   T_K: float = DEFAULT_T_K, bulk_fractions=DEFAULT_BULK_FRACTIONS,
                   clean: bool = True, workdir: str | Path | None = None,
-                  progress: Progress | None = None) -> SoluteScreen:
+                  progress: Progress | None = None,
+                  interfaces: dict[str, Any] | None = None) -> SoluteScreen:
     """Screen ``solutes`` in the relaxed host crystal ``bulk_atoms`` on each of ``faces``:
     :func:`surface_segregation` for every (solute, face), :func:`clean_surface` for every
     face (``clean``), joined by :func:`assemble_screen`. Everything is validated (elements,
     calculator coverage, faces, slab thickness) before the first relaxation. ``workdir``:
     every relaxation checkpoints under it, so a rerun resumes where the last one stopped.
-    ``progress``: a callable receiving one line per relaxation ('[3/22] Ag on Li(110) ...')."""
+    ``progress``: a callable receiving one line per relaxation ('[3/22] Ag on Li(110) ...').
+    ``interfaces``: system name → its relaxed interface model (film = ``host``): every
+    solute's :func:`interface_segregation` there too."""
     if calc is None:
         raise UserInputError("give a calculator (calc), e.g. get_calculator('emt')")
     start = time.perf_counter()
@@ -537,6 +785,9 @@ def solute_screen(bulk_atoms, solutes=ISSUE_SOLUTES, faces=DEFAULT_FACES, calc=N
         cell = face_cell(bulk_atoms, f, host, layers)
         if cell.n_layers < 3:
             raise UserInputError(f"{host}({f}) slab has {cell.n_layers} layers; give layers>=3")
+    interfaces = dict(interfaces or {})
+    for name, model in interfaces.items():  # checked before any work
+        _check_interface(_interface_atoms(model)[0], name, host, solutes, calc)
     total = len(solutes) * len(labels)
     sites, cleans = [], {}
     k = 0
@@ -554,9 +805,18 @@ def solute_screen(bulk_atoms, solutes=ISSUE_SOLUTES, faces=DEFAULT_FACES, calc=N
                 e = sites[-1].E_seg_eV
                 progress(f"[{k}/{total}] {s} on {host}({f}): E_seg = "
                          f"{'-' if e is None else f'{e:+.3f}'} eV")
+    at_interfaces = []
+    for name, model in interfaces.items():
+        for s in solutes:
+            at_interfaces.append(interface_segregation(
+                model, s, calc, host, name, fmax, steps, optimizer, workdir, progress))
+            if progress:
+                e = at_interfaces[-1].E_seg_eV
+                progress(f"{s} at the {name} interface: E_seg = "
+                         f"{'-' if e is None else f'{e:+.3f}'} eV")
     return assemble_screen(sites, cleans, T_K, bulk_fractions,
                            calculator=calculator_provenance(calc),
-                           wall_time_s=time.perf_counter() - start)
+                           wall_time_s=time.perf_counter() - start, interfaces=at_interfaces)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -592,6 +852,41 @@ def screen_rows(screen: SoluteScreen) -> tuple[list[str], list[list[str]]]:
                      _x_half(e.x_half_coverage), _f(e.gamma0_J_per_m2, ".3f"),
                      "yes" if e.converged else "NO"])
     return header, rows
+
+
+def interface_rows(screen: SoluteScreen,
+                   system: str | None = None) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the interface table of ``system`` (None: every system, one column
+    naming it): per solute E_seg to the film plane touching the coating (eV, < 0:
+    segregates), θ of that plane and Δγ_int (J/m², ≤ 0: the interfacial energy drops) at
+    each bulk fraction (T_K), x at θ = 0.5 and A_site (Å²)."""
+    xs = screen.bulk_fractions
+    header = (["interface"] if system is None else []) + ["solute", "E_seg (eV)"]
+    header += [f"θ @ {_pct(x)}" for x in xs]
+    header += [f"Δγ_int @ {_pct(x)} (J/m²)" for x in xs]
+    header += ["x(θ=0.5)", "A_site (Å²)", "converged"]
+    systems = screen.systems
+    chosen = [e for e in screen.interfaces if system is None or e.system == system]
+    rows = []
+    for e in sorted(chosen, key=lambda e: (systems.index(e.system),
+                                           e.E_seg_eV if e.E_seg_eV is not None
+                                           else math.inf)):
+        rows.append(([f"{screen.host}/{e.coating} ({e.system})"] if system is None else [])
+                    + [e.solute, _f(e.E_seg_eV, "+.3f"),
+                       *[_f(t, ".3g") for t in e.coverage],
+                       *[_f(d, ".3g") for d in e.delta_gamma_int_J_per_m2],
+                       _x_half(e.x_half_coverage), _f(e.A_site_A2, ".2f"),
+                       "yes" if e.converged else "NO"])
+    return header, rows
+
+
+def interface_former_text(screen: SoluteScreen, d: dict[str, Any]) -> str:
+    """One interface layer former in words (E_seg, x at the threshold, Δγ_int at x_max)."""
+    hi = screen.criterion["x_range"][1]
+    return (f"{d['solute']} at {screen.host}/{d['coating']} ({d['system']}) (E_seg "
+            f"{d['E_seg_eV']:+.2f} eV, θ = {screen.criterion['threshold']:g} at x = "
+            f"{d['x_threshold']:.2g}, Δγ_int {d['delta_gamma_int_J_per_m2']:+.3f} J/m² at "
+            f"{_pct(hi)})")
 
 
 def screen_csv(screen: SoluteScreen) -> str:
@@ -650,6 +945,30 @@ def screen_markdown(screen: SoluteScreen, heading_level: int = 2) -> str:
     else:
         lines.append(f"**Layer formers** (θ ≥ {c['threshold']:g} at {_pct(lo)}–{_pct(hi)} in "
                      f"the bulk, {c['T_K']:g} K): none of {', '.join(screen.solutes)}.")
+    if screen.interfaces:
+        lines += ["", f"{h}# Segregation to the {screen.host}/coating interfaces", "",
+                  f"E_seg = E(solute in the {screen.host} plane touching the coating, L-1) − "
+                  f"E(solute in the middle {screen.host} layer) of the relaxed interface model "
+                  f"(its fixed atoms kept; in-plane supercell by the 5 Å image rule); E_seg < "
+                  f"0: the solute segregates to the interface. θ: McLean coverage of the "
+                  f"touching plane's {screen.host} sites at the same T and x; Δγ_int = "
+                  f"(kT/A_site)·ln(1−θ) (J/m², ≤ 0: the interfacial energy drops), A_site = "
+                  f"area per {screen.host} atom of the touching plane.", ""]
+        for system in screen.systems:
+            coating = next(e.coating for e in screen.interfaces if e.system == system)
+            header, rows = interface_rows(screen, system)
+            lines += [f"To the {screen.host}/{coating} interface of {system}:", "",
+                      "| " + " | ".join(header) + " |",
+                      "|" + "|".join("---" for _ in header) + "|",
+                      *["| " + " | ".join(r) + " |" for r in rows], ""]
+        if screen.interface_layer_formers:
+            lines.append(f"**Interface layer formers** (θ ≥ {c['threshold']:g} at "
+                         f"{_pct(lo)}–{_pct(hi)} in the bulk, {c['T_K']:g} K): "
+                         + "; ".join(interface_former_text(screen, d)
+                                     for d in screen.interface_layer_formers) + ".")
+        else:
+            lines.append(f"**Interface layer formers** (θ ≥ {c['threshold']:g} at "
+                         f"{_pct(lo)}–{_pct(hi)} in the bulk, {c['T_K']:g} K): none.")
     if not screen.converged:
         lines += ["", "Not every relaxation converged: the rows marked NO are not final."]
     if screen.notes:
@@ -664,7 +983,7 @@ def plot_screen(screen: SoluteScreen, path: str | Path | None = None,
     ``path`` (through a temporary file) when given."""
     from matplotlib.figure import Figure
 
-    n_lines = sum(e.E_seg_eV is not None for e in screen.entries)
+    n_lines = sum(e.E_seg_eV is not None for e in [*screen.entries, *screen.interfaces])
     legend_rows = math.ceil(n_lines / 6)
     fig = Figure(figsize=(11, 4.4 + 0.2 * legend_rows), dpi=100)
     ax1, ax2 = fig.subplots(1, 2)
@@ -679,11 +998,21 @@ def plot_screen(screen: SoluteScreen, path: str | Path | None = None,
     colour = dict(zip(screen.solutes, cmap, strict=True))
     styles = ["-", "--", ":", "-."]
     style = {f: styles[i % len(styles)] for i, f in enumerate(screen.faces)}
+    # interfaces: thicker lines, the styles continued after the faces'
+    iface_style = {sy: styles[(len(style) + i) % len(styles)]
+                   for i, sy in enumerate(screen.systems)}
     for e in screen.entries:
         if e.E_seg_eV is None:
             continue
         lab = f"{e.solute} ({e.face}) {e.E_seg_eV:+.2f} eV"
         kw = {"color": colour[e.solute], "ls": style[e.face], "lw": 1.4}
+        ax1.plot(x, mclean_coverage(e.E_seg_eV, x, screen.T_K), label=lab, **kw)
+        ax2.plot(T, mclean_coverage(e.E_seg_eV, x_of_T, T), **kw)
+    for e in screen.interfaces:
+        if e.E_seg_eV is None or e.solute not in colour:
+            continue
+        lab = f"{e.solute} (/{e.coating}) {e.E_seg_eV:+.2f} eV"
+        kw = {"color": colour[e.solute], "ls": iface_style[e.system], "lw": 2.6, "alpha": 0.8}
         ax1.plot(x, mclean_coverage(e.E_seg_eV, x, screen.T_K), label=lab, **kw)
         ax2.plot(T, mclean_coverage(e.E_seg_eV, x_of_T, T), **kw)
     lo, hi = screen.criterion["x_range"]
@@ -693,17 +1022,23 @@ def plot_screen(screen: SoluteScreen, path: str | Path | None = None,
     ax1.set_xlim(*x_lim)
     ax1.set_ylim(-0.02, 1.02)
     ax1.set_xlabel("bulk solute fraction x")
-    ax1.set_ylabel("surface coverage θ")
-    ax1.set_title(f"McLean isotherm, {screen.host} surfaces, {screen.T_K:g} K", fontsize=10)
+    where = "surface / interface" if screen.interfaces else "surface"
+    ax1.set_ylabel(f"{where} coverage θ")
+    ax1.set_title(f"McLean isotherm, {screen.host} surfaces"
+                  + (" and interfaces" if screen.interfaces else "")
+                  + f", {screen.T_K:g} K", fontsize=10)
     ax2.axhline(screen.criterion["threshold"], color="0.5", lw=0.8)
     ax2.set_xlim(*T_range)
     ax2.set_ylim(-0.02, 1.02)
     ax2.set_xlabel("T (K)")
-    ax2.set_ylabel("surface coverage θ")
+    ax2.set_ylabel(f"{where} coverage θ")
     ax2.set_title(f"θ(T) at x = {x_of_T:g} ({_pct(x_of_T)})", fontsize=10)
     calc = (screen.calculator or {}).get("label") or (screen.calculator or {}).get("name", "")
     fig.suptitle(f"Solute segregation screen in {screen.host} ({calc}; line style = face: "
-                 + ", ".join(f"{f} {s}" for f, s in style.items()) + ")", fontsize=9)
+                 + ", ".join(f"{f} {s}" for f, s in style.items())
+                 + ("; thick = interface: " + ", ".join(f"{sy} {s}" for sy, s in
+                                                         iface_style.items())
+                    if iface_style else "") + ")", fontsize=9)
     fig.tight_layout(rect=(0, 0.2 * legend_rows / (4.4 + 0.2 * legend_rows) + 0.02, 1, 0.97))
     if n_lines:
         fig.legend(*ax1.get_legend_handles_labels(), loc="lower center", ncol=6, fontsize=7,
@@ -746,8 +1081,10 @@ def write_screen(screen: SoluteScreen, out: str | Path) -> list[str]:
     return ["solute_screen.json", "solute_screen.md", "solute_screen.csv", "solute_screen.png"]
 
 
-__all__ = ["DEFAULT_FACES", "DEFINITIONS", "ISSUE_SOLUTES", "CleanSurface", "ScreenEntry",
-           "SoluteScreen", "SurfaceSegregation", "assemble_screen", "check_screen_inputs",
-           "clean_surface", "delta_gamma_J_per_m2", "face_cell", "face_label", "layer_formers",
-           "plot_screen", "screen_csv", "screen_markdown", "screen_rows", "solute_screen",
-           "surface_segregation", "write_screen"]
+__all__ = ["DEFAULT_FACES", "DEFINITIONS", "ISSUE_SOLUTES", "CleanSurface",
+           "InterfaceScreenEntry", "InterfaceSegregation", "ScreenEntry", "SoluteScreen",
+           "SurfaceSegregation", "assemble_screen", "check_screen_inputs", "clean_surface",
+           "delta_gamma_J_per_m2", "face_cell", "face_label", "interface_former_text",
+           "interface_layer_formers", "interface_rows", "interface_segregation",
+           "layer_formers", "plot_screen", "screen_csv", "screen_markdown", "screen_rows",
+           "solute_screen", "surface_segregation", "write_screen"]

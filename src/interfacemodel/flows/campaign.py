@@ -306,8 +306,9 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     if spec.solute_screen is not None:  # one calculator: no committee (the report says so)
         cfg = spec.solute_screen
         made = SoluteScreenMaker(calculator=calc, fmax=cfg["fmax"], layers=cfg["layers"],
-                                 bulk_fmax=li_fmax).jobs(cfg["host"], cfg["solutes"],
-                                                         cfg["faces"])
+                                 bulk_fmax=li_fmax).jobs(
+            cfg["host"], cfg["solutes"], cfg["faces"],
+            interfaces={s: interfaces[s].output for s in cfg.get("systems") or []})
         jobs += made
         screen = made[-1]
     if spec.report is None:

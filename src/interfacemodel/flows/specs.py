@@ -84,7 +84,7 @@ INTERFACE_KEYS = ("system", "settings", "role")
 ROLES = ("coating", "reference")
 SEGREGATION_KEYS = ("system", "solute", "fmax", "film_layers")
 SOLUBILITY_KEYS = ("solute", "coating", "supercell", "fmax", "solid_solutions")
-SCREEN_KEYS = ("host", "solutes", "faces", "layers", "fmax")
+SCREEN_KEYS = ("host", "solutes", "faces", "layers", "fmax", "systems")
 REPORT_KEYS = ("title",)
 REFINE_MODEL_KEYS = ("settings", "systems", "barriers", "hops", "reaction",
                      "relax_above_eV_per_A", "relax_steps", "calculator_options")
@@ -206,7 +206,8 @@ class CampaignSpec:
     #: the DFT check's own smaller models (None: the check takes the campaign's geometries)
     refine_models: RefineModels | None = None
     #: the solute screen (analysis.solute_screen): {'host', 'solutes', 'faces', 'layers',
-    #: 'fmax'}, reported as a section of its own; None: no screen
+    #: 'fmax', 'systems' (the campaign's interface systems whose relaxed model the solutes
+    #: segregate to as well; [] none)}, reported as a section of its own; None: no screen
     solute_screen: dict[str, Any] | None = None
 
     def members(self) -> list[str]:
@@ -567,7 +568,44 @@ def _solubility(where: str, entry) -> SolubilityEntry:
                            float(entry.get("fmax", 0.02)), fractions)
 
 
-def _solute_screen(where: str, data) -> dict[str, Any]:
+def _screen_systems(where: str, value, host: str, interfaces: list[InterfaceEntry]
+                    ) -> list[str]:
+    """The screen's ``systems``: None → none; 'all' → every interface of the spec; a list →
+    those, each one of the spec's interfaces (canonical names, in the given order) with a
+    ``host`` film."""
+    known = [system_recipe(e.system).name for e in interfaces]
+    accepted = f"accepted: 'all' or a list of the campaign's interfaces " \
+               f"({', '.join(known) or 'none'})"
+    if value is None:
+        return []
+    if isinstance(value, str):
+        if value.strip().lower() != "all":
+            _fail(where, f"systems={value!r}; {accepted}")
+        chosen = list(known)
+    elif isinstance(value, list):
+        chosen = []
+        for name in value:
+            try:
+                key = system_recipe(str(name)).name
+            except UserInputError:
+                key = None
+            if not isinstance(name, str) or key not in known:
+                _fail(where, f"systems: {name!r} is not one of the campaign's interfaces "
+                             f"({', '.join(known) or 'none'})")
+            if key in chosen:
+                _fail(where, f"systems: {name!r} given twice; give each system once")
+            chosen.append(key)
+    else:
+        _fail(where, f"systems={value!r}; {accepted}")
+    for key in chosen:
+        film = system_recipe(key).film
+        if sorted(load_bulk(film).symbol_set) != [host]:
+            _fail(where, f"systems: {key!r} has a {film} film, not the host {host}: the "
+                         f"screen's interfaces need a {host} film")
+    return chosen
+
+
+def _solute_screen(where: str, data, interfaces: list[InterfaceEntry] = ()) -> dict[str, Any]:
     from ..analysis.solute_screen import (
         DEFAULT_FACES,
         DEFAULT_LAYERS,
@@ -592,8 +630,9 @@ def _solute_screen(where: str, data) -> dict[str, Any]:
         _fail(where, f"layers={layers!r}: an integer ≥ 3")
     if not _is_number(fmax) or fmax <= 0:
         _fail(where, f"fmax={fmax!r}: a number > 0 (eV/Å)")
+    systems = _screen_systems(where, data.get("systems"), str(host), list(interfaces))
     return {"host": str(host), "solutes": list(solutes), "faces": list(faces),
-            "layers": int(layers), "fmax": float(fmax)}
+            "layers": int(layers), "fmax": float(fmax), "systems": systems}
 
 
 def solubility_row(spec: CampaignSpec, entry: SolubilityEntry) -> str:
@@ -756,8 +795,14 @@ def select_coatings(spec: CampaignSpec, coatings) -> CampaignSpec:
                             for n, r in rows.items() if n in keep_rows))]
     segregation = [g for g in spec.segregation if g.system in systems]
     solubility = [sol for sol in spec.solubility if solubility_row(spec, sol) in keep_rows]
+    screen = spec.solute_screen
+    if screen is not None:  # the screen's interfaces: those still in the campaign
+        screen = {**screen, "systems": [s for s in screen.get("systems") or []
+                                        if s in {system_recipe(e.system).name
+                                                 for e in interfaces}]}
     return dataclasses.replace(spec, interfaces=interfaces, barriers=barriers,
-                               segregation=segregation, solubility=solubility)
+                               segregation=segregation, solubility=solubility,
+                               solute_screen=screen)
 
 
 def committee_members(calculator: str, members: list[str]) -> list[str]:
@@ -826,7 +871,7 @@ def load_campaign(path: str | Path, calculator: str | None = None,
     if again:
         _fail(where, f"solubility of {again[0]!r} is listed twice (one entry per solute)")
     screen = None if data.get("solute_screen") in (None, False) else \
-        _solute_screen(f"{where} solute_screen", data["solute_screen"])
+        _solute_screen(f"{where} solute_screen", data["solute_screen"], interfaces)
     if not interfaces and not barriers and not segregation and not solubility \
             and screen is None:
         _fail(where, "the campaign has no interfaces, barriers, segregation, solubility or "

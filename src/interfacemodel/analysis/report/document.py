@@ -291,8 +291,9 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
 
 
 def _screen_blocks(screen) -> list[tuple]:
-    """The solute screen's section: method, table, the layer formers."""
-    from ..solute_screen import screen_rows
+    """The solute screen's section: method, table, the layer formers; and, where the screen
+    has them, the table of each Li/coating interface and the interface layer formers."""
+    from ..solute_screen import interface_former_text, interface_rows, screen_rows
 
     header, rows = screen_rows(screen)
     c = screen.criterion
@@ -305,8 +306,11 @@ def _screen_blocks(screen) -> list[tuple]:
             f"θ/(1−θ) = x/(1−x)·exp(−E_seg/k_B T) at {screen.T_K:g} K; Δγ = (k_B T/A_site)·"
             f"ln(1−θ), the surface-energy change of that dilute layer (Gibbs adsorption; "
             f"where |Δγ| exceeds the clean face's γ0 the dilute formula is out of range). "
-            f"Free surfaces only: the same solute at the Li/coating interfaces is not "
-            f"screened. One calculator: no committee spread."),
+            + ("The same solutes at the Li/coating interfaces follow the free faces. "
+               if screen.interfaces else
+               "Free surfaces only: the same solute at the Li/coating interfaces is not "
+               "screened. ")
+            + "One calculator: no committee spread."),
            ("table", header, rows)]
     if screen.layer_formers:
         out.append(("p", f"Layer formers (θ ≥ {c['threshold']:g} at {100 * lo:g}–{100 * hi:g} "
@@ -318,6 +322,30 @@ def _screen_blocks(screen) -> list[tuple]:
     else:
         out.append(("p", f"No solute forms a layer (θ ≥ {c['threshold']:g}) at "
                     f"{100 * lo:g}–{100 * hi:g} at.% and {c['T_K']:g} K."))
+    if screen.interfaces:
+        h = screen.host
+        out += [("h", 3, f"Segregation to the {h}/coating interfaces"),
+                ("p", f"E_seg = E(solute in the {h} plane touching the coating) − E(solute in "
+                 f"the middle {h} layer) of each system's relaxed interface model (eV; its "
+                 f"fixed atoms kept, in-plane supercell by the 5 Å image rule; negative: the "
+                 f"solute segregates to the interface). θ: McLean coverage of the touching "
+                 f"plane's {h} sites at {screen.T_K:g} K; Δγ_int = (k_B T/A_site)·ln(1−θ), "
+                 f"the interfacial-energy change of that dilute layer (J/m², ≤ 0: it drops; "
+                 f"A_site = area per {h} atom of the touching plane).")]
+        for system in screen.systems:
+            coating = next(e.coating for e in screen.interfaces if e.system == system)
+            ih, irows = interface_rows(screen, system)
+            out += [("p", f"To the {h}/{coating} interface of {system}:"),
+                    ("table", ih, irows)]
+        if screen.interface_layer_formers:
+            out.append(("p", f"Interface layer formers (θ ≥ {c['threshold']:g} at "
+                        f"{100 * lo:g}–{100 * hi:g} at.% in the bulk, {c['T_K']:g} K):"))
+            out.append(("ul", [interface_former_text(screen, d)
+                               for d in screen.interface_layer_formers]))
+        else:
+            out.append(("p", f"No solute forms a layer at an interface (θ ≥ "
+                        f"{c['threshold']:g}) at {100 * lo:g}–{100 * hi:g} at.% and "
+                        f"{c['T_K']:g} K."))
     out.append(("p", "The isotherm assumes the solute is dissolved at that bulk fraction: "
                 "read it beside the solubility (a solute with a low solubility limit in Li "
                 "forms a second phase before the layer)."))

@@ -56,7 +56,10 @@ def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: s
 
             figures.append(("solute_screen.png", "Surface coverage θ of the solute screen "
                             "(McLean isotherm) against the bulk fraction at the screen's "
-                            "temperature, and against T at 1 at.%.", plot_screen(screen)))
+                            "temperature, and against T at 1 at.%"
+                            + (" (thick lines: at the Li/coating interfaces)."
+                               if getattr(screen, "interfaces", None) else "."),
+                            plot_screen(screen)))
         (tmp / "figures").mkdir()
         for name, _, png in figures:
             (tmp / "figures" / name).write_bytes(png)
@@ -84,7 +87,7 @@ def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: s
                 k: to_dict(getattr(screen, k)) for k in (
                     "host", "faces", "solutes", "T_K", "bulk_fractions", "entries",
                     "layer_formers", "criterion", "definitions", "converged", "calculator",
-                    "notes")},
+                    "notes", "interfaces", "interface_layer_formers")},
             "versions": package_versions(),
         }
         (tmp / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
