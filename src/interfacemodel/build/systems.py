@@ -28,6 +28,8 @@ class SystemRecipe:
     substrate_layers: int = 6
     max_area_A2: float = 120.0
     max_strain: float = 0.04
+    #: the ZSL length tolerance of the search (a build's ``max_length_tol`` overrides it)
+    max_length_tol: float = 0.05
     li_rich_first: bool = False  # order terminations by Li fraction of the coating's top plane
     notes: str = ""
     analogue: bool = False  # a metal analogue for EMT tests, not a Li/coating system
@@ -61,8 +63,9 @@ SYSTEMS: dict[str, SystemRecipe] = {
                      "Li(110) || Li3Bi(110): cube on cube (D0_3 = 2 × 2 × 2 bcc), 2 % strain",
                      max_area_A2=80.0),
         SystemRecipe("li-lizn", "LiZn", (("110", "110"),),
-                     "Li(110) || LiZn(110): cube on cube (NaTl = 2 × 2 × 2 bcc)",
-                     max_area_A2=80.0, max_strain=0.045),
+                     "Li(110) || LiZn(110): cube on cube (NaTl = 2 × 2 × 2 bcc); the length "
+                     "tolerance 7 % lets the catalogue's estimated lattice match too",
+                     max_area_A2=80.0, max_strain=0.045, max_length_tol=0.07),
         SystemRecipe("li-lial", "LiAl", (("100", "100"),),
                      "Li(100) || LiAl(100) on a 101 Å² coincidence cell (cube on cube strains "
                      "Li by 7 %)", max_area_A2=110.0),
@@ -135,6 +138,7 @@ def build_system(name: str, kind: str = "slab", **overrides: Any) -> list[Interf
     build_kw = {k: v for k, v in overrides.items() if k not in recipe_keys}
     tol_keys = ("max_length_tol", "max_angle_tol", "max_area_ratio_tol")
     tolerances = {k: build_kw.pop(k) for k in tol_keys if k in build_kw}
+    tolerances.setdefault("max_length_tol", recipe.max_length_tol)
     models: list[InterfaceModel] = []
     for film_miller, sub_miller in recipe.orientations:
         matches = enumerate_matches(film, substrate, film_miller, sub_miller,
