@@ -100,3 +100,44 @@ def kill_after_saved_steps(process, checkpoint_dir, steps: int = 2, timeout_s: f
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     return saved, saved_calls
+
+
+def planes_top_first(atoms, indices=None, tol: float = 0.3) -> list[list[int]]:
+    """Atom indices (of ``indices``, default all) grouped into atomic planes by z, top
+    (largest z) first — written here for the tests, not the package's layer code."""
+    z = atoms.positions[:, 2]
+    pool = np.arange(len(atoms)) if indices is None else np.asarray(indices)
+    order = pool[np.argsort(-z[pool])]
+    planes, current = [], [order[0]]
+    for i in order[1:]:
+        if abs(z[i] - z[current[0]]) < tol:
+            current.append(i)
+        else:
+            planes.append(current)
+            current = [i]
+    planes.append(current)
+    return planes
+
+
+def relax_cell_by_hand_emt(atoms, fmax: float = 1e-3, stress_GPa: float = 0.01):
+    """Plain ASE: EMT, symmetry kept, cell + positions relaxed with BFGS on a
+    FrechetCellFilter to forces < ``fmax`` eV/Å and stress < ``stress_GPa``; the relaxed copy
+    (EMT attached, no constraint). Fails when 500 steps do not get there."""
+    from ase.calculators.emt import EMT
+    from ase.constraints import FixSymmetry
+    from ase.filters import FrechetCellFilter
+    from ase.optimize import BFGS
+    from ase.units import GPa
+
+    work = atoms.copy()
+    work.calc = EMT()
+    work.set_constraint(FixSymmetry(work))
+    opt = BFGS(FrechetCellFilter(work), logfile=None)
+    for _ in opt.irun(fmax=1e-12, steps=500):
+        if (np.linalg.norm(work.get_forces(), axis=1).max() < fmax
+                and np.abs(work.get_stress()).max() < stress_GPa * GPa):
+            break
+    else:
+        raise AssertionError("hand relaxation did not converge")
+    work.set_constraint()
+    return work

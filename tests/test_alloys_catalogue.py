@@ -6,16 +6,12 @@ import pytest
 from ase import Atoms
 from ase.build import bulk
 from ase.calculators.emt import EMT
-from ase.constraints import FixSymmetry
-from ase.filters import FrechetCellFilter
 from ase.neighborlist import neighbor_list
-from ase.optimize import BFGS
-from ase.units import GPa
 from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
 from pymatgen.core import Composition
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
-from checks import assert_one_line
+from checks import assert_one_line, relax_cell_by_hand_emt
 from interfacemodel.analysis.reactivity import (
     AlloyHull,
     PhaseEnergy,
@@ -166,16 +162,7 @@ def emt_energies():
 def _by_hand_energy_per_atom(atoms: Atoms) -> float:
     """Plain ASE: EMT, symmetry kept, cell + positions relaxed with BFGS on a
     FrechetCellFilter to forces < 1e-3 eV/Å and stress < 0.01 GPa."""
-    work = atoms.copy()
-    work.calc = EMT()
-    work.set_constraint(FixSymmetry(work))
-    opt = BFGS(FrechetCellFilter(work), logfile=None)
-    for _ in opt.irun(fmax=1e-12, steps=500):
-        if (np.linalg.norm(work.get_forces(), axis=1).max() < 1e-3
-                and np.abs(work.get_stress()).max() < 0.01 * GPa):
-            break
-    else:
-        raise AssertionError("hand relaxation did not converge")
+    work = relax_cell_by_hand_emt(atoms)
     return work.get_potential_energy() / len(work)
 
 

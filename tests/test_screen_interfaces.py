@@ -14,7 +14,7 @@ from ase.calculators.emt import EMT
 from ase.constraints import FixAtoms
 from ase.optimize import BFGS
 
-from checks import assert_one_line
+from checks import assert_one_line, planes_top_first
 from interfacemodel.analysis.interface_energetics import bulk_reference
 from interfacemodel.analysis.solute_screen import (
     SoluteScreen,
@@ -36,21 +36,10 @@ EV_A2_TO_J_M2 = 16.0218  # 1 eV/Å² in J/m² (DESIGN.md §5)
 
 
 def _film_planes(atoms, tol=0.3):
-    """Indices of each Cu film plane (interface_side 0), top (largest z) first — written
-    here, not the package's layer code."""
+    """Indices of each Cu film plane (interface_side 0), top (largest z) first."""
     film = np.flatnonzero((np.asarray(atoms.arrays["interface_side"]) == 0)
                           & (np.asarray(atoms.get_chemical_symbols()) == "Cu"))
-    z = atoms.positions[:, 2]
-    order = film[np.argsort(-z[film])]
-    planes, current = [], [order[0]]
-    for i in order[1:]:
-        if abs(z[i] - z[current[0]]) < tol:
-            current.append(i)
-        else:
-            planes.append(current)
-            current = [i]
-    planes.append(current)
-    return planes
+    return planes_top_first(atoms, film, tol)
 
 
 @pytest.fixture(scope="module")

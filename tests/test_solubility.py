@@ -4,17 +4,13 @@ against a plain-ASE computation of the same energies."""
 
 import math
 
-import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk
 from ase.calculators.emt import EMT
-from ase.constraints import FixSymmetry
-from ase.filters import FrechetCellFilter
 from ase.optimize import BFGS
-from ase.units import GPa
 
-from checks import assert_one_line
+from checks import assert_one_line, relax_cell_by_hand_emt
 from interfacemodel.analysis.reactivity import crystal_energies
 from interfacemodel.analysis.solubility import (
     K_B_EV,
@@ -31,16 +27,7 @@ K_B = 8.617333262e-5  # eV/K, CODATA 2018 (typed here, not imported)
 
 
 def _relaxed_by_hand(atoms: Atoms) -> Atoms:
-    work = atoms.copy()
-    work.calc = EMT()
-    work.set_constraint(FixSymmetry(work))
-    opt = BFGS(FrechetCellFilter(work), logfile=None)
-    for _ in opt.irun(fmax=1e-12, steps=500):
-        if (np.linalg.norm(work.get_forces(), axis=1).max() < 1e-3
-                and np.abs(work.get_stress()).max() < 0.01 * GPa):
-            break
-    work.set_constraint()
-    return work
+    return relax_cell_by_hand_emt(atoms)
 
 
 def _cu3au(a: float) -> Atoms:

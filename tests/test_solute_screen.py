@@ -7,12 +7,11 @@ import csv
 import json
 import math
 
-import numpy as np
 import pytest
 from ase.calculators.emt import EMT
 from ase.optimize import BFGS
 
-from checks import assert_one_line
+from checks import assert_one_line, planes_top_first
 from interfacemodel.analysis.interface_energetics import bulk_reference
 from interfacemodel.analysis.solute_screen import (
     SoluteScreen,
@@ -48,19 +47,7 @@ def screen(cu_bulk):
 
 
 def _layers_top_first(atoms, tol=0.3):
-    """Atom indices of each atomic plane, top (largest z) first — written here, not the
-    package's layer code."""
-    z = atoms.positions[:, 2]
-    order = np.argsort(-z)
-    planes, current = [], [order[0]]
-    for i in order[1:]:
-        if abs(z[i] - z[current[0]]) < tol:
-            current.append(i)
-        else:
-            planes.append(current)
-            current = [i]
-    planes.append(current)
-    return planes
+    return planes_top_first(atoms, tol=tol)
 
 
 def _by_hand(slab, index, fmax=0.01):
