@@ -184,9 +184,10 @@ class HopCase(DocumentRecord):
     supercell (eV; with the solute for a solute hop, relaxed). Defect fraction c:
     ``defect_fraction`` when given, else exp(−E_f/k_B T) (bulk) or 1 (other kinds).
     ``ionic``: the host is a compound with a non-metal, not the elemental ``defect_species``
-    nor an intermetallic (the neutral defect stands for a charged one); ``carrier_density_per_cm3``: the Nernst–Einstein carrier density (None:
-    no σ). ``formation_reference``: the record's text where there is no E_f. ``notes`` are
-    appended to the record's notes.
+    nor an intermetallic (the neutral defect stands for a charged one);
+    ``carrier_density_per_cm3``: the Nernst–Einstein carrier density (None: no σ).
+    ``formation_reference``: the record's text where there is no E_f. ``notes`` are appended
+    to the record's notes.
 
     :meth:`to_doc` / :meth:`from_doc`: JSON-compatible dict, the Atoms through
     :func:`ase.io.jsonio.encode` (cell, positions, constraints, per-atom arrays exact).
