@@ -29,7 +29,7 @@ from ..records import NOT_SERIALISED, to_dict
 from ..run.bulk import relax_bulk
 from ..run.lockstep import run_lockstep
 from ..run.relax import relax
-from ..structures import load_bulk, phase_info
+from ..structures import bulk_phases, load_bulk, phase_info
 
 #: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules);
 #: the key itself is the coating's catalogue name
@@ -50,8 +50,6 @@ def _li_alloy_phase_sets() -> dict[str, tuple[str, ...]]:
     Li-richer phase lies below the line joining it to Li). Catalogue additions join by
     themselves."""
     from pymatgen.core import Composition
-
-    from ..structures import bulk_phases
 
     names = bulk_phases(competing=True, analogue=True)  # Ag, Cu, Au: element crystals
     elements = {n: tuple(sorted(el.symbol for el in Composition(phase_info(n).formula)))

@@ -42,7 +42,9 @@ from ..build.point_defects import check_element
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
 from ..records import Record, package_versions, to_dict
+from ..run.bulk import relax_bulk
 from ..run.relax import relax, single_point
+from ..structures import load_bulk, phase_info
 from .reactivity import REACTION_PHASES, AlloyHull, PhaseEnergy, alloy_hull
 
 #: x_sol(300 K) at or above this bulk atomic fraction counts as soluble (1 at.%)
@@ -104,8 +106,6 @@ def alloy_phase_set(solute: str, host: str = "Li") -> tuple[str, ...]:
     REACTION_PHASES`)."""
     from pymatgen.core import Composition
 
-    from ..structures import phase_info
-
     def elements(name: str) -> set[str]:
         if name in ("F2", "O2"):
             return {name[0]}
@@ -150,8 +150,6 @@ def _relax_structures(structures: Mapping[str, Atoms], calc, say: Progress,
                       fmax: float = 0.01) -> tuple[dict[str, PhaseEnergy], dict[str, Atoms]]:
     """Relax hull crystals (cell and positions, symmetry kept; forces below ``fmax`` eV/Å,
     stress below 0.01 GPa) keeping their geometries."""
-    from ..run.bulk import relax_bulk
-
     energies, geometries = {}, {}
     for name, atoms in structures.items():
         say(f"relax hull phase {name} ({len(atoms)} atoms)")
@@ -168,8 +166,6 @@ def _relax_structures(structures: Mapping[str, Atoms], calc, say: Progress,
 
 def catalogue_structures(solute: str, host: str = "Li") -> dict[str, Atoms]:
     """The catalogue crystals of the host–solute hull (:func:`alloy_phase_set`), unrelaxed."""
-    from ..structures import load_bulk
-
     return {name: load_bulk(name, as_atoms=True) for name in alloy_phase_set(solute, host)}
 
 

@@ -70,14 +70,17 @@ from ase.units import kB
 
 from ..build.point_defects import check_element
 from ..build.slabs import make_slabs, parse_miller
+from ..build.systems import system_recipe
 from ..calculators import calculator_provenance, check_elements
 from ..errors import UserInputError
-from ..records import Record, package_versions, write_text_atomic
+from ..records import Record, package_versions, to_dict, write_text_atomic
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax
 from ..units import EV_PER_A2_TO_J_PER_M2
 from .isotherm import bulk_fraction_for_coverage, mclean_coverage
 from .segregation import (
     MIN_IMAGE_A,
+    _fixed_mask,
+    _plan,
     host_layers,
     in_plane_repeat,
     shortest_image_A,
@@ -535,9 +538,6 @@ def interface_segregation(interface_atoms, solute: str, calc, host: str = "Li",
     ``A_site_A2``: the cell area per host atom of the touching plane. ``workdir``:
     checkpoints in ``workdir/<solute>:<system>:<site>``; a rerun resumes. The record is
     ``converged`` only when both relaxations converged."""
-    from ..build.systems import system_recipe
-    from .segregation import _fixed_mask, _plan
-
     start = time.perf_counter()
     atoms, named = _interface_atoms(interface_atoms)
     system = system or named or "interface"
@@ -1070,8 +1070,6 @@ def write_screen(screen: SoluteScreen, out: str | Path) -> list[str]:
     """Write the record (solute_screen.json), the table (solute_screen.md, .csv) and the
     plot (solute_screen.png) into the directory ``out``; returns the file names."""
     import json
-
-    from ..records import to_dict
 
     out = Path(out)
     write_text_atomic(json.dumps(to_dict(screen), indent=2) + "\n", out / "solute_screen.json")

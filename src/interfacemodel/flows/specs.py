@@ -70,6 +70,13 @@ from ..analysis.migration import (
     check_bulk_hop,
     check_host_cell,
 )
+from ..analysis.solubility import alloy_phase_set
+from ..analysis.solute_screen import (
+    DEFAULT_FACES,
+    DEFAULT_LAYERS,
+    ISSUE_SOLUTES,
+    check_screen_inputs,
+)
 from ..build.systems import system_elements, system_recipe
 from ..calculators import backend, check_elements, parse_calc_spec
 from ..errors import UserInputError
@@ -548,8 +555,6 @@ def _segregation(where: str, entry) -> SegregationEntry:
 
 
 def _solubility(where: str, entry) -> SolubilityEntry:
-    from ..analysis.solubility import alloy_phase_set
-
     if isinstance(entry, str):
         entry = {"solute": entry}
     if not isinstance(entry, dict) or "solute" not in entry:
@@ -606,13 +611,6 @@ def _screen_systems(where: str, value, host: str, interfaces: list[InterfaceEntr
 
 
 def _solute_screen(where: str, data, interfaces: list[InterfaceEntry] = ()) -> dict[str, Any]:
-    from ..analysis.solute_screen import (
-        DEFAULT_FACES,
-        DEFAULT_LAYERS,
-        ISSUE_SOLUTES,
-        check_screen_inputs,
-    )
-
     if data is True:
         data = {}
     if not isinstance(data, dict):

@@ -8,6 +8,7 @@ import math
 
 from .. import experiment as exp
 from ..committee import SPREAD_DEFINITION
+from ..solute_screen import interface_former_text, interface_rows, screen_rows
 from .comparison import _ref
 from .formatting import (
     MISSING,
@@ -293,8 +294,6 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
 def _screen_blocks(screen) -> list[tuple]:
     """The solute screen's section: method, table, the layer formers; and, where the screen
     has them, the table of each Li/coating interface and the interface layer formers."""
-    from ..solute_screen import interface_former_text, interface_rows, screen_rows
-
     header, rows = screen_rows(screen)
     c = screen.criterion
     lo, hi = c["x_range"]

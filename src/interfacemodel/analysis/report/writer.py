@@ -11,6 +11,7 @@ from typing import Any
 from ...errors import UserInputError
 from ...records import package_versions, to_dict, write_directory_atomic
 from .. import experiment as exp
+from ..solute_screen import plot_screen
 from .comparison import _experiment_rows, _source_numbers
 from .criteria import _trend_checks, ranking
 from .document import _build_document
@@ -52,8 +53,6 @@ def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: s
     def write(tmp: Path) -> None:
         figures = make_figures(results, entries, ranks)
         if screen is not None:
-            from ..solute_screen import plot_screen
-
             figures.append(("solute_screen.png", "Surface coverage θ of the solute screen "
                             "(McLean isotherm) against the bulk fraction at the screen's "
                             "temperature, and against T at 1 at.%"
