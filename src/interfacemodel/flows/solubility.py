@@ -27,12 +27,18 @@ from .identity import PipelineMaker, step_job
 SOLID_SOLUTION_SUPERCELL = (2, 2, 2)
 
 
-def solid_solution_cells(solute: str, fractions) -> dict:
-    """bcc Li–M solid-solution cells at the given solute fractions (M = Mg only: the β phase
-    builder :func:`~interfacemodel.build.alloys.li_mg_alloy`), named by composition."""
+def check_solid_solutions(solute: str, fractions) -> None:
+    """Solid-solution cells are built for Mg in Li only (the β phase builder
+    :func:`~interfacemodel.build.alloys.li_mg_alloy`): one line otherwise."""
     if fractions and solute != "Mg":
         raise UserInputError(f"solid_solutions are built for Mg in Li (the β phase), not "
                              f"{solute}")
+
+
+def solid_solution_cells(solute: str, fractions) -> dict:
+    """bcc Li–M solid-solution cells at the given solute fractions (M = Mg only, see
+    :func:`check_solid_solutions`), named by composition."""
+    check_solid_solutions(solute, fractions)
     cells = {}
     for x in fractions:
         atoms = li_mg_alloy(float(x), SOLID_SOLUTION_SUPERCELL, method="sqs", seed=0)
@@ -88,7 +94,7 @@ class SolubilityMaker(PipelineMaker):
     def jobs(self, solute: str, host: str = "Li",
              solid_solutions: list[float] | None = None) -> list[Job]:
         alloy_phase_set(solute, host)  # an unknown solute fails here, before any job runs
-        solid_solution_cells(solute, solid_solutions or [])  # and a bad fraction
+        check_solid_solutions(solute, solid_solutions or [])  # and a solute without cells
         bulk = bulk_job(host, self.calculator, self.bulk_fmax)
         extra = {"solid_solutions": [float(x) for x in solid_solutions]} \
             if solid_solutions else {}

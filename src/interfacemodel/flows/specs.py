@@ -83,6 +83,7 @@ from ..errors import UserInputError
 from ..records import from_dict
 from ..run.optimizers import get_optimizer
 from ..structures import load_bulk
+from .solubility import check_solid_solutions
 
 TOP_KEYS = ("name", "description", "calculator", "committee", "functionals", "refine",
             "refine_models", "interfaces", "barriers", "segregation", "solubility",
@@ -566,9 +567,10 @@ def _solubility(where: str, entry) -> SolubilityEntry:
     except UserInputError as exc:
         _fail(where, str(exc))
     fractions = [float(x) for x in entry.get("solid_solutions") or []]
-    if fractions and entry["solute"] != "Mg":
-        _fail(where, f"solid_solutions are built for Mg in Li (the β phase), not "
-                     f"{entry['solute']}")
+    try:
+        check_solid_solutions(entry["solute"], fractions)
+    except UserInputError as exc:
+        _fail(where, str(exc))
     return SolubilityEntry(entry["solute"], entry.get("coating"), int(entry.get("supercell", 3)),
                            float(entry.get("fmax", 0.02)), fractions)
 
