@@ -197,6 +197,44 @@ def test_submit_refuses_bad_values_before_writing_anything(tmp_path, capsys, tex
     assert not state.exists()  # no state directory, no store
 
 
+def _not_a_spec(tmp_path) -> list[tuple[Path, str]]:
+    """Files a user may give as a campaign spec by mistake, with what the line must say."""
+    binary = tmp_path / "model.pth"
+    binary.write_bytes(bytes(range(256)) * 4)  # 0x80 at offset 128: not UTF-8
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("name: x\ndescription: caf\xe9\ninterfaces: [cu-ag]\n".encode("latin-1"))
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    return [(binary, "not a UTF-8 text (YAML) file"), (latin1, "not a UTF-8 text (YAML) file"),
+            (folder, "is a directory")]
+
+
+@pytest.mark.parametrize("command", [["submit", "{spec}"],
+                                     ["compare", "--spec", "{spec}", "--out", "report"]])
+def test_a_spec_that_is_not_utf8_text_is_one_line_and_nothing_is_written(
+        tmp_path, capsys, monkeypatch, command):
+    """A binary or other-encoding file, or a directory, given as the campaign spec: one line
+    naming it (not a UnicodeDecodeError traceback), and no state or report directory."""
+    monkeypatch.chdir(tmp_path)
+    for spec, says in _not_a_spec(tmp_path):
+        before = sorted(p.name for p in tmp_path.iterdir())
+        argv = [a.replace("{spec}", str(spec)) for a in command] + ["--state", "state"]
+        one_line_exit_2(capsys, argv, str(spec), says)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_an_unreadable_spec_names_the_file(tmp_path, monkeypatch):
+    spec = tmp_path / "c.yaml"
+    spec.write_text(ONE)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_text", refuse)  # root reads any mode; refuse directly
+    with pytest.raises(UserInputError, match=r"c\.yaml' cannot be read \(Permission denied\)"):
+        load_campaign(spec)
+
+
 # ---------------------------------------------------------------- output paths, devices
 
 

@@ -819,6 +819,26 @@ def committee_members(calculator: str, members: list[str]) -> list[str]:
     return out
 
 
+def _yaml_text(path: Path, what: str) -> str:
+    """The text of a YAML file given by the user, or a :class:`UserInputError` in one line
+    naming it: missing, a directory or other non-file, unreadable, or not UTF-8 text (a
+    binary file, another encoding)."""
+    where = f"{what} {str(path)!r}"
+    if path.is_dir():
+        raise UserInputError(f"{where} is a directory; give the YAML file")
+    if not path.exists():
+        raise UserInputError(f"{where} does not exist")
+    if not path.is_file():
+        raise UserInputError(f"{where} is not a regular file; give the YAML file")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserInputError(f"{where} is not a UTF-8 text (YAML) file (byte "
+                             f"0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
+    except OSError as exc:
+        raise UserInputError(f"{where} cannot be read ({exc.strerror or exc})") from None
+
+
 def load_campaign(path: str | Path, calculator: str | None = None,
                   refine: str | None = None) -> CampaignSpec:
     """Read and validate a campaign YAML; ``calculator`` replaces the spec's, ``refine`` its
@@ -831,10 +851,9 @@ def load_campaign(path: str | Path, calculator: str | None = None,
     import yaml
 
     path = Path(path)
-    if not path.is_file():
-        raise UserInputError(f"campaign spec {str(path)!r} does not exist")
+    text = _yaml_text(path, "campaign spec")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
