@@ -36,7 +36,6 @@ def run_cli(*args, **kw):
         (["barrier", "interstitialcy", "--host", "Li2O", "--calc", "emt"], "cannot treat"),
         (["barrier", "vacancy", "--host", "Unobtainium"], "unknown bulk phase"),
         (["barrier", "vacancy", "--T", "-5"], "temperatures_K=[-5.0] must be"),
-        (["barrier", "vacancy", "--calc", "cp2k"], "cp2k: no cp2k_cmd set"),
         (["barrier", "interface", "--system", "li-nothing"], "unknown system 'li-nothing'"),
         (["barrier", "interface"], "an interface hop needs --system"),
         (["barrier", "interstitial", "--solute", "Mg"], "a solute hop is a solute–vacancy"),
@@ -57,6 +56,18 @@ def test_bad_input_one_line_exit_2(args, fragment, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_cp2k_without_a_command_or_cp2k_on_path_is_one_line(tmp_path):
+    """No worker file and no cp2k_shell.psmp/mpirun on PATH: no default command either."""
+    env = {k: v for k, v in os.environ.items() if k != "FW_CONFIG_FILE"}
+    proc = run_cli("barrier", "vacancy", "--calc", "cp2k",
+                   env={**env, "HOME": str(tmp_path), "PATH": str(tmp_path)})
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "cp2k: no cp2k_cmd set (the default 'mpirun -np <cores> cp2k_shell.psmp' needs" \
+        in lines[0], lines[0]
 
 
 @pytest.mark.lammps

@@ -67,12 +67,93 @@ def test_the_command_comes_from_the_worker_file_named_by_fw_config(tmp_path, mon
         assert site_setting("cp2k_cmd", "cp2k", "x") == "mpirun -np 8 cp2k_shell.psmp"
 
 
-def test_a_missing_command_is_one_line_naming_the_key_and_the_file(no_worker_file):
+def test_a_missing_command_is_one_line_naming_the_key_and_the_file(no_worker_file, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no CP2K, no mpirun: no default command
     with pytest.raises(CalculatorUnavailableError) as err:
         get_calculator("cp2k")
     msg = str(err.value)
     assert "\n" not in msg
     assert "cp2k_cmd" in msg and "my_fworker.yaml" in msg and "no such file" in msg
+    assert "needs cp2k_shell.psmp and mpirun on PATH" in msg
+
+
+def _programs(folder: Path, *names: str) -> Path:
+    """Empty executables ``names`` in ``folder`` (a PATH of its own: no CP2K needed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text("#!/bin/sh\nexit 1\n")
+        (folder / name).chmod(0o755)
+    return folder
+
+
+@pytest.fixture
+def six_cores(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(6)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+
+
+def test_without_a_worker_file_the_command_is_mpirun_on_every_core(no_worker_file, tmp_path,
+                                                                   monkeypatch, six_cores):
+    """Where the set-up installed CP2K (cp2k_shell.psmp and mpirun on PATH) and no worker
+    names cp2k_cmd: one rank per core, one OpenMP thread each; OpenMPI's mpirun (ompi_info
+    beside it) gets --oversubscribe, and --allow-run-as-root as root."""
+    from interfacemodel.calculators.cp2k import default_command
+
+    mpich = _programs(tmp_path / "mpich", "mpirun", "cp2k_shell.psmp")
+    monkeypatch.setenv("PATH", str(mpich))
+    expected = f"env OMP_NUM_THREADS=1 {mpich / 'mpirun'} -np 6 cp2k_shell.psmp"
+    assert default_command() == expected
+    assert site_setting("cp2k_cmd", "cp2k", "x") == expected
+
+    ompi = _programs(tmp_path / "ompi", "mpirun", "ompi_info")
+    monkeypatch.setenv("PATH", f"{mpich}:{ompi}")  # an OpenMPI by its own name goes first
+    _programs(ompi, "mpirun.openmpi")
+    root = " --allow-run-as-root" if os.geteuid() == 0 else ""
+    assert default_command() == (f"env OMP_NUM_THREADS=1 {ompi / 'mpirun.openmpi'}{root} "
+                                 f"--oversubscribe -np 6 cp2k_shell.psmp")
+
+    _programs(tmp_path / "no-cp2k", "mpirun")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-cp2k"))
+    assert default_command() is None
+
+
+def test_a_worker_file_command_replaces_the_default(tmp_path, monkeypatch, six_cores):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("FW_CONFIG_FILE", raising=False)
+    monkeypatch.setenv("PATH", str(_programs(tmp_path / "bin", "mpirun", "cp2k_shell.psmp")))
+    assert "-np 6 cp2k_shell.psmp" in site_setting("cp2k_cmd", "cp2k", "x")
+    worker = tmp_path / "home" / "interfacemodel-fw" / "my_fworker.yaml"
+    worker.parent.mkdir(parents=True)
+    worker.write_text("name: w\nenv:\n  cp2k_cmd: srun cp2k_shell.psmp\n")
+    assert site_setting("cp2k_cmd", "cp2k", "x") == "srun cp2k_shell.psmp"
+    with worker_env({"cp2k_cmd": "mpirun -np 3 cp2k_shell.psmp"}):  # a Firework's worker
+        assert site_setting("cp2k_cmd", "cp2k", "x") == "mpirun -np 3 cp2k_shell.psmp"
+
+
+def test_the_calculator_records_its_command_outside_its_identity(no_worker_file, tmp_path,
+                                                                  monkeypatch, six_cores):
+    """get_calculator('cp2k') without a worker file starts the default command (ASE's shell
+    start is replaced here: no CP2K needed); its provenance names the command, and the
+    identity of a job's calculator (name, model, parameters) is that of the spec."""
+    from ase.calculators.cp2k import CP2K
+
+    from interfacemodel.calculators import calculator_provenance
+    from interfacemodel.flows.identity import calculator_identity
+
+    started = {}
+    monkeypatch.setattr(CP2K, "__init__", lambda self, **kw: started.update(kw))
+    monkeypatch.setenv("PATH", str(_programs(tmp_path / "bin", "mpirun", "cp2k_shell.psmp")))
+    data = tmp_path / "data"
+    _programs(data, "BASIS_MOLOPT", "GTH_POTENTIALS")
+    monkeypatch.setenv("CP2K_DATA_DIR", str(data))
+    command = f"env OMP_NUM_THREADS=1 {tmp_path / 'bin' / 'mpirun'} -np 6 cp2k_shell.psmp"
+    calc = get_calculator("cp2k")
+    assert started["command"].endswith(f"&& exec {command}")
+    prov = calculator_provenance(calc)
+    assert prov["command"] == command
+    assert "command" not in calculator_provenance("cp2k")  # a spec runs nothing
+    assert calculator_identity(calc) == calculator_identity("cp2k")
 
 
 def test_a_command_naming_no_program_here_is_one_line(no_worker_file):
@@ -204,6 +285,27 @@ def test_an_scf_that_does_not_converge_is_an_error_not_a_number(tmp_path, no_wor
         with pytest.raises(SCFNotConvergedError, match="max_scf=2"):
             atoms.get_potential_energy()
         calc.close()
+
+
+@pytest.mark.cp2k
+@needs_cp2k
+def test_a_single_point_with_the_default_command_records_it(tmp_path, no_worker_file):
+    """No worker file: CP2K runs as mpirun on this process's cores, and the record says so."""
+    from interfacemodel.calculators.cp2k import available_cores, default_command
+    from interfacemodel.run.relax import single_point
+
+    command = default_command()
+    assert command is not None and f"-np {available_cores()} cp2k_shell.psmp" in command
+    calc = get_calculator("cp2k:cutoff_Ry=250,rel_cutoff_Ry=40,kpt_density=1.0")
+    calc.directory = str(tmp_path)
+    try:
+        rec = single_point(bulk("Li", "bcc", 3.44, cubic=True), calc, forces=True)
+    finally:
+        calc.close()
+    assert rec.calculator["command"] == command
+    assert rec.calculator["label"] == "cp2k(DZVP-MOLOPT-SR-GTH)"
+    assert np.isfinite(rec.energy_eV) and "SCF run converged" in (
+        tmp_path / "cp2k.out").read_text()
 
 
 RELAX = """

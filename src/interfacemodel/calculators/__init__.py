@@ -109,7 +109,10 @@ def calculator_provenance(calc_or_spec) -> dict[str, Any]:
     """What produced a number: calculator name, model/potential, all parameters, versions.
 
     Accepts a calculator from :func:`get_calculator`, a :class:`CalcSpec` or a spec string.
-    A foreign ASE calculator is described by its class name and ``parameters``.
+    A foreign ASE calculator is described by its class name and ``parameters``. A calculator
+    that runs a program (CP2K) adds ``command``, the command line it runs: where the numbers
+    were computed, not what, so not part of the calculator's identity (name, model,
+    parameters).
     """
     if isinstance(calc_or_spec, (str, CalcSpec)):
         spec = parse_calc_spec(calc_or_spec)
@@ -127,7 +130,7 @@ def calculator_provenance(calc_or_spec) -> dict[str, Any]:
         options["device"] = resolve_device(options["device"])
     if spec.name == "lammps":
         options["citation"] = LAMMPS_POTENTIALS[options["potential"]]["citation"]
-    return {
+    provenance = {
         "name": spec.name,
         "label": spec.label(),
         "model": spec.model,
@@ -136,3 +139,7 @@ def calculator_provenance(calc_or_spec) -> dict[str, Any]:
             {"sevennet": "sevenn", "emt": "ase"}.get(spec.name, spec.backend.module)
         ),
     }
+    command = getattr(calc_or_spec, "interfacemodel_command", None)
+    if command:
+        provenance["command"] = command
+    return provenance

@@ -473,7 +473,8 @@ register(
         name="cp2k",
         summary="CP2K Quickstep DFT (PBE, GTH pseudopotentials, MOLOPT basis) through ASE's "
         "CP2K shell; the command is cp2k_cmd of the worker's env (my_fworker.yaml), e.g. "
-        "'mpirun -np 4 cp2k_shell.psmp'.",
+        "'mpirun -np 4 cp2k_shell.psmp'; without one, 'mpirun -np <cores> cp2k_shell.psmp' "
+        "when both are on PATH.",
         make=make_cp2k,
         elements=_cp2k_elements,
         options=(

