@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import CalculatorUnavailableError, UserInputError
 from .registry import Backend, Option, register
+from .sevennet_models import load_checkpoint as load_sevennet_checkpoint
 from .threads import limit_blas_threads
 
 # ---------------------------------------------------------------------------------------------
@@ -180,13 +181,9 @@ _MODEL_CACHE: dict[tuple, Any] = {}
 
 @cache
 def _sevennet_checkpoint(model: str):
+    """A pretrained name or a checkpoint path; a bad one is one line (:mod:`.sevennet_models`)."""
     _require("sevenn", "mlip", "sevennet")
-    from sevenn import util
-
-    try:
-        return util.load_checkpoint(model)
-    except (ValueError, FileNotFoundError) as exc:
-        raise UserInputError(f"SevenNet model {model!r} cannot be loaded: {exc}") from None
+    return load_sevennet_checkpoint(model)
 
 
 def _sevennet_elements(options: dict[str, Any]) -> frozenset[str]:
@@ -217,9 +214,12 @@ register(
         make=_make_sevennet,
         elements=_sevennet_elements,
         options=(
-            Option("model", str, "7net-0", "pretrained model name or checkpoint path"),
+            Option("model", str, "7net-0", "pretrained model name (those whose weights ship "
+                   "in the wheel: 7net-0, 7net-0_22may2024, 7net-l3i5, 7net-mf-0) or checkpoint "
+                   "file path"),
             DEVICE,
-            Option("modal", str, "", "fidelity of a multi-fidelity model (7net-mf-ompa: mpa)"),
+            Option("modal", str, "", "fidelity of a multi-fidelity model (7net-mf-0: PBE or "
+                   "R2SCAN; 7net-mf-ompa: mpa)"),
         ),
         module="sevenn",
         extra="mlip",
