@@ -26,11 +26,12 @@ import sys
 import time
 
 from interfacemodel.analysis.energetics import interface_energy, surface_energy, work_of_adhesion
-from interfacemodel.analysis.interface_energetics import bulk_reference, cleave
-from interfacemodel.build.interfaces import build_interfaces
-from interfacemodel.build.slabs import make_slabs
+from interfacemodel.analysis.interface_energetics import cleave
 from interfacemodel.calculators import get_calculator
 from interfacemodel.calculators.site import worker_env
+from interfacemodel.models.interfaces import build_interfaces
+from interfacemodel.models.slabs import make_slabs
+from interfacemodel.procedures.interfaces import bulk_reference
 from interfacemodel.records import to_dict
 from interfacemodel.run.relax import relax, single_point
 

@@ -95,8 +95,8 @@ def default_tag(device: str) -> str:
 
 
 def bench_registry(calc, args, log) -> dict:
-    from interfacemodel.build.registry import scan_registry
-    from interfacemodel.build.systems import build_system
+    from interfacemodel.models.registry import scan_registry
+    from interfacemodel.models.systems import build_system
 
     model = build_system("li-lif", film_layers=args.layers[0], substrate_layers=args.layers[1],
                          fix_substrate_layers=1)[0]
@@ -131,8 +131,8 @@ def bench_registry(calc, args, log) -> dict:
 
 
 def bench_neb(calc, args, log) -> dict:
-    from interfacemodel.analysis.interface_energetics import bulk_reference
-    from interfacemodel.build.bulk_hops import vacancy_hops
+    from interfacemodel.models.bulk_hops import vacancy_hops
+    from interfacemodel.procedures.interfaces import bulk_reference
     from interfacemodel.run.neb import run_neb
     from interfacemodel.run.relax import relax
 

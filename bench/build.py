@@ -18,10 +18,10 @@ import sys
 import time
 import warnings
 
-from interfacemodel.build.interfaces import build_interfaces
-from interfacemodel.build.matching import enumerate_matches
-from interfacemodel.build.slabs import atomic_planes_per_unit_plane, parse_miller
-from interfacemodel.build.systems import SYSTEMS, choose_match
+from interfacemodel.models.interfaces import build_interfaces
+from interfacemodel.models.matching import enumerate_matches
+from interfacemodel.models.slabs import atomic_planes_per_unit_plane, parse_miller
+from interfacemodel.models.systems import SYSTEMS, choose_match
 from interfacemodel.structures import load_bulk
 
 

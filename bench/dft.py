@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from interfacemodel.build.systems import build_system
 from interfacemodel.calculators import get_calculator
 from interfacemodel.calculators.site import worker_env
+from interfacemodel.models.systems import build_system
 
 QUICK = Path(__file__).resolve().parents[1] / "workflows" / "coating_comparison_quick.yaml"
 
@@ -46,7 +46,7 @@ def quick_model(system: str, film_layers: int | None = None,
     """The quick preset's interface model of ``system``: its layers, orientation and
     termination, built from the catalogue crystals (not relaxed), as the pipeline picks it;
     ``film_layers`` / ``substrate_layers`` replace the preset's to time a thinner model."""
-    from interfacemodel.build.systems import system_recipe
+    from interfacemodel.models.systems import system_recipe
 
     spec = yaml.safe_load(QUICK.read_text())
     settings = next(i["settings"] for i in spec["interfaces"] if i["system"] == system)

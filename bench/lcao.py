@@ -36,8 +36,8 @@ from interfacemodel.analysis.energetics import (
     work_of_adhesion,
 )
 from interfacemodel.analysis.interface_energetics import cleave
-from interfacemodel.build.slabs import make_slabs
 from interfacemodel.calculators import get_calculator
+from interfacemodel.models.slabs import make_slabs
 from interfacemodel.records import to_dict
 from interfacemodel.run.relax import single_point
 from interfacemodel.structures import load_bulk

@@ -32,9 +32,9 @@ from interfacemodel.analysis.diffusion import (
     bcc_vacancy,
     diffusivity,
 )
-from interfacemodel.analysis.md_diffusion import vacancy_md_arrhenius
 from interfacemodel.calculators import get_calculator
 from interfacemodel.flows.migration import vacancy_migration
+from interfacemodel.procedures.md_diffusion import vacancy_md_arrhenius
 from interfacemodel.records import package_versions, to_dict, write_json_atomic
 
 

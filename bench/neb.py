@@ -70,9 +70,9 @@ def au_al100(args):
 def li_vacancy(args):
     """(label, initial, final, calc) of the 1NN vacancy hop in bcc Li, as vacancy_migration
     builds it (relaxed host, first hop of vacancy_hops)."""
-    from interfacemodel.analysis.interface_energetics import bulk_reference
-    from interfacemodel.build.bulk_hops import vacancy_hops
     from interfacemodel.calculators import get_calculator
+    from interfacemodel.models.bulk_hops import vacancy_hops
+    from interfacemodel.procedures.interfaces import bulk_reference
 
     calc = get_calculator(args.calc)
     host, _, rec = bulk_reference("Li", calc)

@@ -21,13 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from interfacemodel.analysis.migration import (
-    band_states,
-    hop_band,
-    hop_prefactors,
-    prepare_bulk_hop,
-)
 from interfacemodel.calculators import get_calculator
+from interfacemodel.procedures.hops import prepare_bulk_hop
+from interfacemodel.procedures.migration import band_states, hop_band, hop_prefactors
 
 #: the quick preset's entries (workflows/coating_comparison_quick.yaml)
 HOPS = {

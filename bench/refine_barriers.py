@@ -28,14 +28,10 @@ from pathlib import Path
 from ase.build import make_supercell
 from pymatgen.io.ase import AseAtomsAdaptor
 
-from interfacemodel.analysis.committee import member_migration
-from interfacemodel.analysis.migration import (
-    band_states,
-    hop_band,
-    hop_prefactors,
-    prepare_bulk_hop,
-)
 from interfacemodel.calculators import get_calculator
+from interfacemodel.procedures.committee import member_migration
+from interfacemodel.procedures.hops import prepare_bulk_hop
+from interfacemodel.procedures.migration import band_states, hop_band, hop_prefactors
 from interfacemodel.structures import load_bulk
 
 #: name -> (host, mechanism, prepare_bulk_hop keywords, cell of the host): the check's cells,

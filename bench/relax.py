@@ -16,8 +16,8 @@ import platform
 import sys
 import time
 
-from interfacemodel.build.systems import build_system
 from interfacemodel.calculators import get_calculator
+from interfacemodel.models.systems import build_system
 from interfacemodel.run.relax import relax
 
 OPTIMIZERS = ("BFGS", "LBFGS", "FIRE", "PreconLBFGS")

@@ -8,7 +8,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$repo/scripts/setup-env.sh"
 venv="${IM_VENV:-$repo/.venv}"
 cd "$repo"
-systems=$("$venv/bin/python" -c 'from interfacemodel.build.systems import SYSTEMS; print(" ".join(SYSTEMS))')
+systems=$("$venv/bin/python" -c 'from interfacemodel.models.systems import SYSTEMS; print(" ".join(SYSTEMS))')
 for system in $systems; do
     "$venv/bin/interfacemodel" build "$system" --kind both --out "structures/interfaces/$system" --overwrite "$@"
 done

@@ -12,14 +12,10 @@ from pymatgen.core import Composition
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
 from checks import assert_one_line, relax_cell_by_hand_emt
-from interfacemodel.analysis.reactivity import (
-    AlloyHull,
-    PhaseEnergy,
-    alloy_hull,
-    crystal_energies,
-)
-from interfacemodel.build.alloys import li_mg_alloy
+from interfacemodel.analysis.reactivity import AlloyHull, PhaseEnergy, alloy_hull
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.alloys import li_mg_alloy
+from interfacemodel.procedures.phases import crystal_energies
 from interfacemodel.records import to_dict
 from interfacemodel.structures import bulk_phases, catalogue_dir, load_bulk, phase_info
 

@@ -23,7 +23,7 @@ S_TOL = 1e-5  # eV/Å³ (0.0016 GPa)
 def mixed():
     """bcc Li (2 atoms), LiF (8), Li2Se (12) and the smallest li-lif interface (42), rattled
     so that forces and stresses are not zero by symmetry."""
-    from interfacemodel.build.systems import build_system
+    from interfacemodel.models.systems import build_system
     from interfacemodel.structures import load_bulk
 
     structures = [load_bulk(name, as_atoms=True) for name in ("Li", "LiF", "Li2Se")]

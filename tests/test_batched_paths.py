@@ -104,7 +104,7 @@ def test_old_neb_record_without_model_calls_reads():
 def _cu_homo_interface():
     from pymatgen.core import Lattice, Structure
 
-    from interfacemodel.build.interfaces import build_interfaces
+    from interfacemodel.models.interfaces import build_interfaces
 
     cu = Structure(Lattice.cubic(3.5898), ["Cu"] * 4,
                    [[0, 0, 0], [0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0.5, 0.5]])
@@ -115,7 +115,7 @@ def _cu_homo_interface():
 
 @pytest.mark.parametrize("call", ["neb", "registry", "relax_many"])
 def test_batch_true_with_emt_is_one_line(call):
-    from interfacemodel.build.registry import scan_registry
+    from interfacemodel.models.registry import scan_registry
 
     initial, final = au_on_al100_endpoints()
     with pytest.raises(UserInputError, match=r"batch=True needs a SevenNet or CHGNet "
@@ -151,8 +151,8 @@ def test_bad_batch_values_are_one_line():
 
 @pytest.mark.mlip
 def test_registry_scan_batched_equals_unbatched(sevennet):
-    from interfacemodel.build.registry import scan_registry
-    from interfacemodel.build.systems import build_system
+    from interfacemodel.models.registry import scan_registry
+    from interfacemodel.models.systems import build_system
 
     model = build_system("li-lif", film_layers=2, substrate_layers=2, fix_substrate_layers=1)[0]
     kw = {"grid": (3, 3), "gaps_A": [2.0, 2.5, 3.0]}
@@ -172,7 +172,7 @@ def test_registry_scan_batched_equals_unbatched(sevennet):
 
 
 def test_registry_scan_auto_with_emt_is_unbatched():
-    from interfacemodel.build.registry import scan_registry
+    from interfacemodel.models.registry import scan_registry
 
     scan = scan_registry(_cu_homo_interface(), EMT(), grid=(2, 2), gaps_A=[1.7, 1.8])
     assert scan.model_calls is None and scan.evaluations == 6
@@ -220,7 +220,7 @@ def test_relax_many_equals_relax_one_by_one(sevennet):
 def test_bulk_cell_relaxations_and_phases_in_lockstep(sevennet):
     """Cell relaxations (FrechetCellFilter + FixSymmetry, stress from the batch), the competing
     phases of Li + LiF (F2 a molecule in a box) and an EOS: batched == one by one."""
-    from interfacemodel.analysis.reactivity import phase_energies
+    from interfacemodel.procedures.phases import phase_energies
     from interfacemodel.run.bulk import fit_eos, relax_bulk, relax_bulk_many
 
     structures = _rattled(["Li", "LiF"], amplitude=0.0)
@@ -353,7 +353,7 @@ def test_lockstep_job_that_fails_does_not_block_the_others():
 def test_bulk_references_in_lockstep_equal_one_by_one(sevennet):
     """The bulk references of an interface (film and coating crystals) relaxed together, in
     one batched model call per step: the references one bulk_reference at a time."""
-    from interfacemodel.analysis.interface_energetics import bulk_reference, bulk_references
+    from interfacemodel.procedures.interfaces import bulk_reference, bulk_references
 
     together = bulk_references(["Li", "Li2Se"], sevennet, batch=True, batch_max_edges=BIG)
     for phase, (atoms, ref, rec) in zip(["Li", "Li2Se"], together, strict=True):

@@ -8,13 +8,8 @@ from ase.constraints import FixAtoms
 from ase.neighborlist import neighbor_list
 
 from checks import assert_no_close_contacts, assert_one_line
-from interfacemodel.build.alloys import (
-    li_mg_alloy,
-    substitute_in_slab,
-    vegard_a_A,
-    warren_cowley,
-)
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.alloys import li_mg_alloy, substitute_in_slab, vegard_a_A, warren_cowley
 
 A_LI = 3.51004  # bcc Li, 25 C (Nadler & Kempter 1959)
 A_LIMG = 3.42  # B2 LiMg end member of the catalogue

@@ -9,17 +9,13 @@ from ase.geometry import find_mic
 from ase.neighborlist import neighbor_list
 
 from checks import assert_no_close_contacts, assert_one_line
-from interfacemodel.build.bulk_hops import (
-    interstitial_hops,
-    interstitialcy_hops,
-    vacancy_hops,
-)
-from interfacemodel.build.hops import Hop
-from interfacemodel.build.interstitials import interstitial_sites
-from interfacemodel.build.point_defects import make_interstitial, make_vacancy
-from interfacemodel.build.slabs import layers_from_top
-from interfacemodel.build.surface_hops import interface_hops, slab_hops
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.bulk_hops import interstitial_hops, interstitialcy_hops, vacancy_hops
+from interfacemodel.models.hops import Hop
+from interfacemodel.models.interstitials import interstitial_sites
+from interfacemodel.models.point_defects import make_interstitial, make_vacancy
+from interfacemodel.models.slabs import layers_from_top
+from interfacemodel.models.surface_hops import interface_hops, slab_hops
 from interfacemodel.structures import load_bulk
 
 A_LI = 3.51
@@ -749,7 +745,7 @@ def test_given_interstitial_sites_reproduce_the_void_centres_and_reach_rutile_ch
     (same orbit, Wyckoff, clearance, hop); in rutile MgF2 the octahedral channel site 4c
     (0, 1/2, 0), a saddle of the clearance and not a void centre, gets its 4-site orbit and
     the hop along the c channel (length c/2, 2 ways); a site on an atom is refused."""
-    from interfacemodel.build.interstitials import given_interstitial_sites
+    from interfacemodel.models.interstitials import given_interstitial_sites
 
     lif = load_bulk("LiF", as_atoms=True)
     (void,) = interstitial_sites(lif, "Li")

@@ -14,11 +14,11 @@ from ase.neighborlist import neighbor_list
 from pymatgen.core import Lattice, Structure
 
 from checks import assert_no_close_contacts
-from interfacemodel.build.interfaces import build_interfaces
-from interfacemodel.build.registry import scan_registry
-from interfacemodel.build.systems import SYSTEMS, build_system
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.interfaces import build_interfaces
+from interfacemodel.models.registry import scan_registry
+from interfacemodel.models.systems import SYSTEMS, build_system
 from interfacemodel.structures import phase_info
 
 A_LI = phase_info("Li").reference_lattice_A["a"]
@@ -210,7 +210,7 @@ def test_cli_match_table_and_list():
 
 
 def test_mg_solute_at_the_li_coating_interface(named_models):
-    from interfacemodel.build import substitute_in_slab
+    from interfacemodel.models import substitute_in_slab
 
     m = named_models["li-li2se"][0]
     side = m.atoms.arrays["interface_side"]
@@ -223,7 +223,7 @@ def test_mg_solute_at_the_li_coating_interface(named_models):
 
 
 def test_li_hops_across_a_built_interface(named_models):
-    from interfacemodel.build import interface_hops
+    from interfacemodel.models import interface_hops
 
     m = named_models["li-lif"][0]  # Li(100) on LiF(100): Li sites in the first LiF plane
     hops = interface_hops(m.atoms, species="Li")
@@ -259,8 +259,8 @@ def test_relaxation_noise_does_not_change_the_lattice_match():
     import numpy as np
     from ase.build import bulk
 
-    from interfacemodel.build.matching import enumerate_matches
-    from interfacemodel.build.systems import build_system, tidy_crystal
+    from interfacemodel.models.matching import enumerate_matches
+    from interfacemodel.models.systems import build_system, tidy_crystal
 
     exact_li = bulk("Li", "bcc", a=3.4281, cubic=True)
     exact = bulk("Li2O", "fluorite", a=4.6591, cubic=True)
@@ -333,7 +333,7 @@ def test_every_named_system_exports_every_atom_inside_the_cell(named_models, tmp
     """Over `interfacemodel build --list`: every structure in every format (cif, POSCAR,
     extxyz) holds fractional coordinates in [0, 1), the slab models and the periodic ones
     (the periodic LLZO models, the slowest build, in the committed set below)."""
-    from interfacemodel.build.export import FORMATS, export_structures
+    from interfacemodel.models.export import FORMATS, export_structures
 
     items = [(m.label, m.atoms, m.metadata()) for models in named_models.values() for m in models]
     items += [(m.label, m.atoms, m.metadata()) for name in SYSTEMS if name != "li-llzo"
@@ -368,7 +368,7 @@ def test_a_slab_is_never_split_across_its_vacuum():
     by atom."""
     from ase.calculators.emt import EMT
 
-    from interfacemodel.build.cells import has_vacuum, wrap_into_cell
+    from interfacemodel.models.cells import has_vacuum, wrap_into_cell
 
     model = build_system("cu-ag")[0]
     slab = model.atoms.copy()
@@ -419,7 +419,7 @@ def test_interface_pictures_draw_every_atom_inside_the_cell(named_models):
     """The report's interface pictures draw interface_picture_atoms(atoms) with its cell:
     every atom inside that cell, for every named system, also after a relaxation left the
     structure beside the cell."""
-    from interfacemodel.analysis.report.figures import interface_picture_atoms
+    from interfacemodel.report.figures import interface_picture_atoms
 
     for models in named_models.values():
         for m in models:
@@ -443,7 +443,8 @@ def test_any_facet_of_a_systems_crystals_through_faces():
     from ase.calculators.emt import EMT
     from ase.neighborlist import neighbor_list
 
-    from interfacemodel.analysis.interface_energetics import EnergeticsSettings, place_interface
+    from interfacemodel.analysis.interface_energetics import EnergeticsSettings
+    from interfacemodel.procedures.interfaces import place_interface
 
     crystals = bulk("Cu", "fcc", a=3.6), bulk("Ag", "fcc", a=4.09)
     plain, _ = place_interface("cu-ag", EMT(), EnergeticsSettings(

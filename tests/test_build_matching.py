@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from pymatgen.analysis.interfaces import ZSLGenerator
 
-from interfacemodel.build.matching import enumerate_matches, in_plane_strain
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.matching import enumerate_matches, in_plane_strain
 from interfacemodel.structures import load_bulk
 
 TOLS = {"max_area_A2": 120.0, "max_length_tol": 0.05, "max_angle_tol": 0.05,

@@ -6,8 +6,8 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
 from checks import assert_no_close_contacts
-from interfacemodel.build.slabs import atomic_planes_per_unit_plane, make_slabs, parse_miller
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.slabs import atomic_planes_per_unit_plane, make_slabs, parse_miller
 from interfacemodel.structures import load_bulk, phase_info
 
 A_LI = phase_info("Li").reference_lattice_A["a"]

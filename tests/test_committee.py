@@ -11,15 +11,11 @@ import pytest
 from ase.build import bulk
 from ase.calculators.emt import EMT
 
-from interfacemodel.analysis.committee import (
-    ShortRelaxation,
-    committee_value,
-    member_energetics,
-    member_values,
-)
+from interfacemodel.analysis.committee import ShortRelaxation, committee_value
 from interfacemodel.analysis.interface_energetics import cleave
-from interfacemodel.build.systems import build_system
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.systems import build_system
+from interfacemodel.procedures.committee import member_energetics, member_values
 from interfacemodel.run.relax import relax
 from interfacemodel.units import EV_PER_A2_TO_J_PER_M2
 
@@ -179,12 +175,8 @@ def ag_vacancy_hop():
     from ase.optimize import BFGS
 
     from interfacemodel.analysis.energetics import BulkReference
-    from interfacemodel.analysis.migration import (
-        band_states,
-        hop_band,
-        hop_prefactors,
-        prepare_bulk_hop,
-    )
+    from interfacemodel.procedures.hops import prepare_bulk_hop
+    from interfacemodel.procedures.migration import band_states, hop_band, hop_prefactors
 
     crystal = bulk("Ag", "fcc", a=4.08, cubic=True)
     crystal.calc = EMT()
@@ -205,8 +197,8 @@ def test_a_members_hop_equals_plain_ase_single_points(ag_vacancy_hop):
     plain ASE energies of the same cells; D follows from them with the main model's ν."""
     from ase.calculators.morse import MorsePotential
 
-    from interfacemodel.analysis.committee import member_migration
     from interfacemodel.analysis.diffusion import diffusivity
+    from interfacemodel.procedures.committee import member_migration
 
     h = ag_vacancy_hop
     other = MorsePotential(epsilon=0.35, r0=2.89, rho0=6.0)  # a different model of Ag
@@ -230,7 +222,7 @@ def test_a_members_hop_equals_plain_ase_single_points(ag_vacancy_hop):
 def test_another_functional_is_reported_beside_not_in_the_spread(tmp_path):
     """A calculator listed under ``functionals`` gives its number beside the value; the spread
     is the committee's alone (by hand), and the report shows a table of both."""
-    from interfacemodel.analysis.report import CoatingResult, report_values, write_report
+    from interfacemodel.report import CoatingResult, report_values, write_report
 
     energetics = {"w_adh_relaxed": {"w_adh_J_per_m2": 1.0, "converged": True},
                   "interface_energy": {"gamma_int_J_per_m2": 0.5, "converged": True}}
@@ -254,7 +246,7 @@ def test_the_refine_check_stands_beside_each_number_and_says_where_it_disagrees(
     """The refine calculator's values (the DFT check) are reported beside, not in the spread;
     the report states in words where the campaign's value and the check differ by more than
     the spread, and each calculator's mean deviation from the check."""
-    from interfacemodel.analysis.report import CoatingResult, report_values, write_report
+    from interfacemodel.report import CoatingResult, report_values, write_report
 
     def result(name, w, w_b, w_dft):
         return CoatingResult(name, name.lower(), energetics={
@@ -279,7 +271,7 @@ def test_the_refine_check_stands_beside_each_number_and_says_where_it_disagrees(
 def test_a_check_model_of_its_own_is_compared_like_for_like(tmp_path):
     """Where the DFT check ran on a smaller model of its own, the difference is taken between
     the campaign calculator's value on that model and DFT's, not with the campaign's model."""
-    from interfacemodel.analysis.report import CoatingResult, write_report
+    from interfacemodel.report import CoatingResult, write_report
 
     def result(name, w, w_b, w_dft, on_model):
         return CoatingResult(name, name.lower(), energetics={
@@ -311,7 +303,7 @@ def test_the_short_dft_relaxation_stands_beside_the_check(tmp_path):
     are written beside the check's single point (report.md and results.json)."""
     import json
 
-    from interfacemodel.analysis.report import CoatingResult, write_report
+    from interfacemodel.report import CoatingResult, write_report
 
     forces = {"at_ml_geometry": {"interface": 0.41, "film": 0.03, "substrate": 0.12},
               "relaxation": {"interface": {"steps": 6, "converged": False,
@@ -386,7 +378,7 @@ def test_a_member_whose_end_point_lies_above_the_saddle_keeps_its_barrier_withou
     records its negative barrier, the plain-ASE difference, and no D, instead of failing."""
     from ase.calculators.calculator import Calculator, all_changes
 
-    from interfacemodel.analysis.committee import member_migration
+    from interfacemodel.procedures.committee import member_migration
 
     h = ag_vacancy_hop
     initial, saddle, final = h["states"]

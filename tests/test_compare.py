@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from interfacemodel.analysis.report import CoatingResult, resolve_source
+from interfacemodel.report import CoatingResult, resolve_source
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = REPO / "workflows" / "emt_comparison.yaml"

@@ -185,8 +185,8 @@ def test_inputs_for_a_li_lif_slab_carry_the_stated_settings():
     """A Li/LiF slab model with vacuum: k-points in-plane only, smearing, mixing, grids, no
     restart files; no dipole correction by default, along z with ``auto`` for the slab and
     not for a bulk cell or a periodic interface."""
-    from interfacemodel.build.systems import build_system
     from interfacemodel.calculators import parse_calc_spec
+    from interfacemodel.models.systems import build_system
 
     options = parse_calc_spec("cp2k").options
     slab = build_system("li-lif", film_layers=2, substrate_layers=3, vacuum_A=10.0)[0].atoms

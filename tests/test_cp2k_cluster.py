@@ -181,7 +181,7 @@ def test_cp2k_ran_on_two_mpi_ranks_in_the_step_folders(cluster):
 
 
 def test_bcc_li_eos_agrees_with_gpaw_plane_waves(cluster):
-    from interfacemodel.analysis.bulk import bulk_properties
+    from interfacemodel.procedures.bulk import bulk_properties
 
     cp2k = _launch_record(cluster, "cp2k-cluster:bulk-properties:Li")["record"]
     assert cp2k["calculator"]["name"] == "cp2k" and cp2k["eos"] is not None

@@ -5,12 +5,7 @@ import math
 import pytest
 
 from checks import assert_one_line
-from interfacemodel.analysis.diffusion import (
-    arrhenius_fit,
-    bcc_vacancy,
-    diffusivity,
-    hop_rate,
-)
+from interfacemodel.analysis.diffusion import arrhenius_fit, bcc_vacancy, diffusivity, hop_rate
 from interfacemodel.errors import UserInputError
 
 KB = 8.617333262e-5  # eV/K (CODATA 2018)

@@ -17,9 +17,9 @@ from interfacemodel.analysis.energetics import (
     work_of_adhesion,
 )
 from interfacemodel.analysis.interface_energetics import cleave
-from interfacemodel.build.slabs import make_slabs
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.slabs import make_slabs
 from interfacemodel.run.relax import relax, single_point
 from interfacemodel.units import EV_PER_A2_TO_J_PER_M2
 
@@ -169,7 +169,7 @@ def test_analyzers_refuse_bad_input():
 def test_surface_energy_convergence_with_thickness(cu):
     """EMT Cu(111) γ is flat from 3 layers on (changes of ~1e-5 J/m²): the helper stops at the
     first pair within tolerance, and its value is the thick-slab plain-ASE γ."""
-    from interfacemodel.analysis.interface_energetics import surface_energy_convergence
+    from interfacemodel.procedures.interfaces import surface_energy_convergence
 
     rec = surface_energy_convergence(cu["conventional"], "111", cu["calc"], layers=(3, 6, 9, 12),
                                      tolerance_J_per_m2=0.002, fmax=1e-3, optimizer="BFGS")
@@ -195,7 +195,8 @@ def test_a_registry_scan_that_ends_at_its_largest_gap_is_noted():
     puts the best gap at the largest one tried, and the record says so."""
     from ase.calculators.lj import LennardJones
 
-    from interfacemodel.analysis.interface_energetics import EnergeticsSettings, place_interface
+    from interfacemodel.analysis.interface_energetics import EnergeticsSettings
+    from interfacemodel.procedures.interfaces import place_interface
 
     settings = EnergeticsSettings(film_layers=3, substrate_layers=4, scan_grid=(1, 1))
     ends = {}

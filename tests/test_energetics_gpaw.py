@@ -12,9 +12,9 @@ pytestmark = pytest.mark.gpaw
 
 def test_gpaw_li100_surface_energy_is_positive(tmp_path):
     from interfacemodel.analysis.energetics import surface_energy
-    from interfacemodel.analysis.interface_energetics import bulk_reference
-    from interfacemodel.build.slabs import make_slabs
     from interfacemodel.calculators import get_calculator
+    from interfacemodel.models.slabs import make_slabs
+    from interfacemodel.procedures.interfaces import bulk_reference
     from interfacemodel.run.relax import relax
 
     bulk_calc = get_calculator("gpaw:ecut_eV=250,kpts=6x6x6")

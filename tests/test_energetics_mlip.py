@@ -32,8 +32,8 @@ def plain_li(calc):
 @pytest.mark.parametrize("miller, builder", [("100", bcc100), ("110", bcc110)])
 def test_li_surface_energy_matches_plain_ase(calc, plain_li, miller, builder):
     from interfacemodel.analysis.energetics import surface_energy
-    from interfacemodel.analysis.interface_energetics import bulk_reference
-    from interfacemodel.build.slabs import make_slabs
+    from interfacemodel.models.slabs import make_slabs
+    from interfacemodel.procedures.interfaces import bulk_reference
     from interfacemodel.run.relax import relax
 
     li_bulk, ref, _ = bulk_reference("Li", calc)  # the package's own bulk route
@@ -53,8 +53,8 @@ def test_li_surface_energy_matches_plain_ase(calc, plain_li, miller, builder):
 
 def test_lif100_surface_energy_positive(calc):
     from interfacemodel.analysis.energetics import surface_energy
-    from interfacemodel.analysis.interface_energetics import bulk_reference
-    from interfacemodel.build.slabs import make_slabs
+    from interfacemodel.models.slabs import make_slabs
+    from interfacemodel.procedures.interfaces import bulk_reference
     from interfacemodel.run.relax import relax
 
     lif, ref, _ = bulk_reference("LiF", calc)
@@ -70,7 +70,7 @@ def test_li_lif_adhesion_matches_plain_ase_and_gives_a_contact_angle(calc):
     from interfacemodel.analysis.energetics import work_of_adhesion
     from interfacemodel.analysis.interface_energetics import cleave
     from interfacemodel.analysis.wetting import young_dupre
-    from interfacemodel.build.systems import build_system
+    from interfacemodel.models.systems import build_system
     from interfacemodel.run.relax import relax, single_point
 
     model = build_system("li-lif", film_layers=2, substrate_layers=2, fix_substrate_layers=1)[0]
@@ -98,7 +98,8 @@ def test_li_lif_adhesion_matches_plain_ase_and_gives_a_contact_angle(calc):
 
 
 def test_reactivity_li2se_lif_stable_mgf2_converts(calc):
-    from interfacemodel.analysis.reactivity import REACTION_PHASES, phase_energies, reaction_with_li
+    from interfacemodel.analysis.reactivity import REACTION_PHASES, reaction_with_li
+    from interfacemodel.procedures.phases import phase_energies
 
     names = {n for k in ("Li2Se", "LiF", "MgF2") for n in REACTION_PHASES[k]}
     energies = phase_energies(sorted(names), calc)

@@ -85,7 +85,7 @@ def test_inputs_for_a_li_lif_slab_carry_the_stated_settings(tmp_path):
     atom, mixing, k-points in-plane only, the dipole correction with its sawtooth region in
     the middle of the vacuum, fixed atoms as if_pos 0 0 0, the pseudopotential folder and
     files; a bulk cell, a periodic interface and dipole_correction=off get no correction."""
-    from interfacemodel.build.systems import build_system
+    from interfacemodel.models.systems import build_system
 
     slab = build_system("li-lif", film_layers=2, substrate_layers=3, vacuum_A=10.0)[0].atoms
     calc = get_calculator("espresso")

@@ -4,14 +4,10 @@ Cu/Ag analogue; the kept start's energy is checked against a relaxation of that 
 
 import pytest
 
-from interfacemodel.analysis.interface_energetics import (
-    EnergeticsSettings,
-    place_interface,
-    relax_from_gaps,
-    relax_interface,
-)
+from interfacemodel.analysis.interface_energetics import EnergeticsSettings
 from interfacemodel.calculators import get_calculator
 from interfacemodel.flows.energetics import interface_energetics
+from interfacemodel.procedures.interfaces import place_interface, relax_from_gaps, relax_interface
 
 SETTINGS = dict(fmax=0.05, film_layers=3, substrate_layers=3, surface_slabs=False,
                 reactivity=False)

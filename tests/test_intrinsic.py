@@ -12,13 +12,10 @@ from ase.geometry import find_mic
 from ase.optimize import BFGS
 
 from interfacemodel.analysis.diffusion import K_B_EV_PER_K, Lattice, diffusivity
-from interfacemodel.analysis.intrinsic import (
-    intrinsic_disorder,
-    intrinsic_fraction,
-    pair_kind_for,
-)
-from interfacemodel.build.intrinsic import frenkel_pair, schottky_pair
+from interfacemodel.analysis.intrinsic import intrinsic_fraction, pair_kind_for
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.intrinsic import frenkel_pair, schottky_pair
+from interfacemodel.procedures.intrinsic import intrinsic_disorder
 from interfacemodel.structures import load_bulk
 
 

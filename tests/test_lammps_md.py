@@ -34,7 +34,7 @@ def test_native_cell_matches_lammpslib_energy_and_forces_in_a_skewed_cell():
 def test_native_and_ase_langevin_md_give_the_same_temperature_and_energy():
     """16 atoms at 300 K, 2 fs steps: 1 ps to equilibrate (10 damping times: a damping time
     in the wrong unit leaves the cell near T/2), 6 ps sampled."""
-    from interfacemodel.analysis.md_diffusion import lammps_nvt_diffusivity, nvt_diffusivity
+    from interfacemodel.procedures.md_diffusion import lammps_nvt_diffusivity, nvt_diffusivity
 
     li = bulk("Li", "bcc", a=3.506, cubic=True).repeat(2)
     kw = dict(T_K=300.0, steps=3000, equilibration_steps=500, timestep_fs=2.0,
@@ -63,7 +63,7 @@ def test_native_and_ase_langevin_md_give_the_same_temperature_and_energy():
 
 
 def test_nose_hoover_holds_the_temperature():
-    from interfacemodel.analysis.md_diffusion import lammps_nvt_diffusivity
+    from interfacemodel.procedures.md_diffusion import lammps_nvt_diffusivity
 
     li = bulk("Li", "bcc", a=3.506, cubic=True).repeat(2)
     rec = lammps_nvt_diffusivity(li, "li-snap", T_K=250.0, steps=2000, equilibration_steps=500,
@@ -73,7 +73,7 @@ def test_nose_hoover_holds_the_temperature():
 
 
 def test_native_md_bad_input():
-    from interfacemodel.analysis.md_diffusion import lammps_nvt_diffusivity
+    from interfacemodel.procedures.md_diffusion import lammps_nvt_diffusivity
 
     li = bulk("Li", "bcc", a=3.506, cubic=True)
     with pytest.raises(UserInputError, match="native LAMMPS MD needs a LAMMPS potential") as exc:
@@ -91,8 +91,8 @@ def test_vacancy_md_follows_the_neb_barrier():
     NEB barrier of the same hop with a phonon-scale prefactor; a short 325 K run takes the
     driver through its Arrhenius fit (about 60 s on one core). Runs this short carry 30-50 %
     errors on D; bench/md_crosscheck.py has the long ones."""
-    from interfacemodel.analysis.md_diffusion import vacancy_md_arrhenius
     from interfacemodel.flows.migration import vacancy_migration
+    from interfacemodel.procedures.md_diffusion import vacancy_md_arrhenius
 
     mig = vacancy_migration("Li", get_calculator("lammps:li-snap"), phonons=False, fmax=0.03)
     E_m = mig.neb.barrier_forward_eV

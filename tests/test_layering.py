@@ -1,9 +1,11 @@
 """The layering rule of the package, read from the source with ``ast`` (nothing is imported).
 
-Layers, lowest first; a module may import only from its own layer or lower ones:
-``errors``, ``records``, ``units`` (base) <- ``structures``, ``calculators`` <- ``build`` <-
-``run`` <- ``analysis`` <- ``flows`` (jobflow) <- ``workflows`` (FireWorks) <- the cli
-(``cli.py``, ``cli_campaign.py``, a ``cli/`` package).
+Layers, lowest first; a module may import only from its own layer or lower ones (procedures and
+report share a rank but not each other):
+``errors``, ``records``, ``units`` (base) <- ``structures``, ``calculators`` <- ``models`` <-
+``run`` <- ``analysis`` (pure: energies and records in, numbers out) <- ``procedures`` (code
+that takes a calculator), ``report`` (rendering) <- ``flows`` (jobflow) <- ``workflows``
+(FireWorks) <- the cli (``cli.py``, ``cli_campaign.py``, a ``cli/`` package).
 
 (a) ``fireworks`` is imported only under ``workflows/``; ``jobflow`` only under ``flows/`` and
 ``workflows/``. The cli reaches FireWorks through ``workflows`` and imports neither itself.
@@ -34,15 +36,20 @@ LAYERS = {
     BASE: 0,  # errors, records, units (ase only) and the package __init__
     "structures": 1,
     "calculators": 1,
-    "build": 2,
+    "models": 2,
     "run": 3,
     "analysis": 4,
-    "flows": 5,
-    "workflows": 6,
-    "cli": 7,  # the cli/ package
+    "procedures": 5,
+    "report": 5,
+    "flows": 6,
+    "workflows": 7,
+    "cli": 8,  # the cli/ package
 }
 BASE_MODULES = {"__init__", "errors", "records", "units"}
 CLI_MODULES = {"cli", "cli_campaign"}
+
+#: layers of one rank that must not import each other: what computes and what renders
+SEPARATE = {("procedures", "report"), ("report", "procedures")}
 
 #: third-party packages that only some layers may import
 RESTRICTED = {"fireworks": {"workflows"}, "jobflow": {"flows", "workflows"}}
@@ -175,6 +182,9 @@ def check_module(rel: str, source: str, check_in_function: bool | None = None) -
             if LAYERS[to] > LAYERS[layer]:
                 found.append(Violation(rel, node.lineno, f"{layer or 'base'} imports the higher "
                                        f"layer {to} ({'.'.join(target)})", text))
+            elif (layer, to) in SEPARATE:
+                found.append(Violation(rel, node.lineno, f"{layer} imports the separate "
+                                       f"layer {to} ({'.'.join(target)})", text))
         if targets and check_in_function and id(node) in in_function:
             span = range(node.lineno - 1, (node.end_lineno or node.lineno) + 1)
             if not comments.intersection(span):
@@ -210,6 +220,11 @@ def test_no_module_imports_a_higher_layer():
     assert not bad, "\n".join(bad)
 
 
+def test_what_computes_and_what_renders_stay_apart():
+    bad = _violations("separate layer")
+    assert not bad, "\n".join(bad)
+
+
 def test_package_imports_inside_functions_say_why():
     bad = _violations("inside a function")
     assert not bad, ("move these imports to module top, or say on the line (or the line "
@@ -240,18 +255,21 @@ IN_FUNCTION = "def f():\n    from ..records import to_dict\n    return to_dict\n
 
 @pytest.mark.parametrize(("rel", "source", "rule"), [
     ("run/fake.py", UPWARD, "run imports the higher layer analysis"),
-    ("build/fake.py", "from interfacemodel.workflows import launchpad\n", "higher layer workflows"),
+    ("models/fake.py", "from interfacemodel.workflows import launchpad\n", "higher layer workflows"),
     ("errors.py", "import interfacemodel.structures\n", "base imports the higher layer structures"),
     ("calculators/fake.py", "from .. import run\n", "higher layer run"),
     ("flows/fake.py", "from ..cli_campaign import main\n", "higher layer cli"),
     ("run/fake.py", "def f():\n    from ..workflows import x\n    # a comment\n",
      "higher layer workflows"),
     ("analysis/fake.py", "import fireworks\n", "fireworks outside workflows/"),
+    ("procedures/fake.py", "from ..report import figures\n", "separate layer report"),
+    ("report/fake.py", "from ..procedures.hops import x\n", "separate layer procedures"),
+    ("analysis/fake.py", "from ..procedures import hops\n", "higher layer procedures"),
     ("flows/fake.py", "from fireworks.core.firework import Firework\n", "fireworks outside"),
     ("cli.py", "from fireworks import LaunchPad\n", "fireworks outside"),
     ("run/fake.py", "from jobflow import Flow\n", "jobflow outside flows and workflows/"),
     ("run/fake.py", IN_FUNCTION, "inside a function"),
-    ("build/fake.py", "async def f():\n    def g():\n        import interfacemodel.errors\n",
+    ("models/fake.py", "async def f():\n    def g():\n        import interfacemodel.errors\n",
      "inside a function"),
     ("run/fake.py", "def f():\n    from ..records import (  # noqa: F401\n        to_dict)\n",
      "inside a function"),

@@ -6,8 +6,8 @@ from ase.build import bulk
 from ase.calculators.emt import EMT
 
 from checks import assert_one_line
-from interfacemodel.analysis.md_diffusion import nvt_diffusivity
 from interfacemodel.errors import UserInputError
+from interfacemodel.procedures.md_diffusion import nvt_diffusivity
 
 
 def test_solid_copper_does_not_diffuse_and_is_thermostatted():

@@ -7,10 +7,10 @@ from ase.build import bulk
 
 from checks import assert_one_line
 from interfacemodel.analysis.diffusion import K_B_EV_PER_K
-from interfacemodel.analysis.migration import plot_arrhenius, plot_energy_profile
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
 from interfacemodel.flows.migration import bulk_migration, vacancy_migration
+from interfacemodel.report.migration_plots import plot_arrhenius, plot_energy_profile
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +101,9 @@ def ag_interstitialcy():
     atom L at a/2, L pushed into the octahedral void B at a/√2 from A (2x2x2 cells)."""
     import json
 
-    from interfacemodel.analysis.migration import (
-        HopCase,
-        band_states,
-        hop_band,
-        hop_prefactors,
-        prepare_bulk_hop,
-    )
+    from interfacemodel.analysis.migration import HopCase
+    from interfacemodel.procedures.hops import prepare_bulk_hop
+    from interfacemodel.procedures.migration import band_states, hop_band, hop_prefactors
 
     ag = bulk("Ag", "fcc", a=4.09, cubic=True)
     calc = get_calculator("emt")
@@ -124,7 +120,7 @@ def test_ag_interstitialcy_band_moves_both_atoms_and_the_hessian_holds_both(ag_i
     from ase.geometry import find_mic
     from ase.neighborlist import neighbor_list
 
-    from interfacemodel.analysis.migration import hessian_atoms
+    from interfacemodel.procedures.migration import hessian_atoms
 
     case, images, neb, states, pre = ag_interstitialcy
     m, p = case.moving_index, case.partner_index

@@ -15,20 +15,12 @@ from ase.io.jsonio import decode, encode
 
 from checks import assert_one_line, au_on_al100_endpoints, plain_ase_au_on_al100_barrier
 from interfacemodel.analysis.diffusion import K_B_EV_PER_K, surface_lattice
-from interfacemodel.analysis.migration import (
-    HopCase,
-    MigrationResult,
-    Prefactors,
-    band_states,
-    finish_migration,
-    hop_band,
-    hop_prefactors,
-    prepare_bulk_hop,
-    prepare_endpoint_hop,
-)
+from interfacemodel.analysis.migration import HopCase, MigrationResult, Prefactors, finish_migration
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
 from interfacemodel.flows.migration import bulk_migration
+from interfacemodel.procedures.hops import prepare_bulk_hop, prepare_endpoint_hop
+from interfacemodel.procedures.migration import band_states, hop_band, hop_prefactors
 from interfacemodel.records import to_dict
 from interfacemodel.run.neb import NEBRecord
 
@@ -159,7 +151,7 @@ def test_bad_endpoint_input():
 
 def test_bulk_hop_on_a_given_relaxed_host_equals_relaxing_it_here():
     """A campaign hands the hop its bulk step's relaxed host: the same case as relaxing here."""
-    from interfacemodel.analysis.interface_energetics import bulk_reference
+    from interfacemodel.procedures.interfaces import bulk_reference
 
     cu = bulk("Cu", "fcc", a=3.59, cubic=True)
     calc = get_calculator("emt")
@@ -176,7 +168,7 @@ def test_interface_hop_of_a_homo_interface_is_the_bulk_vacancy_hop():
     """Cu labelled film (lower half) and coating (upper half) of a periodic cubic 2x2x2 cell:
     the film → coating vacancy hop is the bulk nearest-neighbour hop, in the same 32-atom
     cell as :func:`bulk_migration`'s supercell=2 (barrier within 2 meV; EMT)."""
-    from interfacemodel.analysis.migration import interface_hop_case
+    from interfacemodel.procedures.hops import interface_hop_case
 
     calc = get_calculator("emt")
     cu = bulk("Cu", "fcc", a=3.59, cubic=True)
@@ -206,9 +198,9 @@ def test_the_partial_hessians_neighbourhood_is_a_setting(au_hop, monkeypatch):
     within the cutoff — here the Au adatom alone (no neighbour within 2 Å) against its shell
     at the default 3.5 Å (the cell taken as too large for its full-cell modes); from the
     spec, through the maker to the prefactor job."""
-    from interfacemodel.analysis import migration
     from interfacemodel.flows.migration import MigrationMaker
     from interfacemodel.flows.specs import barrier_entry
+    from interfacemodel.procedures import migration
     from interfacemodel.run.phonons import neighbourhood
 
     monkeypatch.setattr(migration, "FULL_CELL_MAX_ATOMS", 0)

@@ -6,8 +6,8 @@ mp-135 a = 3.44 Å); Li SNAP (Zuo et al. 2020): 3.49 Å.
 
 import pytest
 
-from interfacemodel.analysis import bulk_properties
 from interfacemodel.calculators import get_calculator
+from interfacemodel.procedures.bulk import bulk_properties
 from interfacemodel.run import fit_eos, relax_bulk
 from interfacemodel.structures import load_bulk
 

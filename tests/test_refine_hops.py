@@ -77,7 +77,7 @@ def test_a_hop_cell_of_rock_salt_axes_holds_the_hop_the_conventional_cell_does_n
     a+b, b−a, c cell doubled along c is √2a × √2a × 2a with 16 sites, one of them empty."""
     from ase.calculators.emt import EMT
 
-    from interfacemodel.analysis.migration import prepare_bulk_hop
+    from interfacemodel.procedures.hops import prepare_bulk_hop
 
     case = prepare_bulk_hop("Ag", EMT(), species="Ag", supercell=(1, 1, 2), host_cell=CELL)
     a = case.initial.cell.lengths()

@@ -21,15 +21,15 @@ import pytest
 from checks import assert_one_line
 from interfacemodel.analysis import experiment as exp
 from interfacemodel.analysis.reactivity import PhaseEnergy, reaction_with_li
-from interfacemodel.analysis.report import (
+from interfacemodel.errors import UserInputError
+from interfacemodel.records import to_dict
+from interfacemodel.report import (
     QUANTITY_LABELS,
     CoatingResult,
     ranking,
     report_values,
     write_report,
 )
-from interfacemodel.errors import UserInputError
-from interfacemodel.records import to_dict
 
 REPO = Path(__file__).resolve().parents[1]
 EMT_CAMPAIGN = REPO / "workflows" / "emt_analogue.yaml"

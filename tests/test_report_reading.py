@@ -3,7 +3,7 @@ from the numbers by the stated rule, and says nothing where the rule does not ap
 
 import pytest
 
-from interfacemodel.analysis.report.reading import (
+from interfacemodel.report.reading import (
     beside_literature,
     binding,
     negative_interface_energy,

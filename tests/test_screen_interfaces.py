@@ -15,21 +15,18 @@ from ase.constraints import FixAtoms
 from ase.optimize import BFGS
 
 from checks import assert_one_line, planes_top_first
-from interfacemodel.analysis.interface_energetics import bulk_reference
 from interfacemodel.analysis.solute_screen import (
     SoluteScreen,
     assemble_screen,
     interface_layer_formers,
-    interface_rows,
-    interface_segregation,
-    plot_screen,
-    screen_markdown,
-    surface_segregation,
 )
-from interfacemodel.build.systems import build_system
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
+from interfacemodel.models.systems import build_system
+from interfacemodel.procedures.interfaces import bulk_reference
+from interfacemodel.procedures.solute_screen import interface_segregation, surface_segregation
 from interfacemodel.records import to_dict
+from interfacemodel.report.solute_screen import interface_rows, plot_screen, screen_markdown
 
 KB_EV = 8.617333262e-5  # eV/K, CODATA 2018 (typed here; ASE's 2014 value is 3.4e-7 apart)
 EV_A2_TO_J_M2 = 16.0218  # 1 eV/Å² in J/m² (DESIGN.md §5)

@@ -13,14 +13,14 @@ from ase.constraints import FixAtoms
 from ase.optimize import BFGS
 
 from checks import assert_one_line
-from interfacemodel.analysis.segregation import (
-    SegregationResult,
+from interfacemodel.analysis.segregation import SegregationResult
+from interfacemodel.calculators import get_calculator
+from interfacemodel.errors import UserInputError
+from interfacemodel.procedures.segregation import (
     in_plane_repeat,
     mg_segregation,
     solute_segregation,
 )
-from interfacemodel.calculators import get_calculator
-from interfacemodel.errors import UserInputError
 from interfacemodel.records import to_dict
 
 A_CU_EMT = 3.5898  # EMT Cu lattice constant (Å)
@@ -145,7 +145,7 @@ def test_a_committee_members_segregation_equals_plain_ase_single_points(cu_ag_re
     its own geometries gives back its relaxed numbers (the spread of one model is zero)."""
     from ase.calculators.emt import EMT as AseEMT
 
-    from interfacemodel.analysis.committee import member_segregation
+    from interfacemodel.procedures.committee import member_segregation
 
     res = cu_ag_result
     assert {"surface:L0", "surface:middle", "interface:L-1", "interface:middle"} \

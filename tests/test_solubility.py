@@ -11,15 +11,10 @@ from ase.calculators.emt import EMT
 from ase.optimize import BFGS
 
 from checks import assert_one_line, relax_cell_by_hand_emt
-from interfacemodel.analysis.reactivity import crystal_energies
-from interfacemodel.analysis.solubility import (
-    K_B_EV,
-    SolubilityResult,
-    alloy_phase_set,
-    dilute_solubility,
-    member_solubility,
-)
+from interfacemodel.analysis.solubility import K_B_EV, SolubilityResult, alloy_phase_set
 from interfacemodel.errors import UserInputError
+from interfacemodel.procedures.phases import crystal_energies
+from interfacemodel.procedures.solubility import dilute_solubility, member_solubility
 from interfacemodel.records import from_dict, to_dict
 from interfacemodel.run.bulk import relax_bulk
 
@@ -217,7 +212,7 @@ def test_spec_sections_refuse_bad_input_in_one_line(tmp_path, text, word):
 def test_report_shows_solubility_beside_the_observation(tmp_path):
     """The report's solubility values, section and the comparison with the overpotential rule
     (record numbers made up here: this checks the rendering, not the physics)."""
-    from interfacemodel.analysis.report import CoatingResult, write_report
+    from interfacemodel.report import CoatingResult, write_report
 
     record = {"solute": "Ag", "host": "Li", "heat_of_solution_eV": -0.2,
               "solution_energy_eV": 0.05, "equilibrium_phase": "LiAg",
@@ -242,7 +237,7 @@ def test_an_intermetallic_host_is_not_treated_as_ionic():
     """The Li vacancy in Li3Bi is a metal's vacancy (no charged-defect model, no Nernst–
     Einstein σ); LiF, Li2Se and the Zintl compound Li3Sb keep the ionic treatment. EMT
     analogue: a Cu vacancy in L1_2 Cu3Au."""
-    from interfacemodel.analysis.migration import _all_metals, prepare_bulk_hop
+    from interfacemodel.procedures.hops import _all_metals, prepare_bulk_hop
 
     assert _all_metals("Li3Bi") and _all_metals("LiZn") and _all_metals("LiMg")
     assert not any(_all_metals(f) for f in ("LiF", "Li2Se", "Li3Sb", "MgF2"))

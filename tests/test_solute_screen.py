@@ -12,22 +12,19 @@ from ase.calculators.emt import EMT
 from ase.optimize import BFGS
 
 from checks import assert_one_line, planes_top_first
-from interfacemodel.analysis.interface_energetics import bulk_reference
 from interfacemodel.analysis.solute_screen import (
     SoluteScreen,
     check_screen_inputs,
     delta_gamma_J_per_m2,
-    face_cell,
     layer_formers,
-    screen_csv,
-    screen_markdown,
-    solute_screen,
-    surface_segregation,
 )
 from interfacemodel.calculators import get_calculator
 from interfacemodel.cli import main
 from interfacemodel.errors import UserInputError
+from interfacemodel.procedures.interfaces import bulk_reference
+from interfacemodel.procedures.solute_screen import face_cell, solute_screen, surface_segregation
 from interfacemodel.records import to_dict
+from interfacemodel.report.solute_screen import screen_csv, screen_markdown
 
 KB_EV = 8.617333262e-5  # Boltzmann constant, eV/K (CODATA 2018; ASE uses 2014:
 #                         3.4e-7 apart, so θ agrees to ~|E/kT| x 3.4e-7: rel=1e-4)

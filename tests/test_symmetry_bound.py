@@ -13,9 +13,9 @@ from pymatgen.core import Lattice, Structure
 
 gpaw_symmetry = pytest.importorskip("gpaw.new.symmetry")
 
-from interfacemodel.build.interfaces import build_interfaces  # noqa: E402
-from interfacemodel.build.registry import scan_registry  # noqa: E402
 from interfacemodel.calculators import current_calculator  # noqa: E402
+from interfacemodel.models.interfaces import build_interfaces  # noqa: E402
+from interfacemodel.models.registry import scan_registry  # noqa: E402
 from interfacemodel.run.relax import relax, single_point  # noqa: E402
 
 

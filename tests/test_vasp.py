@@ -96,7 +96,7 @@ def cu_ag_slab():
 def test_inputs_for_a_li_lif_slab_carry_the_stated_settings(site, tmp_path):
     from pymatgen.io.vasp.inputs import Incar, Kpoints
 
-    from interfacemodel.build.systems import build_system
+    from interfacemodel.models.systems import build_system
 
     slab = build_system("li-lif", film_layers=2, substrate_layers=3, vacuum_A=10.0)[0].atoms
     calc = get_calculator("vasp")

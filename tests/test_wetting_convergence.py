@@ -6,11 +6,7 @@ import pytest
 
 from checks import assert_one_line
 from interfacemodel.analysis.convergence import converge_with_thickness
-from interfacemodel.analysis.wetting import (
-    film_wetting,
-    liquid_li_surface_tension,
-    young_dupre,
-)
+from interfacemodel.analysis.wetting import film_wetting, liquid_li_surface_tension, young_dupre
 from interfacemodel.errors import UserInputError
 
 

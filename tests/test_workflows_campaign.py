@@ -69,15 +69,17 @@ def library_cu_ag():
     through the flow the campaign is made from)."""
     from interfacemodel.analysis.interface_energetics import (
         EnergeticsSettings,
-        adhesion,
         assemble_energetics,
+        reference_potentials,
+    )
+    from interfacemodel.calculators import calculator_provenance, get_calculator
+    from interfacemodel.procedures.interfaces import (
+        adhesion,
         bulk_reference,
         free_surface_energies,
         place_interface,
-        reference_potentials,
         relax_interface,
     )
-    from interfacemodel.calculators import calculator_provenance, get_calculator
     from interfacemodel.records import from_dict
 
     calc, settings = get_calculator("emt"), from_dict(EnergeticsSettings, IFACE_SETTINGS)
@@ -128,13 +130,10 @@ def test_emt_campaign_across_three_processes_equals_the_library(tmp_path, librar
     from ase.io import read
 
     from interfacemodel.analysis.diffusion import surface_lattice
-    from interfacemodel.analysis.migration import (
-        finish_migration,
-        hop_band,
-        hop_prefactors,
-        prepare_endpoint_hop,
-    )
+    from interfacemodel.analysis.migration import finish_migration
     from interfacemodel.calculators import get_calculator
+    from interfacemodel.procedures.hops import prepare_endpoint_hop
+    from interfacemodel.procedures.migration import hop_band, hop_prefactors
 
     data = EMT_CAMPAIGN.parent / "data"
     ends = [read(data / f"au_al100_{k}.extxyz") for k in ("initial", "final")]

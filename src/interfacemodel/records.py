@@ -146,9 +146,15 @@ def check_output_path(path: str | os.PathLike, what: str = "output") -> Path:
 
 
 def write_text_atomic(text: str, path: str | os.PathLike) -> Path:
-    """Write ``text`` to ``path`` (replacing it) through a temporary file in the same
+    """Write ``text`` (UTF-8) to ``path`` atomically: :func:`write_bytes_atomic`."""
+    return write_bytes_atomic(text.encode("utf-8"), path)
+
+
+def write_bytes_atomic(data: bytes, path: str | os.PathLike) -> Path:
+    """Write ``data`` to ``path`` (replacing it) through a temporary file in the same
     directory and a rename: readers see the old file or the new one, never a part. A path
-    that cannot be written raises :class:`~interfacemodel.errors.OutputPathError` naming it."""
+    that cannot be written raises :class:`~interfacemodel.errors.OutputPathError` naming it.
+    The package's one atomic file writer (records, reports, figures)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,8 +162,8 @@ def write_text_atomic(text: str, path: str | os.PathLike) -> Path:
     except OSError as exc:
         raise OutputPathError(f"cannot write {str(path)!r}: {_reason(exc)}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

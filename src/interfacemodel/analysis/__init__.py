@@ -1,5 +1,7 @@
-"""Analyzers: plain functions on energies, structures and records (no FireWorks here)."""
+"""Pure analysis: functions of energies, structures and records — no calculator is called here
+(the code that takes one is :mod:`interfacemodel.procedures`; rendering is
+:mod:`interfacemodel.report`)."""
 
-from .bulk import BulkResult, bulk_properties, lattice_parameters
+from .bulk import BulkResult, lattice_parameters
 
-__all__ = ["BulkResult", "bulk_properties", "lattice_parameters"]
+__all__ = ["BulkResult", "lattice_parameters"]

@@ -2,7 +2,7 @@
 
 A transcription of ``shared/experimental-context.md``: measurements on real cells and a few
 literature numbers, each with its unit, conditions and source. They are not targets for the
-calculations; the comparison report (:mod:`interfacemodel.analysis.report`) sets them beside
+calculations; the comparison report (:mod:`interfacemodel.report`) sets them beside
 the computed descriptors so a reader can see whether the computed trend agrees.
 
 * :data:`MEASUREMENTS`: every entry, each naming the coatings it belongs to;

@@ -15,8 +15,8 @@ from .tables import BULK_HEADER, bulk_row, err, print_table
 
 def cmd_bulk(args) -> int:
     # analysis, calculators, records imported here (ASE, numpy): --help stays fast
-    from ..analysis import bulk_properties
     from ..calculators import check_elements, get_calculator  # lazy: ASE, numpy
+    from ..procedures.bulk import bulk_properties
     from ..records import to_dict, write_json_atomic  # lazy: ASE, numpy
 
     spec = computing_spec(args.calc)  # a bad --calc fails here, before any work
@@ -63,9 +63,9 @@ def cmd_bulk(args) -> int:
 
 
 def cmd_energetics(args) -> int:
-    from ..build.systems import system_recipe  # lazy: ASE, numpy
     from ..flows.energetics import interface_energetics  # lazy: jobflow, ASE, numpy
     from ..flows.specs import energetics_settings  # lazy: jobflow, ASE, numpy
+    from ..models.systems import system_recipe  # lazy: ASE, numpy
     from ..records import to_dict, write_json_atomic  # lazy: ASE, numpy
 
     recipe = system_recipe(args.system)  # unknown system: one line, before any work

@@ -52,18 +52,14 @@ def barrier_spec_entry(args) -> dict:
 
 def cmd_barrier(args) -> int:
     # flows, calculators, records imported here (ASE, numpy, jobflow): --help stays fast
-    from ..analysis.migration import (
-        li_self_diffusion_point,
-        measured_comparison,
-        plot_arrhenius,
-        plot_energy_profile,
-    )
-    from ..build.export import check_output_dir  # lazy: ASE, numpy, scipy
+    from ..analysis.migration import li_self_diffusion_point, measured_comparison
     from ..calculators import check_elements  # lazy: ASE, numpy
     from ..flows.local import run_flow  # lazy: jobflow, ASE, numpy, scipy
     from ..flows.migration import MigrationMaker  # lazy: jobflow, ASE, numpy, scipy
     from ..flows.specs import barrier_elements, barrier_entry  # lazy: jobflow, ASE, numpy, scipy
+    from ..models.export import check_output_dir  # lazy: ASE, numpy, scipy
     from ..records import to_dict, write_directory_atomic, write_json_atomic  # lazy: ASE, numpy
+    from ..report.migration_plots import plot_arrhenius, plot_energy_profile
 
     computing_spec(args.calc)  # a calculator that only writes inputs: one line
     entry = barrier_entry(barrier_spec_entry(args), "hop")
@@ -105,9 +101,9 @@ def cmd_barrier(args) -> int:
 def cmd_diffusivity(args) -> int:
     from ..analysis.migration import (  # lazy: ASE, numpy, scipy
         li_self_diffusion_point,
-        plot_arrhenius,
         record_diffusivity,
     )
+    from ..report.migration_plots import plot_arrhenius  # lazy: matplotlib
 
     path = Path(args.record)
     if args.plot:

@@ -20,12 +20,13 @@ def _split(text: str) -> list[str]:
 
 def cmd_solute_screen(args) -> int:
     # lazy: ASE, numpy, jobflow, matplotlib — --help and a bad option answer without them
-    from ..analysis.solute_screen import check_screen_inputs, screen_rows, write_screen
-    from ..build.export import check_output_dir  # lazy: ASE, numpy, scipy
+    from ..analysis.solute_screen import check_screen_inputs
     from ..flows.local import run_flow  # lazy: jobflow
     from ..flows.solute_screen import SoluteScreenMaker  # lazy: jobflow, ASE
+    from ..models.export import check_output_dir  # lazy: ASE, numpy, scipy
     from ..records import write_directory_atomic  # lazy: ASE, numpy
-    from ..structures import phase_info
+    from ..report.solute_screen import screen_rows, write_screen  # lazy: matplotlib
+    from ..structures import phase_info  # lazy: pymatgen
 
     computing_spec(args.calc)  # unknown calculator, or one that only writes inputs: one line
     phase_info(args.host)  # an unknown crystal: one line

@@ -14,8 +14,8 @@ from .tables import MATCH_HEADER, err, match_row, print_table
 
 def cmd_build(args) -> int:
     # builders, registry scan and calculators imported here (ASE, scipy): --help stays fast
-    from ..build.export import check_output_dir, export_structures, parse_formats
-    from ..build.systems import (  # lazy: ASE, numpy, scipy
+    from ..models.export import check_output_dir, export_structures, parse_formats
+    from ..models.systems import (  # lazy: ASE, numpy, scipy
         SYSTEMS,
         build_system,
         source_crystals,
@@ -53,7 +53,7 @@ def cmd_build(args) -> int:
         for model in models:
             meta = {"system": recipe.name, **model.metadata()}
             if args.scan:
-                from ..build.registry import scan_registry  # lazy: ASE, numpy, scipy
+                from ..models.registry import scan_registry  # lazy: ASE, numpy, scipy
 
                 if calc is None:
                     calc = get_calculator(spec, atoms=model.atoms)
@@ -77,7 +77,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_match(args) -> int:
-    from ..build.matching import enumerate_matches  # lazy: ASE, numpy, scipy
+    from ..models.matching import enumerate_matches  # lazy: ASE, numpy, scipy
     from ..records import to_dict  # lazy: ASE, numpy
 
     matches = enumerate_matches(args.film, args.substrate, args.film_miller,

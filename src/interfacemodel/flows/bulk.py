@@ -1,5 +1,5 @@
 """The bulk-properties pipeline: relax a catalogue crystal, fit its equation of state, set it
-beside the catalogue's reference lattice (:func:`interfacemodel.analysis.bulk.bulk_properties`).
+beside the catalogue's reference lattice (:func:`interfacemodel.procedures.bulk.bulk_properties`).
 
 One job per crystal::
 
@@ -17,8 +17,9 @@ from typing import Any
 
 from jobflow import Job, Maker
 
-from ..analysis.bulk import BulkResult, bulk_properties
+from ..analysis.bulk import BulkResult
 from ..calculators import check_elements
+from ..procedures.bulk import bulk_properties
 from ..structures import load_bulk, phase_info
 from .context import finish, say, step_calculator
 from .identity import step_job

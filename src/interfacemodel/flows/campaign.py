@@ -17,13 +17,14 @@ from typing import Any
 from ase.io import read
 from jobflow import Flow, Job
 
-from ..analysis.committee import ShortRelaxation, member_values
+from ..analysis.committee import ShortRelaxation
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.report import CoatingResult, report_values, write_report
-from ..analysis.report.records import RECORD_FIELDS
-from ..analysis.report.values import committee_migration_values
-from ..build.systems import system_recipe
+from ..models.systems import system_recipe
+from ..procedures.committee import member_values
 from ..records import from_dict, to_dict
+from ..report import CoatingResult, report_values, write_report
+from ..report.records import RECORD_FIELDS
+from ..report.values import committee_migration_values
 from .committee import (
     committee_energetics_jobs,
     committee_migration_job,
@@ -50,7 +51,7 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
                 screen: Any = None) -> dict[str, Any]:
     """The comparison report (report.md, report.html, results.json, results.csv, figures)
     written into ``report/`` of the current folder. ``rows``: per coating, its records
-    (:data:`~interfacemodel.analysis.report.records.RECORD_FIELDS`), its relaxed
+    (:data:`~interfacemodel.report.records.RECORD_FIELDS`), its relaxed
     interface (``interface``, for the picture) and its committee members' products
     (``committee``: member spec → {'energetics', 'reaction', and the record fields of its
     hops}); the members named in ``functionals`` and ``refine`` (the DFT check) are reported

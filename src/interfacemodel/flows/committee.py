@@ -3,16 +3,16 @@
 For every interface of a campaign and every committee member (a calculator spec other than
 the campaign's), one job evaluates the member's single points on the main pipeline's
 products (the relaxed interface, its cleaved and relaxed parts, the relaxed free-surface
-slabs, the relaxed crystals): :func:`~interfacemodel.analysis.committee.member_energetics`.
+slabs, the relaxed crystals): :func:`~interfacemodel.procedures.committee.member_energetics`.
 For the coating's reaction with Li a member takes single points of the main model's relaxed
 coating and Li crystals and relaxes the competing phases itself: they are small crystals, and
 the main pipeline keeps no geometry of them.
 
 For every barrier, one job per member evaluates the NEB's relaxed end points and saddle image
-and the host and reservoir crystals (:func:`~interfacemodel.analysis.committee.member_migration`):
+and the host and reservoir crystals (:func:`~interfacemodel.procedures.committee.member_migration`):
 the member's barriers, formation energy and D with the main model's attempt frequencies.
 For every segregation entry, one job per member evaluates the relaxed cell of each solute
-site (:func:`~interfacemodel.analysis.committee.member_segregation`).
+site (:func:`~interfacemodel.procedures.committee.member_segregation`).
 """
 
 from __future__ import annotations
@@ -21,27 +21,23 @@ from typing import Any
 
 from jobflow import Job
 
-from ..analysis.committee import (
+from ..analysis.committee import ShortRelaxation
+from ..analysis.energetics import BulkReference
+from ..analysis.interface_energetics import AdhesionStep, EnergeticsSettings
+from ..analysis.intrinsic import IntrinsicDisorder
+from ..analysis.migration import HopCase, MigrationResult, Prefactors
+from ..analysis.segregation import SegregationResult
+from ..models.systems import system_recipe
+from ..procedures.committee import (
     MemberEnergetics,
-    ShortRelaxation,
     member_energetics,
     member_migration,
     member_segregation,
 )
-from ..analysis.energetics import BulkReference
-from ..analysis.interface_energetics import AdhesionStep, EnergeticsSettings, coating_reaction
-from ..analysis.intrinsic import IntrinsicDisorder
-from ..analysis.migration import HopCase, MigrationResult, Prefactors
-from ..analysis.segregation import SegregationResult
-from ..build.systems import system_recipe
+from ..procedures.interfaces import coating_reaction
 from ..run.relax import single_point
 from .context import finish, say, step_calculator, workdir
-from .energetics import (
-    BulkProduct,
-    InterfaceProduct,
-    ReactionProduct,
-    SurfacesProduct,
-)
+from .energetics import BulkProduct, InterfaceProduct, ReactionProduct, SurfacesProduct
 from .identity import step_job
 from .migration import NEBProduct
 

@@ -25,9 +25,9 @@ from typing import Any
 from ase.io import write as ase_write
 from jobflow import CURRENT_JOB
 
-from ..build.cells import wrap_into_cell
 from ..calculators import calculator_provenance, get_calculator
 from ..errors import UserInputError
+from ..models.cells import wrap_into_cell
 from ..records import to_dict, write_json_atomic
 from ..run.journal import JOURNAL_FILE, detach_journal, journal_calculations
 

@@ -23,15 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.energetics import work_of_adhesion
-from ..analysis.interface_energetics import EnergeticsSettings, cleave, place_interface
-from ..build.systems import system_elements
-from ..calculators import (
-    calculator_provenance,
-    get_calculator,
-    parse_calc_spec,
-    provenance_label,
-)
+from ..analysis.interface_energetics import EnergeticsSettings, cleave
+from ..calculators import calculator_provenance, get_calculator, parse_calc_spec, provenance_label
 from ..errors import UserInputError
+from ..models.systems import system_elements
+from ..procedures.interfaces import place_interface
 from ..records import Record
 from ..run.relax import single_point
 

@@ -25,20 +25,22 @@ from ..analysis.interface_energetics import (
     AdhesionStep,
     EnergeticsSettings,
     InterfaceEnergetics,
-    adhesion,
     assemble_energetics,
-    bulk_reference,
     check_orientation,
+    reference_potentials,
+)
+from ..analysis.reactivity import ReactionWithLi
+from ..calculators import check_elements
+from ..models.systems import system_elements, system_recipe
+from ..procedures.interfaces import (
+    adhesion,
+    bulk_reference,
     coating_reaction,
     free_surface_energies,
     place_interface,
-    reference_potentials,
     relax_from_gaps,
     relax_interface,
 )
-from ..analysis.reactivity import ReactionWithLi
-from ..build.systems import system_elements, system_recipe
-from ..calculators import check_elements
 from ..records import Record
 from ..run.bulk import RelaxRecord
 from ..run.relax import EnergyRecord

@@ -20,12 +20,7 @@ from jobflow import Job
 from ..analysis import migration
 from ..analysis.diffusion import surface_lattice
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.intrinsic import (
-    CARRIERS,
-    IntrinsicDisorder,
-    intrinsic_disorder,
-    pair_kind_for,
-)
+from ..analysis.intrinsic import CARRIERS, IntrinsicDisorder, pair_kind_for
 from ..analysis.migration import (
     HOP_FMAX_EV_PER_A,
     HOP_N_IMAGES,
@@ -37,6 +32,9 @@ from ..analysis.migration import (
     temperatures,
 )
 from ..errors import UserInputError
+from ..procedures import hops
+from ..procedures import migration as hop_work
+from ..procedures.intrinsic import intrinsic_disorder
 from ..records import Record
 from ..run.neb import NEBRecord
 from ..structures import load_bulk
@@ -66,9 +64,9 @@ def hop_step(name: str, case: dict[str, Any], calculator: str,
              interface: InterfaceProduct | None = None, initial: Atoms | None = None,
              final: Atoms | None = None) -> HopCase:
     """Build the hop and its end points. ``case``: the hop's arguments (``kind`` and those of
-    :func:`~interfacemodel.analysis.migration.prepare_bulk_hop`,
-    :func:`~interfacemodel.analysis.migration.prepare_interface_hop` or, with ``initial``
-    and ``final``, :func:`~interfacemodel.analysis.migration.prepare_endpoint_hop`).
+    :func:`~interfacemodel.procedures.hops.prepare_bulk_hop`,
+    :func:`~interfacemodel.procedures.hops.prepare_interface_hop` or, with ``initial``
+    and ``final``, :func:`~interfacemodel.procedures.hops.prepare_endpoint_hop`).
     ``host``/``species``: the bulk host and the bcc ``species`` (μ) relaxed elsewhere;
     ``interface``: a relaxed interface of the hop's system to hop in."""
     case = dict(case)
@@ -78,24 +76,24 @@ def hop_step(name: str, case: dict[str, Any], calculator: str,
             case["host_reference"] = (host.atoms, host.reference)
         if species is not None and "li_metal_energy_eV" not in case:
             case["li_metal_energy_eV"] = species.reference.per_atom_eV()
-        hop = migration.prepare_bulk_hop(calc=step_calculator(calculator), progress=say, **case)
+        hop = hops.prepare_bulk_hop(calc=step_calculator(calculator), progress=say, **case)
     elif kind == "interface" and interface is not None:
         system = case.pop("system")
         meta = interface.metadata
         note = (f"the campaign's relaxed interface {meta['label']}, "
                 f"{meta['film_layers']} + {meta['substrate_layers']} planes")
-        hop = migration.interface_hop_case(interface.relaxed, system, model_note=note, **case)
+        hop = hops.interface_hop_case(interface.relaxed, system, model_note=note, **case)
     elif kind == "interface":
-        hop = migration.prepare_interface_hop(calc=step_calculator(calculator), workdir=workdir(),
+        hop = hops.prepare_interface_hop(calc=step_calculator(calculator), workdir=workdir(),
                                               progress=say, **case)
     else:
         lattice = None
         if case.get("surface_z"):  # a 2-D walk of z such hops: D(T) too
-            length = migration.prepare_endpoint_hop(
+            length = hops.prepare_endpoint_hop(
                 initial, final, moving_index=case.get("moving_index")).hop["length_A"]
             lattice = surface_lattice(case["surface_z"], length,
                                       name=f"2-D walk, z = {case['surface_z']}")
-        hop = migration.prepare_endpoint_hop(initial, final, label=name, lattice=lattice,
+        hop = hops.prepare_endpoint_hop(initial, final, label=name, lattice=lattice,
                                              moving_index=case.get("moving_index"))
     finish("hop", name, {"hop": hop.hop, "label": hop.label}, calculator,
            {"initial": hop.initial, "final": hop.final})
@@ -105,9 +103,9 @@ def hop_step(name: str, case: dict[str, Any], calculator: str,
 def neb_step(name: str, hop: HopCase, n_images: int, fmax: float, calculator: str,
              optimizer: str | None = None) -> NEBProduct:
     """The NEB of a hop: end points relaxed first, climbing image, checkpointed."""
-    images, neb = migration.hop_band(hop, step_calculator(calculator), n_images=n_images, fmax=fmax,
+    images, neb = hop_work.hop_band(hop, step_calculator(calculator), n_images=n_images, fmax=fmax,
                                      optimizer=optimizer, workdir=workdir(), progress=say)
-    initial, saddle, final = migration.band_states(images, neb)
+    initial, saddle, final = hop_work.band_states(images, neb)
     finish("neb", name, neb, calculator, {"band": images})
     return NEBProduct(neb, initial, saddle, final)
 
@@ -116,7 +114,7 @@ def prefactor_step(name: str, hop: HopCase, band: NEBProduct, phonons: bool,
                    calculator: str, phonon_cutoff_A: float = PHONON_CUTOFF_A
                    ) -> Prefactors:
     """Vineyard attempt frequencies of the hop (forward, and backward when it differs)."""
-    pre = migration.hop_prefactors(hop, band.initial, band.saddle, band.final, band.neb,
+    pre = hop_work.hop_prefactors(hop, band.initial, band.saddle, band.final, band.neb,
                                    step_calculator(calculator), phonons=phonons,
                                    phonon_cutoff_A=phonon_cutoff_A, progress=say)
     finish("prefactors", name, pre, calculator)

@@ -1,6 +1,6 @@
 """The segregation pipeline, declared once: a solute in the film of a named system, to the
 free film surface and to the interface, built from the relaxed crystals of the bulk steps
-(:func:`interfacemodel.analysis.segregation.mg_segregation`)."""
+(:func:`interfacemodel.procedures.segregation.mg_segregation`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.segregation import SegregationResult, mg_segregation
-from ..build.systems import system_recipe
+from ..analysis.segregation import SegregationResult
+from ..models.systems import system_recipe
+from ..procedures.segregation import mg_segregation
 from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
 from .identity import PipelineMaker, step_job

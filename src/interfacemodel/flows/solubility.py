@@ -1,6 +1,6 @@
 """The solubility pipeline, declared once: a metal M dissolved in the relaxed Li crystal, its
 dilute heat of solution and its solution energy against the Li–M phase in equilibrium with Li
-(:func:`interfacemodel.analysis.solubility.dilute_solubility`)."""
+(:func:`interfacemodel.procedures.solubility.dilute_solubility`)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,10 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.solubility import (
-    SolubilityResult,
-    alloy_phase_set,
-    catalogue_structures,
-    dilute_solubility,
-    member_solubility,
-)
-from ..build.alloys import li_mg_alloy
+from ..analysis.solubility import SolubilityResult, alloy_phase_set
 from ..errors import UserInputError
+from ..models.alloys import li_mg_alloy
+from ..procedures.solubility import catalogue_structures, dilute_solubility, member_solubility
 from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
 from .identity import PipelineMaker, step_job
@@ -29,7 +24,7 @@ SOLID_SOLUTION_SUPERCELL = (2, 2, 2)
 
 def check_solid_solutions(solute: str, fractions) -> None:
     """Solid-solution cells are built for Mg in Li only (the β phase builder
-    :func:`~interfacemodel.build.alloys.li_mg_alloy`): one line otherwise."""
+    :func:`~interfacemodel.models.alloys.li_mg_alloy`): one line otherwise."""
     if fractions and solute != "Mg":
         raise UserInputError(f"solid_solutions are built for Mg in Li (the β phase), not "
                              f"{solute}")

@@ -30,13 +30,11 @@ from ..analysis.solute_screen import (
     SurfaceSegregation,
     assemble_screen,
     check_screen_inputs,
-    clean_surface,
-    interface_segregation,
-    surface_segregation,
 )
-from ..build.systems import system_elements, system_recipe
 from ..calculators import check_elements
 from ..errors import UserInputError
+from ..models.systems import system_elements, system_recipe
+from ..procedures.solute_screen import clean_surface, interface_segregation, surface_segregation
 from ..structures import load_bulk
 from .context import finish, say, step_calculator, step_provenance, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job

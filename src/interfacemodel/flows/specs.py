@@ -77,9 +77,9 @@ from ..analysis.solute_screen import (
     ISSUE_SOLUTES,
     check_screen_inputs,
 )
-from ..build.systems import system_elements, system_recipe
 from ..calculators import backend, check_elements, parse_calc_spec
 from ..errors import UserInputError
+from ..models.systems import system_elements, system_recipe
 from ..records import from_dict
 from ..run.optimizers import get_optimizer
 from ..structures import load_bulk

@@ -5,7 +5,7 @@ integrates ``sample_every`` steps at a time (``fix nve`` + ``fix langevin``, or 
 and Python only gathers the unwrapped positions (``x`` plus image flags, by atom ID) at each
 sample. The result is the same :class:`~interfacemodel.run.md.MDTrajectory` as the ASE path
 (:func:`~interfacemodel.run.md.nvt_md`); D comes from the same analysis of it
-(:func:`~interfacemodel.analysis.md_diffusion.lammps_nvt_diffusivity`), so the two agree by
+(:func:`~interfacemodel.procedures.md_diffusion.lammps_nvt_diffusivity`), so the two agree by
 construction of the analysis; tests/test_lammps_md.py checks that the dynamics agree too.
 
 Conventions shared with the ASE path: Langevin friction γ (1/fs) is LAMMPS damp = 1/γ; the
@@ -141,7 +141,7 @@ def lammps_nvt_md(
     ``get_calculator('lammps:...')``. ``thermostat``: 'langevin' (fix langevin + fix nve,
     damp = 1/``friction_per_fs``, as the ASE path) or 'nose-hoover' (fix nvt, Tdamp =
     1/``friction_per_fs``). Tracer D of such a run:
-    :func:`~interfacemodel.analysis.md_diffusion.lammps_nvt_diffusivity`.
+    :func:`~interfacemodel.procedures.md_diffusion.lammps_nvt_diffusivity`.
     """
     T_K, timestep_fs, friction_per_fs = float(T_K), float(timestep_fs), float(friction_per_fs)
     check_lammps_md_args(T_K, timestep_fs, friction_per_fs, steps, equilibration_steps,

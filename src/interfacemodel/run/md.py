@@ -2,7 +2,7 @@
 
 Positions are sampled unwrapped (ASE does not wrap atoms during MD), so the mean-squared
 displacement can be taken directly from :attr:`MDTrajectory.frames`. The tracer diffusivity
-of a run is analysis: :func:`~interfacemodel.analysis.md_diffusion.nvt_diffusivity` runs
+of a run is analysis: :func:`~interfacemodel.procedures.md_diffusion.nvt_diffusivity` runs
 :func:`nvt_md` and fits D (:mod:`~interfacemodel.analysis.msd`), with the lattice watch of
 :mod:`~interfacemodel.run.lattice_watch`. Units: K, fs, Å, eV.
 """

@@ -194,7 +194,7 @@ def run_neb(
     """Minimum-energy path between ``initial`` and ``final``; returns ``(images, NEBRecord)``.
 
     The two end points must hold the same atoms in the same order (the hop builders of
-    :mod:`interfacemodel.build.hops` return them so); their constraints are used for the
+    :mod:`interfacemodel.models.hops` return them so); their constraints are used for the
     whole band. End points are relaxed first to ``endpoint_fmax`` (default ``fmax``/2) unless
     ``relax_endpoints`` is False. ``interpolation``: 'idpp' (default) or 'linear'.
 

@@ -4,9 +4,9 @@ film's interface layer into a coating's first layer (:func:`interface_hops`).
 
 The surface normal is z and the in-plane cell vectors lie in the xy plane (ASE surface
 builders); layers are counted from the top (0 = outermost along +z,
-:func:`~interfacemodel.build.slabs.layers_from_top`); the cell is repeated in-plane only.
+:func:`~interfacemodel.models.slabs.layers_from_top`); the cell is repeated in-plane only.
 The hops are NEB end points; lengths in Å; the other conventions are those of
-:mod:`interfacemodel.build.hops`.
+:mod:`interfacemodel.models.hops`.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def slab_hops(
     +z, found by clustering z within ``layer_tolerance_A``); ``from_layer`` → ``to_layer`` tells a
     hop within the top layer (0 → 0) from one into the subsurface (0 → 1) and so on. Hops are
     taken from each site's first shell (as in
-    :func:`~interfacemodel.build.bulk_hops.vacancy_hops`) or up to ``max_length_A``; only
+    :func:`~interfacemodel.models.bulk_hops.vacancy_hops`) or up to ``max_length_A``; only
     hops whose both layers are ≤ ``max_layer`` (default: all) and whose sites are not fixed
     by ``FixAtoms`` are built.
 
@@ -146,7 +146,7 @@ def interface_hops(
     periodic cell with two interfaces this is the interface inside the cell, not the one
     across the z boundary.
 
-    Two mechanisms, both with the conventions of :mod:`interfacemodel.build.hops` (same
+    Two mechanisms, both with the conventions of :mod:`interfacemodel.models.hops` (same
     atoms, same order, one moved):
 
     * ``target_positions_A`` None (vacancy): the destinations are the ``species`` sites of
@@ -163,7 +163,7 @@ def interface_hops(
       interface); no symmetry merging, multiplicity 1, ``to_site`` None. A target closer
       than 0.7 × covalent radii to another atom is refused.
 
-    The cell is repeated in-plane to the width rule of :mod:`interfacemodel.build.hops`.
+    The cell is repeated in-plane to the width rule of :mod:`interfacemodel.models.hops`.
     ``from_layer``/``to_layer`` are None; the label says film → coating.
     """
     check_hop_options(max_length_A, shell_tol)

@@ -8,10 +8,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ...errors import UserInputError
-from ...records import package_versions, to_dict, write_directory_atomic
-from .. import experiment as exp
-from ..solute_screen import plot_screen
+from ..analysis import experiment as exp
+from ..errors import UserInputError
+from ..records import package_versions, to_dict, write_directory_atomic
 from .comparison import _experiment_rows, _source_numbers
 from .criteria import _trend_checks, ranking
 from .document import _build_document
@@ -19,6 +18,7 @@ from .figures import make_figures
 from .formatting import MISSING, NOT_CONVERGED_MARK, WARNING_MARK
 from .records import CoatingResult, _check_results
 from .render import _csv_text, _to_html, _to_markdown
+from .solute_screen import plot_screen
 from .values import report_values
 
 DEFAULT_TITLE = "Protective coatings on Li metal: computed interface physics beside experiment"

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import math
 
-from .. import experiment as exp
-from ..committee import SPREAD_DEFINITION
-from ..solute_screen import interface_former_text, interface_rows, screen_rows
+from ..analysis import experiment as exp
+from ..analysis.committee import SPREAD_DEFINITION
 from .comparison import _ref
 from .formatting import (
     MISSING,
@@ -21,6 +20,7 @@ from .formatting import (
 )
 from .methods import _campaign_lines, _method_energetics, _method_migration, _method_segregation
 from .reading import reading_lines
+from .solute_screen import interface_former_text, interface_rows, screen_rows
 from .values import on_log10
 
 

@@ -5,7 +5,7 @@ interstitial takes a lattice atom's site and pushes that atom into the next void
 (:func:`interstitialcy_hops`).
 
 The hops are NEB end points; lengths in Å; the conventions (indices, unwrapped final
-position, multiplicity, supercell rule) are those of :mod:`interfacemodel.build.hops`.
+position, multiplicity, supercell rule) are those of :mod:`interfacemodel.models.hops`.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def vacancy_hops(
     in Å) are one entry; its ``multiplicity`` counts them around A. ``supercell`` (three
     integers, or one for all axes) overrides the default repetition. Hops are sorted by
     length, then start site. Conventions (and the supercell rule):
-    :mod:`interfacemodel.build.hops`.
+    :mod:`interfacemodel.models.hops`.
     """
     if not np.all(atoms.pbc) or abs(atoms.cell.volume) < 1e-9:
         raise UserInputError("vacancy_hops needs a bulk cell periodic along x, y and z; "
@@ -153,9 +153,9 @@ def interstitial_hops(
     """Symmetry-distinct direct interstitial hops of a ``species`` atom in a bulk crystal.
 
     The interstitial sites are the void centres of
-    :func:`~interfacemodel.build.interstitials.interstitial_sites` (same ``symprec`` and
+    :func:`~interfacemodel.models.interstitials.interstitial_sites` (same ``symprec`` and
     ``min_clearance_A``), or, with ``sites_frac``, the given sites
-    (:func:`~interfacemodel.build.interstitials.given_interstitial_sites`), all their
+    (:func:`~interfacemodel.models.interstitials.given_interstitial_sites`), all their
     symmetry copies in the cell together.
     From every symmetry-distinct site A the hops go to
 
@@ -170,12 +170,12 @@ def interstitial_hops(
     within 0.5 Å of a third site is left out (it is two hops).
 
     ``initial`` is the supercell of the perfect crystal plus one ``species`` atom (the last
-    atom, :attr:`~interfacemodel.build.hops.Hop.moving_index`) on A; ``final`` has it moved
+    atom, :attr:`~interfacemodel.models.hops.Hop.moving_index`) on A; ``final`` has it moved
     to B (A + hop vector, unwrapped); all other atoms are untouched. No overlap check beyond
     the clearance rule: an interstitial may sit closer than 0.7 × covalent radii to a host
     atom (Li on the tetrahedral site of LiF: 0.68 × the Li–Li radius sum). ``from_site`` and
     ``to_site`` index the sites' orbit positions concatenated in the order of
-    :func:`~interfacemodel.build.interstitials.interstitial_sites`. Multiplicity, symmetry
+    :func:`~interfacemodel.models.interstitials.interstitial_sites`. Multiplicity, symmetry
     merging and supercell rule as in :func:`vacancy_hops`; labels
     ``"i(8c)->i(8c) 2.013 A x6"`` (Wyckoff positions in the host's space group). Sorted by
     length, then start site.
@@ -288,8 +288,8 @@ def interstitialcy_hops(
     the hops whose displacement |B − A| is at most that.
 
     ``initial``: the perfect supercell plus the interstitial on A (the last atom,
-    :attr:`~interfacemodel.build.hops.Hop.moving_index`); ``final``: the interstitial on L's
-    position and L (:attr:`~interfacemodel.build.hops.Hop.partner_index`) on B; each of the
+    :attr:`~interfacemodel.models.hops.Hop.moving_index`); ``final``: the interstitial on L's
+    position and L (:attr:`~interfacemodel.models.hops.Hop.partner_index`) on B; each of the
     two positions unwrapped for its short path (A → L and L → B), every other atom untouched,
     indices kept. ``length_A`` is |B − A|, the carrier's displacement (the d of D);
     ``multiplicity`` the number of hops out of A equivalent to this one (antifluorite: 8 Li
@@ -298,7 +298,7 @@ def interstitialcy_hops(
     as in :func:`interstitial_hops`. Labels ``"i(4b)->8c->i(4b) 3.294 A x24"`` (Wyckoff
     positions of the voids and of L in the host's space group; the A–L–B angle is added
     when two distinct hops would read the same). The supercell rule of
-    :mod:`interfacemodel.build.hops` with |B − A| as the hop length. Sorted by
+    :mod:`interfacemodel.models.hops` with |B − A| as the hop length. Sorted by
     |B − A|, then start site, then the A–L–B angle (the most collinear first).
     """
     check_element(species, "species")

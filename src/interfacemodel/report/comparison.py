@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import experiment as exp
+from ..analysis import experiment as exp
 from .formatting import _cell, _sci, format_number
 
 

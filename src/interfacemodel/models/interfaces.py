@@ -4,7 +4,7 @@ interfaces, no vacuum), every termination pair, from pymatgen's ``CoherentInterf
 Conventions: the film (Li by default) sits on top of the substrate (the coating) and carries
 the strain; z is the interface normal; ``atoms.arrays['interface_side']`` is 0 for film atoms
 and 1 for substrate atoms; every atom lies inside the cell
-(:func:`~interfacemodel.build.cells.wrap_into_cell`). ``gap_A`` is the distance between the substrate's top atomic plane
+(:func:`~interfacemodel.models.cells.wrap_into_cell`). ``gap_A`` is the distance between the substrate's top atomic plane
 and the film's bottom plane. In a periodic model the film's top plane meets the substrate's
 bottom plane (the second interface) at the same gap. Terminations are identified by their
 index in the builder's list, never by label alone (equal labels collapse in pymatgen).
@@ -232,7 +232,7 @@ def build_interfaces(
     planes, as in :func:`make_slabs`). ``gap_A`` (Å) is the distance between the substrate's
     top plane and the film's bottom plane; by default (None) it is the smallest gap that keeps
     every film-substrate pair at >= 0.9 x the sum of covalent radii (:func:`contact_gap`), a
-    starting point for :func:`~interfacemodel.build.registry.scan_registry` and relaxation.
+    starting point for :func:`~interfacemodel.models.registry.scan_registry` and relaxation.
     ``kind='slab'`` puts ``vacuum_A`` above the film and
     fixes the bottom ``fix_substrate_layers`` (and top ``fix_film_layers``); ``'periodic'``
     closes the cell at the same gap on the far side (two interfaces, no vacuum); fixing is

@@ -6,7 +6,7 @@ Lengths in Å; ``frac`` coordinates are fractional in the input cell, modulo 1. 
 centre is a local maximum of the distance to the nearest atom (periodic images included);
 its clearance is that distance. The crystal must be a bulk: periodic along x, y and z with
 no vacuum slice (a slab is refused). The hops between these sites are built by
-:func:`~interfacemodel.build.bulk_hops.interstitial_hops`.
+:func:`~interfacemodel.models.bulk_hops.interstitial_hops`.
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ def interstitial_sites(
     maxima, become one site at their centroid (snapped onto its special position; its
     clearance is that of the centroid). Sites whose clearance is below
     ``min_clearance_A`` are dropped; the default is
-    :data:`~interfacemodel.build.point_defects.OVERLAP_FACTOR` (0.7) × (covalent radius of
+    :data:`~interfacemodel.models.point_defects.OVERLAP_FACTOR` (0.7) × (covalent radius of
     ``species`` + the smallest covalent radius of the host's elements). Saddle points of the
     clearance (e.g. the octahedral site of bcc, the window between two tetrahedral sites)
     are not void centres and are not returned. Sorted by clearance, largest first.

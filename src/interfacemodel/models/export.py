@@ -1,6 +1,6 @@
 """Write built structures for collaborators: CIF / POSCAR / extxyz plus a JSON sidecar each.
 
-Every file holds every atom inside its cell (:func:`~interfacemodel.build.cells.wrap_into_cell`:
+Every file holds every atom inside its cell (:func:`~interfacemodel.models.cells.wrap_into_cell`:
 whole lattice vectors only, a slab never split across its vacuum), so all formats agree.
 
 The whole output directory is written under a temporary name and renamed at the end, so an

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import experiment as exp
+from ..analysis import experiment as exp
 from .formatting import format_number
 
 W = "w_adh_relaxed_J_per_m2"

@@ -122,7 +122,7 @@ def build_system(name: str, kind: str = "slab", **overrides: Any) -> list[Interf
     ``orientations`` (list of (Li face, coating face)), ``film_bulk`` / ``substrate_bulk``
     (a Structure or Atoms replacing the catalogue crystal, e.g. relaxed with the calculator
     that will compute the energies, so neither part carries a spurious strain), and any keyword of
-    :func:`~interfacemodel.build.interfaces.build_interfaces` (``gap_A``, ``vacuum_A``,
+    :func:`~interfacemodel.models.interfaces.build_interfaces` (``gap_A``, ``vacuum_A``,
     ``fix_substrate_layers``, ``terminations``, tolerances).
     """
     recipe = system_recipe(name)

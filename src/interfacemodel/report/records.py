@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import UserInputError
-from ...records import to_dict
+from ..errors import UserInputError
+from ..records import to_dict
 
 ROLES = ("coating", "reference")
 RECORD_FIELDS = ("energetics", "bulk_migration", "interface_migration", "solute_migration",

@@ -1,11 +1,11 @@
 """The :class:`Hop` record and what every hop builder shares: neighbour pairs of one species,
 the supercell choice, the NEB end-point images and the assembly of one hop per symmetry class.
 
-The builders are :func:`~interfacemodel.build.bulk_hops.vacancy_hops`,
-:func:`~interfacemodel.build.bulk_hops.interstitial_hops` and
-:func:`~interfacemodel.build.bulk_hops.interstitialcy_hops` (bulk crystals),
-:func:`~interfacemodel.build.surface_hops.slab_hops` and
-:func:`~interfacemodel.build.surface_hops.interface_hops`. The hops are the end points of
+The builders are :func:`~interfacemodel.models.bulk_hops.vacancy_hops`,
+:func:`~interfacemodel.models.bulk_hops.interstitial_hops` and
+:func:`~interfacemodel.models.bulk_hops.interstitialcy_hops` (bulk crystals),
+:func:`~interfacemodel.models.surface_hops.slab_hops` and
+:func:`~interfacemodel.models.surface_hops.interface_hops`. The hops are the end points of
 NEB calculations. Lengths in Å. Conventions shared by every hop builder:
 
 * A hop moves one atom from site A to a neighbouring site B. ``initial`` is the supercell
@@ -14,12 +14,12 @@ NEB calculations. Lengths in Å. Conventions shared by every hop builder:
   index and position, so initial and final can be interpolated atom by atom. The moving
   atom's final position is A + hop vector, *not* wrapped back into the cell, so a linear
   interpolation follows the short path.
-* An interstitial hop (:func:`~interfacemodel.build.bulk_hops.interstitial_hops`) moves an
+* An interstitial hop (:func:`~interfacemodel.models.bulk_hops.interstitial_hops`) moves an
   extra atom from void A to void B: ``initial`` is the perfect supercell plus the atom on A
   (the last atom), ``final`` the same with that atom on B; the same rules on indices and
   unwrapping hold.
 * An interstitialcy (knock-off) hop
-  (:func:`~interfacemodel.build.bulk_hops.interstitialcy_hops`) moves two atoms: the extra
+  (:func:`~interfacemodel.models.bulk_hops.interstitialcy_hops`) moves two atoms: the extra
   atom (``moving_index``, the last) from void A onto the site of a lattice atom L, and L
   (:attr:`Hop.partner_index`) into a void B; ``length_A`` is |B − A|, the displacement
   of the interstitial as a defect.
@@ -27,10 +27,10 @@ NEB calculations. Lengths in Å. Conventions shared by every hop builder:
   (bcc vacancy hop 8, fcc 12): the z of D = (1/6) z d² Γ f.
 * Layers (slabs, interfaces): atoms sorted along z, a gap larger than ``layer_tolerance_A``
   (0.3 Å) starts a new layer; layer 0 is the outermost one along +z
-  (:func:`~interfacemodel.build.slabs.layers_from_top`). The surface normal must be z and
+  (:func:`~interfacemodel.models.slabs.layers_from_top`). The surface normal must be z and
   the in-plane cell vectors must lie in the xy plane (ASE surface builders).
 * Symmetry: spglib (through pymatgen's ``SpacegroupAnalyzer``) on the input cell with
-  ``symprec`` (Å), see :mod:`interfacemodel.build.symmetry`. For slabs and interfaces only
+  ``symprec`` (Å), see :mod:`interfacemodel.models.symmetry`. For slabs and interfaces only
   the operations that keep every atom at its height (the 2D layer symmetry) are used, so
   hops in different layers are never merged and the two faces of a symmetric slab are not
   identified.
@@ -63,7 +63,7 @@ class Hop:
 
     ``from_site`` and ``to_site`` are indices of sites A and B in the structure given to the
     hop builder (B may be a periodic image of that atom; for bulk interstitial hops, indices
-    of the void sites, see :func:`~interfacemodel.build.bulk_hops.interstitial_hops`);
+    of the void sites, see :func:`~interfacemodel.models.bulk_hops.interstitial_hops`);
     ``moving_index`` is the index of the moving atom in ``initial`` and ``final`` (the
     supercells). ``from_layer`` and
     ``to_layer`` are layer numbers counted from the top (slabs only, else None).

@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..committee import committee_value
+from ..analysis.committee import committee_value
 from .formatting import quantity_label
 from .records import CoatingResult, _check_results, resolve_source, source_path
 

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ...build.cells import wrap_into_cell
-from ...errors import UserInputError
-from .. import experiment as exp
+from ..analysis import experiment as exp
+from ..errors import UserInputError
+from ..models.cells import wrap_into_cell
 from .formatting import format_number, quantity_label
+from .pictures import new_figure, png_bytes
 from .records import CoatingResult
 from .values import on_log10
-
-
-def _new_figure(width: float, height: float):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=100)
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 def _bar_values(entries, names):
@@ -44,7 +32,7 @@ def _figure_adhesion(entries) -> bytes | None:
         return None
     import numpy as np
 
-    fig = _new_figure(max(5.0, 1.3 * len(rows) + 2), 3.8)
+    fig = new_figure(max(5.0, 1.3 * len(rows) + 2), 3.8)
     ax = fig.subplots()
     x = np.arange(len(rows))
     width = 0.26
@@ -65,7 +53,7 @@ def _figure_adhesion(entries) -> bytes | None:
     ax.set_title("W_adh and γ_int per coating (hatched: not converged)", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _figure_ranked(entries, ranks) -> bytes | None:
@@ -86,7 +74,7 @@ def _figure_ranked(entries, ranks) -> bytes | None:
         return None
     ncol = min(3, len(panels))
     nrow = math.ceil(len(panels) / ncol)
-    fig = _new_figure(4.0 * ncol, 2.8 * nrow)
+    fig = new_figure(4.0 * ncol, 2.8 * nrow)
     axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
     for ax, (r, points) in zip(axes, panels, strict=False):
         log = on_log10(r["criterion"])
@@ -113,7 +101,7 @@ def _figure_ranked(entries, ranks) -> bytes | None:
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _figure_contact_angle(entries) -> bytes | None:
@@ -121,7 +109,7 @@ def _figure_contact_angle(entries) -> bytes | None:
     rows = [(c, items) for c, items in rows if items[0] is not None]
     if not rows:
         return None
-    fig = _new_figure(max(5.0, 1.0 * len(rows) + 2), 3.6)
+    fig = new_figure(max(5.0, 1.0 * len(rows) + 2), 3.6)
     ax = fig.subplots()
     for i, (_, (item, regime)) in enumerate(rows):
         bad = item["converged"] is False
@@ -137,7 +125,7 @@ def _figure_contact_angle(entries) -> bytes | None:
     ax.set_title("Contact angle of liquid Li (hatched: not converged)", fontsize=10)
     ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _figure_reaction(entries) -> bytes | None:
@@ -145,7 +133,7 @@ def _figure_reaction(entries) -> bytes | None:
     rows = [(c, items) for c, items in rows if items[0] is not None]
     if not rows:
         return None
-    fig = _new_figure(max(5.0, 1.0 * len(rows) + 2), 3.6)
+    fig = new_figure(max(5.0, 1.0 * len(rows) + 2), 3.6)
     ax = fig.subplots()
     for i, (_, (item, products)) in enumerate(rows):
         bad = item["converged"] is False
@@ -165,7 +153,7 @@ def _figure_reaction(entries) -> bytes | None:
     ax.set_ylabel("reaction energy with Li (meV/atom)")
     ax.set_title("Reaction with Li metal (0 = stable; hatched: not converged)", fontsize=10)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _figure_neb(results: Sequence[CoatingResult]) -> bytes | None:
@@ -183,7 +171,7 @@ def _figure_neb(results: Sequence[CoatingResult]) -> bytes | None:
         return None
     ncol = min(3, len(panels))
     nrow = math.ceil(len(panels) / ncol)
-    fig = _new_figure(4.0 * ncol, 3.0 * nrow)
+    fig = new_figure(4.0 * ncol, 3.0 * nrow)
     axes = fig.subplots(nrow, ncol, squeeze=False)
     for ax, (title, x, y, neb) in zip(axes.flat, panels, strict=False):
         bad = neb.get("converged") is False
@@ -202,7 +190,7 @@ def _figure_neb(results: Sequence[CoatingResult]) -> bytes | None:
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _figure_arrhenius(results: Sequence[CoatingResult]) -> bytes | None:
@@ -219,7 +207,7 @@ def _figure_arrhenius(results: Sequence[CoatingResult]) -> bytes | None:
         return None
     import numpy as np
 
-    fig = _new_figure(8.0, 4.2)
+    fig = new_figure(8.0, 4.2)
     ax = fig.subplots()
     colour = {}
     for coating, pts, bad in lines:
@@ -252,7 +240,7 @@ def _figure_arrhenius(results: Sequence[CoatingResult]) -> bytes | None:
     ax.set_title("Arrhenius plot: computed diffusivity of the hopping species", fontsize=10)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _load_atoms(obj):
@@ -271,7 +259,7 @@ def _load_atoms(obj):
 def interface_picture_atoms(atoms):
     """The atoms an interface picture draws: a copy with every atom inside the drawn cell
     (whole lattice vectors; a slab kept whole across its vacuum), so the coating is drawn in
-    the cell, not beside it (:func:`~interfacemodel.build.cells.wrap_into_cell`)."""
+    the cell, not beside it (:func:`~interfacemodel.models.cells.wrap_into_cell`)."""
     return wrap_into_cell(atoms)
 
 
@@ -282,7 +270,7 @@ def _figure_interface(coating: str, atoms) -> bytes:
     from matplotlib.patches import Patch
 
     atoms = interface_picture_atoms(atoms)
-    fig = _new_figure(7.0, 4.5)
+    fig = new_figure(7.0, 4.5)
     ax = fig.subplots()
     colours = [jmol_colors[z] for z in atoms.numbers]
     plot_atoms(atoms, ax, rotation="-90x", colors=colours, radii=0.9)
@@ -295,7 +283,7 @@ def _figure_interface(coating: str, atoms) -> bytes:
     ax.set_title(f"{coating}: relaxed interface, side view ({formula}, {len(atoms)} atoms)",
                  fontsize=10)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _slug(text: str) -> str:
@@ -305,7 +293,7 @@ def _slug(text: str) -> str:
 def make_figures(results: Sequence[CoatingResult], entries: list[dict],
                  ranks: list[dict] | None = None) -> list[tuple[str, str, bytes]]:
     """(file name, caption, PNG bytes) of every figure there is data for; the ranked numbers
-    (``ranks`` of :func:`~interfacemodel.analysis.report.criteria.ranking`) first."""
+    (``ranks`` of :func:`~interfacemodel.report.criteria.ranking`) first."""
     figs = []
     for name, caption, make in (
             ("ranking.png", "The ranked numbers per criterion (blue: coatings, grey: reference "

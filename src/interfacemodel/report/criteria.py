@@ -8,8 +8,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ...run.neb import NO_BARRIER_FLAG
-from .. import experiment as exp
+from ..analysis import experiment as exp
+from ..run.neb import NO_BARRIER_FLAG
 
 
 @dataclass(frozen=True)

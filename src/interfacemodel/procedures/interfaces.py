@@ -1,0 +1,273 @@
+"""The calculator work of an interface's energetics: bulk references relaxed, the interface built from them, placed (registry and interlayer scan) and relaxed, its parts cleaved and relaxed alone, free-surface slabs relaxed, the competing phases of the reaction with Li relaxed. Each function takes a calculator; the numbers made from the energies are :mod:`interfacemodel.analysis.interface_energetics`'s."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..analysis.convergence import converge_with_thickness
+from ..analysis.energetics import (
+    BulkReference,
+    SurfaceEnergy,
+    interface_energy,
+    surface_energy,
+    work_of_adhesion,
+)
+from ..analysis.interface_energetics import (
+    BUILD_KEYS,
+    AdhesionStep,
+    EnergeticsSettings,
+    Progress,
+    check_orientation,
+    cleave,
+)
+from ..analysis.reactivity import (
+    REACTION_PHASES,
+    PhaseEnergy,
+    coating_key,
+    reaction_with_li,
+)
+from ..errors import UserInputError
+from ..models.registry import scan_registry
+from ..models.slabs import make_slabs
+from ..models.systems import build_system
+from ..records import to_dict
+from ..run.bulk import relax_bulk, relax_bulk_many
+from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax, single_point
+from ..structures import load_bulk
+from .phases import phase_energies
+
+
+def _crystal_atoms(phase):
+    from pymatgen.core import Structure
+    from pymatgen.io.ase import AseAtomsAdaptor
+
+    if isinstance(phase, str):
+        return load_bulk(phase, as_atoms=True)
+    if isinstance(phase, Structure):
+        return AseAtomsAdaptor.get_atoms(phase)
+    return phase
+
+
+def bulk_reference(phase, calc, fmax: float = 0.01, steps: int = 300):
+    """Relax a bulk crystal (catalogue name, Structure or Atoms) with ``calc``; returns
+    ``(relaxed_atoms, BulkReference, RelaxRecord)``."""
+    relaxed, rec = relax_bulk(_crystal_atoms(phase), calc, fmax=fmax, steps=steps)
+    ref = BulkReference.from_energy(relaxed, rec.energy_eV, rec.calculator, rec.converged)
+    return relaxed, ref, rec
+
+
+def bulk_references(phases, calc, fmax: float = 0.01, steps: int = 300, batch="auto",
+                    batch_max_edges: int | None = None):
+    """:func:`bulk_reference` of several crystals, relaxed in lockstep
+    (:func:`~interfacemodel.run.bulk.relax_bulk_many`: one batched model call per optimiser
+    step for SevenNet/CHGNet, one crystal after the other for other calculators); returns
+    one ``(relaxed_atoms, BulkReference, RelaxRecord)`` per phase, in order."""
+    crystals = [_crystal_atoms(p) for p in phases]
+    out = []
+    for relaxed, rec in relax_bulk_many(crystals, calc, fmax=fmax, steps=steps, batch=batch,
+                                        batch_max_edges=batch_max_edges):
+        ref = BulkReference.from_energy(relaxed, rec.energy_eV, rec.calculator, rec.converged)
+        out.append((relaxed, ref, rec))
+    return out
+
+
+def _step_relax(atoms, calc, settings: EnergeticsSettings, label: str, workdir: Path | None,
+                records: dict, progress: Progress | None, relax_normal_cell: bool = False):
+    if progress:
+        progress(f"relax {label} ({len(atoms)} atoms)")
+    ckpt = None if workdir is None else workdir / label
+    relaxed, rec = relax(atoms, calc, fmax=settings.fmax, steps=settings.steps,
+                         optimizer=settings.optimizer, relax_normal_cell=relax_normal_cell,
+                         checkpoint=ckpt, label=label)
+    records[label] = rec
+    return relaxed, rec
+
+
+def place_interface(system: str, calc, settings: EnergeticsSettings, film_bulk, substrate_bulk,
+                    fix_substrate_layers: int | None = None, progress: Progress | None = None):
+    """Build the interface of ``system`` from the relaxed crystals (orientation and termination
+    from ``settings``) and place it by a registry/interlayer scan when ``settings.scan_grid``
+    is set. Returns ``(InterfaceModel, registry summary or None)``."""
+    recipe = check_orientation(system, settings)
+    if fix_substrate_layers is None:
+        fix_substrate_layers = settings.fix_substrate_layers
+    overrides: dict[str, Any] = {"orientations": [recipe.orientations[settings.orientation]],
+                                 "film_bulk": film_bulk, "substrate_bulk": substrate_bulk}
+    if settings.film_layers is not None:
+        overrides["film_layers"] = settings.film_layers
+    if settings.substrate_layers is not None:
+        overrides["substrate_layers"] = settings.substrate_layers
+    if settings.kind == "periodic":
+        overrides["fix_substrate_layers"] = 0  # no free surface to anchor: nothing fixed
+    if fix_substrate_layers is not None:
+        overrides["fix_substrate_layers"] = fix_substrate_layers
+    unknown = sorted(set(settings.build or {}) - set(BUILD_KEYS))
+    if unknown:
+        raise UserInputError(f"build override {unknown[0]!r}; accepted: {', '.join(BUILD_KEYS)}")
+    overrides.update(settings.build or {})
+    models = build_system(system, kind=settings.kind, **overrides)
+    if not 0 <= settings.termination < len(models):
+        raise UserInputError(f"termination {settings.termination} out of range: "
+                             f"{len(models)} for {system} orientation {settings.orientation}")
+    model = models[settings.termination]
+    registry = None
+    if settings.scan_grid is not None:
+        if progress:
+            progress(f"registry scan {settings.scan_grid[0]}x{settings.scan_grid[1]} + gaps")
+        scan = scan_registry(model, calc, grid=settings.scan_grid)
+        model = scan.best
+        gaps = [p.gap_A for p in scan.points]
+        registry = {"best_shift_frac": list(model.in_plane_shift_frac), "best_gap_A": model.gap_A,
+                    "points": scan.evaluations, "grid": list(settings.scan_grid),
+                    "spread_J_per_m2": max(p.relative_energy_J_per_m2 for p in scan.points),
+                    "gap_range_A": [min(gaps), max(gaps)], "notes": []}
+        if model.gap_A >= max(gaps) - 1e-9:
+            registry["notes"].append(
+                f"the registry scan's best gap is the largest it tried ({model.gap_A:.2f} Å): "
+                f"the parts repel at every gap scanned, so this interface barely binds "
+                f"(expect W_adh near 0); another orientation may bind")
+    return model, registry
+
+
+def relax_interface(atoms, label: str, calc, settings: EnergeticsSettings,
+                    workdir: str | Path | None = None, progress: Progress | None = None):
+    """Relax an interface model's atoms (positions; the cell normal too for periodic models).
+    Returns ``(relaxed atoms, EnergyRecord)``; checkpoints in ``workdir/label``."""
+    workdir = Path(workdir) if workdir is not None else None
+    records: dict[str, EnergyRecord] = {}
+    relaxed, rec = _step_relax(atoms, calc, settings, label, workdir, records, progress,
+                               relax_normal_cell=settings.kind == "periodic")
+    return relaxed, rec
+
+
+def relax_from_gaps(model, calc, settings: EnergeticsSettings,
+                    workdir: str | Path | None = None, progress: Progress | None = None):
+    """:func:`relax_interface` of ``model`` (an InterfaceModel) from its own gap and from
+    each of ``settings.start_gaps_A`` (the same registry); the lowest relaxed energy wins
+    (among the converged starts when any converged). Returns ``(model of the winning start,
+    relaxed atoms, EnergyRecord, starts)``; ``starts``: per start its gap (Å), relaxed energy
+    (eV), convergence and whether it was kept."""
+    gaps = [model.gap_A] + [float(g) for g in settings.start_gaps_A or []
+                            if abs(float(g) - model.gap_A) > 0.05]
+    runs = []
+    for k, gap in enumerate(gaps):
+        start = model if k == 0 else model.with_registry(gap_A=gap)
+        label = model.label if k == 0 else f"{model.label}-gap{gap:.2f}"
+        if progress and len(gaps) > 1:
+            progress(f"start {k + 1}/{len(gaps)}: gap {gap:.2f} Å")
+        relaxed, rec = relax_interface(start.atoms, label, calc, settings, workdir, progress)
+        runs.append((start, relaxed, rec))
+    pool = [k for k, r in enumerate(runs) if r[2].converged] or list(range(len(runs)))
+    best = min(pool, key=lambda k: runs[k][2].energy_eV)
+    starts = [{"gap_A": float(m.gap_A), "energy_eV": float(rec.energy_eV),
+               "converged": bool(rec.converged), "kept": k == best}
+              for k, (m, _, rec) in enumerate(runs)]
+    return (*runs[best], starts)
+
+
+def adhesion(relaxed, interface_record: EnergyRecord, n_interfaces: int, calc,
+             settings: EnergeticsSettings, film_ref: BulkReference, substrate_ref: BulkReference,
+             mu: dict[str, float], mu_limit: str, workdir: str | Path | None = None,
+             progress: Progress | None = None, allow_unconverged: bool = False) -> AdhesionStep:
+    """Cleave the relaxed interface: single points of the rigid parts give W_adh(ideal); each
+    part relaxed alone gives W_adh(relaxed) and, with its surface energy at ``mu``,
+    γ_int = γ_film + γ_substrate − W_adh(relaxed)."""
+    workdir = Path(workdir) if workdir is not None else None
+    label = interface_record.label
+    records: dict[str, EnergyRecord] = {}
+    notes: list[str] = []
+    film, sub = cleave(relaxed)
+    rec_f0 = single_point(film, calc, f"{label}:film-cleaved")
+    rec_s0 = single_point(sub, calc, f"{label}:substrate-cleaved")
+    records[rec_f0.label], records[rec_s0.label] = rec_f0, rec_s0
+    w_ideal = work_of_adhesion(interface_record, rec_f0, rec_s0, n_interfaces, "ideal",
+                               allow_unconverged)
+    film_r, rec_f = _step_relax(film, calc, settings, f"{label}:film-relaxed", workdir,
+                                records, progress)
+    sub_r, rec_s = _step_relax(sub, calc, settings, f"{label}:substrate-relaxed", workdir,
+                               records, progress)
+    w_relaxed = work_of_adhesion(interface_record, rec_f, rec_s, n_interfaces, "relaxed",
+                                 allow_unconverged)
+    try:
+        g_film = surface_energy(rec_f, film_ref, mu, mu_limit=mu_limit,
+                                allow_unconverged=allow_unconverged)
+        g_sub = surface_energy(rec_s, substrate_ref, mu, mu_limit=mu_limit,
+                               allow_unconverged=allow_unconverged)
+        gamma_int = interface_energy(w_relaxed, g_film, g_sub)
+    except UserInputError as exc:  # an off-stoichiometric multi-element part needs more μ
+        gamma_int = None
+        notes.append(f"γ_int not computed: {exc} (EnergeticsSettings.extra_mu_eV)")
+    return AdhesionStep(w_ideal, w_relaxed, gamma_int, records, notes,
+                        {"film": film_r, "substrate": sub_r})
+
+
+def free_surface_energies(faces, calc, settings: EnergeticsSettings, mu: dict[str, float],
+                          mu_limit: str, workdir: str | Path | None = None,
+                          progress: Progress | None = None, allow_unconverged: bool = False):
+    """γ(hkl, termination) of symmetric slabs of each face: ``faces`` is a sequence of
+    (relaxed bulk atoms, BulkReference, Miller string, layers). Up to
+    ``settings.max_surface_terminations`` terminations per face. Returns
+    ``(surfaces by tag, records by label, notes, relaxed slabs by tag)``."""
+    workdir = Path(workdir) if workdir is not None else None
+    surfaces: dict[str, SurfaceEnergy] = {}
+    records: dict[str, EnergyRecord] = {}
+    notes: list[str] = []
+    relaxed_slabs: dict[str, Any] = {}
+    for bulk_atoms, ref, miller, layers in faces:
+        slabs = make_slabs(bulk_atoms, miller, layers=layers)
+        for slab in slabs[: settings.max_surface_terminations]:
+            tag = f"{ref.formula}({''.join(map(str, miller))})-t{slab.termination_index}" \
+                  f"-{slab.top_layer}"
+            relaxed_slabs[tag], rec = _step_relax(slab.atoms, calc, settings, f"slab:{tag}",
+                                                  workdir, records, progress)
+            try:
+                surfaces[tag] = surface_energy(rec, ref, mu, mu_limit=mu_limit,
+                                               allow_unconverged=allow_unconverged)
+            except UserInputError as exc:
+                notes.append(f"γ {tag} not computed: {exc}")
+    return surfaces, records, notes, relaxed_slabs
+
+
+def coating_reaction(substrate: str, substrate_ref: BulkReference, substrate_natoms: int,
+                     substrate_record: Any, li_ref: BulkReference | None, calc,
+                     allow_unconverged: bool = False, progress: Progress | None = None):
+    """Reaction of Li metal with the coating ``substrate`` (catalogue name) on the phase
+    diagram of the same calculator; the relaxed coating and Li energies are reused.
+    Returns ``(ReactionWithLi or None, note)``."""
+    try:
+        key = coating_key(substrate)
+    except UserInputError as exc:
+        return None, str(exc)
+    if li_ref is None:
+        return None, "no Li reference: the film is not Li"
+    known = {substrate: PhaseEnergy(
+        substrate, substrate_ref.formula, substrate_ref.per_atom_eV(), substrate_natoms,
+        "crystal", substrate_ref.converged, substrate_ref.calculator, to_dict(substrate_record)),
+        "Li": PhaseEnergy("Li", "Li", li_ref.per_atom_eV(), 2, "crystal",
+                          li_ref.converged, li_ref.calculator)}
+    if progress:
+        progress(f"relax competing phases: {', '.join(REACTION_PHASES[key])}")
+    energies = phase_energies(REACTION_PHASES[key], calc, known=known)
+    return reaction_with_li(key, energies, allow_unconverged), ""
+
+
+def surface_energy_convergence(bulk, miller, calc, layers=(3, 5, 7, 9, 11),
+                               tolerance_J_per_m2: float = 0.01, termination: int = 0,
+                               fmax: float = 0.02, optimizer: str = DEFAULT_OPTIMIZER,
+                               mu_eV: dict[str, float] | None = None, progress=None):
+    """γ(hkl, termination) of relaxed symmetric slabs of increasing thickness until two
+    successive values differ by less than ``tolerance_J_per_m2`` (a
+    :class:`~interfacemodel.analysis.convergence.ConvergenceRecord`). ``bulk``: catalogue name,
+    Structure or Atoms, relaxed first with ``calc`` (its energy is the reference)."""
+    bulk_atoms, ref, _ = bulk_reference(bulk, calc)
+
+    def gamma(n: int) -> float:
+        slabs = make_slabs(bulk_atoms, miller, layers=n)
+        if not 0 <= termination < len(slabs):
+            raise UserInputError(f"termination {termination} out of range: {len(slabs)}")
+        _, rec = relax(slabs[termination].atoms, calc, fmax=fmax, optimizer=optimizer)
+        return surface_energy(rec, ref, mu_eV).gamma_J_per_m2
+
+    return converge_with_thickness(gamma, layers, tolerance_J_per_m2, quantity="γ",
+                                   progress=progress)
