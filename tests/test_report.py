@@ -23,8 +23,8 @@ from interfacemodel.analysis import experiment as exp
 from interfacemodel.analysis.reactivity import PhaseEnergy, reaction_with_li
 from interfacemodel.errors import UserInputError
 from interfacemodel.records import to_dict
+from interfacemodel.analysis.comparison import QUANTITIES
 from interfacemodel.report import (
-    QUANTITY_LABELS,
     CoatingResult,
     ranking,
     report_values,
@@ -290,7 +290,7 @@ def test_experiment_data_is_transcribed():
     assert {m.key: m.value for m in exp.EXPERIMENTS["Li2Se"]}["li2se-migration"] == (0.2, 0.3)
     for m in exp.MEASUREMENTS:
         assert m.source in exp.SOURCES and m.source in exp.SHORT
-        assert m.compare_with is None or m.compare_with in QUANTITY_LABELS
+        assert m.compare_with is None or m.compare_with in QUANTITIES
         assert m.value is not None or m.observation
     assert exp.experiment_key("Li7La3Zr2O12") == "LLZO" and exp.measurements_for("Li2S") == ()
 

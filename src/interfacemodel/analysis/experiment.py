@@ -14,7 +14,8 @@ the computed descriptors so a reader can see whether the computed trend agrees.
 
 A value is a number, a ``(low, high)`` range or None (a qualitative observation, then in
 ``observation``); ``qualifier`` is '≈', '~', '<' or '' as the source states it. ``compare_with``
-names the report quantity the entry can be set beside (see ``report.QUANTITY_LABELS``).
+names the declared report quantity the entry can be set beside
+(:data:`~interfacemodel.analysis.comparison.QUANTITIES`, whose ``measured`` says so too).
 No FireWorks, no calculator: plain data.
 """
 

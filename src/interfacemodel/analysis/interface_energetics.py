@@ -39,7 +39,8 @@ from .energetics import (
     WorkOfAdhesion,
     li_rich_limit,
 )
-from .reactivity import ReactionWithLi
+from .quantities import Getter, Quantity, Rank, calculator_path, nested, source_path
+from .reactivity import REACTION, ReactionWithLi
 from .wetting import LI_MELTING_K, ContactAngle, young_dupre
 
 Progress = Callable[[str], None]
@@ -230,3 +231,122 @@ def assemble_energetics(*, system: str, interface: dict[str, Any], calculator: d
     )
 
 
+# --------------------------------------------------------------------------- declarations
+
+_GEO = "model geometry: no convergence criterion"
+
+
+def _part_flag(part: str):
+    """The convergence flag of a part relaxed alone (older records: the interface energy's)."""
+    def flag(g: Getter) -> str:
+        path = f"interface_energy.parts.{part}.converged"
+        return path if g(path) is not None else "interface_energy.converged"
+    return flag
+
+
+def _surface_status(g: Getter, tag: str) -> str:
+    base = source_path("surface_energies", tag)
+    mu = g(f"{base}.mu_limit") or ""
+    return "stoichiometric slab" if g(f"{base}.stoichiometric") else (f"μ: {mu}" if mu else "")
+
+
+def _angle_status(g: Getter) -> str:
+    return f"Young–Dupré from W_adh(relaxed); {g('contact_angle.regime', '')}".rstrip("; ")
+
+
+def _angle_warnings(g: Getter) -> list[str]:
+    return ["γ_lv extrapolated below the melting point"] \
+        if g("contact_angle.extrapolated_below_melting") else []
+
+
+#: the numbers of an :class:`InterfaceEnergetics` record (paths relative to it)
+ENERGETICS: tuple[Quantity, ...] = (
+    Quantity("interface_area_A2", "interface area", "Å²", "interface.area_A2", "interface",
+             fmt=".1f", none_text=_GEO, table="interface", column="area (Å²)"),
+    Quantity("max_strain_percent", "max |strain| of the film", "%",
+             "interface.max_abs_strain_percent", "interface", fmt=".2f", none_text=_GEO,
+             status=lambda g: f"strain carried by the {g('interface.strained', 'film')}",
+             measured="epitaxy observed on Li",
+             rank=Rank(4, "lattice match", "lower",
+                       "smaller strain on the Li film: a more coherent, epitaxy-like match"),
+             table="interface", column="max strain of film (%)"),
+    Quantity("film_miller", "film plane", "", "interface.film_miller", "interface",
+             fmt="miller", none_text=_GEO, table="interface", column="film plane"),
+    Quantity("coating_miller", "coating plane", "", "interface.substrate_miller", "interface",
+             fmt="miller", none_text=_GEO, table="interface", column="coating plane"),
+    Quantity("film_layers", "film layers", "layers", "interface.film_layers", "model",
+             none_text="model size"),
+    Quantity("coating_layers", "coating layers", "layers", "interface.substrate_layers",
+             "model", none_text="model size"),
+    Quantity("natoms_interface", "interface model size", "atoms", "interface.natoms", "model",
+             none_text="model size", table="models", column="interface (atoms)"),
+    Quantity("gamma_surface_J_per_m2", "γ free surface", "J/m²",
+             lambda g, tag: source_path("surface_energies", tag, "gamma_J_per_m2"),
+             "interface", keys=lambda g: sorted(g("surface_energies", {}) or {}),
+             converged=lambda g, tag: source_path("surface_energies", tag, "converged"),
+             status=_surface_status, spread=True, table="surfaces", column="γ (J/m²)"),
+    Quantity("w_adh_ideal_J_per_m2", "W_adh ideal", "J/m²", "w_adh_ideal.w_adh_J_per_m2",
+             "interface", converged="w_adh_ideal.converged", status="rigid cleaved parts",
+             spread=True, headline=True, table="interface", column="W_adh ideal (J/m²)",
+             figures=("adhesion",)),
+    Quantity("w_adh_relaxed_J_per_m2", "W_adh relaxed", "J/m²",
+             "w_adh_relaxed.w_adh_J_per_m2", "interface", converged="w_adh_relaxed.converged",
+             status="parts relaxed alone", spread=True, short_relaxed=True, headline=True,
+             rank=Rank(1, "W_adh relaxed", "higher",
+                       "higher work of adhesion keeps Li in contact with the coating when Li "
+                       "is stripped (fewer interfacial voids)"),
+             table="interface", column="W_adh relaxed (J/m²)", figures=("adhesion",)),
+    Quantity("gamma_film_as_cut_J_per_m2", "γ film (as cut, in γ_int)", "J/m²",
+             "interface_energy.gamma_film_J_per_m2", "interface",
+             converged=_part_flag("film"),
+             status="film part relaxed alone, strained as in the interface", spread=True,
+             short_relaxed=True, table="interface", column="γ film as cut (J/m²)"),
+    Quantity("gamma_coating_as_cut_J_per_m2", "γ coating (as cut, in γ_int)", "J/m²",
+             "interface_energy.gamma_substrate_J_per_m2", "interface",
+             converged=_part_flag("substrate"), status="coating part relaxed alone",
+             spread=True, short_relaxed=True, table="interface",
+             column="γ coating as cut (J/m²)"),
+    Quantity("gamma_int_J_per_m2", "γ_int", "J/m²", "interface_energy.gamma_int_J_per_m2",
+             "interface", converged="interface_energy.converged",
+             status="γ_film + γ_coating − W_adh(relaxed)", spread=True, short_relaxed=True,
+             headline=True, measured="interface formation energy (DFT, literature)",
+             rank=Rank(2, "γ_int", "lower",
+                       "lower interface energy: the Li/coating interface costs less, Li "
+                       "spreads on the coating instead of balling up"),
+             table="interface", column="γ_int (J/m²)", figures=("adhesion",)),
+    Quantity("contact_angle_deg", "contact angle of liquid Li", "°",
+             "contact_angle.theta_deg", "interface", fmt=".1f",
+             converged="w_adh_relaxed.converged", status=_angle_status,
+             warnings=_angle_warnings, spread=True, short_relaxed=True, headline=True,
+             rank=Rank(3, "contact angle", "lower",
+                       "lower contact angle of liquid Li (Young–Dupré): Li wets the coating"),
+             table="interface", column="contact angle (°)", figures=("contact angle",)),
+    Quantity("wetting_regime", "wetting regime", "", "contact_angle.regime", "interface",
+             fmt="text", converged="w_adh_relaxed.converged", status="Young–Dupré",
+             table="interface", column="regime", figures=("contact angle",)),
+    Quantity("gamma_lv_J_per_m2", "γ liquid Li", "J/m²", "contact_angle.gamma_lv_J_per_m2",
+             "method", none_text="input of the contact angle"),
+    Quantity("contact_angle_T_K", "T of the contact angle", "K", "contact_angle.T_K",
+             "method", fmt=".1f", none_text="setting"),
+    *nested(REACTION, "reaction"),
+    Quantity("fmax_eV_per_A", "relaxation fmax", "eV/Å", "settings.fmax", "method",
+             none_text="setting"),
+    Quantity("registry_points", "registry scan points", "points", "registry.points",
+             "method", none_text="setting"),
+    Quantity("calculator_energetics", "calculator (energetics)", "", calculator_path,
+             "method", fmt="text", none_text="—", table="models", column="energetics"),
+)
+
+
+def energetics_notes(record: dict) -> list[str]:
+    """What the report says where a number of an :class:`InterfaceEnergetics` record is
+    missing (γ_int, the reaction), in words from the record."""
+    g = Getter(record)
+    notes = []
+    if g("interface_energy.gamma_int_J_per_m2") is None:
+        why = [n for n in g("notes", []) if "γ_int" in str(n)]
+        notes.append(f"γ_int not computed{': ' + why[0] if why else ''}")
+    if g("reaction") is None:
+        note = g("reaction_note", "")
+        notes.append(f"no reaction energy{': ' + note if note else ''}")
+    return notes

@@ -32,6 +32,7 @@ Energies eV, lengths Å, D cm²/s, rates 1/s, frequencies Hz. Library layer: no 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,7 @@ from .diffusion import (
     hop_rate,
 )
 from .intrinsic import IntrinsicDisorder
+from .quantities import Getter, Quantity, Rank, calculator_path
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -505,3 +507,183 @@ def _diffusivity_at(barrier, lattice, nu, carriers, kw, T_K: float) -> Diffusivi
     return diffusivity(barrier, T_K, lattice, nu, carrier_density_per_cm3=carriers, **kw)
 
 
+# --------------------------------------------------------------------------- declarations
+
+#: D and σ are reported at the record's temperature closest to this one (K)
+ROOM_T_K = 300.0
+
+
+def closest_room_T(g: Getter) -> int | None:
+    """Index of the record's D(T) entry whose temperature is closest to :data:`ROOM_T_K`."""
+    diffs = g("diffusivities", []) or []
+    temps = [(abs(d.get("T_K", math.inf) - ROOM_T_K), i) for i, d in enumerate(diffs)
+             if isinstance(d, dict) and isinstance(d.get("T_K"), (int, float))]
+    return min(temps)[1] if temps else None
+
+
+def _at_room_T(field: str):
+    def path(g: Getter) -> str | None:
+        i = closest_room_T(g)
+        return None if i is None else f"{field}[{i}]"
+    return path
+
+
+def _room(field: str, leaf: str):
+    def path(g: Getter) -> str | None:
+        at = _at_room_T(field)(g)
+        return None if at is None else f"{at}.{leaf}"
+    return path
+
+
+def _neb_detail(g: Getter) -> str:
+    reached, target = g("neb.fmax_reached_eV_per_A"), g("neb.fmax_target_eV_per_A")
+    if isinstance(reached, (int, float)) and isinstance(target, (int, float)):
+        return f"NEB fmax {reached:.3g} {'≤' if reached <= target else '>'} {target:g} eV/Å"
+    return ""
+
+
+def _neb_warnings(g: Getter) -> list[str]:
+    warnings = [f"NEB flag: {f}" for f in g("neb.flags", []) or []]
+    modes = g("saddle_imaginary_modes")
+    if modes is not None and modes != 1:
+        warnings.append(f"saddle has {modes} imaginary modes (1 expected)")
+    return warnings
+
+
+def _d_status(g: Getter) -> str:
+    at = _at_room_T("diffusivities")(g)
+    src = g(f"{at}.attempt_frequency_source", "") if at else ""
+    frac = g(f"{at}.defect_fraction_source", "") if at else ""
+    neb = _neb_detail(g)
+    return "; ".join(x for x in (f"barrier: {neb}" if neb else "", f"ν: {src}" if src else "",
+                                 f"defects: {frac}" if frac else "") if x)
+
+
+def _d_warnings(g: Getter) -> list[str]:
+    at = _at_room_T("diffusivities")(g)
+    src = g(f"{at}.attempt_frequency_source", "") if at else ""
+    return _neb_warnings(g) + (["attempt frequency is the 1e13 Hz fallback"]
+                               if "fallback" in str(src) else [])
+
+
+def _has_carrier_D(g: Getter) -> bool:
+    i = closest_room_T(g)
+    return i is not None and g(f"carrier_diffusivities[{i}]") is not None
+
+
+def _carrier_status(g: Getter) -> str:
+    at = _at_room_T("diffusivities")(g)
+    return g("carriers") or (g(f"{at}.defect_fraction_source", "") if at else "")
+
+
+def _pair_status(g: Getter) -> str:
+    sep = g("intrinsic.separation_A")
+    return f"{g('intrinsic.kind')} pair, defects {sep:.1f} Å apart" if sep else ""
+
+
+def _named(stem: str, tag: str, unit: str) -> str:
+    return f"{stem}_{tag}_{unit}" if tag else f"{stem}_{unit}"
+
+
+def hop_quantities(tag: str = "", *, role: str = "bulk", table: str | None = None,
+                   rank: bool = False, models: bool = False, sigma: bool = False
+                   ) -> tuple[Quantity, ...]:
+    """The numbers of a :class:`MigrationResult` as the report shows them for one row's hop,
+    value names tagged ``tag`` ('coating': the Li hop in the coating; 'solute': a foreign
+    atom's hop; 'interface': across the Li/coating interface; '' for the campaign summary).
+    ``role``: 'bulk' (E_f, carriers, D(T)) or 'interface' (barriers and rates only);
+    ``table``: the report section of its columns; ``rank``: the Li-transport criteria
+    (the coating hop's barrier and D, the interface hop's barrier); ``models``: its model
+    size and calculator in the models table; ``sigma``: the Nernst–Einstein σ (an ionic host)."""
+    t = f"_{tag}" if tag else ""
+    transport = "transport"
+    neb = {"converged": "neb.converged", "status": _neb_detail, "warnings": _neb_warnings}
+    coat = tag == "coating"
+    barrier_rank = None
+    if rank and role == "bulk":
+        barrier_rank = Rank(6, "Li barrier in coating", "lower",
+                            "lower in-coating migration barrier: fast Li⁺ transport through "
+                            "the layer")
+    elif rank:
+        barrier_rank = Rank(8, "barrier Li → coating", "lower",
+                            "lower barrier for a Li atom to cross from the Li film into the "
+                            "coating")
+    interface = role == "interface"
+    out = [
+        Quantity(f"barrier{t}_eV",
+                 "barrier Li film → coating" if interface else
+                 {"coating": "Li barrier in the coating", "solute": "solute barrier"}.get(
+                     tag, "migration barrier"),
+                 "eV", "neb.barrier_forward_eV", transport, spread=True, headline=True,
+                 rank=barrier_rank, table=table,
+                 measured="Li migration energy (literature)" if coat else "",
+                 column="barrier Li → coating (eV)" if interface else "barrier in coating (eV)"
+                 if coat else "barrier (eV)", **neb),
+        Quantity(f"barrier{t}_backward_eV",
+                 "barrier coating → Li film" if interface else
+                 {"coating": "Li barrier in the coating (backward)",
+                  "solute": "solute barrier (backward)"}.get(tag, "migration barrier (backward)"),
+                 "eV", "neb.barrier_backward_eV", transport, spread=True,
+                 when=None if interface else (lambda g: g("hop.reverse_equivalent") is False),
+                 table=table if (coat or interface) else None,
+                 column="barrier coating → Li (eV)" if interface else "backward (eV)", **neb),
+        Quantity(f"attempt_frequency{t}_Hz",
+                 f"attempt frequency ({tag} hop)" if tag else "attempt frequency", "Hz",
+                 "attempt_frequency_Hz", transport, fmt="sci", converged="neb.converged",
+                 status=lambda g: g("attempt_frequency_note", ""), warnings=_neb_warnings,
+                 headline=True, table=table if coat else None, column="ν* (Hz)"),
+    ]
+    if not interface:
+        T_name = "D_T_K" if tag in ("coating", "") else f"D{t}_T_K"
+        coat_table = table if coat else None
+        out += [
+            Quantity(f"pair_energy{t}_eV", "intrinsic pair energy (E_S or E_F)", "eV",
+                     "intrinsic.pair_energy_eV", transport, converged="intrinsic.converged",
+                     status=_pair_status, spread=True, table=coat_table,
+                     column="E_S / E_F (eV)"),
+            Quantity(f"carrier_fraction{t}", "carrier (vacancy) fraction per site", "",
+                     _room("diffusivities", "defect_fraction"), transport, log=True,
+                     converged="neb.converged", status=_carrier_status, when=_has_carrier_D,
+                     spread=True, table=coat_table, column="carrier fraction c"),
+            Quantity(T_name, "T of D and σ" if tag in ("coating", "") else f"T of the {tag} D",
+                     "K", _room("diffusivities", "T_K"), transport, fmt=".1f",
+                     none_text=f"record temperature closest to {ROOM_T_K:g} K",
+                     table=table, column="T (K)"),
+            Quantity(f"D_star{t}_cm2_per_s", "D* per carrier (c = 1)", "cm²/s",
+                     _room("carrier_diffusivities", "D_cm2_per_s"), transport, fmt="sci",
+                     log=True, converged="neb.converged", status="per carrier: c = 1",
+                     warnings=_d_warnings, when=_has_carrier_D, spread=True,
+                     table=coat_table, column="D* per carrier (cm²/s)"),
+            Quantity(f"D{t}_cm2_per_s",
+                     "D (at the carrier fraction)" if tag in ("coating", "") else f"{tag} D",
+                     "cm²/s", _room("diffusivities", "D_cm2_per_s"), transport, fmt="sci",
+                     log=True, converged="neb.converged", status=_d_status,
+                     warnings=_d_warnings, spread=True, headline=True,
+                     rank=Rank(7, "D near 300 K", "higher",
+                               "higher Li diffusivity near room temperature (defect "
+                               "concentration included): fast Li transport") if rank else None,
+                     measured="Li diffusivity (NMR, GITT)" if coat else "", table=table,
+                     column="D = c D* (cm²/s)" if coat else "D (cm²/s)"),
+        ]
+        if sigma:
+            out.append(Quantity(
+                f"sigma{t}_S_per_cm", "σ estimate", "S/cm",
+                _room("diffusivities", "conductivity_S_per_cm"), transport, fmt="sci",
+                log=True, converged="neb.converged", status="Nernst–Einstein from D",
+                warnings=_d_warnings, spread=True, measured="ionic conductivity",
+                table=table, column="σ (S/cm)"))
+    what = tag or "the"
+    out += [
+        Quantity(f"natoms{t}_hop", f"{what} hop model size", "atoms", "hop.natoms", "model",
+                 none_text="model size", table="models" if models else None,
+                 column=f"{tag} hop (atoms)"),
+        Quantity(f"neb_images{t}", f"NEB images ({tag} hop)" if tag else "NEB images",
+                 "images", "neb.n_images", "method", none_text="setting"),
+        Quantity(f"calculator{t}_hop", f"calculator ({tag} hop)" if tag else "calculator",
+                 "", calculator_path, "method", fmt="text", none_text="—",
+                 table="models" if models else None, column=f"{tag} hop"),
+    ]
+    if tag == "solute":
+        out.insert(0, Quantity("solute_hop", "solute hop", "", "hop.label", transport,
+                               fmt="text", none_text="which hop", table=table, column="hop"))
+    return tuple(out)

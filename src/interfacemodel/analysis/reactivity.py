@@ -26,6 +26,7 @@ from ..calculators import provenance_label
 from ..errors import UnknownNameError, UserInputError
 from ..records import NOT_SERIALISED
 from ..structures import bulk_phases, phase_info
+from .quantities import Getter, Quantity, Rank
 
 #: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules);
 #: the key itself is the coating's catalogue name
@@ -314,3 +315,32 @@ def alloy_hull(phases: Mapping[str, Any], reservoir: str = "Li",
         calculator=next((p.calculator for p in used.values() if p.kind != "given"), {}),
         converged=not bad, phase_diagram=pd,
     )
+
+
+# --------------------------------------------------------------------------- declarations
+
+def _reaction_status(g: Getter) -> str:
+    return "stable against Li" if g("stable_against_li") else g("reaction", "")
+
+
+#: the numbers of a :class:`ReactionWithLi` record (paths relative to it)
+REACTION: tuple[Quantity, ...] = (
+    Quantity("reaction_meV_per_atom", "reaction energy with Li", "meV/atom",
+             "reaction_energy_meV_per_atom", "reactivity", fmt=".1f", converged="converged",
+             status=_reaction_status, spread=True, headline=True,
+             measured="conversion of the coating on Li (XPS, XRD)",
+             rank=Rank(5, "reaction with Li", "higher",
+                       "closer to 0 is better: 0 = thermodynamically stable against Li metal, "
+                       "negative = Li reduces the coating (it converts into other phases)"),
+             table="reactivity", column="E_rxn (meV/atom)", figures=("reaction",)),
+    Quantity("reaction_eV_per_Li", "reaction energy per Li", "eV/Li",
+             "reaction_energy_eV_per_Li", "reactivity", converged="converged",
+             status="per Li atom consumed", spread=True, table="reactivity",
+             column="E_rxn (eV/Li)"),
+    Quantity("reaction_products", "reaction products", "", "products", "reactivity",
+             fmt="text", converged="converged", table="reactivity", column="products",
+             figures=("reaction",)),
+    Quantity("stable_against_li", "stable against Li", "", "stable_against_li", "reactivity",
+             fmt="text", converged="converged", table="reactivity",
+             column="stable against Li"),
+)

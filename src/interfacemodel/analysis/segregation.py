@@ -29,6 +29,7 @@ from typing import Any
 from ase import Atoms
 
 from ..records import Record, package_versions
+from .quantities import Quantity, Rank, calculator_path, is_number
 
 Progress = Callable[[str], None]
 
@@ -93,3 +94,29 @@ def ordered_profile(profile: dict[str, float]) -> dict[str, float]:
     order = {"surface": 0, "middle": 1, "interface": 2}
     return dict(sorted(profile.items(), key=lambda kv: order[kv[0].split()[0]]))
 
+
+# --------------------------------------------------------------------------- declarations
+
+#: the numbers of a :class:`SegregationResult` (paths relative to it)
+SEGREGATION: tuple[Quantity, ...] = (
+    Quantity("mg_segregation_surface_eV", "Mg segregation to the surface", "eV", "surface_eV",
+             "segregation", converged="converged",
+             status="negative: Mg prefers the surface site", spread=True,
+             measured="what a Mg layer does on Li (it dissolves)",
+             rank=Rank(9, "Mg → surface", "lower",
+                       "more negative: Mg prefers the surface, the thermodynamic route to a "
+                       "self-forming Li–Mg coating"),
+             table="segregation", column="Mg to surface (eV)"),
+    Quantity("mg_segregation_interface_eV", "Mg segregation to the interface", "eV",
+             "interface_eV", "segregation", converged="converged",
+             status="negative: Mg prefers the interface site", spread=True,
+             rank=Rank(10, "Mg → interface", "lower",
+                       "more negative: Mg prefers the Li/coating interface (a self-forming "
+                       "Li–Mg interphase)"),
+             table="segregation", column="Mg to interface (eV)"),
+    Quantity("natoms_segregation", "segregation model size", "atoms", "natoms", "model",
+             none_text="model size", when=lambda g: is_number(g("natoms")), table="models",
+             column="segregation (atoms)"),
+    Quantity("calculator_segregation", "calculator (segregation)", "", calculator_path,
+             "method", fmt="text", none_text="—", table="models", column="segregation"),
+)

@@ -38,6 +38,7 @@ from ..errors import UserInputError
 from ..models.point_defects import check_element
 from ..records import Record, package_versions
 from ..structures import phase_info
+from .quantities import Getter, Quantity, source_path
 from .reactivity import REACTION_PHASES, AlloyHull, PhaseEnergy, alloy_hull
 
 #: x_sol(300 K) at or above this bulk atomic fraction counts as soluble (1 at.%)
@@ -173,3 +174,73 @@ def _assemble(solute: str, host: str, e_perfect: float, n_perfect: int, e_dilute
         calculator=calculator, notes=notes)
 
 
+# --------------------------------------------------------------------------- declarations
+
+def _computed_by(g: Getter) -> str:
+    return "the committee at the main model's cells" if g.context.get("committee") else \
+        "one calculator"
+
+
+def _room_key(g: Getter) -> str | None:
+    """The key ('300 K') of the record's solubility limit closest to :data:`ROOM_T_K`."""
+    fractions = g("solubility_fraction", {}) or {}
+    return min(fractions, key=lambda k: abs(float(k.split()[0]) - ROOM_T_K), default=None)
+
+
+def _hull_status(g: Getter, phase: str) -> str:
+    if phase in set(g("hull_stable", []) or []):
+        where = "on the hull"
+    else:
+        above = g("hull_e_above_hull_meV_per_atom", {}) or {}
+        where = f"{above.get(phase, float('nan')):.1f} meV/atom above the hull"
+    return f"Li–M hull; {where}"
+
+
+#: the numbers of a :class:`SolubilityResult` (paths relative to it)
+SOLUBILITY: tuple[Quantity, ...] = (
+    Quantity("equilibrium_phase_with_li", "phase in equilibrium with Li", "",
+             "equilibrium_phase", "solubility", fmt="text", converged="converged",
+             status=lambda g: f"Li–M hull of the campaign's calculator "
+                              f"({g('equilibrium_formula', '')})",
+             table="solubility", column="phase at Li"),
+    Quantity("heat_of_solution_eV", "heat of solution in Li (dilute, from the metal)", "eV",
+             "heat_of_solution_eV", "solubility", converged="converged",
+             status=lambda g: f"{g('solute', 'M')} metal → one {g('solute', 'M')} in "
+                              f"{g('natoms')} atoms of Li; {_computed_by(g)}",
+             spread=True, table="solubility", column="ΔH_sol (eV)"),
+    Quantity("solution_energy_eV", "solution energy in Li (from the phase at Li)", "eV",
+             "solution_energy_eV", "solubility", converged="converged",
+             status=lambda g: f"from Li + {g('equilibrium_formula', '')} (the hull phase at "
+                              f"Li); {_computed_by(g)}",
+             spread=True, table="solubility", column="ΔE_sol (eV)"),
+    Quantity("solubility_fraction_300K", "solubility limit in Li near 300 K", "",
+             lambda g: None if _room_key(g) is None else
+             source_path("solubility_fraction", _room_key(g)),
+             "solubility", fmt="sci", log=True, converged="converged",
+             status=lambda g: f"exp(−ΔE_sol/k_B T) at {_room_key(g)}", spread=True,
+             table="solubility", column="x_sol near 300 K"),
+    Quantity("soluble_in_li", "soluble in Li (≥ 1 at.% at 300 K)", "", "soluble",
+             "solubility", fmt="text", converged="converged",
+             status=lambda g: f"x_sol(300 K) ≥ {g('soluble_threshold_fraction', 0.01):g}",
+             measured="overpotential of Li plating on the metal (the solubility rule)",
+             table="solubility", column="soluble"),
+    Quantity("natoms_solubility", "solubility model size", "atoms", "natoms", "model",
+             none_text="model size"),
+    Quantity("formation_energy_eV_per_atom", "formation energy", "eV/atom",
+             lambda g, phase: source_path("hull_formation_energy_eV_per_atom", phase),
+             "solubility", keys=lambda g: sorted(g("hull_formation_energy_eV_per_atom", {})
+                                                 or {}),
+             converged="converged", status=_hull_status, table="hull",
+             column="E_f (eV/atom)"),
+)
+
+
+def solubility_notes(record: dict) -> list[str]:
+    """What the report says where a :class:`SolubilityResult` has no solubility limit."""
+    g = Getter(record)
+    key = _room_key(g)
+    if key is not None and (g("solubility_fraction", {}) or {}).get(key) is None:
+        solute = g("solute", "M")
+        return [f"{solute} in Li: ΔE_sol ≤ 0, no dilute solubility limit (the solid solution "
+                f"is below the hull)"]
+    return []

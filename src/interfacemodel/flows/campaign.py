@@ -18,13 +18,14 @@ from ase.io import read
 from jobflow import Flow, Job
 
 from ..analysis.committee import ShortRelaxation
-from ..analysis.interface_energetics import EnergeticsSettings
+from ..analysis.comparison import member_values as record_values
+from ..analysis.interface_energetics import ENERGETICS, EnergeticsSettings
+from ..analysis.migration import hop_quantities
 from ..models.systems import system_recipe
 from ..procedures.committee import member_values
 from ..records import from_dict, to_dict
 from ..report import CoatingResult, report_values, write_report
 from ..report.records import RECORD_FIELDS
-from ..report.values import committee_migration_values
 from .committee import (
     committee_energetics_jobs,
     committee_migration_job,
@@ -73,7 +74,7 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
             hops = {part: parts[part] for part in RECORD_FIELDS if part in parts}
             committee[member] = member_values(
                 parts.get("energetics"), getattr(parts.get("reaction"), "reaction", None),
-                committee_migration_values(row["coating"], row["system"], hops))
+                record_values({part: to_dict(rec) for part, rec in hops.items()}))
         other = {m: committee.pop(m) for m in functionals or [] if m in committee}
         check = {m: committee.pop(m) for m in [refine] if m in committee}
         if refine_barriers_only and refine in check:
@@ -87,9 +88,8 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
         for part, hop_check in (row.get("hop_checks") or {}).items():  # hop cells of its own
             size = len(hop_check["hop"].initial)
             for member, out in hop_check["members"].items():
-                values = {k: v for k, v in committee_migration_values(
-                    row["coating"], row["system"], {part: out}).items()
-                    if not k.startswith(HOP_VALUES_BEYOND_BARRIER)}
+                values = {k: v for k, v in record_values({part: to_dict(out)}).items()
+                          if not k.startswith(HOP_VALUES_BEYOND_BARRIER)}
                 model = model or {}
                 model.setdefault(member, {}).update(values)
                 model_atoms = model_atoms or {}
@@ -132,26 +132,24 @@ def summary_step(campaign: str, records: dict[str, dict[str, Any]]) -> dict[str,
     return {"n": len(rows)}
 
 
+#: the headline numbers of each kind of result document, from their declarations
+HEADLINES = {"energetics": tuple(q for q in ENERGETICS if q.headline),
+             "migration": tuple(q for q in hop_quantities() if q.headline)}
+
+
 def summarise(doc: dict) -> dict[str, Any]:
-    """The headline numbers of a results document (energetics or migration)."""
+    """The headline numbers of a results document (energetics or migration): its declared
+    ``headline`` quantities by value name, and whether the record converged."""
     rec = doc.get("record") or {}
-    if doc.get("kind") == "energetics":
-        ie = rec.get("interface_energy") or {}
-        react = rec.get("reaction") or {}
-        return {"w_adh_ideal_J_per_m2": rec["w_adh_ideal"]["w_adh_J_per_m2"],
-                "w_adh_relaxed_J_per_m2": rec["w_adh_relaxed"]["w_adh_J_per_m2"],
-                "gamma_int_J_per_m2": ie.get("gamma_int_J_per_m2"),
-                "contact_angle_deg": rec["contact_angle"]["theta_deg"],
-                "reaction_energy_meV_per_atom": react.get("reaction_energy_meV_per_atom"),
-                "converged": rec.get("converged")}
-    if doc.get("kind") == "migration":
-        neb = rec.get("neb") or {}
-        diffs = rec.get("diffusivities") or []
-        return {"barrier_eV": neb.get("barrier_forward_eV"),
-                "attempt_frequency_Hz": rec.get("attempt_frequency_Hz"),
-                "D_cm2_per_s": {str(d["T_K"]): d["D_cm2_per_s"] for d in diffs},
-                "converged": neb.get("converged")}
-    return {}
+    quantities = HEADLINES.get(doc.get("kind"))
+    if quantities is None:
+        return {}
+    out = {}
+    for q in quantities:
+        out.update({item["name"]: item["value"] for item in q.items(rec)})
+    out["converged"] = rec.get("converged") if doc["kind"] == "energetics" else \
+        (rec.get("neb") or {}).get("converged")
+    return out
 
 
 # --------------------------------------------------------------------------- the campaign

@@ -22,17 +22,17 @@ Experimental context: :mod:`interfacemodel.analysis.experiment`. Library layer: 
 
 from __future__ import annotations
 
+from ..analysis.migration import ROOM_T_K as ROOM_T_K
+from ..analysis.quantities import resolve_source, source_path
 from .criteria import CRITERIA, Criterion, ranking
 from .figures import make_figures
 from .formatting import MISSING as MISSING
 from .formatting import NOT_CONVERGED_MARK as NOT_CONVERGED_MARK
-from .formatting import QUANTITY_LABELS as QUANTITY_LABELS
 from .formatting import WARNING_MARK as WARNING_MARK
 from .formatting import format_number, quantity_label
 from .records import RECORD_FIELDS as RECORD_FIELDS
-from .records import ROLES, CoatingResult, resolve_source, source_path
+from .records import ROLES, CoatingResult
 from .render import csv_cell, csv_header
-from .values import ROOM_T_K as ROOM_T_K
 from .values import report_values
 from .writer import DEFAULT_TITLE as DEFAULT_TITLE
 from .writer import write_report

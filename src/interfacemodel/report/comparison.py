@@ -8,7 +8,9 @@ import math
 from typing import Any
 
 from ..analysis import experiment as exp
-from .formatting import _cell, _sci, format_number
+from ..analysis.quantities import sci as _sci
+from .formatting import _cell, format_number
+from .values import value_map
 
 
 def _source_numbers(entries: list[dict]) -> dict[str, int]:
@@ -77,7 +79,7 @@ def _comparison(m: exp.Measurement, item: dict[str, Any] | None,
 def _experiment_rows(entries: list[dict], numbers: dict[str, int]) -> list[dict[str, Any]]:
     rows = []
     for e in entries:
-        vmap = {v["name"]: v for v in e["values"]}
+        vmap = value_map(e)
         for m in exp.measurements_for(e["coating"]):
             if m.compare_with is None or m.coatings[0] != exp.experiment_key(e["coating"]):
                 continue

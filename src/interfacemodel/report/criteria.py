@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analysis import experiment as exp
+from ..analysis.comparison import ranked
 from ..run.neb import NO_BARRIER_FLAG
 
 
@@ -22,34 +23,10 @@ class Criterion:
     why: str
 
 
-CRITERIA: tuple[Criterion, ...] = (
-    Criterion("w_adh_relaxed_J_per_m2", "W_adh relaxed", "higher",
-              "higher work of adhesion keeps Li in contact with the coating when Li is stripped "
-              "(fewer interfacial voids)"),
-    Criterion("gamma_int_J_per_m2", "γ_int", "lower",
-              "lower interface energy: the Li/coating interface costs less, Li spreads on the "
-              "coating instead of balling up"),
-    Criterion("contact_angle_deg", "contact angle", "lower",
-              "lower contact angle of liquid Li (Young–Dupré): Li wets the coating"),
-    Criterion("max_strain_percent", "lattice match", "lower",
-              "smaller strain on the Li film: a more coherent, epitaxy-like match"),
-    Criterion("reaction_meV_per_atom", "reaction with Li", "higher",
-              "closer to 0 is better: 0 = thermodynamically stable against Li metal, negative "
-              "= Li reduces the coating (it converts into other phases)"),
-    Criterion("barrier_coating_eV", "Li barrier in coating", "lower",
-              "lower in-coating migration barrier: fast Li⁺ transport through the layer"),
-    Criterion("D_coating_cm2_per_s", "D near 300 K", "higher",
-              "higher Li diffusivity near room temperature (defect concentration included): "
-              "fast Li transport"),
-    Criterion("barrier_interface_eV", "barrier Li → coating", "lower",
-              "lower barrier for a Li atom to cross from the Li film into the coating"),
-    Criterion("mg_segregation_surface_eV", "Mg → surface", "lower",
-              "more negative: Mg prefers the surface, the thermodynamic route to a self-forming "
-              "Li–Mg coating"),
-    Criterion("mg_segregation_interface_eV", "Mg → interface", "lower",
-              "more negative: Mg prefers the Li/coating interface (a self-forming Li–Mg "
-              "interphase)"),
-)
+#: the ranking's columns: every quantity declared with a :class:`~interfacemodel.analysis.\
+#: quantities.Rank`, in its order
+CRITERIA: tuple[Criterion, ...] = tuple(
+    Criterion(q.name, q.rank.title, q.rank.better, q.rank.why) for q in ranked())
 
 
 def _no_barrier(item: dict[str, Any]) -> bool:

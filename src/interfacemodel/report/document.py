@@ -8,12 +8,13 @@ import math
 
 from ..analysis import experiment as exp
 from ..analysis.committee import SPREAD_DEFINITION
+from ..analysis.comparison import QUANTITIES, columns
+from ..analysis.quantities import base_name
 from .comparison import _ref
 from .formatting import (
     MISSING,
     NOT_CONVERGED_MARK,
     WARNING_MARK,
-    _base,
     _cell,
     _marks,
     format_number,
@@ -21,11 +22,11 @@ from .formatting import (
 from .methods import _campaign_lines, _method_energetics, _method_migration, _method_segregation
 from .reading import reading_lines
 from .solute_screen import interface_former_text, interface_rows, screen_rows
-from .values import on_log10
+from .values import on_log10, value_map
 
 
 def _vmaps(entries):
-    return {e["coating"]: {v["name"]: v for v in e["values"]} for e in entries}
+    return {e["coating"]: value_map(e) for e in entries}
 
 
 def _table(entries, columns: list[tuple[str, str]], vmaps) -> tuple | None:
@@ -42,15 +43,23 @@ def _table(entries, columns: list[tuple[str, str]], vmaps) -> tuple | None:
     return ("table", ["coating"] + [h for _, h in columns], rows)
 
 
-def _surface_table(entries, vmaps) -> tuple | None:
+def _family_table(entries, vmaps, table: str, header: list[str], cell) -> tuple | None:
+    """A table of the family quantities declared for ``table`` (one row per key: a surface,
+    a hull phase): ``cell(coating, name, item, key)`` -> the row's cells after the coating."""
+    families = [q for q in QUANTITIES.values() if q.table == table and q.keys is not None]
     rows = []
     for e in entries:
-        for name, item in vmaps[e["coating"]].items():
-            if _base(name) == "gamma_surface_J_per_m2":
-                rows.append([e["coating"], name[len("gamma_surface_J_per_m2") + 1:-1],
-                             _cell(vmaps[e["coating"]], name), item["status"]])
-    return ("table", ["coating", "surface (hkl, termination)", "γ (J/m²)", "status"], rows) \
-        if rows else None
+        for q in families:
+            for name, item in vmaps[e["coating"]].items():
+                if base_name(name) == q.name and "[" in name:
+                    rows.append([e["coating"], *cell(e["coating"], name, item,
+                                                     name[len(q.name) + 1:-1])])
+    return ("table", ["coating", *header], rows) if rows else None
+
+
+def _columns(entries, vmaps, table: str) -> tuple | None:
+    """The report section ``table``'s table: one column per quantity declared for it."""
+    return _table(entries, columns(table), vmaps)
 
 
 def _build_document(results, entries, ranks, exp_rows, trends, figures, title, campaign,
@@ -135,59 +144,34 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
     B += _reading_blocks(results, entries, vmaps)
 
     B.append(("h", 2, "Interface energetics"))
-    t = _table(entries, [("interface_area_A2", "area (Å²)"),
-                         ("max_strain_percent", "max strain of film (%)"),
-                         ("film_miller", "film plane"), ("coating_miller", "coating plane"),
-                         ("w_adh_ideal_J_per_m2", "W_adh ideal (J/m²)"),
-                         ("w_adh_relaxed_J_per_m2", "W_adh relaxed (J/m²)"),
-                         ("gamma_film_as_cut_J_per_m2", "γ film as cut (J/m²)"),
-                         ("gamma_coating_as_cut_J_per_m2", "γ coating as cut (J/m²)"),
-                         ("gamma_int_J_per_m2", "γ_int (J/m²)"),
-                         ("contact_angle_deg", "contact angle (°)"),
-                         ("wetting_regime", "regime")], vmaps)
+    t = _columns(entries, vmaps, "interface")
     B.append(t if t else ("p", "No interface energetics in these records."))
-    st = _surface_table(entries, vmaps)
+    st = _family_table(entries, vmaps, "surfaces", ["surface (hkl, termination)", "γ (J/m²)",
+                                                   "status"],
+                       lambda c, name, item, key: [key, _cell(vmaps[c], name), item["status"]])
     if st:
         B += [("h", 3, "Free-surface energies used"), st]
 
     B.append(("h", 2, "Reactivity with Li metal"))
-    t = _table(entries, [("reaction_meV_per_atom", "E_rxn (meV/atom)"),
-                         ("reaction_eV_per_Li", "E_rxn (eV/Li)"),
-                         ("reaction_products", "products"),
-                         ("stable_against_li", "stable against Li")], vmaps)
+    t = _columns(entries, vmaps, "reactivity")
     B.append(t if t else ("p", "No reaction energies in these records."))
 
     B.append(("h", 2, "Li transport"))
-    t = _table(entries, [("barrier_coating_eV", "barrier in coating (eV)"),
-                         ("barrier_coating_backward_eV", "backward (eV)"),
-                         ("attempt_frequency_coating_Hz", "ν* (Hz)"),
-                         ("pair_energy_coating_eV", "E_S / E_F (eV)"),
-                         ("carrier_fraction_coating", "carrier fraction c"),
-                         ("D_T_K", "T (K)"), ("D_star_coating_cm2_per_s", "D* per carrier (cm²/s)"),
-                         ("D_coating_cm2_per_s", "D = c D* (cm²/s)"),
-                         ("sigma_coating_S_per_cm", "σ (S/cm)"),
-                         ("barrier_interface_eV", "barrier Li → coating (eV)"),
-                         ("barrier_interface_backward_eV", "barrier coating → Li (eV)")], vmaps)
+    t = _columns(entries, vmaps, "transport")
     B.append(t if t else ("p", "No migration records."))
-    t = _table(entries, [("solute_hop", "hop"), ("barrier_solute_eV", "barrier (eV)"),
-                         ("D_solute_T_K", "T (K)"), ("D_solute_cm2_per_s", "D (cm²/s)")], vmaps)
+    t = _columns(entries, vmaps, "solute hops")
     if t:
         B += [("h", 3, "Solute hops"),
               ("p", "A foreign atom's own hop (e.g. Mg exchanging with a vacancy in Li), not "
                "Li transport: how fast the coating's element spreads into the anode."), t]
 
-    t = _table(entries, [("mg_segregation_surface_eV", "Mg to surface (eV)"),
-                         ("mg_segregation_interface_eV", "Mg to interface (eV)")], vmaps)
+    t = _columns(entries, vmaps, "segregation")
     if t:
         B += [("h", 2, "Mg segregation"),
               ("p", "Energy of moving one Mg atom from the Li bulk to the site; negative = Mg "
                "prefers that site."), t]
 
-    t = _table(entries, [("equilibrium_phase_with_li", "phase at Li"),
-                         ("heat_of_solution_eV", "ΔH_sol (eV)"),
-                         ("solution_energy_eV", "ΔE_sol (eV)"),
-                         ("solubility_fraction_300K", "x_sol near 300 K"),
-                         ("soluble_in_li", "soluble")], vmaps)
+    t = _columns(entries, vmaps, "solubility")
     if t:
         B += [("h", 2, "Solubility in Li"),
               ("p", "One atom of the metal M in a bcc Li supercell (positions relaxed). ΔH_sol: "
@@ -197,32 +181,22 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                "only); soluble = x_sol(300 K) ≥ 1 at.% or ΔE_sol ≤ 0. ± : the committee's "
                "single points at the main model's relaxed cells (dilute cell and hull "
                "crystals), where the campaign has a committee."), t]
-        hull = []
-        for e in entries:
-            for v in e["values"]:
-                if v["name"].startswith("formation_energy_eV_per_atom["):
-                    phase = v["name"][len("formation_energy_eV_per_atom["):-1]
-                    hull.append([e["coating"], phase, f"{v['value']:+.3f}",
-                                 v["status"].split("; ", 1)[-1].replace("Li–M hull; ", "")])
+        hull = _family_table(
+            entries, vmaps, "hull", ["phase", "E_f (eV/atom)", "hull"],
+            lambda c, name, item, key: [key, f"{item['value']:+.3f}",
+                                        item["status"].split("; ", 1)[-1]
+                                        .replace("Li–M hull; ", "")])
         if hull:
             B += [("h", 3, "Li–M convex hulls"),
                   ("p", "Formation energies per atom from the elements (the campaign's "
                    "calculator, pymatgen PhaseDiagram); the phase at Li is the Li-richest "
-                   "hull phase."), ("table", ["coating", "phase", "E_f (eV/atom)", "hull"],
-                                    hull)]
+                   "hull phase."), hull]
 
     if screen is not None:
         B += _screen_blocks(screen)
 
     B.append(("h", 2, "Models and calculators"))
-    t = _table(entries, [("calculator_energetics", "energetics"),
-                         ("natoms_interface", "interface (atoms)"),
-                         ("calculator_coating_hop", "coating hop"),
-                         ("natoms_coating_hop", "coating hop (atoms)"),
-                         ("calculator_interface_hop", "interface hop"),
-                         ("natoms_interface_hop", "interface hop (atoms)"),
-                         ("calculator_segregation", "segregation"),
-                         ("natoms_segregation", "segregation (atoms)")], vmaps)
+    t = _columns(entries, vmaps, "models")
     if t:
         B.append(t)
 

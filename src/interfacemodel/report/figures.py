@@ -8,25 +8,31 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..analysis import experiment as exp
+from ..analysis.comparison import QUANTITIES
 from ..errors import UserInputError
 from ..models.cells import wrap_into_cell
 from .formatting import format_number, quantity_label
 from .pictures import new_figure, png_bytes
 from .records import CoatingResult
-from .values import on_log10
+from .values import on_log10, value_map
 
 
 def _bar_values(entries, names):
     rows = []
     for e in entries:
-        vmap = {v["name"]: v for v in e["values"]}
+        vmap = value_map(e)
         if any(n in vmap for n in names):
             rows.append((e["coating"], [vmap.get(n) for n in names]))
     return rows
 
 
+def drawn_in(figure: str) -> list[str]:
+    """The value names declared to be drawn in ``figure``, in declaration order."""
+    return [q.name for q in QUANTITIES.values() if figure in q.figures]
+
+
 def _figure_adhesion(entries) -> bytes | None:
-    names = ["w_adh_ideal_J_per_m2", "w_adh_relaxed_J_per_m2", "gamma_int_J_per_m2"]
+    names = drawn_in("adhesion")
     rows = _bar_values(entries, names)
     if not rows:
         return None
@@ -35,14 +41,14 @@ def _figure_adhesion(entries) -> bytes | None:
     fig = new_figure(max(5.0, 1.3 * len(rows) + 2), 3.8)
     ax = fig.subplots()
     x = np.arange(len(rows))
-    width = 0.26
-    colours = ["tab:blue", "tab:orange", "tab:green"]
+    width = 0.78 / len(names)
+    colours = [f"C{k}" for k in range(len(names))]
     for k, name in enumerate(names):
         for i, (_, items) in enumerate(rows):
             item = items[k]
             if item is None:
                 continue
-            ax.bar(x[i] + (k - 1) * width, item["value"], width, color=colours[k],
+            ax.bar(x[i] + (k - (len(names) - 1) / 2) * width, item["value"], width, color=colours[k],
                    hatch="//" if item["converged"] is False else None,
                    edgecolor="black" if item["converged"] is False else colours[k],
                    label=quantity_label(name) if i == next(
@@ -105,7 +111,7 @@ def _figure_ranked(entries, ranks) -> bytes | None:
 
 
 def _figure_contact_angle(entries) -> bytes | None:
-    rows = _bar_values(entries, ["contact_angle_deg", "wetting_regime"])
+    rows = _bar_values(entries, drawn_in("contact angle"))  # the angle, its regime
     rows = [(c, items) for c, items in rows if items[0] is not None]
     if not rows:
         return None
@@ -129,7 +135,7 @@ def _figure_contact_angle(entries) -> bytes | None:
 
 
 def _figure_reaction(entries) -> bytes | None:
-    rows = _bar_values(entries, ["reaction_meV_per_atom", "reaction_products"])
+    rows = _bar_values(entries, drawn_in("reaction"))  # the energy, the products
     rows = [(c, items) for c, items in rows if items[0] is not None]
     if not rows:
         return None
@@ -140,7 +146,7 @@ def _figure_reaction(entries) -> bytes | None:
         ax.bar(i, item["value"], 0.6, color="tab:red", hatch="//" if bad else None,
                edgecolor="black" if bad else "tab:red")
         label = ("stable" if not products or not products["value"]
-                 else format_number("reaction_products", products["value"]))
+                 else format_number(products["name"], products["value"]))
         ax.annotate(f"{item['value']:.0f} meV/atom\n{label}", (i, min(item["value"], 0)),
                     textcoords="offset points", xytext=(0, -24 if item["value"] < 0 else 3),
                     ha="center", fontsize=7)

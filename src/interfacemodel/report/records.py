@@ -1,22 +1,19 @@
-"""The input of the report: :class:`CoatingResult` (one coating's records), its checks, and the
-dotted source paths of its values (:func:`source_path`, :func:`resolve_source`).
-"""
+"""The input of the report: :class:`CoatingResult` (one coating's records) and its checks."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..analysis.comparison import ROW_RECORDS
 from ..errors import UserInputError
 from ..records import to_dict
 
 ROLES = ("coating", "reference")
-RECORD_FIELDS = ("energetics", "bulk_migration", "interface_migration", "solute_migration",
-                 "mg_segregation", "solubility")
+#: the record fields of a row (:data:`~interfacemodel.analysis.comparison.ROW_RECORDS`)
+RECORD_FIELDS = tuple(ROW_RECORDS)
 
 
 @dataclass
@@ -74,49 +71,6 @@ def _check_result(r: CoatingResult) -> None:
         elif value is not None and not isinstance(value, dict):
             raise UserInputError(f"{name} of coating {r.coating!r} must be a record dict "
                                  f"(records.to_dict) or None, not {type(value).__name__}")
-
-
-# ---------------------------------------------------------------------------------------------
-# source paths
-
-
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
-
-
-def source_path(*parts: str | int) -> str:
-    """Dotted path from parts: identifiers joined by '.', ints as ``[i]``, other keys as
-    ``["key"]`` (JSON-quoted)."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _IDENT.match(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{json.dumps(part)}]"
-    return out
-
-
-def resolve_source(root: Any, path: str) -> Any:
-    """The value at ``path`` (see :func:`source_path`) under ``root``: a :class:`CoatingResult`
-    (first part an attribute) or a dict. Raises KeyError when the path does not exist."""
-    obj, pos = root, 0
-    while pos < len(path):
-        m = _TOKEN.match(path, pos)
-        if m is None or m.end() == pos:
-            raise KeyError(f"bad source path {path!r} at {pos}")
-        name, index, quoted = m.groups()
-        try:
-            if index is not None:
-                obj = obj[int(index)]
-            else:
-                key = name if name is not None else json.loads(quoted)
-                obj = obj[key] if isinstance(obj, dict) else getattr(obj, key)
-        except (KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise KeyError(f"{path!r} not found in the record") from exc
-        pos = m.end()
-    return obj
 
 
 def _check_results(results: Sequence[CoatingResult]) -> None:
