@@ -26,7 +26,7 @@ import sys
 import time
 
 from interfacemodel.analysis.energetics import interface_energy, surface_energy, work_of_adhesion
-from interfacemodel.analysis.interface_energetics import cleave
+from interfacemodel.analysis.interface_geometry import cleave
 from interfacemodel.calculators import get_calculator
 from interfacemodel.calculators.site import worker_env
 from interfacemodel.models.interfaces import build_interfaces

@@ -2,7 +2,8 @@
 quick preset's hops (Li's vacancy, the Li vacancy in Li2Se and LiF, Li in MgF2's c channel)
 relaxed with the ML potential in the smallest cells that still hold the hop, then the ML
 potential, the committee and the DFT calculator take single points of the NEB's relaxed end
-points and highest image (`analysis.committee.member_migration`, the refine's hop check).
+points and highest image (`procedures.reevaluation.reevaluate` of the hop's evaluation,
+`analysis.migration.evaluate_migration`, at its band points: the refine's hop check).
 
 Run by hand:  .venv/bin/python bench/refine_barriers.py [--calc sevennet]
               [--dft gpaw:ecut_eV=500,kpt_density=2.5,occupations=fermi-dirac]
@@ -28,10 +29,11 @@ from pathlib import Path
 from ase.build import make_supercell
 from pymatgen.io.ase import AseAtomsAdaptor
 
+from interfacemodel.analysis.migration import BAND_POINTS, NEBProduct, evaluate_migration
 from interfacemodel.calculators import get_calculator
-from interfacemodel.procedures.committee import member_migration
 from interfacemodel.procedures.hops import prepare_bulk_hop
 from interfacemodel.procedures.migration import band_states, hop_band, hop_prefactors
+from interfacemodel.procedures.reevaluation import reevaluate
 from interfacemodel.structures import load_bulk
 
 #: name -> (host, mechanism, prepare_bulk_hop keywords, cell of the host): the check's cells,
@@ -64,7 +66,10 @@ def run_hop(name: str, calc_spec: str, members: list[str]) -> dict:
            "ml_seconds": time.perf_counter() - start}
     for spec in members:
         t = time.perf_counter()
-        rec = member_migration(get_calculator(spec), case, neb, initial, saddle, final, pre)
+        inputs = {"name": name, "hop": case, "band": NEBProduct(neb, initial, saddle, final),
+                  "prefactors": pre, "temperatures_K": [300.0]}
+        rec = reevaluate(evaluate_migration, inputs, get_calculator(spec),
+                         only=BAND_POINTS).record
         row["barriers"][spec] = rec.neb.barrier_forward_eV
         row["seconds"][spec] = time.perf_counter() - t
         print(f"  {name} {spec}: {rec.neb.barrier_forward_eV:.3f} eV "

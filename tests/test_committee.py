@@ -1,7 +1,8 @@
-"""The committee's spread (analysis.committee): the members' numbers at the main model's
-geometries against plain-ASE single points of the same cells, the spread against the sample
-standard deviation by hand, and zero for one model repeated. EMT on the Cu/Ag analogue; the
-second member is ASE's EMT with ASAP's cutoff convention (a different parametrisation)."""
+"""The committee's spread (analysis.committee) and the one re-evaluation every member goes
+through (procedures.reevaluation.reevaluate): a member's numbers at the main model's geometries
+against plain-ASE single points of the same cells, the spread against the sample standard
+deviation by hand, and zero for one model repeated. EMT on the Cu/Ag analogue; the second
+member is ASE's EMT with ASAP's cutoff convention (a different parametrisation)."""
 
 import math
 import statistics
@@ -11,27 +12,70 @@ import pytest
 from ase.build import bulk
 from ase.calculators.emt import EMT
 
+from interfacemodel.analysis.bulk import BulkProduct
 from interfacemodel.analysis.committee import ShortRelaxation, committee_value
-from interfacemodel.analysis.interface_energetics import cleave
+from interfacemodel.analysis.comparison import member_values
+from interfacemodel.analysis.interface_energetics import EnergeticsSettings, evaluate_energetics
+from interfacemodel.analysis.interface_geometry import InterfaceProduct, cleave
+from interfacemodel.analysis.migration import NEBProduct, evaluate_migration
+from interfacemodel.calculators import calculator_provenance
 from interfacemodel.errors import UserInputError
 from interfacemodel.models.systems import build_system
-from interfacemodel.procedures.committee import member_energetics, member_values
-from interfacemodel.run.relax import relax
+from interfacemodel.procedures.interfaces import adhesion_parts, bulk_reference
+from interfacemodel.procedures.reevaluation import reevaluate
+from interfacemodel.records import to_dict
+from interfacemodel.run.relax import point_record, relax
 from interfacemodel.units import EV_PER_A2_TO_J_PER_M2
+
+PROV = calculator_provenance(EMT())  # the main model's records, as its steps write them
+SETTINGS = EnergeticsSettings(fmax=0.1, steps=30, surface_slabs=False, reactivity=False)
+
+
+def _bulk(phase: str) -> BulkProduct:
+    atoms, ref, rec = bulk_reference(phase, EMT())
+    return BulkProduct(phase, atoms, ref, rec, len(atoms))
+
+
+def _inputs(interface, parts_relaxed, film, substrate, model):
+    """The energetics join's inputs around an interface and its relaxed parts (their
+    records are EMT's: the main model's)."""
+    film_c, sub_c = cleave(interface)
+    records = {}
+    structures = {"film-cleaved": film_c, "substrate-cleaved": sub_c,
+                  "film-relaxed": parts_relaxed["film"],
+                  "substrate-relaxed": parts_relaxed["substrate"]}
+    for key, atoms in structures.items():
+        records[key] = point_record(atoms, PROV, key,
+                                    _energy(atoms, EMT()))
+    from interfacemodel.analysis.interface_geometry import AdhesionParts
+
+    product = InterfaceProduct("cu-ag", model.metadata(), None, interface,
+                               point_record(interface, PROV,
+                                            "interface", _energy(interface, EMT())),
+                               1, list(model.film_miller), list(model.substrate_miller),
+                               model.film_layers, model.substrate_layers)
+    return {"system": "cu-ag", "settings": SETTINGS, "interface": product, "film": film,
+            "substrate": substrate, "parts": AdhesionParts(structures, records)}
 
 
 @pytest.fixture(scope="module")
 def geometries():
-    """A Cu(100)/Ag(100) model relaxed a little with EMT, its parts relaxed alone, and bulk
-    Cu and Ag: the 'main model's geometries'."""
-    model = build_system("cu-ag", film_layers=2, substrate_layers=3,
-                         fix_substrate_layers=1)[0]
-    relaxed, _ = relax(model.atoms, EMT(), fmax=0.1, steps=30)
-    film, sub = cleave(relaxed)
-    parts = {"film": relax(film, EMT(), fmax=0.1, steps=30)[0],
-             "substrate": relax(sub, EMT(), fmax=0.1, steps=30)[0]}
-    return {"interface": relaxed, "parts": parts, "film_bulk": bulk("Cu", "fcc", a=3.59),
-            "substrate_bulk": bulk("Ag", "fcc", a=4.06)}
+    """A Cu(100)/Ag(100) model relaxed a little with EMT, its parts relaxed alone, and the
+    bulk Cu and Ag of the pipeline's bulk step: the 'main model's geometries', as the
+    energetics join's inputs."""
+    film, substrate = _bulk("Cu"), _bulk("Ag")
+    model = build_system("cu-ag", film_layers=2, substrate_layers=3, fix_substrate_layers=1,
+                         film_bulk=film.atoms, substrate_bulk=substrate.atoms)[0]
+    relaxed, rec = relax(model.atoms, EMT(), fmax=0.1, steps=30)
+    parts = adhesion_parts(relaxed, rec, EMT(), SETTINGS)
+    inputs = _inputs(relaxed, {"film": parts.structures["film-relaxed"],
+                               "substrate": parts.structures["substrate-relaxed"]},
+                     film, substrate, model)
+    return {"inputs": inputs, "model": model, "interface": relaxed,
+            "parts": {"film": parts.structures["film-relaxed"],
+                      "substrate": parts.structures["substrate-relaxed"]},
+            "film_bulk": film.atoms, "substrate_bulk": substrate.atoms,
+            "film": film, "substrate": substrate}
 
 
 def _energy(atoms, calc):
@@ -60,15 +104,17 @@ def _plain(g, calc):
     }
 
 
-def _member(g, calc):
-    return member_energetics(calc, interface=g["interface"], n_interfaces=1,
-                             film_bulk=g["film_bulk"], substrate_bulk=g["substrate_bulk"],
-                             relaxed_parts=g["parts"])
+def _member(g, calc, **kwargs):
+    return reevaluate(evaluate_energetics, g["inputs"], calc, **kwargs)
+
+
+def _values(record):
+    return member_values({"energetics": to_dict(record)})
 
 
 @pytest.mark.parametrize("asap", [False, True])
 def test_a_members_numbers_equal_plain_ase_single_points(geometries, asap):
-    got = _member(geometries, EMT(asap_cutoff=asap)).values
+    got = _values(_member(geometries, EMT(asap_cutoff=asap)).record)
     want = _plain(geometries, EMT(asap_cutoff=asap))
     for name, value in want.items():
         assert got[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
@@ -78,9 +124,22 @@ def test_a_members_numbers_equal_plain_ase_single_points(geometries, asap):
     assert 0 <= got["contact_angle_deg"] <= 180
 
 
+def test_the_main_model_and_a_member_get_the_same_record_from_the_same_evaluation(geometries):
+    """The main model's record (its own energies at the points) equals EMT's re-evaluation
+    of the same structures: one evaluation, whichever energies."""
+    from interfacemodel.analysis.points import energies_of, points_of
+
+    g = geometries
+    main = evaluate_energetics(energies_of(points_of(g["inputs"])), PROV,
+                               **g["inputs"])
+    again = _member(g, EMT()).record
+    assert type(main) is type(again)
+    assert _values(main) == pytest.approx(_values(again), rel=1e-12)
+
+
 def test_the_spread_is_the_sample_standard_deviation_over_the_members(geometries):
-    a = member_values(_member(geometries, EMT()))
-    b = member_values(_member(geometries, EMT(asap_cutoff=True)))
+    a = _values(_member(geometries, EMT()).record)
+    b = _values(_member(geometries, EMT(asap_cutoff=True)).record)
     assert a["w_adh_ideal_J_per_m2"] != pytest.approx(b["w_adh_ideal_J_per_m2"], rel=1e-3)
     for name in a:
         cv = committee_value("emt", {"emt": a[name], "emt-asap": b[name]})
@@ -95,8 +154,8 @@ def test_the_spread_is_the_sample_standard_deviation_over_the_members(geometries
 
 def test_one_model_repeated_has_zero_spread(geometries):
     """Two separate EMT objects evaluating the same geometries: every spread is exactly 0."""
-    a = member_values(_member(geometries, EMT()))
-    b = member_values(_member(geometries, EMT()))
+    a = _values(_member(geometries, EMT()).record)
+    b = _values(_member(geometries, EMT()).record)
     assert len(a) >= 6
     for name in a:
         assert committee_value("one", {"one": a[name], "again": b[name]}).spread == 0.0
@@ -108,21 +167,23 @@ def _max_free_force(atoms, calc):
     return float(np.linalg.norm(atoms.get_forces(), axis=1).max())
 
 
+RELAXED_POINTS = {"interface/relaxed": "interface", "parts/film-relaxed": "film",
+                  "parts/substrate-relaxed": "substrate"}
+
+
 def test_no_short_relaxation_where_the_members_forces_stay_below_the_threshold(geometries):
-    """The checking member's largest free-atom force on each structure is that of plain ASE;
-    below the threshold nothing is relaxed and the numbers are the single points'."""
+    """The checking member's largest free-atom force on each relaxed structure is that of
+    plain ASE; below the threshold nothing is relaxed and the numbers are the single
+    points'."""
     calc = EMT(asap_cutoff=True)
-    got = member_energetics(calc, interface=geometries["interface"], n_interfaces=1,
-                            film_bulk=geometries["film_bulk"],
-                            substrate_bulk=geometries["substrate_bulk"],
-                            relaxed_parts=geometries["parts"],
-                            short_relax=ShortRelaxation(above_eV_per_A=50.0))
+    got = _member(geometries, calc, short=ShortRelaxation(above_eV_per_A=50.0))
     want = {"interface": geometries["interface"], **geometries["parts"]}
-    for key, atoms in want.items():
-        assert got.forces_eV_per_A[key] == pytest.approx(_max_free_force(atoms, calc),
-                                                         rel=1e-9), key
-    assert got.relaxed_values is None and got.relaxation is None
-    assert got.values == _member(geometries, calc).values
+    assert set(got.forces_eV_per_A) == set(RELAXED_POINTS)
+    for point, key in RELAXED_POINTS.items():
+        assert got.forces_eV_per_A[point] == pytest.approx(
+            _max_free_force(want[key], calc), rel=1e-9), key
+    assert got.relaxed_record is None and got.relaxation is None
+    assert _values(got.record) == _values(_member(geometries, calc).record)
 
 
 def test_a_short_relaxation_where_the_members_forces_disagree(geometries, tmp_path):
@@ -139,12 +200,12 @@ def test_a_short_relaxation_where_the_members_forces_disagree(geometries, tmp_pa
         shaken[key] = atoms.copy()
         shaken[key].rattle(0.05, seed=seed)
     short = ShortRelaxation(above_eV_per_A=0.2, steps=300, fmax_eV_per_A=0.005)
-    parts = {"film": shaken["film"], "substrate": shaken["substrate"]}
-    got = member_energetics(calc, interface=shaken["interface"], n_interfaces=1,
-                            film_bulk=geometries["film_bulk"],
-                            substrate_bulk=geometries["substrate_bulk"],
-                            relaxed_parts=parts, short_relax=short, workdir=tmp_path)
-    assert set(got.relaxation) == {"interface", "film", "substrate"}
+    g = geometries
+    inputs = _inputs(shaken["interface"], {"film": shaken["film"],
+                                           "substrate": shaken["substrate"]},
+                     g["film"], g["substrate"], g["model"])
+    got = reevaluate(evaluate_energetics, inputs, calc, short=short, workdir=tmp_path)
+    assert set(got.relaxation) == set(RELAXED_POINTS)
     assert all(r["converged"] and r["fmax_after_eV_per_A"] <= 0.005
                for r in got.relaxation.values())
     energies = {}
@@ -156,13 +217,12 @@ def test_a_short_relaxation_where_the_members_forces_disagree(geometries, tmp_pa
     area = np.linalg.norm(np.cross(*geometries["interface"].cell[:2]))
     w = (energies["film"] + energies["substrate"] - energies["interface"]) / area \
         * EV_PER_A2_TO_J_PER_M2
-    assert got.relaxed_values["w_adh_relaxed_J_per_m2"] == pytest.approx(w, abs=2e-3)
-    assert abs(got.values["w_adh_relaxed_J_per_m2"] - w) > 0.01  # the relaxation mattered
+    relaxed = _values(got.relaxed_record)
+    assert relaxed["w_adh_relaxed_J_per_m2"] == pytest.approx(w, abs=2e-3)
+    assert abs(_values(got.record)["w_adh_relaxed_J_per_m2"] - w) > 0.01  # it mattered
     # the single points at the main geometries are kept beside, as without the relaxation
-    assert got.values == member_energetics(
-        calc, interface=shaken["interface"], n_interfaces=1, film_bulk=geometries["film_bulk"],
-        substrate_bulk=geometries["substrate_bulk"], relaxed_parts=parts).values
-    assert any("relaxed with this calculator" in n for n in got.notes)
+    assert _values(got.record) == _values(reevaluate(evaluate_energetics, inputs, calc).record)
+    assert any("relaxed with" in n for n in got.notes)
     with pytest.raises(UserInputError, match="steps=0"):
         ShortRelaxation(steps=0)
 
@@ -184,12 +244,16 @@ def ag_vacancy_hop():
     crystal = crystal.copy()
     ref = BulkReference.from_energy(crystal, _energy(crystal, EMT()), {"name": "emt",
                                                                         "label": "emt"})
+    energy = point_record(crystal, PROV, "host",
+                          _energy(crystal, EMT()))
     case = prepare_bulk_hop(crystal, EMT(), species="Ag", supercell=2,
-                            host_reference=(crystal, ref))
+                            host_reference=(crystal, ref, energy))
     images, neb = hop_band(case, EMT(), n_images=3, fmax=0.05)
     states = band_states(images, neb)
     pre = hop_prefactors(case, *states, neb, EMT(), phonons=False)
-    return {"case": case, "neb": neb, "states": states, "prefactors": pre, "crystal": crystal}
+    return {"case": case, "neb": neb, "states": states, "prefactors": pre, "crystal": crystal,
+            "inputs": {"name": "ag-vacancy", "hop": case, "band": NEBProduct(neb, *states),
+                       "prefactors": pre, "temperatures_K": [300.0]}}
 
 
 def test_a_members_hop_equals_plain_ase_single_points(ag_vacancy_hop):
@@ -198,13 +262,11 @@ def test_a_members_hop_equals_plain_ase_single_points(ag_vacancy_hop):
     from ase.calculators.morse import MorsePotential
 
     from interfacemodel.analysis.diffusion import diffusivity
-    from interfacemodel.procedures.committee import member_migration
 
     h = ag_vacancy_hop
     other = MorsePotential(epsilon=0.35, r0=2.89, rho0=6.0)  # a different model of Ag
     initial, saddle, final = h["states"]
-    rec = member_migration(other, h["case"], h["neb"], initial, saddle, final, h["prefactors"],
-                           host_bulk=h["crystal"], species_bulk=h["crystal"])
+    rec = reevaluate(evaluate_migration, h["inputs"], other).record
     e_i, e_s, e_f = (_energy(a, other) for a in (initial, saddle, final))
     assert rec.neb.barrier_forward_eV == pytest.approx(e_s - e_i, abs=1e-10)
     assert rec.neb.barrier_backward_eV == pytest.approx(e_s - e_f, abs=1e-10)
@@ -305,8 +367,9 @@ def test_the_short_dft_relaxation_stands_beside_the_check(tmp_path):
 
     from interfacemodel.report import CoatingResult, write_report
 
-    forces = {"at_ml_geometry": {"interface": 0.41, "film": 0.03, "substrate": 0.12},
-              "relaxation": {"interface": {"steps": 6, "converged": False,
+    forces = {"at_ml_geometry": {"interface/relaxed": 0.41, "parts/film-relaxed": 0.03,
+                                 "parts/substrate-relaxed": 0.12},
+              "relaxation": {"interface/relaxed": {"steps": 6, "converged": False,
                                            "fmax_before_eV_per_A": 0.41,
                                            "fmax_after_eV_per_A": 0.09,
                                            "energy_change_eV": -0.052}}}
@@ -378,8 +441,6 @@ def test_a_member_whose_end_point_lies_above_the_saddle_keeps_its_barrier_withou
     records its negative barrier, the plain-ASE difference, and no D, instead of failing."""
     from ase.calculators.calculator import Calculator, all_changes
 
-    from interfacemodel.procedures.committee import member_migration
-
     h = ag_vacancy_hop
     initial, saddle, final = h["states"]
     k = h["case"].moving_index
@@ -399,9 +460,8 @@ def test_a_member_whose_end_point_lies_above_the_saddle_keeps_its_barrier_withou
                             - 1.0 * float(np.dot(self.atoms.positions[k], u)),
                             "forces": forces}
 
-    rec = member_migration(Tilted(), h["case"], h["neb"], initial, saddle, final,
-                           h["prefactors"], host_bulk=h["crystal"], species_bulk=h["crystal"])
+    rec = reevaluate(evaluate_migration, h["inputs"], Tilted()).record
     e_i, e_s = (_energy(a, Tilted()) for a in (initial, saddle))
     assert rec.neb.barrier_forward_eV == pytest.approx(e_s - e_i, abs=1e-10) and e_s < e_i
     assert rec.diffusivities == [] and rec.lattice is None
-    assert any("not a minimum for this member" in n for n in rec.notes)
+    assert any("not a minimum for this calculator" in n for n in rec.notes)

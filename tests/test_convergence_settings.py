@@ -64,7 +64,8 @@ def test_w_adh_per_value_equals_plain_ase_single_points(tmp_path):
     rec = json.loads(out.read_text())
     assert rec["values"] == ["7net-0", "7net-l3i5"] and len(rec["w_adh_J_per_m2"]) == 2
 
-    from interfacemodel.analysis.interface_energetics import EnergeticsSettings, cleave
+    from interfacemodel.analysis.interface_energetics import EnergeticsSettings
+    from interfacemodel.analysis.interface_geometry import cleave
     from interfacemodel.procedures.interfaces import place_interface
 
     settings = EnergeticsSettings(film_layers=2, substrate_layers=2, scan_grid=None)

@@ -16,7 +16,7 @@ from interfacemodel.analysis.energetics import (
     surface_energy,
     work_of_adhesion,
 )
-from interfacemodel.analysis.interface_energetics import cleave
+from interfacemodel.analysis.interface_geometry import cleave
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
 from interfacemodel.models.slabs import make_slabs

@@ -68,7 +68,7 @@ def test_li_lif_adhesion_matches_plain_ase_and_gives_a_contact_angle(calc):
     """W_adh(ideal) of a small relaxed Li(100)/LiF(100): the package (relax, cleave, single
     points, work_of_adhesion) against plain ASE (LBFGS, boolean masks, the formula by hand)."""
     from interfacemodel.analysis.energetics import work_of_adhesion
-    from interfacemodel.analysis.interface_energetics import cleave
+    from interfacemodel.analysis.interface_geometry import cleave
     from interfacemodel.analysis.wetting import young_dupre
     from interfacemodel.models.systems import build_system
     from interfacemodel.run.relax import relax, single_point

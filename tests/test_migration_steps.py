@@ -152,13 +152,17 @@ def test_bad_endpoint_input():
 def test_bulk_hop_on_a_given_relaxed_host_equals_relaxing_it_here():
     """A campaign hands the hop its bulk step's relaxed host: the same case as relaxing here."""
     from interfacemodel.procedures.interfaces import bulk_reference
+    from interfacemodel.run.relax import point_record
 
     cu = bulk("Cu", "fcc", a=3.59, cubic=True)
     calc = get_calculator("emt")
     here = prepare_bulk_hop(cu, calc, species="Cu", supercell=2)
-    atoms, ref, _ = bulk_reference(cu, calc)
-    given = prepare_bulk_hop(cu, calc, species="Cu", supercell=2, host_reference=(atoms, ref))
+    atoms, ref, rec = bulk_reference(cu, calc)
+    energy = point_record(atoms, rec.calculator, "host", rec.energy_eV, rec.converged)
+    given = prepare_bulk_hop(cu, calc, species="Cu", supercell=2,
+                             host_reference=(atoms, ref, energy))
     assert _json(given.to_doc()) == _json(here.to_doc())
+    assert set(given.points()) == {"host"}  # the crystal E_f rests on, for other calculators
     with pytest.raises(UserInputError, match="host_reference is Cu, not the host 'Ag'") as exc:
         prepare_bulk_hop("Ag", calc, species="Ag", host_reference=(atoms, ref))
     assert_one_line(exc)

@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from interfacemodel.analysis import experiment as exp
-from interfacemodel.analysis.comparison import QUANTITIES, ROW_RECORDS, columns, ranked
+from interfacemodel.analysis.comparison import (
+    QUANTITIES,
+    ROW_RECORDS,
+    SCREEN_RECORDS,
+    columns,
+    ranked,
+)
 from interfacemodel.analysis.quantities import (
     Getter,
     Quantity,
@@ -21,18 +27,18 @@ from interfacemodel.report.values import ValueMap
 
 #: the report sections with a table of declared columns, and the figures drawing quantities
 TABLES = {"interface", "surfaces", "reactivity", "transport", "solute hops", "segregation",
-          "solubility", "hull", "models"}
+          "solubility", "hull", "models", "screen", "screen interfaces"}
 FIGURES = {"adhesion", "contact angle", "reaction"}
 
 
 def test_each_quantity_is_declared_once_with_what_the_report_needs():
-    names = [q.name for qs in ROW_RECORDS.values() for q in qs]
+    names = [q.name for qs in [*ROW_RECORDS.values(), *SCREEN_RECORDS.values()] for q in qs]
     assert len(names) == len(set(names)), "a value name declared in two records"
     for q in QUANTITIES.values():
         assert q.label and q.group, q.name
         assert q.table is None or (q.table in TABLES and q.column), q.name
         assert set(q.figures) <= FIGURES, q.name
-        assert q.fmt in ("auto", "text", "miller", "sci", ".1f", ".2f", "+.3f", ".3g") \
+        assert q.fmt in ("auto", "text", "miller", "sci", ".1f", ".2f", ".3f", "+.3f", ".3g") \
             or callable(q.fmt), q.name
         if q.rank is not None:  # computed from energies (a spread) or a model's geometry
             assert q.rank.why and (q.spread or q.converged is None), q.name

@@ -55,9 +55,8 @@ def test_refine_on_its_own_model_equals_plain_gpaw_of_the_same_cells(tmp_path, m
     from jobflow import JobStore
     from maggma.stores import MemoryStore
 
-    from interfacemodel.analysis.interface_energetics import AdhesionStep
+    from interfacemodel.analysis.interface_geometry import AdhesionParts, InterfaceProduct
     from interfacemodel.flows.campaign import CHECK_TAG, campaign_flow
-    from interfacemodel.flows.energetics import InterfaceProduct
     from interfacemodel.flows.local import run_flow
     from interfacemodel.records import from_dict
 
@@ -66,8 +65,8 @@ def test_refine_on_its_own_model_equals_plain_gpaw_of_the_same_cells(tmp_path, m
     flow = campaign_flow(spec)
     names = [j.name for j in flow.jobs]
     # the DFT check takes single points on its own model only, none on the campaign's
-    assert f"committee:li-mg{CHECK_TAG}:{REFINE}" in names
-    assert f"committee:li-mg:{REFINE}" not in names
+    assert f"committee:energetics:li-mg{CHECK_TAG}:{REFINE}" in names
+    assert f"committee:energetics:li-mg:{REFINE}" not in names
     store = JobStore(MemoryStore())
     monkeypatch.chdir(tmp_path)
     out = run_flow(flow, tmp_path / "run", store=store, progress=lambda line: None)
@@ -77,7 +76,7 @@ def test_refine_on_its_own_model_equals_plain_gpaw_of_the_same_cells(tmp_path, m
         return from_dict(kind, store.get_output(by_name[name].uuid))
 
     model = output(InterfaceProduct, f"interface:li-mg{CHECK_TAG}")
-    parts = output(AdhesionStep, f"adhesion:li-mg{CHECK_TAG}")
+    parts = output(AdhesionParts, f"adhesion:li-mg{CHECK_TAG}")
     main = output(InterfaceProduct, "interface:li-mg")
     assert len(model.relaxed) < len(main.relaxed)  # the smaller model
 
@@ -86,7 +85,7 @@ def test_refine_on_its_own_model_equals_plain_gpaw_of_the_same_cells(tmp_path, m
     area = np.linalg.norm(np.cross(interface.cell[0], interface.cell[1]))
     e_int = _plain_gpaw(interface)
     e_cut = sum(_plain_gpaw(interface[side == s]) for s in np.unique(side))
-    e_rel = sum(_plain_gpaw(parts.geometries[p]) for p in ("film", "substrate"))
+    e_rel = sum(_plain_gpaw(parts.structures[f"{p}-relaxed"]) for p in ("film", "substrate"))
     plain = {"w_adh_ideal_J_per_m2": (e_cut - e_int) / area * EV_PER_A2_TO_J_PER_M2,
              "w_adh_relaxed_J_per_m2": (e_rel - e_int) / area * EV_PER_A2_TO_J_PER_M2}
 

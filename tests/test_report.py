@@ -20,16 +20,11 @@ import pytest
 
 from checks import assert_one_line
 from interfacemodel.analysis import experiment as exp
+from interfacemodel.analysis.comparison import QUANTITIES
 from interfacemodel.analysis.reactivity import PhaseEnergy, reaction_with_li
 from interfacemodel.errors import UserInputError
 from interfacemodel.records import to_dict
-from interfacemodel.analysis.comparison import QUANTITIES
-from interfacemodel.report import (
-    CoatingResult,
-    ranking,
-    report_values,
-    write_report,
-)
+from interfacemodel.report import CoatingResult, ranking, report_values, write_report
 
 REPO = Path(__file__).resolve().parents[1]
 EMT_CAMPAIGN = REPO / "workflows" / "emt_analogue.yaml"

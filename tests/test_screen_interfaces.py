@@ -15,11 +15,8 @@ from ase.constraints import FixAtoms
 from ase.optimize import BFGS
 
 from checks import assert_one_line, planes_top_first
-from interfacemodel.analysis.solute_screen import (
-    SoluteScreen,
-    assemble_screen,
-    interface_layer_formers,
-)
+from interfacemodel.analysis.screen_assembly import assemble_screen, interface_layer_formers
+from interfacemodel.analysis.solute_screen import SoluteScreen
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
 from interfacemodel.models.systems import build_system
@@ -274,9 +271,9 @@ def test_emt_campaign_screens_its_own_relaxed_interface(tmp_path, monkeypatch):
     from jobflow import JobStore
     from maggma.stores import MemoryStore
 
+    from interfacemodel.analysis.interface_geometry import InterfaceProduct
     from interfacemodel.flows import run_flow
     from interfacemodel.flows.campaign import campaign_flow
-    from interfacemodel.flows.energetics import InterfaceProduct
     from interfacemodel.records import from_dict
 
     spec = _spec(tmp_path, "name: s\ninterfaces:\n" + IFACE + "solute_screen: {host: Cu, "

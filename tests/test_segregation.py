@@ -45,6 +45,14 @@ def cu_ag_result():
     return mg_segregation("cu-ag", get_calculator("emt"), solute="Au")
 
 
+@pytest.fixture(scope="module")
+def cu_ag_cells():
+    """The geometry step of the same computation: the relaxed cells of every site."""
+    from interfacemodel.procedures.segregation import segregation_cells
+
+    return segregation_cells("cu-ag", get_calculator("emt"), solute="Au")
+
+
 def test_ag_in_cu100_matches_plain_ase():
     slab = _cu100()
     e_seg_hand = _by_hand(slab, 1) - _by_hand(slab, 3)  # top layer vs the middle (3rd of 5)
@@ -139,13 +147,19 @@ def test_too_thin_film_names_the_layers():
     assert_one_line(exc)
 
 
-def test_a_committee_members_segregation_equals_plain_ase_single_points(cu_ag_result):
+def test_a_committee_members_segregation_equals_plain_ase_single_points(cu_ag_result,
+                                                                         cu_ag_cells):
     """A member's segregation energies: its single points of the main model's relaxed cells,
-    E(site) − E(middle) of the same cell, by hand with plain ASE; the main model itself at
+    E(site) − E(middle) of the same cell, by hand with plain ASE (the one re-evaluation: the
+    segregation's own evaluation on the member's single points); the main model itself at
     its own geometries gives back its relaxed numbers (the spread of one model is zero)."""
     from ase.calculators.emt import EMT as AseEMT
 
-    from interfacemodel.procedures.committee import member_segregation
+    from interfacemodel.analysis.segregation import evaluate_segregation
+    from interfacemodel.procedures.reevaluation import reevaluate
+
+    def member_segregation(calc, _result):
+        return reevaluate(evaluate_segregation, {"cells": cu_ag_cells}, calc).record
 
     res = cu_ag_result
     assert {"surface:L0", "surface:middle", "interface:L-1", "interface:middle"} \

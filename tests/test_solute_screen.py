@@ -12,12 +12,8 @@ from ase.calculators.emt import EMT
 from ase.optimize import BFGS
 
 from checks import assert_one_line, planes_top_first
-from interfacemodel.analysis.solute_screen import (
-    SoluteScreen,
-    check_screen_inputs,
-    delta_gamma_J_per_m2,
-    layer_formers,
-)
+from interfacemodel.analysis.screen_assembly import delta_gamma_J_per_m2, layer_formers
+from interfacemodel.analysis.solute_screen import SoluteScreen, check_screen_inputs
 from interfacemodel.calculators import get_calculator
 from interfacemodel.cli import main
 from interfacemodel.errors import UserInputError

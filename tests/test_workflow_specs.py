@@ -153,6 +153,7 @@ def test_a_dft_check_with_models_of_its_own(tmp_path):
     of each named interface (relaxed by the campaign's calculator, its bulk crystals shared),
     where the campaign's calculator and the committee take theirs too; its reaction with Li on
     the campaign's crystals; only the named hops; nothing on the campaign's own models."""
+    from interfacemodel.analysis.migration import BAND_POINTS
     from interfacemodel.flows.campaign import CHECK_TAG, campaign_flow
 
     path = tmp_path / "c.yaml"
@@ -165,27 +166,30 @@ def test_a_dft_check_with_models_of_its_own(tmp_path):
     spec = load_campaign(path)
     assert spec.refine_models.systems["cu-ag"]["film_layers"] == 2
     names = [j.name for j in campaign_flow(spec).jobs]
-    for calc in ("emt", "emt:asap_cutoff=true", "gpaw"):
-        assert f"committee:cu-ag{CHECK_TAG}:{calc}" in names
-    assert "committee:cu-ag:gpaw" not in names and "committee:cu-ag:emt:asap_cutoff=true" in names
-    assert "reaction:Ag [gpaw]" in names
-    assert "committee:b:gpaw" in names and "committee:a:gpaw" not in names
+    assert f"energetics:cu-ag{CHECK_TAG}" in names  # the campaign calculator's record there
+    for calc in ("emt:asap_cutoff=true", "gpaw"):
+        assert f"committee:energetics:cu-ag{CHECK_TAG}:{calc}" in names
+    assert "committee:energetics:cu-ag:gpaw" not in names
+    assert "committee:energetics:cu-ag:emt:asap_cutoff=true" in names
+    assert "committee:reaction:Ag:gpaw" in names
+    assert "committee:diffusivity:b:gpaw" in names
+    assert "committee:diffusivity:a:gpaw" not in names
     assert names.count(f"interface:cu-ag{CHECK_TAG}") == 1 and names.count("bulk:Cu") == 1
     # no short DFT relaxation unless asked; asked, only the DFT check's job carries it
     jobs = {j.name: j for j in campaign_flow(spec).jobs}
     # the DFT check of a hop (on models of its own): its barriers at the ML saddle only
-    hop = jobs["committee:b:gpaw"].function_kwargs
-    assert hop.get("barrier_only") is True and "host" not in hop and "intrinsic" not in hop
-    assert "barrier_only" not in jobs["committee:b:emt:asap_cutoff=true"].function_kwargs
-    assert jobs["report:c"].function_kwargs["refine_barriers_only"] is True
-    assert all("short_relax" not in j.function_kwargs for j in jobs.values())
+    hop = jobs["committee:diffusivity:b:gpaw"].function_kwargs
+    assert hop["only"] == sorted(BAND_POINTS)  # the band's three structures, no crystal
+    assert "only" not in jobs["committee:diffusivity:b:emt:asap_cutoff=true"].function_kwargs
+    assert all("short" not in j.function_kwargs for j in jobs.values())
     path.write_text(path.read_text().replace(
         "barriers: [b]}", "barriers: [b], relax_above_eV_per_A: 0.3, relax_steps: 4}"))
     spec = load_campaign(path)
     assert (spec.refine_models.relax_above_eV_per_A, spec.refine_models.relax_steps) == (0.3, 4)
     again = {j.name: j for j in campaign_flow(spec).jobs}
-    short = again[f"committee:cu-ag{CHECK_TAG}:gpaw"].function_kwargs["short_relax"]
+    short = again[f"committee:energetics:cu-ag{CHECK_TAG}:gpaw"].function_kwargs["short"]
     assert (short.above_eV_per_A, short.steps, short.fmax_eV_per_A) == (0.3, 4, 0.05)
     for name, job in again.items():  # every other job is the same work as before
-        if name != f"committee:cu-ag{CHECK_TAG}:gpaw" and not name.startswith("report:"):
+        if name != f"committee:energetics:cu-ag{CHECK_TAG}:gpaw" \
+                and not name.startswith("report:"):
             assert job.uuid == jobs[name].uuid, name

@@ -67,37 +67,41 @@ def _status(state, cwd) -> dict:
 def library_cu_ag():
     """The cu-ag energetics with EMT from the library's steps, composed here by hand (not
     through the flow the campaign is made from)."""
+    from interfacemodel.analysis.bulk import BulkProduct
     from interfacemodel.analysis.interface_energetics import (
         EnergeticsSettings,
-        assemble_energetics,
-        reference_potentials,
+        evaluate_energetics,
     )
+    from interfacemodel.analysis.interface_geometry import InterfaceProduct
+    from interfacemodel.analysis.points import energies_of, points_of
     from interfacemodel.calculators import calculator_provenance, get_calculator
     from interfacemodel.procedures.interfaces import (
-        adhesion,
+        adhesion_parts,
         bulk_reference,
-        free_surface_energies,
+        free_surface_slabs,
         place_interface,
         relax_interface,
     )
     from interfacemodel.records import from_dict
 
     calc, settings = get_calculator("emt"), from_dict(EnergeticsSettings, IFACE_SETTINGS)
-    (cu, cu_ref, _), (ag, ag_ref, _) = (bulk_reference(p, calc, fmax=settings.bulk_fmax)
-                                        for p in ("Cu", "Ag"))
-    mu, limit = reference_potentials(cu_ref, settings.extra_mu_eV)
+    (cu, cu_ref, cu_rec), (ag, ag_ref, ag_rec) = (bulk_reference(p, calc, fmax=settings.bulk_fmax)
+                                                  for p in ("Cu", "Ag"))
     model, registry = place_interface("cu-ag", calc, settings, cu, ag)
     relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, None, None)
-    parts = adhesion(relaxed, rec, model.n_interfaces, calc, settings, cu_ref, ag_ref, mu, limit,
-                     None, None)
-    faces = ((cu, cu_ref, model.film_miller, model.film_layers),
-             (ag, ag_ref, model.substrate_miller, model.substrate_layers))
-    surfaces, records, notes, _ = free_surface_energies(faces, calc, settings, mu, limit, None, None)
-    return assemble_energetics(
-        system="cu-ag", interface=model.metadata(), calculator=calculator_provenance(calc),
-        settings=settings, bulk={"Cu": cu_ref, "Ag": ag_ref}, interface_record=rec,
-        parts=parts, surfaces=surfaces, surface_records=records, surface_notes=notes,
-        reaction=None, reaction_note="", registry=registry, wall_time_s=0.0)
+    parts = adhesion_parts(relaxed, rec, calc, settings)
+    faces = ((cu, cu_ref.formula, model.film_miller, model.film_layers),
+             (ag, ag_ref.formula, model.substrate_miller, model.substrate_layers))
+    inputs = {"system": "cu-ag", "settings": settings,
+              "interface": InterfaceProduct("cu-ag", model.metadata(), registry, relaxed, rec,
+                                            model.n_interfaces, list(model.film_miller),
+                                            list(model.substrate_miller), model.film_layers,
+                                            model.substrate_layers),
+              "film": BulkProduct("Cu", cu, cu_ref, cu_rec, len(cu)),
+              "substrate": BulkProduct("Ag", ag, ag_ref, ag_rec, len(ag)), "parts": parts,
+              "surfaces": free_surface_slabs(faces, calc, settings)}
+    return evaluate_energetics(energies_of(points_of(inputs)), calculator_provenance(calc),
+                               **inputs)
 
 
 def _assert_energetics_equal(rec: dict, lib):

@@ -1,12 +1,37 @@
-"""Bulk properties of catalogue phases against their reference lattice parameters."""
+"""Relaxed crystals: a pipeline's bulk reference (:class:`BulkProduct`) and bulk properties of
+catalogue phases against their reference lattice parameters (:class:`BulkResult`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from ase import Atoms
+
 from ..records import Record, package_versions
 from ..run.bulk import EOSRecord, RelaxRecord
+from ..run.relax import point_record
+from .energetics import BulkReference
+from .points import Point
+
+
+@dataclass
+class BulkProduct(Record):
+    """A relaxed bulk crystal and its energy reference (eV per formula unit): the point
+    ``bulk`` of every pipeline that starts from it (a crystal relaxed with its cell, so the
+    short relaxation of a checking calculator leaves it as it is)."""
+
+    phase: str
+    atoms: Atoms
+    reference: BulkReference
+    record: RelaxRecord
+    natoms: int
+
+    def points(self) -> dict[str, Point]:
+        rec = self.record
+        return {"bulk": Point(self.atoms, point_record(self.atoms, rec.calculator,
+                                                       f"bulk {self.phase}", rec.energy_eV,
+                                                       rec.converged))}
 
 
 def lattice_parameters(atoms) -> dict[str, float]:

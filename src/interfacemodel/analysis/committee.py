@@ -2,14 +2,15 @@
 
 The campaign's calculator (the *main* model) relaxes every structure; each other member of the
 committee evaluates single points of those geometries (no relaxation of its own), and every
-number of the comparison is recomputed from the member's energies with the same analysis
-functions. The spread of a number is the **sample standard deviation over the committee**
+number of the comparison is recomputed from the member's energies by the pipeline's own
+evaluation (:mod:`interfacemodel.flows.reevaluation`). The spread of a number is the **sample standard deviation over the committee**
 (main model included, n − 1 in the denominator): with one member, or members that agree, it is
 0. It measures how much the number depends on the choice of potential *at fixed geometry*; it
 says nothing about the distance from DFT (the refine stage does) and does not contain the
 scatter of the relaxation itself.
 
-Every function here is a plain function of ``ase.Atoms`` and calculators.
+Pure: the spread of given values (:func:`committee_value`) and the settings of the DFT
+check's short relaxation (:class:`ShortRelaxation`).
 """
 
 from __future__ import annotations

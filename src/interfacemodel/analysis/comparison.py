@@ -16,6 +16,7 @@ from .migration import hop_quantities
 from .quantities import Quantity, by_name
 from .segregation import SEGREGATION
 from .solubility import SOLUBILITY, solubility_notes
+from .solute_screen import INTERFACE_SCREEN_ENTRY, SCREEN_ENTRY
 
 #: record field of a row -> the quantities its record gives (declaration order = report order)
 ROW_RECORDS: dict[str, tuple[Quantity, ...]] = {
@@ -31,8 +32,14 @@ ROW_RECORDS: dict[str, tuple[Quantity, ...]] = {
 #: record field -> what the report says where a record lacks a number
 ROW_NOTES = {"energetics": energetics_notes, "solubility": solubility_notes}
 
-#: every declared quantity of the comparison, by name
-QUANTITIES: dict[str, Quantity] = by_name(q for qs in ROW_RECORDS.values() for q in qs)
+#: the solute screen's tables: its free-face entries and its interface entries
+SCREEN_RECORDS: dict[str, tuple[Quantity, ...]] = {"entries": SCREEN_ENTRY,
+                                                   "interfaces": INTERFACE_SCREEN_ENTRY}
+
+#: every declared quantity of the comparison, by name (the rows' and the screen's)
+QUANTITIES: dict[str, Quantity] = by_name(
+    [q for qs in ROW_RECORDS.values() for q in qs]
+    + [q for qs in SCREEN_RECORDS.values() for q in qs])
 
 
 def ranked() -> list[Quantity]:

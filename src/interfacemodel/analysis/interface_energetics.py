@@ -22,11 +22,9 @@ calls, none knows of the others.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-from ase import Atoms
 
 from ..errors import UserInputError
 from ..models.systems import system_recipe
@@ -37,10 +35,14 @@ from .energetics import (
     InterfaceEnergy,
     SurfaceEnergy,
     WorkOfAdhesion,
+    interface_energy,
     li_rich_limit,
+    surface_energy,
+    work_of_adhesion,
 )
+from .interface_geometry import SLAB, AdhesionParts, InterfaceProduct, SurfacesProduct
 from .quantities import Getter, Quantity, Rank, calculator_path, nested, source_path
-from .reactivity import REACTION, ReactionWithLi
+from .reactivity import REACTION, ReactionProduct, ReactionWithLi
 from .wetting import LI_MELTING_K, ContactAngle, young_dupre
 
 Progress = Callable[[str], None]
@@ -148,31 +150,6 @@ class InterfaceEnergetics(Record):
         return rows
 
 
-def cleave(atoms) -> tuple[Any, Any]:
-    """(film, substrate) parts of an interface ``atoms`` (by ``arrays['interface_side']``),
-    each in the same cell, constraints kept."""
-    if "interface_side" not in atoms.arrays:
-        raise UserInputError("atoms carry no 'interface_side' array: not an interface model")
-    side = atoms.arrays["interface_side"]
-    return atoms[side == 0], atoms[side == 1]
-
-
-def reference_potentials(film_ref: BulkReference, extra_mu_eV: dict[str, float] | None = None
-                         ) -> tuple[dict[str, float], str]:
-    """Chemical potentials of the film-rich limit, μ_film = E(bulk film) per atom (for Li
-    films the Li-rich limit, μ_Li = E(bcc Li)), plus any given ``extra_mu_eV``; and its label."""
-    if len(film_ref.composition) != 1:
-        raise UserInputError(f"the film must be an element (a metal): got {film_ref.formula}")
-    mu = li_rich_limit(film_ref) if film_ref.formula == "Li" else \
-        {film_ref.formula: film_ref.per_atom_eV()}
-    what = "Li-rich (μ_Li = E bcc Li)" if film_ref.formula == "Li" else \
-        f"{film_ref.formula}-rich (μ_{film_ref.formula} = E bulk {film_ref.formula})"
-    if extra_mu_eV:
-        mu.update(extra_mu_eV)
-        what += f", given {sorted(extra_mu_eV)}"
-    return mu, what
-
-
 def check_orientation(system: str, settings: EnergeticsSettings):
     """The recipe of ``system`` if it has the orientation ``settings.orientation``, else one
     line naming the orientations it has."""
@@ -195,40 +172,87 @@ def check_orientation(system: str, settings: EnergeticsSettings):
     return recipe
 
 
-@dataclass
-class AdhesionStep(Record):
-    """W_adh (ideal and relaxed) and γ_int of one relaxed interface, with the part records
-    and the parts relaxed alone (``geometries``: 'film', 'substrate'; what a committee
-    member re-evaluates; empty in records written before they were kept)."""
+def reference_potentials(film_ref: BulkReference, extra_mu_eV: dict[str, float] | None = None
+                         ) -> tuple[dict[str, float], str]:
+    """Chemical potentials of the film-rich limit, μ_film = E(bulk film) per atom (for Li
+    films the Li-rich limit, μ_Li = E(bcc Li)), plus any given ``extra_mu_eV``; and its label."""
+    if len(film_ref.composition) != 1:
+        raise UserInputError(f"the film must be an element (a metal): got {film_ref.formula}")
+    mu = li_rich_limit(film_ref) if film_ref.formula == "Li" else \
+        {film_ref.formula: film_ref.per_atom_eV()}
+    what = "Li-rich (μ_Li = E bcc Li)" if film_ref.formula == "Li" else \
+        f"{film_ref.formula}-rich (μ_{film_ref.formula} = E bulk {film_ref.formula})"
+    if extra_mu_eV:
+        mu.update(extra_mu_eV)
+        what += f", given {sorted(extra_mu_eV)}"
+    return mu, what
 
-    w_adh_ideal: WorkOfAdhesion
-    w_adh_relaxed: WorkOfAdhesion
-    interface_energy: InterfaceEnergy | None
-    records: dict[str, EnergyRecord]
-    notes: list[str]
-    geometries: dict[str, Atoms] = field(default_factory=dict)
+
+def _reference(rec: EnergyRecord) -> BulkReference:
+    """A bulk reference (eV per formula unit) from a crystal's energy record."""
+    return BulkReference.from_energy(rec.counts, rec.energy_eV, rec.calculator, rec.converged)
 
 
-def assemble_energetics(*, system: str, interface: dict[str, Any], calculator: dict[str, Any],
-                        settings: EnergeticsSettings, bulk: dict[str, BulkReference],
-                        interface_record: EnergyRecord, parts: AdhesionStep,
-                        surfaces: dict[str, SurfaceEnergy], surface_records: dict,
-                        surface_notes: list[str], reaction, reaction_note: str,
-                        registry: dict[str, Any] | None, wall_time_s: float
-                        ) -> InterfaceEnergetics:
-    """The :class:`InterfaceEnergetics` record from the steps' results; adds the Young–Dupré
-    contact angle of liquid Li from W_adh(relaxed) at ``settings.T_K``."""
-    records = {interface_record.label: interface_record, **parts.records, **surface_records}
-    angle = young_dupre(parts.w_adh_relaxed.w_adh_J_per_m2, T_K=settings.T_K)
+def evaluate_energetics(energies: Mapping[str, EnergyRecord], calculator: dict[str, Any], *,
+                        system: str, settings: EnergeticsSettings,
+                        interface: InterfaceProduct, film: Any, substrate: Any,
+                        parts: AdhesionParts, surfaces: SurfacesProduct | None = None,
+                        reaction: ReactionProduct | None = None,
+                        allow_unconverged: bool = False) -> InterfaceEnergetics:
+    """The :class:`InterfaceEnergetics` record from one calculator's ``energies`` at the
+    pipeline's points (:func:`~interfacemodel.analysis.points.points_of` of these inputs:
+    ``film/bulk``, ``substrate/bulk``, ``interface/relaxed``, ``parts/film-cleaved``,
+    ``parts/substrate-cleaved``, ``parts/film-relaxed``, ``parts/substrate-relaxed``,
+    ``surfaces/slab:<tag>``): bulk references and μ of the film-rich limit, W_adh ideal and
+    relaxed, γ of the parts as cut and γ_int, the free-surface energies, the Young–Dupré
+    contact angle of liquid Li at ``settings.T_K``; ``reaction``: the same calculator's
+    reaction with Li. Pure arithmetic: the campaign's calculator calls it with the energies
+    of its relaxations, a committee member or the DFT check with its single points there.
+    ``allow_unconverged``: use records not converged (a short relaxation's), flagged."""
+    E = energies
+    allow = settings.allow_unconverged or allow_unconverged
+    recipe = system_recipe(system)
+    refs = {"film": _reference(E["film/bulk"]), "substrate": _reference(E["substrate/bulk"])}
+    mu, mu_limit = reference_potentials(refs["film"], settings.extra_mu_eV)
+    n = interface.n_interfaces
+    notes = list((interface.registry or {}).get("notes", []))
+    w_ideal = work_of_adhesion(E["interface/relaxed"], E["parts/film-cleaved"],
+                               E["parts/substrate-cleaved"], n, "ideal", allow)
+    w_relaxed = work_of_adhesion(E["interface/relaxed"], E["parts/film-relaxed"],
+                                 E["parts/substrate-relaxed"], n, "relaxed", allow)
+    try:
+        g_film = surface_energy(E["parts/film-relaxed"], refs["film"], mu, mu_limit=mu_limit,
+                                allow_unconverged=allow)
+        g_sub = surface_energy(E["parts/substrate-relaxed"], refs["substrate"], mu,
+                               mu_limit=mu_limit, allow_unconverged=allow)
+        gamma_int = interface_energy(w_relaxed, g_film, g_sub)
+    except UserInputError as exc:  # an off-stoichiometric multi-element part needs more μ
+        gamma_int = None
+        notes.append(f"γ_int not computed: {exc} (EnergeticsSettings.extra_mu_eV)")
+    slabs: dict[str, SurfaceEnergy] = {}
+    for name in E:
+        if not name.startswith(SLAB):
+            continue
+        tag = name[len(SLAB):]
+        ref = next((r for r in refs.values() if r.formula == tag.split("(", 1)[0]), None)
+        try:
+            if ref is None:
+                raise UserInputError(f"no bulk reference of {tag.split('(', 1)[0]}")
+            slabs[tag] = surface_energy(E[name], ref, mu, mu_limit=mu_limit,
+                                        allow_unconverged=allow)
+        except UserInputError as exc:
+            notes.append(f"γ {tag} not computed: {exc}")
+    records = {rec.label: rec for name, rec in E.items() if not name.endswith("/bulk")}
+    reaction = reaction or ReactionProduct(None, "")
     return InterfaceEnergetics(
-        system=system, interface=interface, calculator=calculator, settings=settings,
-        bulk=bulk, w_adh_ideal=parts.w_adh_ideal, w_adh_relaxed=parts.w_adh_relaxed,
-        interface_energy=parts.interface_energy, contact_angle=angle, surface_energies=surfaces,
-        reaction=reaction, reaction_note=reaction_note,
-        notes=list((registry or {}).get("notes", [])) + parts.notes + surface_notes,
-        registry=registry, records=records,
-        converged=all(r.converged for r in records.values()), wall_time_s=wall_time_s,
-    )
+        system=recipe.name, interface=interface.metadata, calculator=calculator,
+        settings=settings, bulk={recipe.film: refs["film"], recipe.substrate: refs["substrate"]},
+        w_adh_ideal=w_ideal, w_adh_relaxed=w_relaxed, interface_energy=gamma_int,
+        contact_angle=young_dupre(w_relaxed.w_adh_J_per_m2, T_K=settings.T_K),
+        surface_energies=slabs, reaction=reaction.reaction, reaction_note=reaction.note,
+        notes=notes, registry=interface.registry, records=records,
+        converged=all(r.converged for r in records.values()),
+        wall_time_s=float(sum(r.wall_time_s for r in records.values())))
 
 
 # --------------------------------------------------------------------------- declarations

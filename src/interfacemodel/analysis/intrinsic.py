@@ -24,7 +24,9 @@ from ase import Atoms
 from ..errors import UserInputError
 from ..models.intrinsic import pair_energy
 from ..records import Record
+from ..run.relax import EnergyRecord
 from .diffusion import K_B_EV_PER_K
+from .points import Point
 
 #: where the carriers of a vacancy hop in an ionic host come from: its neutral pair disorder,
 #: or a vacancy formed against the metal (the right reservoir for a metal or an alloy)
@@ -82,6 +84,14 @@ class IntrinsicDisorder(Record):
     perfect: Atoms | None = None
     notes: list[str] = field(default_factory=list)
     formula_units: int = 0  # of the perfect cell
+    #: the calculator's records of the relaxed pair cell ('pair') and of the perfect cell
+    #: ('pair-perfect'): the points the pair energy rests on
+    energies: dict[str, EnergyRecord] = field(default_factory=dict)
+
+    def points(self) -> dict[str, Point]:
+        cells = {"pair": (self.defective, True), "pair-perfect": (self.perfect, False)}
+        return {key: Point(atoms, self.energies.get(key), relaxed=relaxed)
+                for key, (atoms, relaxed) in cells.items() if atoms is not None}
 
     def pair_energy_from(self, e_defective_eV: float, e_perfect_eV: float) -> float:
         """The pair energy (eV) another calculator gives from its energies of ``defective``

@@ -37,11 +37,7 @@ from ase import Atoms
 
 from ..errors import UserInputError
 from ..records import package_versions
-from ..run.lattice_watch import (
-    OFF_LATTICE_A,
-    late_mean_positions,
-    lattice_watch,
-)
+from ..run.lattice_watch import OFF_LATTICE_A, late_mean_positions, lattice_watch
 from ..run.md import MDTrajectory
 from .diffusion import ArrheniusFit
 from .msd import MSDResult, msd_diffusivity

@@ -34,21 +34,18 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from ase import Atoms
 
 from ..calculators import calculator_provenance
 from ..errors import UserInputError
-from ..records import (
-    DocumentRecord,
-    decode_atoms,
-    from_dict,
-    package_versions,
-    to_dict,
-)
+from ..records import DocumentRecord, Record, decode_atoms, from_dict, package_versions, to_dict
 from ..run.neb import NEBRecord
+from ..run.relax import EnergyRecord, point_record
 from . import experiment
 from .diffusion import (
     FALLBACK_ATTEMPT_FREQUENCY_HZ,
@@ -59,10 +56,8 @@ from .diffusion import (
     hop_rate,
 )
 from .intrinsic import IntrinsicDisorder
+from .points import Point
 from .quantities import Getter, Quantity, Rank, calculator_path
-
-if TYPE_CHECKING:
-    from ase import Atoms
 
 #: correlation factors of vacancy diffusion (Compaan & Haven 1956) by lattice
 CORRELATION_FACTORS = {"bcc": 0.727, "fcc": 0.781}
@@ -205,6 +200,16 @@ class HopCase(DocumentRecord):
     formation_reference: str = "not applicable (one hop)"
     notes: list[str] = field(default_factory=list)
     partner_index: int | None = None
+    #: the crystals the formation energy rests on, as named points: 'host' (the relaxed host
+    #: crystal), 'reservoir' (the relaxed crystal of ``defect_species``, μ) and, for a solute
+    #: hop, 'perfect' (the relaxed perfect cell holding the solute); ``energies``: the
+    #: calculator's records there (empty: the hop has no formation energy)
+    structures: dict[str, Atoms] = field(default_factory=dict)
+    energies: dict[str, EnergyRecord] = field(default_factory=dict)
+
+    def points(self) -> dict[str, Point]:
+        return {key: Point(atoms, self.energies.get(key), relaxed=key == "perfect")
+                for key, atoms in self.structures.items()}
 
     def __post_init__(self):
         if self.kind not in HOP_KINDS:
@@ -230,6 +235,9 @@ class HopCase(DocumentRecord):
         kw["final"] = decode_atoms(doc["final"])
         kw["lattice"] = _lattice_from_doc(doc.get("lattice"))
         kw["notes"] = list(doc.get("notes") or [])
+        kw["structures"] = {k: decode_atoms(v) for k, v in (doc.get("structures") or {}).items()}
+        kw["energies"] = {k: from_dict(EnergyRecord, v)
+                          for k, v in (doc.get("energies") or {}).items()}
         return cls(**kw)
 
 
@@ -412,6 +420,110 @@ def finish_migration(case: HopCase, neb: NEBRecord, prefactors: Prefactors,
         notes=notes, carrier_diffusivities=per_carrier, carriers=carriers_text,
         intrinsic=intrinsic,
     )
+
+
+@dataclass
+class NEBProduct(Record):
+    """The NEB record of a hop, its relaxed end points and its saddle image (Å): the points
+    'initial', 'saddle' and 'final' of the hop's evaluation (the saddle is a band image, not
+    a minimum: a short relaxation leaves it as it is)."""
+
+    neb: NEBRecord
+    initial: Atoms
+    saddle: Atoms
+    final: Atoms
+
+    def points(self) -> dict[str, Point]:
+        neb = self.neb
+        start = neb.endpoints.get("initial")
+        saddle = None if start is None else point_record(
+            self.saddle, neb.calculator, "saddle",
+            start.energy_eV + neb.image_energies_eV[neb.saddle_index], neb.converged,
+            status="NEB image")
+        return {"initial": Point(self.initial, start, relaxed=True),
+                "saddle": Point(self.saddle, saddle),
+                "final": Point(self.final, neb.endpoints.get("final"), relaxed=True)}
+
+
+#: the points of a hop's band, the only ones a barriers-only check evaluates
+BAND_POINTS = ("band/initial", "band/saddle", "band/final")
+
+
+def _at_energies(case: HopCase, neb: NEBRecord, intrinsic: IntrinsicDisorder | None,
+                 E: Mapping[str, Any], calculator: dict[str, Any]):
+    """The hop's case, band record and intrinsic disorder at the energies ``E`` of one
+    calculator: barriers from its end points and saddle, E_f from its host (or solute
+    perfect cell) and reservoir crystals, the pair energy from its pair cells. A formation
+    energy whose crystals ``E`` lacks is not formed (the record then has no E_f, carriers
+    or D: a barriers-only evaluation)."""
+    e = {k: E[f"band/{k}"].energy_eV for k in ("initial", "saddle", "final")}
+    images = list(neb.image_energies_eV)
+    images[0], images[neb.saddle_index], images[-1] = \
+        0.0, e["saddle"] - e["initial"], e["final"] - e["initial"]
+    neb = dataclasses.replace(
+        neb, barrier_forward_eV=e["saddle"] - e["initial"],
+        barrier_backward_eV=e["saddle"] - e["final"], reaction_energy_eV=e["final"] - e["initial"],
+        image_energies_eV=images, endpoints={k: E[f"band/{k}"] for k in ("initial", "final")},
+        calculator=calculator)
+    changes: dict[str, Any] = {"notes": list(case.notes)}
+    if case.defect is not None:
+        published = set(case.structures)
+        missing = False
+        if "perfect" in published:  # a solute hop's perfect cell
+            missing |= "hop/perfect" not in E
+            if "hop/perfect" in E:
+                changes["perfect_energy_eV"] = E["hop/perfect"].energy_eV
+        elif "host" in published and case.solute is None:
+            missing |= "hop/host" not in E
+            if "hop/host" in E:
+                n_perfect = len(case.initial) + (1 if case.defect == "vacancy" else -1)
+                changes["perfect_energy_eV"] = E["hop/host"].energy_eV / E["hop/host"].natoms \
+                    * n_perfect
+        mu = "hop/reservoir" if "reservoir" in published else \
+            "hop/host" if "host" in published and case.host == case.defect_species else None
+        if mu is not None:
+            missing |= mu not in E
+            if mu in E:
+                changes["chemical_potential_eV"] = E[mu].energy_eV / E[mu].natoms
+        if missing:  # structures published but not evaluated here (a barriers-only check)
+            changes.update(defect=None, lattice=None, formation_reference="not evaluated",
+                           perfect_energy_eV=None, chemical_potential_eV=None)
+            changes["notes"].append("barriers only: no energies at the host crystals here, "
+                                    "so no formation energy, carriers or D")
+    if min(neb.barrier_forward_eV, neb.barrier_backward_eV) < 0:
+        # the structures' end point lies above their saddle for this calculator: a barrier
+        # (negative) that joins the spread, but no hop rate, so no D
+        changes["lattice"] = None
+        changes["notes"].append(
+            f"at these geometries an end point lies above the saddle (forward "
+            f"{neb.barrier_forward_eV:+.3f} eV, backward {neb.barrier_backward_eV:+.3f} eV): "
+            f"that end point is not a minimum for this calculator; no D from it")
+    if intrinsic is not None and "intrinsic/pair" in E and "intrinsic/pair-perfect" in E:
+        intrinsic = dataclasses.replace(
+            intrinsic, pair_energy_eV=intrinsic.pair_energy_from(
+                E["intrinsic/pair"].energy_eV, E["intrinsic/pair-perfect"].energy_eV),
+            calculator=calculator)
+    elif intrinsic is not None:
+        intrinsic = None
+        changes["notes"].append("no energies of the intrinsic pair cells here: carriers not "
+                                "from the intrinsic disorder")
+    return dataclasses.replace(case, **changes), neb, intrinsic
+
+
+def evaluate_migration(energies: Mapping[str, Any], calculator: dict[str, Any], *, name: str,
+                       hop: HopCase, band: NEBProduct, prefactors: Prefactors,
+                       temperatures_K, intrinsic: IntrinsicDisorder | None = None,
+                       allow_unconverged: bool = False) -> MigrationResult:
+    """The hop's :class:`MigrationResult` from one calculator's ``energies`` at its points
+    (``band/initial``, ``band/saddle``, ``band/final``; ``hop/host``, ``hop/reservoir`` and,
+    for a solute hop, ``hop/perfect``; ``intrinsic/pair`` and ``intrinsic/pair-perfect``):
+    its barriers, formation energy, carrier fraction, D(T) and σ with the attempt
+    frequencies of ``prefactors`` (the campaign calculator's Vineyard modes;
+    :func:`finish_migration`). The campaign's calculator calls it with the energies of its
+    NEB and relaxations, another calculator with its single points there."""
+    case, neb, pair = _at_energies(hop, band.neb, intrinsic, energies, calculator)
+    return finish_migration(case, neb, prefactors, calculator, temperatures_K=temperatures_K,
+                            intrinsic=pair)
 
 
 BULK_MECHANISMS = ("vacancy", "interstitial", "interstitialcy")

@@ -22,10 +22,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ase import Atoms
+
 from ..calculators import provenance_label
 from ..errors import UnknownNameError, UserInputError
-from ..records import NOT_SERIALISED
+from ..records import NOT_SERIALISED, Record, to_dict
 from ..structures import bulk_phases, phase_info
+from .points import Point
 from .quantities import Getter, Quantity, Rank
 
 #: phases the phase diagram of Li + coating needs (catalogue names; F2, O2 are molecules);
@@ -182,6 +185,63 @@ def reaction_with_li(coating: str, energies: Mapping[str, PhaseEnergy],
         phases_eV_per_atom={p.name: p.energy_per_atom_eV for p in used},
         converged=not bad, calculator=used[0].calculator, wall_time_s=time.perf_counter() - start,
     )
+
+
+@dataclass
+class ReactionPhases(Record):
+    """The competing phases of a coating's reaction with Li as the geometry step relaxed
+    them, by their :data:`REACTION_PHASES` name: the relaxed crystal or molecule in its box
+    (``structures``), ``kinds`` 'crystal' or 'molecule', the calculator's ``records``, the
+    phase's catalogue ``labels`` and reduced ``formulas``; besides the coating and Li, whose
+    crystals are the pipeline's bulk references. ``key``: the coating's key (None, with
+    ``note``: no reaction is computed for this coating)."""
+
+    coating: str
+    key: str | None
+    structures: dict[str, Atoms] = field(default_factory=dict)
+    records: dict[str, Any] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    formulas: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    def points(self) -> dict[str, Point]:
+        return {f"phase:{name}": Point(atoms, self.records.get(name))
+                for name, atoms in self.structures.items()}
+
+
+@dataclass
+class ReactionProduct(Record):
+    """The coating's reaction with Li metal (None: no reaction computed, ``note`` says why)."""
+
+    reaction: ReactionWithLi | None
+    note: str = ""
+
+
+def _phase_from(name: str, rec, kind: str, natoms: int, formula: str) -> PhaseEnergy:
+    return PhaseEnergy(name, formula, rec.energy_eV / natoms, natoms, kind, bool(rec.converged),
+                       rec.calculator, to_dict(rec))
+
+
+def evaluate_reaction(energies: Mapping[str, Any], calculator: dict[str, Any], *, coating: Any,
+                      li: Any, phases: ReactionPhases,
+                      allow_unconverged: bool = False) -> ReactionProduct:
+    """The reaction of Li with the coating from one calculator's ``energies`` at the
+    pipeline's points (``coating/bulk``, ``li/bulk``, ``phases/phase:<name>``): the phase
+    diagram of those energies (:func:`reaction_with_li`). The campaign's calculator calls it
+    with the energies of its relaxations, a committee member or the DFT check with its single
+    points at the same relaxed crystals and molecules."""
+    if phases.key is None:
+        return ReactionProduct(None, phases.note)
+    energies_by_name = {
+        coating.phase: _phase_from(coating.phase, energies["coating/bulk"], "crystal",
+                                   len(coating.atoms), coating.reference.formula),
+        "Li": _phase_from("Li", energies["li/bulk"], "crystal", len(li.atoms), "Li")}
+    for name, atoms in phases.structures.items():
+        energies_by_name[name] = _phase_from(
+            phases.labels[name], energies[f"phases/phase:{name}"], phases.kinds[name],
+            len(atoms), phases.formulas[name])
+    return ReactionProduct(reaction_with_li(phases.key, energies_by_name, allow_unconverged))
 
 
 # --- binary alloy hull: Li–M ------------------------------------------------------------------

@@ -22,13 +22,15 @@ Library layer: plain functions on ase/pymatgen objects, no FireWorks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ase import Atoms
 
 from ..records import Record, package_versions
+from ..run.relax import EnergyRecord
+from .points import Point
 from .quantities import Quantity, Rank, calculator_path, is_number
 
 Progress = Callable[[str], None]
@@ -93,6 +95,73 @@ def ordered_profile(profile: dict[str, float]) -> dict[str, float]:
     top of the film to the coating."""
     order = {"surface": 0, "middle": 1, "interface": 2}
     return dict(sorted(profile.items(), key=lambda kv: order[kv[0].split()[0]]))
+
+
+@dataclass
+class SegregationCells(Record):
+    """The relaxed cells of one solute segregation computation (``structures`` and the
+    calculator's ``records`` by site key: 'surface:L0', 'surface:middle', 'interface:L-1',
+    'interface:middle'), with what the record says of them (``reference``, ``natoms`` per
+    cell, ``notes``) and whether the bulk crystals they were built from converged."""
+
+    solute: str
+    host: str
+    system: str
+    structures: dict[str, Atoms]
+    records: dict[str, EnergyRecord]
+    reference: str
+    natoms: dict[str, int]
+    converged_bulk: bool
+    fmax: float
+    steps: int
+    notes: list[str] = field(default_factory=list)
+    wall_time_s: float = 0.0
+
+    def points(self) -> dict[str, Point]:
+        return {key: Point(atoms, self.records.get(key), relaxed=True)
+                for key, atoms in self.structures.items()}
+
+
+def evaluate_segregation(energies: Mapping[str, Any], calculator: dict[str, Any], *,
+                         cells: SegregationCells,
+                         allow_unconverged: bool = False) -> SegregationResult:
+    """The :class:`SegregationResult` from one calculator's ``energies`` at the cells'
+    points (``cells/<what>:<site>``): each E(site) − E(middle) of the same cell (eV), the
+    headline site of each cell (:data:`HEADLINE_SITE`), the profile from the surface to the
+    interface. The campaign's calculator calls it with the energies of its relaxations,
+    another calculator with its single points at those relaxed cells."""
+    records = {key: energies[f"cells/{key}"] for key in cells.structures
+               if f"cells/{key}" in energies}
+    profile: dict[str, float] = {}
+    values: dict[str, float | None] = {"surface": None, "interface": None}
+    for what in ("surface", "interface"):
+        keys = [k for k in records if k.split(":", 1)[0] == what]
+        if not keys:
+            continue
+        e_mid = records[f"{what}:middle"].energy_eV if f"{what}:middle" in records else None
+        for key in keys:
+            site, energy = key.split(":", 1)[1], records[key].energy_eV
+            if site != "middle" and energy is not None and e_mid is not None:
+                profile[f"{what} {site}"] = float(energy - e_mid)
+        if e_mid is not None:
+            profile["middle"] = 0.0
+        values[what] = profile.get(f"{what} {HEADLINE_SITE[what]}")
+    notes = list(cells.notes)
+    missing = [k for k, r in records.items() if r.energy_eV is None]
+    if missing:
+        notes.append(f"no energy for {', '.join(missing)} (inputs written only)")
+    unconverged = [k for k, r in records.items() if not r.converged]
+    if unconverged:
+        notes.append(f"not converged (fmax {cells.fmax} eV/Å, {cells.steps} steps): "
+                     f"{', '.join(unconverged)}; the numbers are reported but not final")
+    return SegregationResult(
+        solute=cells.solute, host=cells.host, system=cells.system,
+        surface_eV=values["surface"], interface_eV=values["interface"],
+        profile_eV=ordered_profile(profile), reference=cells.reference,
+        natoms=dict(cells.natoms),
+        converged=cells.converged_bulk and not unconverged and bool(records),
+        calculator=calculator, records=records, notes=notes,
+        wall_time_s=cells.wall_time_s, geometries=dict(cells.structures))
 
 
 # --------------------------------------------------------------------------- declarations

@@ -28,7 +28,7 @@ Library layer: plain functions on ase objects, no FireWorks.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +36,10 @@ from ase import Atoms
 
 from ..errors import UserInputError
 from ..models.point_defects import check_element
-from ..records import Record, package_versions
+from ..records import Record, package_versions, to_dict
+from ..run.relax import EnergyRecord
 from ..structures import phase_info
+from .points import Point
 from .quantities import Getter, Quantity, source_path
 from .reactivity import REACTION_PHASES, AlloyHull, PhaseEnergy, alloy_hull
 
@@ -172,6 +174,53 @@ def _assemble(solute: str, host: str, e_perfect: float, n_perfect: int, e_dilute
         hull_e_above_hull_meV_per_atom=hull.e_above_hull_meV_per_atom,
         hull_stable=list(hull.stable), converged=bool(hull.converged),
         calculator=calculator, notes=notes)
+
+
+@dataclass
+class SolubilityCells(Record):
+    """The cells a dilute solubility rests on, by point name: 'perfect' (the host
+    supercell), 'dilute' (one solute atom in it, positions relaxed), 'phase:<name>' (the
+    host–solute hull crystals, relaxed with their cells); the calculator's ``records``
+    there, the hull phases' reduced ``formulas``, and the settings of the numbers."""
+
+    solute: str
+    host: str
+    supercell: int
+    temperatures_K: list[float]
+    threshold: float
+    structures: dict[str, Atoms]
+    records: dict[str, EnergyRecord]
+    formulas: dict[str, str]
+    wall_time_s: float = 0.0
+
+    def points(self) -> dict[str, Point]:
+        return {key: Point(atoms, self.records.get(key), relaxed=key == "dilute")
+                for key, atoms in self.structures.items()}
+
+
+def evaluate_solubility(energies: Mapping[str, Any], calculator: dict[str, Any], *,
+                        cells: SolubilityCells,
+                        allow_unconverged: bool = False) -> SolubilityResult:
+    """The :class:`SolubilityResult` from one calculator's ``energies`` at the cells'
+    points (``cells/perfect``, ``cells/dilute``, ``cells/phase:<name>``): ΔH_sol, its hull
+    and the phase at Li, ΔE_sol and x_sol(T) (:func:`_assemble`). The campaign's calculator
+    calls it with the energies of its relaxations, another calculator with its single
+    points at the same cells (its own hull, so its phase at Li, may differ)."""
+    perfect, dilute = energies["cells/perfect"], energies["cells/dilute"]
+    phases = {}
+    for name, formula in cells.formulas.items():
+        rec = energies[f"cells/phase:{name}"]
+        phases[name] = PhaseEnergy(name, formula, rec.energy_eV / rec.natoms, rec.natoms,
+                                   "crystal", bool(rec.converged), rec.calculator, to_dict(rec))
+    result = _assemble(cells.solute, cells.host, perfect.energy_eV, perfect.natoms,
+                       dilute.energy_eV, phases, list(cells.temperatures_K), cells.threshold,
+                       calculator, allow_unconverged)
+    result.converged = bool(result.converged and dilute.converged)
+    result.supercell = cells.supercell
+    result.relax = to_dict(dilute)
+    result.geometries = dict(cells.structures)
+    result.wall_time_s = cells.wall_time_s
+    return result
 
 
 # --------------------------------------------------------------------------- declarations

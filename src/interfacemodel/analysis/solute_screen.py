@@ -56,14 +56,11 @@ Library layer: plain functions on ase.Atoms, no FireWorks.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from ase import Atoms
-from ase.units import kB
 
 from ..calculators import check_elements
 from ..errors import UserInputError
@@ -71,8 +68,8 @@ from ..models.point_defects import check_element
 from ..models.slabs import parse_miller
 from ..records import Record, package_versions
 from ..run.relax import EnergyRecord
-from ..units import EV_PER_A2_TO_J_PER_M2
-from .isotherm import bulk_fraction_for_coverage, mclean_coverage
+from .points import Point
+from .quantities import Getter, Quantity
 
 Progress = Callable[[str], None]
 
@@ -137,6 +134,10 @@ class SurfaceSegregation(Record):
     wall_time_s: float
     geometries: dict[str, Atoms] = field(default_factory=dict)  # relaxed cells, as records
 
+    def points(self) -> dict[str, Point]:
+        return {key: Point(atoms, self.records.get(key), relaxed=True)
+                for key, atoms in self.geometries.items()}
+
 
 @dataclass
 class CleanSurface(Record):
@@ -151,6 +152,16 @@ class CleanSurface(Record):
     natoms: int
     converged: bool
     record: EnergyRecord
+    #: the relaxed clean slab and the host crystal (μ) with its record: the points of γ0
+    slab: Atoms | None = None
+    bulk: Atoms | None = None
+    bulk_record: EnergyRecord | None = None
+
+    def points(self) -> dict[str, Point]:
+        if self.slab is None or self.bulk is None:
+            return {}
+        return {"slab": Point(self.slab, self.record, relaxed=True),
+                "bulk": Point(self.bulk, self.bulk_record)}
 
 
 @dataclass
@@ -193,6 +204,10 @@ class InterfaceSegregation(Record):
     notes: list[str]
     wall_time_s: float
     geometries: dict[str, Atoms] = field(default_factory=dict)
+
+    def points(self) -> dict[str, Point]:
+        return {key: Point(atoms, self.records.get(key), relaxed=True)
+                for key, atoms in self.geometries.items()}
 
 
 @dataclass
@@ -265,7 +280,10 @@ class SoluteScreen(Record):
 
     def formers(self, threshold: float = LAYER_THRESHOLD, x_range=(0.001, 0.01),
                 T_K: float = DEFAULT_T_K) -> list[dict[str, Any]]:
-        """:func:`layer_formers` of this screen."""
+        """:func:`~interfacemodel.analysis.screen_assembly.layer_formers` of this screen."""
+        # import cycle: screen_assembly builds this record from its sites
+        from .screen_assembly import layer_formers
+
         return layer_formers(self, threshold, x_range, T_K)
 
 
@@ -336,180 +354,58 @@ def _check_numbers(T_K, bulk_fractions) -> list[float]:
 # --------------------------------------------------------------------------- computations
 
 
-def delta_gamma_J_per_m2(coverage, A_site_A2: float, T_K: float):
-    """Δγ = (k_B T / A_site) ln(1 − θ) in J/m² (≤ 0; see the module docstring for the
-    derivation). θ broadcasts; a float for scalar input."""
-    theta = np.asarray(coverage, dtype=float)
-    if np.any(~(theta >= 0) | ~(theta < 1)):
-        raise UserInputError(f"coverage={coverage!r} must lie in [0, 1)")
-    if not A_site_A2 > 0:
-        raise UserInputError(f"A_site_A2={A_site_A2!r} must be > 0 (Å²)")
-    if not T_K > 0:
-        raise UserInputError(f"T_K={T_K!r} must be > 0 (K)")
-    out = kB * T_K / A_site_A2 * np.log1p(-theta) * EV_PER_A2_TO_J_PER_M2
-    return float(out) if out.ndim == 0 else out
-
-
-def _delta_gamma_from_energy(e_seg, x, A_site, T_K) -> float:
-    """Δγ from E_seg directly, exact where θ rounds to 1: ln(1 − θ) = −log(1 + K x/(1−x))."""
-    z = e_seg / (kB * T_K) - (math.log(x) - math.log1p(-x))  # θ = 1/(1+e^z)
-    log_one_minus_theta = -float(np.logaddexp(0.0, -z))
-    return kB * T_K / A_site * log_one_minus_theta * EV_PER_A2_TO_J_PER_M2
-
-
-def _entry(site: SurfaceSegregation, gamma0, xs, T_K) -> ScreenEntry:
-    e = site.E_seg_eV
-    if e is None:
-        return ScreenEntry(site.solute, site.face, None, [None] * len(xs), [None] * len(xs),
-                           None, site.A_site_A2, gamma0, site.converged)
-    return ScreenEntry(
-        solute=site.solute, face=site.face, E_seg_eV=e,
-        coverage=[mclean_coverage(e, x, T_K) for x in xs],
-        delta_gamma_J_per_m2=[_delta_gamma_from_energy(e, x, site.A_site_A2, T_K) for x in xs],
-        x_half_coverage=bulk_fraction_for_coverage(e, 0.5, T_K),
-        A_site_A2=site.A_site_A2, gamma0_J_per_m2=gamma0, converged=site.converged)
-
-
-def _interface_entry(site: InterfaceSegregation, xs, T_K) -> InterfaceScreenEntry:
-    e = site.E_seg_eV
-    if e is None:
-        return InterfaceScreenEntry(site.solute, site.system, site.coating, None,
-                                    [None] * len(xs), [None] * len(xs), None, site.A_site_A2,
-                                    site.converged)
-    return InterfaceScreenEntry(
-        solute=site.solute, system=site.system, coating=site.coating, E_seg_eV=e,
-        coverage=[mclean_coverage(e, x, T_K) for x in xs],
-        delta_gamma_int_J_per_m2=[_delta_gamma_from_energy(e, x, site.A_site_A2, T_K)
-                                  for x in xs],
-        x_half_coverage=bulk_fraction_for_coverage(e, 0.5, T_K), A_site_A2=site.A_site_A2,
-        converged=site.converged)
-
-
-def _criterion(threshold, x_range, T_K) -> tuple[float, float]:
-    if not 0 < threshold < 1:
-        raise UserInputError(f"threshold={threshold!r} must lie in (0, 1) (a coverage)")
-    lo, hi = _check_numbers(T_K, x_range) if len(tuple(x_range)) == 2 else (None, None)
-    if lo is None or not lo < hi:
-        raise UserInputError(f"x_range={tuple(x_range)!r} must be two bulk fractions "
-                             f"0 < x_min < x_max < 1")
-    return lo, hi
-
-
-def _former(e_seg, a_site, lo, hi, threshold, T_K) -> dict[str, Any] | None:
-    """The criterion's numbers of one site (None: θ(x_max) < threshold)."""
-    th_hi = mclean_coverage(e_seg, hi, T_K)
-    if th_hi < threshold:
-        return None
-    th_lo = mclean_coverage(e_seg, lo, T_K)
-    return {"E_seg_eV": e_seg,
-            "x_threshold": bulk_fraction_for_coverage(e_seg, threshold, T_K),
-            "theta_at_x_min": th_lo, "theta_at_x_max": th_hi,
-            "already_at_x_min": th_lo >= threshold,
-            "delta_gamma": _delta_gamma_from_energy(e_seg, hi, a_site, T_K)}
-
-
-def interface_layer_formers(screen: SoluteScreen, threshold: float = LAYER_THRESHOLD,
-                            x_range=(0.001, 0.01),
-                            T_K: float = DEFAULT_T_K) -> list[dict[str, Any]]:
-    """The (solute, system) pairs of ``screen.interfaces`` whose McLean coverage of the film
-    plane touching the coating reaches ``threshold`` at a bulk fraction within ``x_range``
-    at ``T_K`` (the criterion of :func:`layer_formers`). Each: solute, system, coating,
-    E_seg_eV, x_threshold, theta_at_x_min, theta_at_x_max, already_at_x_min,
-    delta_gamma_int_J_per_m2 at x_max, converged. Sorted by E_seg."""
-    lo, hi = _criterion(threshold, x_range, T_K)
-    out = []
-    for e in screen.interfaces:
-        d = None if e.E_seg_eV is None else _former(e.E_seg_eV, e.A_site_A2, lo, hi,
-                                                     threshold, T_K)
-        if d is None:
-            continue
-        dg = d.pop("delta_gamma")
-        out.append({"solute": e.solute, "system": e.system, "coating": e.coating, **d,
-                    "delta_gamma_int_J_per_m2": dg, "converged": e.converged})
-    return sorted(out, key=lambda d: d["E_seg_eV"])
-
-
-def layer_formers(screen: SoluteScreen, threshold: float = LAYER_THRESHOLD,
-                  x_range=(0.001, 0.01), T_K: float = DEFAULT_T_K) -> list[dict[str, Any]]:
-    """The (solute, face) pairs of ``screen`` whose McLean coverage reaches ``threshold``
-    at a bulk fraction within ``x_range`` (atomic fractions) at ``T_K``: θ(x_max) ≥
-    threshold (θ grows with x). Each: solute, face, E_seg_eV, x_threshold (the bulk
-    fraction where θ = threshold), theta_at_x_min, theta_at_x_max, delta_gamma_J_per_m2 at
-    x_max (and its fraction of γ0 where known), already_at_x_min. Sorted by E_seg."""
-    lo, hi = _criterion(threshold, x_range, T_K)
-    out = []
-    for e in screen.entries:
-        if e.E_seg_eV is None:
-            continue
-        th_hi = mclean_coverage(e.E_seg_eV, hi, T_K)
-        if th_hi < threshold:
-            continue
-        th_lo = mclean_coverage(e.E_seg_eV, lo, T_K)
-        dg = _delta_gamma_from_energy(e.E_seg_eV, hi, e.A_site_A2, T_K)
-        out.append({
-            "solute": e.solute, "face": e.face, "E_seg_eV": e.E_seg_eV,
-            "x_threshold": bulk_fraction_for_coverage(e.E_seg_eV, threshold, T_K),
-            "theta_at_x_min": th_lo, "theta_at_x_max": th_hi, "already_at_x_min":
-            th_lo >= threshold, "delta_gamma_J_per_m2": dg,
-            "delta_gamma_over_gamma0": (dg / e.gamma0_J_per_m2
-                                        if e.gamma0_J_per_m2 else None),
-            "converged": e.converged})
-    return sorted(out, key=lambda d: d["E_seg_eV"])
-
-
-def assemble_screen(sites: Sequence[SurfaceSegregation], clean: dict[str, CleanSurface] | None,
-                    T_K: float = DEFAULT_T_K, bulk_fractions=DEFAULT_BULK_FRACTIONS,
-                    threshold: float = LAYER_THRESHOLD, x_range=(0.001, 0.01),
-                    calculator: dict | None = None, notes: Iterable[str] = (),
-                    wall_time_s: float = 0.0,
-                    interfaces: Sequence[InterfaceSegregation] = ()) -> SoluteScreen:
-    """The :class:`SoluteScreen` record of computed ``sites`` (and clean faces, by face
-    label; and ``interfaces``, the solutes at Li/coating interfaces): the isotherm numbers
-    at ``T_K`` and each of ``bulk_fractions``, the layer formers (of faces and of
-    interfaces) by (``threshold``, ``x_range``, ``T_K``)."""
-    xs = _check_numbers(T_K, bulk_fractions)
-    if not sites:
-        raise UserInputError("no sites to assemble")
-    clean = dict(clean or {})
-    interfaces = list(interfaces or ())
-    hosts = sorted({s.host for s in [*sites, *interfaces]})
-    if len(hosts) != 1:
-        raise UserInputError(f"sites of several hosts ({', '.join(hosts)}): one screen per host")
-    solutes = list(dict.fromkeys(s.solute for s in sites))
-    faces = list(dict.fromkeys(s.face for s in sites))
-    entries = [_entry(s, clean[s.face].gamma0_J_per_m2 if s.face in clean else None, xs, T_K)
-               for s in sites]
-    all_notes = list(notes)
-    for s in [*sites, *interfaces]:
-        all_notes.extend(n for n in s.notes if n not in all_notes)
-    all_notes.append("the isotherm assumes the solute is dissolved at x: a solute whose "
-                     "solubility in the host is below x forms a second phase instead (not "
-                     "checked here); one site kind per face, no solute-solute interaction")
-    over = [f"{e.solute}({e.face}) {-d / e.gamma0_J_per_m2:.1f}×γ0 at x = {x:g}"
-            for e in entries if e.gamma0_J_per_m2
-            for x, d in zip(xs, e.delta_gamma_J_per_m2, strict=True)
-            if d is not None and -d > e.gamma0_J_per_m2]
-    if over:
-        all_notes.append("|Δγ| exceeds the clean face's γ0 for " + ", ".join(over) + ": the "
-                         "dilute Langmuir–McLean layer is outside its range there (a surface "
-                         "energy cannot turn negative; the solute forms a surface phase or a "
-                         "second phase instead): read it as 'γ drops to near zero'")
-    converged = all(s.converged for s in [*sites, *interfaces]) and \
-        all(c.converged for c in clean.values())
-    screen = SoluteScreen(
-        host=hosts[0], faces=faces, solutes=solutes, T_K=float(T_K), bulk_fractions=xs,
-        entries=entries, layer_formers=[],
-        criterion={"threshold": threshold, "x_range": [float(v) for v in x_range],
-                   "T_K": float(T_K)},
-        sites=list(sites), clean=clean, definitions=dict(DEFINITIONS), converged=converged,
-        calculator=calculator or sites[0].calculator, notes=all_notes,
-        wall_time_s=float(wall_time_s or sum(s.wall_time_s for s in [*sites, *interfaces])),
-        interfaces=[_interface_entry(s, xs, T_K) for s in interfaces],
-        interface_sites=interfaces)
-    screen.layer_formers = layer_formers(screen, threshold, x_range, T_K)
-    screen.interface_layer_formers = interface_layer_formers(screen, threshold, x_range, T_K)
-    return screen
-
-
 # --------------------------------------------------------------------------- rendering
 
+
+# --------------------------------------------------------------------------- declarations
+
+def x_half_text(x) -> str:
+    """The bulk fraction at half a monolayer as the tables print it; beyond 10 at.% the
+    dilute isotherm has no meaning: said so instead of printing x ~ 1."""
+    return "–" if x is None else "> 0.1" if x > 0.1 else format(x, ".2g")
+
+
+def _fraction_keys(g: Getter) -> list[str]:
+    """One key per bulk fraction of the row (the index into the record's lists)."""
+    return [str(i) for i in range(len(g("coverage", []) or []))]
+
+
+def _in_list(field_name: str):
+    return lambda g, key: f"{field_name}[{key}]"
+
+
+#: the numbers of a :class:`ScreenEntry` (a solute on a free face), as its table shows them
+#: (families: one value per bulk fraction of the screen)
+SCREEN_ENTRY: tuple[Quantity, ...] = (
+    Quantity("E_seg_eV", "segregation energy to the top layer", "eV", "E_seg_eV", "screen",
+             fmt="+.3f", converged="converged", spread=True, table="screen",
+             column="E_seg (eV)"),
+    Quantity("coverage", "McLean coverage θ", "", _in_list("coverage"), "screen", fmt=".3g",
+             keys=_fraction_keys, converged="converged", table="screen", column="θ"),
+    Quantity("delta_gamma_J_per_m2", "surface-energy change Δγ of the layer", "J/m²",
+             _in_list("delta_gamma_J_per_m2"), "screen", fmt=".3g", keys=_fraction_keys,
+             converged="converged", table="screen", column="Δγ"),
+    Quantity("x_half_coverage", "bulk fraction at θ = 0.5", "", "x_half_coverage", "screen",
+             fmt=x_half_text, converged="converged", table="screen", column="x(θ=0.5)"),
+    Quantity("gamma0_J_per_m2", "γ0 of the clean face", "J/m²", "gamma0_J_per_m2", "screen",
+             fmt=".3f", spread=True, table="screen", column="γ0 (J/m²)"),
+)
+#: the numbers of an :class:`InterfaceScreenEntry` (a solute at a Li/coating interface)
+INTERFACE_SCREEN_ENTRY: tuple[Quantity, ...] = (
+    Quantity("E_seg_interface_eV", "segregation energy to the interface", "eV", "E_seg_eV",
+             "screen", fmt="+.3f", converged="converged", spread=True,
+             table="screen interfaces", column="E_seg (eV)"),
+    Quantity("coverage_interface", "McLean coverage θ of the touching plane", "",
+             _in_list("coverage"), "screen", fmt=".3g", keys=_fraction_keys,
+             converged="converged", table="screen interfaces", column="θ"),
+    Quantity("delta_gamma_int_J_per_m2", "interfacial-energy change Δγ_int of the layer",
+             "J/m²", _in_list("delta_gamma_int_J_per_m2"), "screen", fmt=".3g",
+             keys=_fraction_keys, converged="converged", table="screen interfaces",
+             column="Δγ_int"),
+    Quantity("x_half_coverage_interface", "bulk fraction at θ = 0.5 (interface)", "",
+             "x_half_coverage", "screen", fmt=x_half_text, converged="converged",
+             table="screen interfaces", column="x(θ=0.5)"),
+    Quantity("A_site_A2", "area per host site of the touching plane", "Å²", "A_site_A2",
+             "screen", fmt=".2f", none_text="model geometry", table="screen interfaces",
+             column="A_site (Å²)"),
+)

@@ -1,6 +1,11 @@
-"""A campaign (a YAML spec, :mod:`~interfacemodel.flows.specs`) as one flow: every interface's
-energetics, every barrier, every segregation entry, joined in the comparison report (a spec
-with a ``report`` section) or in a summary of the headline numbers.
+"""A campaign (a YAML spec, :mod:`~interfacemodel.flows.specs`) as one flow: for each pipeline
+entry (an interface's energetics and its coating's reaction with Li, a barrier, a segregation,
+a solubility, the solute screen) its jobs, then one re-evaluation job per member — each
+committee member, other functional and the DFT check takes single points at the entry's
+published structures and runs the entry's own evaluation
+(:func:`~interfacemodel.flows.reevaluation.reevaluation_job`) — joined in the comparison
+report (a spec with a ``report`` section) or in a summary of the headline numbers. The DFT
+check's own smaller models are entries of their own, tagged :data:`CHECK_TAG`.
 
 Work shared between pipelines is one job: the bulk references of a crystal (the film of one
 system, the substrate of another, the host of a barrier), and the relaxed interface an
@@ -18,92 +23,103 @@ from ase.io import read
 from jobflow import Flow, Job
 
 from ..analysis.committee import ShortRelaxation
+from ..analysis.comparison import QUANTITIES
 from ..analysis.comparison import member_values as record_values
 from ..analysis.interface_energetics import ENERGETICS, EnergeticsSettings
-from ..analysis.migration import hop_quantities
+from ..analysis.migration import BAND_POINTS, hop_quantities
+from ..analysis.points import Reevaluation
+from ..analysis.quantities import base_name
 from ..models.systems import system_recipe
-from ..procedures.committee import member_values
 from ..records import from_dict, to_dict
 from ..report import CoatingResult, report_values, write_report
 from ..report.records import RECORD_FIELDS
-from .committee import (
-    committee_energetics_jobs,
-    committee_migration_job,
-    committee_reaction_job,
-    committee_segregation_job,
-)
 from .context import finish, job_uuid, say
 from .energetics import InterfaceEnergeticsMaker
 from .identity import flow_of, step_job
 from .migration import MigrationMaker
+from .reevaluation import reevaluation_job
 from .segregation import SegregationMaker
-from .solubility import SolubilityMaker, committee_solubility_job
+from .solubility import SolubilityMaker
 from .solute_screen import SoluteScreenMaker
 from .specs import CampaignSpec, report_rows
 
+#: the name tag of the jobs of a DFT check's own model (an interface, a hop cell)
+CHECK_TAG = " [check model]"
+#: what a row's member products hold besides the record fields: the DFT check's reaction
+#: with Li alone (at the campaign's crystals, where it checks the interface on its own model)
+REACTION_PART = "reaction"
+
+
 # --------------------------------------------------------------------------- joins
 
-#: a hop's report values that need more than its barriers (E_f, carriers, D, σ)
-HOP_VALUES_BEYOND_BARRIER = ("D_", "sigma_", "carrier_fraction_", "pair_energy_")
+def _record(out: Any) -> Any:
+    """The pipeline record of a main join's output or of a member's re-evaluation."""
+    return out.record if isinstance(out, Reevaluation) else out
+
+
+def _values(parts: dict[str, Any]) -> dict[str, float]:
+    """A calculator's numbers (value name -> value) from its records of a row's pipelines
+    (record field -> its output), through the declarations
+    (:func:`~interfacemodel.analysis.comparison.member_values`)."""
+    records = {part: to_dict(_record(out)) for part, out in parts.items()
+               if part in RECORD_FIELDS}
+    if REACTION_PART in parts:  # the reaction alone: its values as the energetics hold them
+        reaction = getattr(_record(parts[REACTION_PART]), "reaction", None)
+        if reaction is not None:
+            records.setdefault("energetics", {})["reaction"] = to_dict(reaction)
+    return record_values(records)
+
+
+def _short_relaxed(values: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in values.items() if QUANTITIES[base_name(k)].short_relaxed}
+
 
 def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | None = None,
                 title: str | None = None, functionals: list[str] | None = None,
-                refine: str | None = None, refine_barriers_only: bool = False,
-                screen: Any = None) -> dict[str, Any]:
+                refine: str | None = None, screen: Any = None,
+                screen_members: dict[str, Any] | None = None) -> dict[str, Any]:
     """The comparison report (report.md, report.html, results.json, results.csv, figures)
     written into ``report/`` of the current folder. ``rows``: per coating, its records
-    (:data:`~interfacemodel.report.records.RECORD_FIELDS`), its relaxed
-    interface (``interface``, for the picture) and its committee members' products
-    (``committee``: member spec → {'energetics', 'reaction', and the record fields of its
-    hops}); the members named in ``functionals`` and ``refine`` (the DFT check) are reported
-    beside the numbers, not in the spread. ``check`` (optional): the DFT check's own model of
-    the interface ({'model': its interface product, 'members': calculator → its numbers
-    there}, the campaign's calculator among them); ``hop_checks`` (optional): per record field
-    the DFT check's own hop cell ({'hop', 'members': calculator → its barriers there}).
-    ``refine_barriers_only``: the DFT check
-    took the hops' barriers only (on models of its own): its other hop numbers (E_f, D, σ,
-    carriers, kept at the main model's formation energy) are not reported. ``screen``: the
-    campaign's solute screen (:class:`~interfacemodel.analysis.solute_screen.SoluteScreen`),
-    a section of its own."""
+    (:data:`~interfacemodel.report.records.RECORD_FIELDS`), its relaxed interface
+    (``interface``, for the picture) and its members' re-evaluations (``committee``:
+    calculator spec → {record field: its :class:`~interfacemodel.analysis.points.\
+Reevaluation`}, and ``reaction`` for the DFT check's reaction with Li alone); the members
+    named in ``functionals`` and ``refine`` (the DFT check) are reported beside the numbers,
+    not in the spread. ``check`` (optional): the DFT check's own model of the interface
+    ({'model': its interface product, 'members': calculator → its record there, the
+    campaign's calculator's from that model's own pipeline}); ``hop_checks`` (optional): per
+    record field the DFT check's own hop cell ({'hop', 'members': calculator → its record
+    there}). ``screen``: the campaign's solute screen
+    (:class:`~interfacemodel.analysis.solute_screen.SoluteScreen`), a section of its own,
+    with ``screen_members`` (calculator → its re-evaluation of the screen)."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
         picture = row["interface"].relaxed if row.get("interface") is not None else None
-        committee = {}
-        for member, parts in (row.get("committee") or {}).items():
-            hops = {part: parts[part] for part in RECORD_FIELDS if part in parts}
-            committee[member] = member_values(
-                parts.get("energetics"), getattr(parts.get("reaction"), "reaction", None),
-                record_values({part: to_dict(rec) for part, rec in hops.items()}))
+        committee = {m: _values(parts) for m, parts in (row.get("committee") or {}).items()}
         other = {m: committee.pop(m) for m in functionals or [] if m in committee}
         check = {m: committee.pop(m) for m in [refine] if m in committee}
-        if refine_barriers_only and refine in check:
-            check[refine] = {k: v for k, v in check[refine].items()
-                             if not k.startswith(HOP_VALUES_BEYOND_BARRIER)}
         model, model_atoms, relaxed, forces = None, None, None, None
         if row.get("check"):  # the DFT check's own model: every calculator's numbers there
-            model = {m: member_values(out) for m, out in row["check"]["members"].items()}
+            model = {m: _values({"energetics": out})
+                     for m, out in row["check"]["members"].items()}
             size = len(row["check"]["model"].relaxed)
             model_atoms = {name: size for values in model.values() for name in values}
         for part, hop_check in (row.get("hop_checks") or {}).items():  # hop cells of its own
             size = len(hop_check["hop"].initial)
             for member, out in hop_check["members"].items():
-                values = {k: v for k, v in record_values({part: to_dict(out)}).items()
-                          if not k.startswith(HOP_VALUES_BEYOND_BARRIER)}
+                values = _values({part: out})
                 model = model or {}
                 model.setdefault(member, {}).update(values)
                 model_atoms = model_atoms or {}
                 model_atoms.update({name: size for name in values})
         if model is not None and refine in model:
             check.setdefault(refine, {}).update(model.pop(refine))
-        if row.get("check"):
-            dft = row["check"]["members"].get(refine)
-            if dft is not None and dft.forces_eV_per_A is not None:  # its short relaxation
-                forces = {"at_ml_geometry": dft.forces_eV_per_A,
-                          "relaxation": dft.relaxation or {}}
-                if dft.relaxed_values:
-                    relaxed = {refine: {k: v for k, v in dft.relaxed_values.items()
-                                        if v is not None}}
+        dft = (row.get("check") or {}).get("members", {}).get(refine)
+        if isinstance(dft, Reevaluation) and dft.forces_eV_per_A is not None:
+            forces = {"at_ml_geometry": dft.forces_eV_per_A, "relaxation": dft.relaxation or {}}
+            if dft.relaxed_record is not None:
+                relaxed = {refine: _short_relaxed(_values({"energetics": dft.relaxed_record}))}
         results.append(CoatingResult(row["coating"], row["system"], row.get("role", "coating"),
                                      relaxed_interface=picture, committee=committee or None,
                                      committee_main=calculator, functionals=other or None,
@@ -112,7 +128,10 @@ def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | Non
                                      refine_forces=forces, **fields))
     info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
     out = Path.cwd() / "report"
+    members = {m: _record(r) for m, r in (screen_members or {}).items()}
     write_report(results, out, campaign=info, overwrite=True, screen=screen,
+                 screen_members={m: r for m, r in members.items()
+                                 if m not in (functionals or []) and m != refine} or None,
                  **({"title": title} if title else {}))
     say(f"report written: {out}")
     finish("report", campaign, {"report_dir": str(out), "values": report_values(results)},
@@ -154,37 +173,29 @@ def summarise(doc: dict) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- the campaign
 
-#: the name tag of the jobs of a DFT check's own model of an interface
-CHECK_TAG = " [check model]"
-
-
-def check_model_jobs(system: str, settings: dict[str, Any], main: list[Job], calculator: str,
+def check_model_jobs(system: str, settings: dict[str, Any], calculator: str,
                      members: list[str], refine: str | None = None,
                      relax_above_eV_per_A: float | None = None,
                      relax_steps: int = ShortRelaxation.steps
                      ) -> tuple[list[Job], dict[str, Any]]:
-    """The DFT check's own model of ``system`` (``settings``: its EnergeticsSettings fields):
-    relaxed by ``calculator`` (the campaign's) with its bulk crystals shared with the main
-    pipeline ``main``, then single points of its geometries by ``calculator`` itself and by
-    each of ``members`` (committee and DFT). The DFT check (``refine``, one of ``members``)
-    then relaxes for at most ``relax_steps`` steps each structure on which its forces exceed
-    ``relax_above_eV_per_A`` (None: never), towards the model's fmax
-    (:class:`~interfacemodel.analysis.committee.ShortRelaxation`). Returns ``(jobs, {'model':
-    its interface product, 'members': calculator -> MemberEnergetics output})``."""
+    """The DFT check's own model of ``system`` (``settings``: its EnergeticsSettings
+    fields): its pipeline with ``calculator`` (the campaign's; its bulk crystals are the
+    campaign's bulk jobs), whose record is ``calculator``'s numbers there, then one
+    re-evaluation of that record by each of ``members`` (committee and DFT). The DFT check
+    (``refine``) relaxes for at most ``relax_steps`` steps each relaxed structure on which
+    its forces exceed ``relax_above_eV_per_A`` (None: never), towards the model's fmax
+    (:class:`~interfacemodel.analysis.committee.ShortRelaxation`). Returns ``(jobs,
+    {'model': its interface product, 'members': calculator -> record or re-evaluation})``."""
     small = replace(from_dict(EnergeticsSettings, settings), reactivity=False)
     made = InterfaceEnergeticsMaker(calculator=calculator, settings=small,
                                     tag=CHECK_TAG).jobs(system)
-    # its energetics join is left out: the report reads every calculator's numbers from the
-    # single-point jobs below (the campaign's calculator among them)
-    jobs, outputs = [j for j in made if not j.name.startswith("energetics:")], {}
+    jobs, outputs = list(made), {calculator: made[-1].output}
     short = None if relax_above_eV_per_A is None else ShortRelaxation(
         relax_above_eV_per_A, relax_steps, small.fmax)
-    for member in [calculator, *members]:
-        extra, out = committee_energetics_jobs(
-            system, small, made, member, tag=CHECK_TAG,
-            short_relax=short if member == refine else None)
-        jobs += extra
-        outputs[member] = out["energetics"]
+    for member in members:
+        jobs.append(reevaluation_job(made[-1], member,
+                                     short=short if member == refine else None))
+        outputs[member] = jobs[-1].output
     model = next(j for j in made if j.name == f"interface:{system}{CHECK_TAG}").output
     return jobs, {"model": model, "members": outputs}
 
@@ -192,23 +203,22 @@ def check_model_jobs(system: str, settings: dict[str, Any], main: list[Job], cal
 def check_hop_jobs(name: str, entry, cell: dict[str, Any], calculator: str,
                    members: list[str]) -> tuple[list[Job], dict[str, Any]]:
     """The DFT check's own hop cell of the bulk barrier ``entry`` (``cell``: its
-    ``supercell`` and ``host_cell``, :func:`~interfacemodel.analysis.migration.\
+    ``supercell`` and ``host_cell``, :func:`~interfacemodel.procedures.hops.\
 prepare_bulk_hop`): the hop built on the host crystal relaxed by ``calculator`` (the
-    campaign's bulk job, shared), its NEB with ``calculator``, then single points of that
-    NEB's end points and saddle by ``calculator`` itself and each of ``members`` (committee
-    and DFT). Returns ``(jobs, {'hop': the hop's output, 'members': calculator → its
-    MigrationResult})``; the name of each job carries :data:`CHECK_TAG`."""
+    campaign's bulk job, shared), its NEB with ``calculator`` and its record, then each of
+    ``members`` (committee and DFT) re-evaluates that NEB's end points and saddle (its
+    barriers; E_f, carriers and D are not the check's). Returns ``(jobs, {'hop': the hop's
+    output, 'members': calculator → its record or re-evaluation})``; the name of each job
+    carries :data:`CHECK_TAG`."""
     tagged = f"{name}{CHECK_TAG}"
     case = {**entry.case, **cell}
     maker = MigrationMaker(calculator=calculator, n_images=entry.n_images, fmax=entry.fmax,
                            optimizer=entry.optimizer, phonons=False, bulk_steps=True,
-                           carriers="metal")
-    # carriers='metal': no pair-cell job; the D(T) join is not the check's
-    made = [j for j in maker.jobs(tagged, **case) if not j.name.startswith("diffusivity:")]
-    jobs, outputs = list(made), {}
-    for member in [calculator, *members]:
-        jobs.append(committee_migration_job(tagged, made, member, list(entry.temperatures_K),
-                                            case, barrier_only=True))
+                           carriers="metal")  # carriers='metal': no pair-cell job
+    made = maker.jobs(tagged, **case)
+    jobs, outputs = list(made), {calculator: made[-1].output}
+    for member in members:
+        jobs.append(reevaluation_job(made[-1], member, only=BAND_POINTS))
         outputs[member] = jobs[-1].output
     hop = next(j for j in made if j.name == f"hop:{tagged}").output
     return jobs, {"hop": hop, "members": outputs}
@@ -220,33 +230,51 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
     jobs: list[Job] = []  # equal work is one job: flow_of keeps one per uuid
     finals: dict[str, Job] = {}
     interfaces: dict[str, Job] = {}
-    committee: dict[str, dict[str, dict[str, Any]]] = {}  # system -> member -> outputs
     members_of: dict[str, dict[str, Any]] = defaultdict(dict)  # product -> member -> output
     models = spec.refine_models if spec.refine else None  # the DFT check's own models
-    checks: dict[str, dict[str, Any]] = {}  # system -> {'model', 'members': member -> output}
+    checks: dict[str, dict[str, Any]] = {}  # system -> {'model', 'members'}
     hop_checks: dict[str, dict[str, Any]] = {}  # 'migration:<hop>' -> {'hop', 'members'}
+
+    def members(own_models: bool = True) -> list[str]:
+        """The re-evaluating calculators of an entry: the DFT check only where it takes the
+        campaign's geometries (not where it has models of its own, unless said)."""
+        return [m for m in spec.members()
+                if not (m == spec.refine and models is not None and own_models)]
+
+    def reevaluate(product: str, join: Job, who: list[str], **kwargs) -> None:
+        for member in who:
+            jobs.append(reevaluation_job(join, member, **kwargs))
+            members_of[product][member] = jobs[-1].output
+
     for entry in spec.interfaces:
         settings = from_dict(EnergeticsSettings, entry.settings)  # defaults filled in
         system = system_recipe(entry.system).name
+        coating = system_recipe(entry.system).substrate
         made = InterfaceEnergeticsMaker(calculator=calc, settings=settings).jobs(system)
         jobs += made
-        interfaces[system] = next(j for j in made if j.name == f"interface:{system}")
+        by_name = {j.name: j for j in made}
+        interfaces[system] = by_name[f"interface:{system}"]
         finals[f"energetics:{system}"] = made[-1]
-        for member in spec.members():
-            if models is not None and member == spec.refine:
-                continue  # checked on its own models below
-            extra, outputs = committee_energetics_jobs(system, settings, made, member)
-            jobs += extra
-            committee.setdefault(system, {})[member] = outputs
-        if models is not None and system in models.systems:
+        reaction = by_name.get(f"reaction:{coating}")
+        mine: dict[str, Job] = {}  # member -> its reaction with Li
+        checked_here = models is not None and system in models.systems
+        for member in spec.members() if reaction is not None else []:
+            if member == spec.refine and models is not None and not (
+                    checked_here and models.reaction):
+                continue
+            jobs.append(reevaluation_job(reaction, member))
+            mine[member] = jobs[-1]
+        for member in members():
+            reevaluate(f"energetics:{system}", made[-1], [member],
+                       replace={"reaction": mine[member].output.record} if member in mine
+                       else None)
+        if models is not None and spec.refine in mine:  # the DFT check's reaction alone
+            members_of[f"{REACTION_PART}:{system}"][spec.refine] = mine[spec.refine].output
+        if checked_here:
             extra, checks[system] = check_model_jobs(
-                system, models.systems[system], made, calc, [*spec.committee, spec.refine],
+                system, models.systems[system], calc, [*spec.committee, spec.refine],
                 spec.refine, models.relax_above_eV_per_A, models.relax_steps)
             jobs += extra
-        if models is not None and system in models.systems and models.reaction \
-                and settings.reactivity:
-            jobs.append(committee_reaction_job(system, made, spec.refine))
-            committee.setdefault(system, {})[spec.refine] = {"reaction": jobs[-1].output}
     for entry in spec.barriers:
         maker = MigrationMaker(calculator=calc, n_images=entry.n_images, fmax=entry.fmax,
                                optimizer=entry.optimizer, phonons=entry.phonons,
@@ -260,21 +288,18 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             if entry.kind == "interface" else None
         made = maker.jobs(entry.name, interface, **case)
         jobs += made
-        finals[f"migration:{entry.name}"] = made[-1]
+        product = f"migration:{entry.name}"
+        finals[product] = made[-1]
         own = models is not None and entry.name in models.hops
         if own:
-            extra, hop_checks[f"migration:{entry.name}"] = check_hop_jobs(
+            extra, hop_checks[product] = check_hop_jobs(
                 entry.name, entry, models.hops[entry.name], calc,
                 [*spec.committee, spec.refine])
             jobs += extra
-        for member in spec.members():
-            if member == spec.refine and models is not None and (
-                    own or (models.barriers is not None and entry.name not in models.barriers)):
-                continue  # the DFT check leaves this hop out, or checks it on its own cell
-            jobs.append(committee_migration_job(
-                entry.name, made, member, list(entry.temperatures_K), case,
-                barrier_only=member == spec.refine and models is not None))
-            members_of[f"migration:{entry.name}"][member] = jobs[-1].output
+        reevaluate(product, made[-1], members())
+        if models is not None and not own and (models.barriers is None
+                                               or entry.name in models.barriers):
+            reevaluate(product, made[-1], [spec.refine], only=BAND_POINTS)
     bulk_fmax = {system_recipe(e.system).name: e.settings.get("bulk_fmax") or
                  EnergeticsSettings.bulk_fmax for e in spec.interfaces}
     for entry in spec.segregation:
@@ -284,11 +309,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                                 ).jobs(system, entry.solute)
         jobs += made
         finals[f"segregation:{system}"] = made[-1]
-        for member in spec.members():
-            if member == spec.refine and models is not None:
-                continue  # the DFT check on models of its own leaves segregation out
-            jobs.append(committee_segregation_job(system, made, member))
-            members_of[f"segregation:{system}"][member] = jobs[-1].output
+        reevaluate(f"segregation:{system}", made[-1], members())
     li_fmax = min(bulk_fmax.values(), default=EnergeticsSettings.bulk_fmax)
     for entry in spec.solubility:
         made = SolubilityMaker(calculator=calc, fmax=entry.fmax, supercell=entry.supercell,
@@ -296,13 +317,9 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
                                                        solid_solutions=entry.solid_solutions)
         jobs += made
         finals[f"solubility:{entry.solute}"] = made[-1]
-        for member in spec.members():
-            if member == spec.refine and models is not None:
-                continue  # the DFT check on models of its own leaves the solubility out
-            jobs.append(committee_solubility_job(entry.solute, made, member))
-            members_of[f"solubility:{entry.solute}"][member] = jobs[-1].output
+        reevaluate(f"solubility:{entry.solute}", made[-1], members())
     screen = None
-    if spec.solute_screen is not None:  # one calculator: no committee (the report says so)
+    if spec.solute_screen is not None:
         cfg = spec.solute_screen
         made = SoluteScreenMaker(calculator=calc, fmax=cfg["fmax"], layers=cfg["layers"],
                                  bulk_fmax=li_fmax).jobs(
@@ -310,6 +327,7 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             interfaces={s: interfaces[s].output for s in cfg.get("systems") or []})
         jobs += made
         screen = made[-1]
+        reevaluate("solute-screen", screen, members())
     if spec.report is None:
         records = {name: {"key": job.uuid, "record": job.output}
                    for name, job in finals.items()
@@ -322,21 +340,28 @@ def campaign_flow(spec: CampaignSpec) -> Flow:
             rows.append({k: (finals[v].output if k in RECORD_FIELDS else
                              interfaces[v.split(":", 1)[1]].output if k == "interface" else v)
                          for k, v in row.items()})
-            members = {m: dict(parts) for m, parts in committee.get(row["system"], {}).items()}
+            parts: dict[str, dict[str, Any]] = {}
             for part in RECORD_FIELDS:
                 for member, output in members_of.get(row.get(part), {}).items():
-                    members.setdefault(member, {})[part] = output
-            if members:
-                rows[-1]["committee"] = members
+                    parts.setdefault(member, {})[part] = output
+            if row.get("energetics"):
+                system = row["energetics"].split(":", 1)[1]
+                for member, output in members_of.get(f"{REACTION_PART}:{system}", {}).items():
+                    parts.setdefault(member, {})[REACTION_PART] = output
+            if parts:
+                rows[-1]["committee"] = parts
             if row["system"] in checks:
                 rows[-1]["check"] = checks[row["system"]]
             hops = {part: hop_checks[row[part]] for part in RECORD_FIELDS
                     if row.get(part) in hop_checks}
             if hops:
                 rows[-1]["hop_checks"] = hops
+        extra = {}
+        if screen is not None:
+            extra["screen"] = screen.output
+            if members_of.get("solute-screen"):
+                extra["screen_members"] = dict(members_of["solute-screen"])
         join = step_job(report_step, f"report:{spec.name}", campaign=spec.name, rows=rows,
                         calculator=calc, title=spec.report.get("title"),
-                        functionals=spec.functionals or None, refine=spec.refine,
-                        **({"screen": screen.output} if screen is not None else {}),
-                        **({"refine_barriers_only": True} if models is not None else {}))
+                        functionals=spec.functionals or None, refine=spec.refine, **extra)
     return flow_of([*jobs, join], spec.name, output=join.output)

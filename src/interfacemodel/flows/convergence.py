@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.energetics import work_of_adhesion
-from ..analysis.interface_energetics import EnergeticsSettings, cleave
+from ..analysis.interface_energetics import EnergeticsSettings
+from ..analysis.interface_geometry import cleave
 from ..calculators import calculator_provenance, get_calculator, parse_calc_spec, provenance_label
 from ..errors import UserInputError
 from ..models.systems import system_elements

@@ -1,11 +1,16 @@
 """The bulk-reference and interface-energetics pipelines, declared once.
 
-bulk references (shared between systems) → interface (built from the relaxed crystals,
-registry/interlayer scan, relaxed) → adhesion (cleaved parts: W_adh ideal and relaxed, γ_int)
-and free surfaces → energetics (join: the record, with the Young–Dupré contact angle); the
-coating's reaction with Li is a step of its own. Each step calls the library
-(:mod:`interfacemodel.analysis.interface_energetics`) and returns a typed product; the
-makers wire the steps into a :class:`jobflow.Flow` that runs in-process
+Geometry steps: bulk references (shared between systems) → interface (built from the relaxed
+crystals, registry/interlayer scan, relaxed) → adhesion (the parts cleaved, and each relaxed
+alone) and free-surface slabs; the competing phases of the coating's reaction with Li. Each
+calls a procedure (:mod:`interfacemodel.procedures.interfaces`,
+:mod:`~interfacemodel.procedures.phases`) and returns a product that publishes its named
+points. Joins: the reaction with Li and the energetics record, each one pure evaluation
+(:func:`~interfacemodel.analysis.reactivity.evaluate_reaction`,
+:func:`~interfacemodel.analysis.interface_energetics.evaluate_energetics`) of the campaign
+calculator's energies there — the evaluation any other calculator re-evaluates
+(:mod:`~interfacemodel.flows.reevaluation`). The makers wire the steps into a
+:class:`jobflow.Flow` that runs in-process
 (:func:`~interfacemodel.flows.local.run_flow`) or as a FireWorks workflow
 (:func:`interfacemodel.workflows.constructors.campaign_workflow`).
 """
@@ -19,86 +24,34 @@ from typing import Any
 from ase import Atoms
 from jobflow import Job, Maker
 
+from ..analysis.bulk import BulkProduct
 from ..analysis.convergence import converge_with_thickness
-from ..analysis.energetics import BulkReference, SurfaceEnergy
 from ..analysis.interface_energetics import (
-    AdhesionStep,
     EnergeticsSettings,
     InterfaceEnergetics,
-    assemble_energetics,
     check_orientation,
-    reference_potentials,
+    evaluate_energetics,
 )
-from ..analysis.reactivity import ReactionWithLi
+from ..analysis.interface_geometry import AdhesionParts, InterfaceProduct, SurfacesProduct
+from ..analysis.points import energies_of, points_of
+from ..analysis.reactivity import ReactionPhases, ReactionProduct, evaluate_reaction
 from ..calculators import check_elements
 from ..models.systems import system_elements, system_recipe
 from ..procedures.interfaces import (
-    adhesion,
+    adhesion_parts,
     bulk_reference,
-    coating_reaction,
-    free_surface_energies,
+    free_surface_slabs,
     place_interface,
     relax_from_gaps,
     relax_interface,
 )
-from ..records import Record
-from ..run.bulk import RelaxRecord
-from ..run.relax import EnergyRecord
+from ..procedures.phases import reaction_phases
 from ..structures import load_bulk
 from .context import finish, say, step_calculator, step_provenance, workdir
 from .identity import PipelineMaker, step_job
 from .local import run_flow
 
 DEFAULT_CALCULATOR = "sevennet"
-
-
-# --------------------------------------------------------------------------- products
-
-@dataclass
-class BulkProduct(Record):
-    """A relaxed bulk crystal and its energy reference (eV per formula unit)."""
-
-    phase: str
-    atoms: Atoms
-    reference: BulkReference
-    record: RelaxRecord
-    natoms: int
-
-
-@dataclass
-class InterfaceProduct(Record):
-    """The relaxed interface model and what its analysis needs (Å, eV)."""
-
-    system: str
-    metadata: dict[str, Any]
-    registry: dict[str, Any] | None
-    relaxed: Atoms
-    record: EnergyRecord
-    n_interfaces: int
-    film_miller: list[int]
-    substrate_miller: list[int]
-    film_layers: int
-    substrate_layers: int
-    tag: str = ""  # a second model of the same system (e.g. the DFT check's): its name tag
-
-
-@dataclass
-class SurfacesProduct(Record):
-    """Free-surface energies of the interface's two faces (J/m²), their slab records and the
-    relaxed slabs (``slabs``, by tag; empty in products written before they were kept)."""
-
-    surfaces: dict[str, SurfaceEnergy]
-    records: dict[str, EnergyRecord]
-    notes: list[str] = field(default_factory=list)
-    slabs: dict[str, Atoms] = field(default_factory=dict)
-
-
-@dataclass
-class ReactionProduct(Record):
-    """The coating's reaction with Li metal (None: no reaction computed, ``note`` says why)."""
-
-    reaction: ReactionWithLi | None
-    note: str = ""
 
 
 # --------------------------------------------------------------------------- steps
@@ -141,61 +94,67 @@ def interface_step(system: str, settings: EnergeticsSettings, film: BulkProduct,
 
 
 def adhesion_step(settings: EnergeticsSettings, interface: InterfaceProduct, film: BulkProduct,
-                  substrate: BulkProduct, calculator: str) -> AdhesionStep:
-    """Cleave the relaxed interface: W_adh (ideal, relaxed) and γ_int."""
-    mu, mu_limit = reference_potentials(film.reference, settings.extra_mu_eV)
-    step = adhesion(interface.relaxed, interface.record, interface.n_interfaces,
-                    step_calculator(calculator), settings, film.reference, substrate.reference, mu,
-                    mu_limit, workdir(), say, allow_unconverged=settings.allow_unconverged)
-    finish("adhesion", interface.system + interface.tag, step, calculator)
-    return step
+                  substrate: BulkProduct, calculator: str) -> AdhesionParts:
+    """Cleave the relaxed interface: its parts as cut and each relaxed alone."""
+    parts = adhesion_parts(interface.relaxed, interface.record, step_calculator(calculator),
+                           settings, workdir(), say)
+    finish("adhesion", interface.system + interface.tag, parts, calculator)
+    return parts
 
 
 def surfaces_step(settings: EnergeticsSettings, interface: InterfaceProduct, film: BulkProduct,
                   substrate: BulkProduct, calculator: str) -> SurfacesProduct:
-    """Free-surface energies of the interface's two faces (symmetric slabs)."""
-    mu, mu_limit = reference_potentials(film.reference, settings.extra_mu_eV)
-    faces = ((film.atoms, film.reference, interface.film_miller, interface.film_layers),
-             (substrate.atoms, substrate.reference, interface.substrate_miller,
+    """The relaxed symmetric slabs of the interface's two faces."""
+    faces = ((film.atoms, film.reference.formula, interface.film_miller,
+              interface.film_layers),
+             (substrate.atoms, substrate.reference.formula, interface.substrate_miller,
               interface.substrate_layers))
-    surfaces, records, notes, slabs = free_surface_energies(
-        faces, step_calculator(calculator), settings, mu, mu_limit, workdir(), say,
-        allow_unconverged=settings.allow_unconverged)
-    product = SurfacesProduct(surfaces, records, notes, slabs)
+    product = free_surface_slabs(faces, step_calculator(calculator), settings, workdir(), say)
     finish("surfaces", interface.system + interface.tag, product, calculator)
     return product
 
 
-def reaction_step(coating: BulkProduct, li: BulkProduct, calculator: str) -> ReactionProduct:
-    """Reaction energy of Li metal with a coating (same calculator)."""
-    reaction, note = coating_reaction(coating.phase, coating.reference, coating.natoms,
-                                      coating.record, li.reference, step_calculator(calculator),
-                                      progress=say)
-    product = ReactionProduct(reaction, note)
+def reaction_phases_step(coating: str, calculator: str) -> ReactionPhases:
+    """The competing phases of the coating's reaction with Li, relaxed (same calculator)."""
+    phases = reaction_phases(coating, step_calculator(calculator), progress=say)
+    finish("reaction-phases", coating, phases, calculator,
+           {f"phase_{name}": atoms for name, atoms in phases.structures.items()})
+    return phases
+
+
+def reaction_step(coating: BulkProduct, li: BulkProduct, phases: ReactionPhases,
+                  calculator: str) -> ReactionProduct:
+    """Join: the reaction energy of Li metal with the coating from the energies of the
+    coating, Li and the competing phases (:func:`~interfacemodel.analysis.reactivity.\
+evaluate_reaction`)."""
+    inputs = {"coating": coating, "li": li, "phases": phases}
+    product = evaluate_reaction(energies_of(points_of(inputs)), step_provenance(calculator),
+                                **inputs)
     finish("reaction", coating.phase, product, calculator)
     return product
 
 
+reaction_step.evaluation = evaluate_reaction
+
+
 def energetics_step(system: str, settings: EnergeticsSettings, interface: InterfaceProduct,
-                    film: BulkProduct, substrate: BulkProduct, parts: AdhesionStep,
+                    film: BulkProduct, substrate: BulkProduct, parts: AdhesionParts,
                     calculator: str, surfaces: SurfacesProduct | None = None,
                     reaction: ReactionProduct | None = None) -> InterfaceEnergetics:
-    """Join: the interface's :class:`InterfaceEnergetics` record (adds the contact angle)."""
-    recipe = system_recipe(system)
-    surfaces = surfaces or SurfacesProduct({}, {}, [])
-    reaction = reaction or ReactionProduct(None, "")
-    record = assemble_energetics(
-        system=recipe.name, interface=interface.metadata,
-        calculator=step_provenance(calculator), settings=settings,
-        bulk={recipe.film: film.reference, recipe.substrate: substrate.reference},
-        interface_record=interface.record, parts=parts, surfaces=surfaces.surfaces,
-        surface_records=surfaces.records, surface_notes=surfaces.notes,
-        reaction=reaction.reaction, reaction_note=reaction.note, registry=interface.registry,
-        wall_time_s=0.0)
-    # wall time: the calculations' own (bulk, interface, parts, slabs), not the queue's
-    record.wall_time_s = float(sum(r.wall_time_s for r in record.records.values()))
-    finish("energetics", recipe.name, record, calculator)
+    """Join: the interface's :class:`InterfaceEnergetics` record from the campaign
+    calculator's energies at the pipeline's points (:func:`~interfacemodel.analysis.\
+interface_energetics.evaluate_energetics`)."""
+    inputs = {"system": system, "settings": settings, "interface": interface, "film": film,
+              "substrate": substrate, "parts": parts, "surfaces": surfaces,
+              "reaction": reaction}
+    inputs = {k: v for k, v in inputs.items() if v is not None}
+    record = evaluate_energetics(energies_of(points_of(inputs)), step_provenance(calculator),
+                                 **inputs)
+    finish("energetics", record.system, record, calculator)
     return record
+
+
+energetics_step.evaluation = evaluate_energetics
 
 
 
@@ -264,9 +223,11 @@ InterfaceEnergetics` record. Its bulk references are the jobs any other flow wit
             jobs.append(surfaces)
             join["surfaces"] = surfaces.output
         if settings.reactivity:
+            phases = step_job(reaction_phases_step, f"reaction-phases:{recipe.substrate}",
+                              self.calculator, coating=recipe.substrate)
             reaction = step_job(reaction_step, f"reaction:{recipe.substrate}", self.calculator,
-                                coating=sub, li=bulk["Li"].output)
-            jobs += [bulk["Li"], reaction]
+                                coating=sub, li=bulk["Li"].output, phases=phases.output)
+            jobs += [bulk["Li"], phases, reaction]
             join["reaction"] = reaction.output
         jobs.append(step_job(energetics_step, f"energetics:{s}{t}", self.calculator, system=s,
                              interface=interface.output, parts=parts.output, **common, **join))

@@ -17,7 +17,6 @@ from typing import Any
 from ase import Atoms
 from jobflow import Job
 
-from ..analysis import migration
 from ..analysis.diffusion import surface_lattice
 from ..analysis.interface_energetics import EnergeticsSettings
 from ..analysis.intrinsic import CARRIERS, IntrinsicDisorder, pair_kind_for
@@ -28,15 +27,16 @@ from ..analysis.migration import (
     PHONON_CUTOFF_A,
     HopCase,
     MigrationResult,
+    NEBProduct,
     Prefactors,
+    evaluate_migration,
     temperatures,
 )
+from ..analysis.points import energies_of, points_of
 from ..errors import UserInputError
 from ..procedures import hops
 from ..procedures import migration as hop_work
 from ..procedures.intrinsic import intrinsic_disorder
-from ..records import Record
-from ..run.neb import NEBRecord
 from ..structures import load_bulk
 from .context import finish, say, step_calculator, step_provenance, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct, bulk_job
@@ -45,16 +45,6 @@ from .local import run_flow
 
 #: interface-hop arguments that ask for a model of its own (not a campaign's interface)
 OWN_MODEL_KEYS = ("film_layers", "substrate_layers", "model_index", "relax_fmax")
-
-
-@dataclass
-class NEBProduct(Record):
-    """The NEB record of a hop, its relaxed end points and its saddle image (Å)."""
-
-    neb: NEBRecord
-    initial: Atoms
-    saddle: Atoms
-    final: Atoms
 
 
 # --------------------------------------------------------------------------- steps
@@ -73,10 +63,14 @@ def hop_step(name: str, case: dict[str, Any], calculator: str,
     kind = case.pop("kind")
     if kind == "bulk":
         if host is not None:
-            case["host_reference"] = (host.atoms, host.reference)
+            case["host_reference"] = (host.atoms, host.reference,
+                                      host.points()["bulk"].energy)
         if species is not None and "li_metal_energy_eV" not in case:
             case["li_metal_energy_eV"] = species.reference.per_atom_eV()
         hop = hops.prepare_bulk_hop(calc=step_calculator(calculator), progress=say, **case)
+        if species is not None:  # the reservoir (μ) as a point every calculator evaluates
+            hop.structures["reservoir"] = species.atoms
+            hop.energies["reservoir"] = species.points()["bulk"].energy
     elif kind == "interface" and interface is not None:
         system = case.pop("system")
         meta = interface.metadata
@@ -136,12 +130,21 @@ def diffusivity_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Pref
                      temperatures_K: list[float], calculator: str,
                      intrinsic: IntrinsicDisorder | None = None) -> MigrationResult:
     """Join: the hop's :class:`~interfacemodel.analysis.migration.MigrationResult`
-    (formation energy, D(T), σ, rates; the carriers of an ionic host from ``intrinsic``)."""
-    result = migration.finish_migration(hop, band.neb, prefactors, step_provenance(calculator),
-                                        temperatures_K=temperatures_K, progress=say,
-                                        intrinsic=intrinsic)
+    (barriers, formation energy, D(T), σ, rates; the carriers of an ionic host from
+    ``intrinsic``) from the campaign calculator's energies at the hop's points
+    (:func:`~interfacemodel.analysis.migration.evaluate_migration`)."""
+    inputs = {"name": name, "hop": hop, "band": band, "prefactors": prefactors,
+              "temperatures_K": temperatures_K}
+    if intrinsic is not None:
+        inputs["intrinsic"] = intrinsic
+    say(f"D(T) and rates at {len(temperatures_K)} temperature(s)")
+    result = evaluate_migration(energies_of(points_of(inputs)), step_provenance(calculator),
+                                **inputs)
     finish("migration", name, result, calculator)
     return result
+
+
+diffusivity_step.evaluation = evaluate_migration
 
 
 

@@ -1,6 +1,8 @@
 """The solubility pipeline, declared once: a metal M dissolved in the relaxed Li crystal, its
 dilute heat of solution and its solution energy against the Li–M phase in equilibrium with Li
-(:func:`interfacemodel.procedures.solubility.dilute_solubility`)."""
+(:func:`interfacemodel.procedures.solubility.solubility_cells`, then the pure
+:func:`interfacemodel.analysis.solubility.evaluate_solubility`, which any other calculator
+re-evaluates at the same cells)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,17 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.solubility import SolubilityResult, alloy_phase_set
+from ..analysis.points import energies_of, points_of
+from ..analysis.solubility import (
+    SolubilityCells,
+    SolubilityResult,
+    alloy_phase_set,
+    evaluate_solubility,
+)
 from ..errors import UserInputError
 from ..models.alloys import li_mg_alloy
-from ..procedures.solubility import catalogue_structures, dilute_solubility, member_solubility
-from .context import finish, say, step_calculator, workdir
+from ..procedures.solubility import catalogue_structures, solubility_cells
+from .context import finish, say, step_calculator, step_provenance, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
 from .identity import PipelineMaker, step_job
 
@@ -41,37 +49,32 @@ def solid_solution_cells(solute: str, fractions) -> dict:
     return cells
 
 
-def solubility_step(solute: str, host: BulkProduct, calculator: str, supercell: int,
-                    fmax: float, solid_solutions: list[float] | None = None
-                    ) -> SolubilityResult:
-    """ΔH_sol, ΔE_sol (eV per solute atom) and x_sol(T) of ``solute`` in ``host``; with
-    ``solid_solutions`` (Mg fractions) bcc Li–Mg cells join the hull (relaxed: cell and
-    positions), so the phase at Li may be the β solid solution."""
-    calc = step_calculator(calculator)
+def solubility_cells_step(solute: str, host: BulkProduct, calculator: str, supercell: int,
+                          fmax: float, solid_solutions: list[float] | None = None
+                          ) -> SolubilityCells:
+    """The cells of ``solute`` in ``host``: the perfect and dilute cells and the hull
+    crystals relaxed; with ``solid_solutions`` (Mg fractions) bcc Li–Mg cells join the hull
+    (relaxed: cell and positions), so the phase at Li may be the β solid solution."""
     structures = {**catalogue_structures(solute),
                   **solid_solution_cells(solute, solid_solutions or [])}
-    result = dilute_solubility(host.atoms, solute, calc, structures=structures,
-                               supercell=supercell, fmax=fmax, workdir=workdir(),
-                               progress=say)
-    finish("solubility", solute, result, calculator)
+    cells = solubility_cells(host.atoms, solute, step_calculator(calculator),
+                             structures=structures, supercell=supercell, fmax=fmax,
+                             workdir=workdir(), progress=say)
+    finish("solubility-cells", solute, cells, calculator)
+    return cells
+
+
+def solubility_step(cells: SolubilityCells, calculator: str) -> SolubilityResult:
+    """Join: ΔH_sol, ΔE_sol (eV per solute atom) and x_sol(T) from the campaign
+    calculator's energies of the cells (:func:`~interfacemodel.analysis.solubility.\
+evaluate_solubility`)."""
+    result = evaluate_solubility(energies_of(points_of({"cells": cells})),
+                                 step_provenance(calculator), cells=cells)
+    finish("solubility", cells.solute, result, calculator)
     return result
 
 
-def committee_solubility_step(solute: str, result: SolubilityResult, calculator: str
-                              ) -> SolubilityResult:
-    """One committee member's solubility numbers at the main model's relaxed cells."""
-    say(f"committee member {calculator}: single points of the {solute}-in-Li cells and the "
-        f"hull crystals")
-    member = member_solubility(step_calculator(calculator), result)
-    finish("committee", f"solubility:{solute}:{calculator}", member, calculator)
-    return member
-
-
-def committee_solubility_job(solute: str, main: list[Job], member: str) -> Job:
-    """The job of one committee ``member`` for the solubility of ``solute`` (``main``: the
-    jobs of :class:`SolubilityMaker`)."""
-    return step_job(committee_solubility_step, f"committee:solubility-{solute}:{member}",
-                    member, solute=solute, result=main[-1].output)
+solubility_step.evaluation = evaluate_solubility
 
 
 @dataclass
@@ -93,7 +96,9 @@ class SolubilityMaker(PipelineMaker):
         bulk = bulk_job(host, self.calculator, self.bulk_fmax)
         extra = {"solid_solutions": [float(x) for x in solid_solutions]} \
             if solid_solutions else {}
+        cells = step_job(solubility_cells_step, f"solubility-cells:{solute}", self.calculator,
+                         solute=solute, host=bulk.output, supercell=self.supercell,
+                         fmax=self.fmax, **extra)
         job = step_job(solubility_step, f"solubility:{solute}", self.calculator,
-                       solute=solute, host=bulk.output, supercell=self.supercell,
-                       fmax=self.fmax, **extra)
-        return [bulk, job]
+                       cells=cells.output)
+        return [bulk, cells, job]

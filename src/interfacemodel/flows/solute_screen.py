@@ -18,6 +18,8 @@ from typing import Any
 from jobflow import Flow, Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
+from ..analysis.points import energies_of, points_of
+from ..analysis.screen_assembly import evaluate_screen
 from ..analysis.solute_screen import (
     DEFAULT_BULK_FRACTIONS,
     DEFAULT_FACES,
@@ -28,7 +30,6 @@ from ..analysis.solute_screen import (
     InterfaceSegregation,
     SoluteScreen,
     SurfaceSegregation,
-    assemble_screen,
     check_screen_inputs,
 )
 from ..calculators import check_elements
@@ -77,10 +78,13 @@ def solute_screen_step(sites: list[SurfaceSegregation], clean: dict[str, CleanSu
                        T_K: float, bulk_fractions: list[float], calculator: str,
                        interfaces: list[InterfaceSegregation] | None = None) -> SoluteScreen:
     """The join: the screen's record (isotherm numbers at ``T_K``, layer formers of the
-    faces and of the interfaces)."""
-    result = assemble_screen(sites, clean, T_K, bulk_fractions,
-                             calculator=step_provenance(calculator),
-                             interfaces=interfaces or ())
+    faces and of the interfaces) from the campaign calculator's energies at its cells
+    (:func:`~interfacemodel.analysis.solute_screen.evaluate_screen`)."""
+    inputs = {"sites": sites, "clean": clean, "T_K": T_K, "bulk_fractions": bulk_fractions}
+    if interfaces:
+        inputs["interfaces"] = interfaces
+    result = evaluate_screen(energies_of(points_of(inputs)), step_provenance(calculator),
+                             **inputs)
     say(f"solute screen of {result.host}: layer formers "
         + (", ".join(f"{d['solute']}({d['face']})" for d in result.layer_formers) or "none")
         + ("; at interfaces " + (", ".join(f"{d['solute']}({d['system']})"
@@ -88,6 +92,9 @@ def solute_screen_step(sites: list[SurfaceSegregation], clean: dict[str, CleanSu
            if result.interfaces else ""))
     finish("solute-screen", result.host, result, calculator)
     return result
+
+
+solute_screen_step.evaluation = evaluate_screen
 
 
 @dataclass

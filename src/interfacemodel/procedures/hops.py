@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ase.build import make_supercell
 
-from ..analysis.diffusion import (
-    Lattice,
-    bcc_vacancy,
-    check_defect_fraction,
-)
+from ..analysis.diffusion import Lattice, bcc_vacancy, check_defect_fraction
 from ..analysis.migration import (
     CORRELATION_FACTORS,
     ENDPOINT_FMAX,
@@ -28,7 +25,7 @@ from ..models.bulk_hops import interstitial_hops, interstitialcy_hops, vacancy_h
 from ..models.surface_hops import interface_hops
 from ..models.symmetry import symmetry_dataset
 from ..models.systems import build_system
-from ..run.relax import relax
+from ..run.relax import point_record, relax
 from ..structures import load_bulk
 from .interfaces import bulk_reference
 
@@ -83,8 +80,8 @@ def prepare_bulk_hop(
     ``species`` (μ, when ``li_metal_energy_eV`` is not given) and, for a solute hop, the
     perfect cell holding the solute (relaxed to :data:`ENDPOINT_FMAX`).
 
-    ``host_reference``: ``(relaxed_atoms, BulkReference)`` of ``host`` relaxed with the same
-    calculator before (:func:`~interfacemodel.procedures.interfaces.bulk_reference`,
+    ``host_reference``: ``(relaxed_atoms, BulkReference[, EnergyRecord])`` of ``host``
+    relaxed with the same calculator before (:func:`~interfacemodel.procedures.interfaces.bulk_reference`,
     e.g. a campaign's bulk step); the host is then not relaxed again. Its formula must be
     the host's. ``sites_frac`` (interstitial or interstitialcy): the interstitial sites,
     fractional coordinates of the conventional host cell, instead of its void centres
@@ -110,13 +107,18 @@ def prepare_bulk_hop(
         if solute == species:
             raise UserInputError(f"solute {solute!r} must differ from the host species")
     say = _say(progress)
+    points: dict[str, Any] = {}  # the crystals E_f rests on: (atoms, energy record)
     if host_reference is None:
         say("relax host")
-        host_atoms, ref, _ = bulk_reference(host, calc)
+        host_atoms, ref, rec = bulk_reference(host, calc)
+        points["host"] = (host_atoms, point_record(host_atoms, rec.calculator, "host",
+                                                   rec.energy_eV, rec.converged))
     else:
-        host_atoms, ref = host_reference
+        host_atoms, ref, *given = host_reference
         if isinstance(host, str) and ref.formula != _reduced_formula(host):
             raise UserInputError(f"host_reference is {ref.formula}, not the host {host!r}")
+        if given:  # the crystal's own energy record (a campaign's bulk step)
+            points["host"] = (host_atoms, given[0])
     if host_cell is not None:
         host_atoms = make_supercell(host_atoms, check_host_cell(host_cell))
     if mechanism == "vacancy":
@@ -153,13 +155,18 @@ def prepare_bulk_hop(
     n_host = len(hop.initial) + sign  # the perfect supercell
     if perfect is not None:
         say(f"relax the perfect cell with the {solute} solute")
-        _, rec = relax(perfect, calc, fmax=ENDPOINT_FMAX)
+        relaxed_perfect, rec = relax(perfect, calc, fmax=ENDPOINT_FMAX)
         e_perfect = rec.energy_eV
+        points["perfect"] = (relaxed_perfect, rec)
     else:
         e_perfect = ref.per_atom_eV() * n_host
-    if li_metal_energy_eV is None:
-        li_metal_energy_eV = (ref.per_atom_eV() if ref.formula == species
-                              else bulk_reference(species, calc)[1].per_atom_eV())
+    if li_metal_energy_eV is None and ref.formula == species:
+        li_metal_energy_eV = ref.per_atom_eV()
+    elif li_metal_energy_eV is None:
+        reservoir, species_ref, rec = bulk_reference(species, calc)
+        li_metal_energy_eV = species_ref.per_atom_eV()
+        points["reservoir"] = (reservoir, point_record(reservoir, rec.calculator, "reservoir",
+                                                       rec.energy_eV, rec.converged))
     # a host of metals only (Li3Bi, LiAl, LiMg) is a metal: no charged-defect model, no σ;
     # a compound with a non-metal (LiF, Li2Se, Li3Sb's Zintl anion Sb) is treated as ionic
     ionic = ref.formula != species and not _all_metals(ref.formula)
@@ -196,7 +203,8 @@ def prepare_bulk_hop(
         lattice=lattice, defect=mechanism, defect_species=species,
         perfect_energy_eV=float(e_perfect), chemical_potential_eV=float(li_metal_energy_eV),
         defect_fraction=defect_fraction, ionic=ionic, carrier_density_per_cm3=carriers,
-        solute=solute)
+        solute=solute, structures={k: a for k, (a, _) in points.items()},
+        energies={k: e for k, (_, e) in points.items()})
 
 
 def _all_metals(formula: str) -> bool:

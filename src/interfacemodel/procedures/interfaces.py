@@ -6,36 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.convergence import converge_with_thickness
-from ..analysis.energetics import (
-    BulkReference,
-    SurfaceEnergy,
-    interface_energy,
-    surface_energy,
-    work_of_adhesion,
-)
+from ..analysis.energetics import BulkReference, surface_energy
 from ..analysis.interface_energetics import (
     BUILD_KEYS,
-    AdhesionStep,
     EnergeticsSettings,
     Progress,
     check_orientation,
-    cleave,
 )
-from ..analysis.reactivity import (
-    REACTION_PHASES,
-    PhaseEnergy,
-    coating_key,
-    reaction_with_li,
-)
+from ..analysis.interface_geometry import AdhesionParts, SurfacesProduct, cleave
 from ..errors import UserInputError
 from ..models.registry import scan_registry
 from ..models.slabs import make_slabs
 from ..models.systems import build_system
-from ..records import to_dict
 from ..run.bulk import relax_bulk, relax_bulk_many
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax, single_point
 from ..structures import load_bulk
-from .phases import phase_energies
 
 
 def _crystal_atoms(phase):
@@ -166,90 +151,47 @@ def relax_from_gaps(model, calc, settings: EnergeticsSettings,
     return (*runs[best], starts)
 
 
-def adhesion(relaxed, interface_record: EnergyRecord, n_interfaces: int, calc,
-             settings: EnergeticsSettings, film_ref: BulkReference, substrate_ref: BulkReference,
-             mu: dict[str, float], mu_limit: str, workdir: str | Path | None = None,
-             progress: Progress | None = None, allow_unconverged: bool = False) -> AdhesionStep:
-    """Cleave the relaxed interface: single points of the rigid parts give W_adh(ideal); each
-    part relaxed alone gives W_adh(relaxed) and, with its surface energy at ``mu``,
-    γ_int = γ_film + γ_substrate − W_adh(relaxed)."""
+def adhesion_parts(relaxed, interface_record: EnergyRecord, calc,
+                   settings: EnergeticsSettings, workdir: str | Path | None = None,
+                   progress: Progress | None = None) -> AdhesionParts:
+    """Cleave the relaxed interface: single points of the rigid parts (for W_adh ideal) and
+    each part relaxed alone (for W_adh relaxed and γ of the parts); the numbers are
+    :func:`~interfacemodel.analysis.interface_energetics.evaluate_energetics`'s."""
     workdir = Path(workdir) if workdir is not None else None
     label = interface_record.label
     records: dict[str, EnergyRecord] = {}
-    notes: list[str] = []
     film, sub = cleave(relaxed)
     rec_f0 = single_point(film, calc, f"{label}:film-cleaved")
     rec_s0 = single_point(sub, calc, f"{label}:substrate-cleaved")
-    records[rec_f0.label], records[rec_s0.label] = rec_f0, rec_s0
-    w_ideal = work_of_adhesion(interface_record, rec_f0, rec_s0, n_interfaces, "ideal",
-                               allow_unconverged)
     film_r, rec_f = _step_relax(film, calc, settings, f"{label}:film-relaxed", workdir,
                                 records, progress)
     sub_r, rec_s = _step_relax(sub, calc, settings, f"{label}:substrate-relaxed", workdir,
                                records, progress)
-    w_relaxed = work_of_adhesion(interface_record, rec_f, rec_s, n_interfaces, "relaxed",
-                                 allow_unconverged)
-    try:
-        g_film = surface_energy(rec_f, film_ref, mu, mu_limit=mu_limit,
-                                allow_unconverged=allow_unconverged)
-        g_sub = surface_energy(rec_s, substrate_ref, mu, mu_limit=mu_limit,
-                               allow_unconverged=allow_unconverged)
-        gamma_int = interface_energy(w_relaxed, g_film, g_sub)
-    except UserInputError as exc:  # an off-stoichiometric multi-element part needs more μ
-        gamma_int = None
-        notes.append(f"γ_int not computed: {exc} (EnergeticsSettings.extra_mu_eV)")
-    return AdhesionStep(w_ideal, w_relaxed, gamma_int, records, notes,
-                        {"film": film_r, "substrate": sub_r})
+    return AdhesionParts(
+        structures={"film-cleaved": film, "substrate-cleaved": sub, "film-relaxed": film_r,
+                    "substrate-relaxed": sub_r},
+        records={"film-cleaved": rec_f0, "substrate-cleaved": rec_s0, "film-relaxed": rec_f,
+                 "substrate-relaxed": rec_s})
 
 
-def free_surface_energies(faces, calc, settings: EnergeticsSettings, mu: dict[str, float],
-                          mu_limit: str, workdir: str | Path | None = None,
-                          progress: Progress | None = None, allow_unconverged: bool = False):
-    """γ(hkl, termination) of symmetric slabs of each face: ``faces`` is a sequence of
-    (relaxed bulk atoms, BulkReference, Miller string, layers). Up to
-    ``settings.max_surface_terminations`` terminations per face. Returns
-    ``(surfaces by tag, records by label, notes, relaxed slabs by tag)``."""
+def free_surface_slabs(faces, calc, settings: EnergeticsSettings,
+                       workdir: str | Path | None = None,
+                       progress: Progress | None = None) -> SurfacesProduct:
+    """Relaxed symmetric slabs of each face: ``faces`` is a sequence of (relaxed bulk atoms,
+    its formula, Miller string, layers). Up to ``settings.max_surface_terminations``
+    terminations per face, tagged '<formula>(<hkl>)-t<termination>-<top layer>'; their
+    γ is :func:`~interfacemodel.analysis.interface_energetics.evaluate_energetics`'s."""
     workdir = Path(workdir) if workdir is not None else None
-    surfaces: dict[str, SurfaceEnergy] = {}
+    product = SurfacesProduct()
     records: dict[str, EnergyRecord] = {}
-    notes: list[str] = []
-    relaxed_slabs: dict[str, Any] = {}
-    for bulk_atoms, ref, miller, layers in faces:
+    for bulk_atoms, formula, miller, layers in faces:
         slabs = make_slabs(bulk_atoms, miller, layers=layers)
         for slab in slabs[: settings.max_surface_terminations]:
-            tag = f"{ref.formula}({''.join(map(str, miller))})-t{slab.termination_index}" \
+            tag = f"{formula}({''.join(map(str, miller))})-t{slab.termination_index}" \
                   f"-{slab.top_layer}"
-            relaxed_slabs[tag], rec = _step_relax(slab.atoms, calc, settings, f"slab:{tag}",
-                                                  workdir, records, progress)
-            try:
-                surfaces[tag] = surface_energy(rec, ref, mu, mu_limit=mu_limit,
-                                               allow_unconverged=allow_unconverged)
-            except UserInputError as exc:
-                notes.append(f"γ {tag} not computed: {exc}")
-    return surfaces, records, notes, relaxed_slabs
-
-
-def coating_reaction(substrate: str, substrate_ref: BulkReference, substrate_natoms: int,
-                     substrate_record: Any, li_ref: BulkReference | None, calc,
-                     allow_unconverged: bool = False, progress: Progress | None = None):
-    """Reaction of Li metal with the coating ``substrate`` (catalogue name) on the phase
-    diagram of the same calculator; the relaxed coating and Li energies are reused.
-    Returns ``(ReactionWithLi or None, note)``."""
-    try:
-        key = coating_key(substrate)
-    except UserInputError as exc:
-        return None, str(exc)
-    if li_ref is None:
-        return None, "no Li reference: the film is not Li"
-    known = {substrate: PhaseEnergy(
-        substrate, substrate_ref.formula, substrate_ref.per_atom_eV(), substrate_natoms,
-        "crystal", substrate_ref.converged, substrate_ref.calculator, to_dict(substrate_record)),
-        "Li": PhaseEnergy("Li", "Li", li_ref.per_atom_eV(), 2, "crystal",
-                          li_ref.converged, li_ref.calculator)}
-    if progress:
-        progress(f"relax competing phases: {', '.join(REACTION_PHASES[key])}")
-    energies = phase_energies(REACTION_PHASES[key], calc, known=known)
-    return reaction_with_li(key, energies, allow_unconverged), ""
+            product.slabs[tag], product.records[tag] = _step_relax(
+                slab.atoms, calc, settings, f"slab:{tag}", workdir, records, progress)
+    return product
 
 
 def surface_energy_convergence(bulk, miller, calc, layers=(3, 5, 7, 9, 11),

@@ -30,4 +30,5 @@ def intrinsic_disorder(host: Atoms, calc, kind: str | None = None, species: str 
         separation_A=cell.separation_A, natoms_perfect=len(cell.perfect),
         interstitial_sites_per_cation=cell.interstitial_sites_per_cation,
         converged=bool(rec.converged), calculator=rec.calculator, defective=relaxed,
-        perfect=cell.perfect, notes=notes, formula_units=cell.formula_units)
+        perfect=cell.perfect, notes=notes, formula_units=cell.formula_units,
+        energies={"pair": rec, "pair-perfect": perfect})

@@ -12,11 +12,7 @@ from ..calculators import CalcSpec, calculator_provenance, get_calculator, parse
 from ..errors import UserInputError
 from ..models.point_defects import make_vacancy
 from ..run.lammps_md import check_lammps_md_args, lammps_nvt_md
-from ..run.lattice_watch import (
-    OFF_LATTICE_A,
-    OFF_LATTICE_FLAG,
-    off_lattice_fraction,
-)
+from ..run.lattice_watch import OFF_LATTICE_A, OFF_LATTICE_FLAG, off_lattice_fraction
 from ..run.md import check_md_steps, nvt_md
 from ..structures import load_bulk
 from .interfaces import bulk_reference

@@ -15,9 +15,7 @@ from ..analysis.migration import (
     _say,
 )
 from ..errors import UserInputError
-from ..records import (
-    detach_calculator,
-)
+from ..records import detach_calculator
 from ..run.neb import DEFAULT_NEB_OPTIMIZER, NEBRecord, run_neb
 from ..run.phonons import FULL_CELL_MAX_ATOMS, neighbourhood, vineyard_prefactor
 

@@ -12,14 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.points import energies_of, points_of
 from ..analysis.segregation import (
     _MAX_REPEAT,
-    HEADLINE_SITE,
     MIN_HOST_LAYERS,
     MIN_IMAGE_A,
     Progress,
+    SegregationCells,
     SegregationResult,
-    ordered_profile,
+    evaluate_segregation,
 )
 from ..calculators import calculator_provenance, check_elements
 from ..errors import UserInputError
@@ -239,15 +240,17 @@ def _expected_layers(phase, miller, film_layers: int) -> int:
     return math.ceil(film_layers / per_unit) * per_unit
 
 
-def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = None,
+def segregation_cells(system: str, calc, solute: str = "Mg", host: str | None = None,
                    film_layers: int | None = None, fmax: float = 0.05, surface: bool = True,
                    interface: bool = True, fix_substrate_layers: int | None = None,
                    workdir: str | Path | None = None, progress: Progress | None = None,
                    film_bulk=None, substrate_bulk=None, *, steps: int = 500,
-                   optimizer: str | None = None) -> SegregationResult:
-    """Segregation energies (eV) of ``solute`` in the film of a named system to the free film
-    surface and to the film/coating interface. Negative: the solute prefers that site over
-    the middle of the film.
+                   optimizer: str | None = None) -> SegregationCells:
+    """The relaxed cells of ``solute`` in the film of a named system: at the free film
+    surface and at the film/coating interface, each with the solute in the middle layer as
+    the reference (the segregation energies from their energies are
+    :func:`~interfacemodel.analysis.segregation.evaluate_segregation`'s; negative: the
+    solute prefers the site over the middle of the film).
 
     * surface: a free slab of the film crystal with the system's film face (orientation 0),
       ``film_layers`` thick (default the recipe's); E(solute in layer 0) − E(solute in the
@@ -260,9 +263,9 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
     built from relaxed bulk crystals: ``film_bulk`` / ``substrate_bulk`` when given (Atoms or
     Structure, relaxed with ``calc``), otherwise relaxed here (cell and positions). In-plane
     supercells are used only when the solute would be closer than ~5 Å to its own image.
-    ``workdir``: relaxation checkpoints in ``workdir/<label>``; a rerun resumes. The result is
-    ``converged`` only when every relaxation converged; otherwise the numbers are still
-    reported, flagged in ``notes``.
+    ``workdir``: relaxation checkpoints in ``workdir/<label>``; a rerun resumes. Each cell
+    keeps its relaxation's flag; the result is ``converged`` only when every relaxation
+    converged; otherwise the numbers are still reported, flagged in ``notes``.
     """
     start = time.perf_counter()
     recipe = system_recipe(system)
@@ -338,23 +341,15 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
                      f"sites in that plane differ in registry with the coating")
 
     records: dict[str, EnergyRecord] = {}
-    profile: dict[str, float] = {}
-    values: dict[str, float | None] = {"surface": None, "interface": None}
+    structures: dict[str, Any] = {}
     refs = []
-    geometries: dict[str, Any] = {}
     for what, plan in plans.items():
         relaxed: dict[str, Any] = {}
         recs = _relax_sites(plan, calc, f"{recipe.name}:{what}", fmax, steps, optimizer,
                             workdir, progress, relaxed)
-        e_mid = recs["middle"].energy_eV
         for key, rec in recs.items():
             records[f"{what}:{key}"] = rec
-            geometries[f"{what}:{key}"] = relaxed[key]
-            if key != "middle" and rec.energy_eV is not None and e_mid is not None:
-                profile[f"{what} {key}"] = float(rec.energy_eV - e_mid)
-        if e_mid is not None:
-            profile["middle"] = 0.0
-        values[what] = profile.get(f"{what} {HEADLINE_SITE[what]}")
+            structures[f"{what}:{key}"] = relaxed[key]
         n, m = plan.n_layers, plan.middle
         where = (f"{plan.middle_depth_A:.2f} Å below the top {host} plane, "
                  f"{plan.layer_depths_A[-1] - plan.middle_depth_A:.2f} Å above the "
@@ -365,23 +360,29 @@ def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = Non
                          f"a surface/interface plane: a thin film, the reference is not "
                          f"bulk-like (more film_layers)")
         notes.extend(f"{what}: {note}" for note in plan.notes)
-    profile = ordered_profile(profile)
-    missing = [k for k, r in records.items() if r.energy_eV is None]
-    if missing:
-        notes.append(f"no energy for {', '.join(missing)} (inputs written only)")
-    unconverged = [k for k, r in records.items() if not r.converged]
-    if unconverged:
-        notes.append(f"not converged (fmax {fmax} eV/Å, {steps} steps): "
-                     f"{', '.join(unconverged)}; the numbers are reported but not final")
     reference = ("middle = the free inner " + host + " layer nearest the film centre, solute "
                  "energies relative to it in the same cell; " + "; ".join(refs))
-    return SegregationResult(
-        solute=solute, host=host, system=recipe.name, surface_eV=values["surface"],
-        interface_eV=values["interface"], profile_eV=profile, reference=reference,
-        natoms={k: len(v) for k, v in cells.items()},
-        converged=converged_bulk and not unconverged and bool(records),
-        calculator=calculator_provenance(calc), records=records, notes=notes,
-        wall_time_s=time.perf_counter() - start, geometries=geometries)
+    return SegregationCells(
+        solute=solute, host=host, system=recipe.name, structures=structures, records=records,
+        reference=reference, natoms={k: len(v) for k, v in cells.items()},
+        converged_bulk=converged_bulk, fmax=fmax, steps=steps, notes=notes,
+        wall_time_s=time.perf_counter() - start)
+
+
+def mg_segregation(system: str, calc, solute: str = "Mg", host: str | None = None,
+                   film_layers: int | None = None, fmax: float = 0.05, surface: bool = True,
+                   interface: bool = True, fix_substrate_layers: int | None = None,
+                   workdir: str | Path | None = None, progress: Progress | None = None,
+                   film_bulk=None, substrate_bulk=None, *, steps: int = 500,
+                   optimizer: str | None = None) -> SegregationResult:
+    """:func:`segregation_cells` of ``system`` (arguments as there) and their segregation
+    energies (:func:`~interfacemodel.analysis.segregation.evaluate_segregation`): E(site) −
+    E(middle) in eV, negative where the solute prefers the site."""
+    cells = segregation_cells(system, calc, solute, host, film_layers, fmax, surface, interface,
+                              fix_substrate_layers, workdir, progress, film_bulk,
+                              substrate_bulk, steps=steps, optimizer=optimizer)
+    return evaluate_segregation(energies_of(points_of({"cells": cells})),
+                                calculator_provenance(calc), cells=cells)
 
 
 def _as_list(layers) -> list | None:

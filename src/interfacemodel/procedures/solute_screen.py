@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from ..analysis.screen_assembly import assemble_screen
 from ..analysis.segregation import MIN_IMAGE_A
 from ..analysis.solute_screen import (
     DEFAULT_BULK_FRACTIONS,
@@ -23,7 +24,6 @@ from ..analysis.solute_screen import (
     SoluteScreen,
     SurfaceSegregation,
     _check_numbers,
-    assemble_screen,
     check_screen_inputs,
     face_label,
 )
@@ -32,7 +32,7 @@ from ..errors import UserInputError
 from ..models.point_defects import check_element
 from ..models.slabs import make_slabs, parse_miller
 from ..models.systems import system_recipe
-from ..run.relax import DEFAULT_OPTIMIZER, relax
+from ..run.relax import DEFAULT_OPTIMIZER, relax, single_point
 from ..units import EV_PER_A2_TO_J_PER_M2
 from .segregation import (
     _fixed_mask,
@@ -163,21 +163,19 @@ def clean_surface(bulk_atoms, miller, calc, host: str | None = None,
         progress(f"relax clean {host}({cell.face}) ({len(cell.atoms)} atoms)")
     label = f"clean:{cell.face}"
     ckpt = None if workdir is None else Path(workdir) / label
-    _, rec = relax(cell.atoms, calc, fmax=fmax, steps=steps,
-                   optimizer=optimizer or DEFAULT_OPTIMIZER, checkpoint=ckpt, label=label)
+    slab, rec = relax(cell.atoms, calc, fmax=fmax, steps=steps,
+                      optimizer=optimizer or DEFAULT_OPTIMIZER, checkpoint=ckpt, label=label)
     bulk = bulk_atoms.copy()
-    bulk.calc = calc
-    try:
-        e_bulk = float(bulk.get_potential_energy())
-    finally:
-        bulk.calc = None
-    mu = e_bulk / len(bulk)
+    bulk.calc = None
+    bulk_rec = single_point(bulk, calc, f"bulk {host}")
+    mu = bulk_rec.energy_eV / len(bulk)
     area = float(np.linalg.norm(np.cross(cell.atoms.cell[0], cell.atoms.cell[1])))
     gamma = None if rec.energy_eV is None else \
         float((rec.energy_eV - len(cell.atoms) * mu) / (2 * area) * EV_PER_A2_TO_J_PER_M2)
+    slab.calc = None
     return CleanSurface(host=host, face=cell.face, gamma0_J_per_m2=gamma, mu_host_eV=mu,
                         area_A2=area, natoms=len(cell.atoms), converged=bool(rec.converged),
-                        record=rec)
+                        record=rec, slab=slab, bulk=bulk, bulk_record=bulk_rec)
 
 
 def _interface_atoms(interface) -> tuple[Atoms, str | None]:

@@ -11,14 +11,7 @@ from ..analysis.committee import SPREAD_DEFINITION
 from ..analysis.comparison import QUANTITIES, columns
 from ..analysis.quantities import base_name
 from .comparison import _ref
-from .formatting import (
-    MISSING,
-    NOT_CONVERGED_MARK,
-    WARNING_MARK,
-    _cell,
-    _marks,
-    format_number,
-)
+from .formatting import MISSING, NOT_CONVERGED_MARK, WARNING_MARK, _cell, _marks, format_number
 from .methods import _campaign_lines, _method_energetics, _method_migration, _method_segregation
 from .reading import reading_lines
 from .solute_screen import interface_former_text, interface_rows, screen_rows
@@ -63,7 +56,7 @@ def _columns(entries, vmaps, table: str) -> tuple | None:
 
 
 def _build_document(results, entries, ranks, exp_rows, trends, figures, title, campaign,
-                    numbers, screen=None) -> list[tuple]:
+                    numbers, screen=None, screen_members=None) -> list[tuple]:
     vmaps = _vmaps(entries)
     B: list[tuple] = [("h", 1, title)]
     B.append(("p", "Computed descriptors of Li/coating interfaces set side by side, next to what "
@@ -193,7 +186,7 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
                    "hull phase."), hull]
 
     if screen is not None:
-        B += _screen_blocks(screen)
+        B += _screen_blocks(screen, screen_members)
 
     B.append(("h", 2, "Models and calculators"))
     t = _columns(entries, vmaps, "models")
@@ -265,10 +258,10 @@ def _build_document(results, entries, ranks, exp_rows, trends, figures, title, c
     return B
 
 
-def _screen_blocks(screen) -> list[tuple]:
+def _screen_blocks(screen, members=None) -> list[tuple]:
     """The solute screen's section: method, table, the layer formers; and, where the screen
     has them, the table of each Li/coating interface and the interface layer formers."""
-    header, rows = screen_rows(screen)
+    header, rows = screen_rows(screen, members)
     c = screen.criterion
     lo, hi = c["x_range"]
     calc = (screen.calculator or {}).get("label") or (screen.calculator or {}).get("name")
@@ -283,7 +276,8 @@ def _screen_blocks(screen) -> list[tuple]:
                if screen.interfaces else
                "Free surfaces only: the same solute at the Li/coating interfaces is not "
                "screened. ")
-            + "One calculator: no committee spread."),
+            + (f"± : the {SPREAD_DEFINITION} ({', '.join(members)})."
+               if members else "One calculator: no committee spread.")),
            ("table", header, rows)]
     if screen.layer_formers:
         out.append(("p", f"Layer formers (θ ≥ {c['threshold']:g} at {100 * lo:g}–{100 * hi:g} "
@@ -307,7 +301,7 @@ def _screen_blocks(screen) -> list[tuple]:
                  f"A_site = area per {h} atom of the touching plane).")]
         for system in screen.systems:
             coating = next(e.coating for e in screen.interfaces if e.system == system)
-            ih, irows = interface_rows(screen, system)
+            ih, irows = interface_rows(screen, system, members)
             out += [("p", f"To the {h}/{coating} interface of {system}:"),
                     ("table", ih, irows)]
         if screen.interface_layer_formers:
@@ -345,7 +339,8 @@ def _reading_blocks(results, entries, vmaps) -> list[tuple]:
 def _force_lines(results) -> list[str]:
     """A line per coating on the DFT check's forces at the ML geometries of its model and
     its short relaxation (:attr:`CoatingResult.refine_forces`)."""
-    names = {"interface": "interface", "film": "film part", "substrate": "coating part"}
+    names = {"interface/relaxed": "interface", "parts/film-relaxed": "film part",
+             "parts/substrate-relaxed": "coating part"}
     lines = []
     for r in results:
         got = getattr(r, "refine_forces", None)

@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.committee import committee_value
 from ..analysis.isotherm import mclean_coverage
-from ..analysis.solute_screen import SoluteScreen
+from ..analysis.solute_screen import INTERFACE_SCREEN_ENTRY, SCREEN_ENTRY, SoluteScreen
 from ..records import to_dict, write_bytes_atomic, write_text_atomic
 from .pictures import new_figure, png_bytes
 
@@ -19,57 +20,105 @@ def _pct(x: float) -> str:
     return f"{100 * x:g} at.%"
 
 
-def _f(v, spec: str) -> str:
-    return "–" if v is None else format(v, spec)
+def _header(q, xs) -> list[str]:
+    """A declared quantity's column headers: one per bulk fraction for a family."""
+    if q.keys is None:
+        return [q.column]
+    unit = f" ({q.unit})" if q.unit else ""
+    return [f"{q.column} @ {_pct(x)}{unit}" for x in xs]
 
 
-def _x_half(x) -> str:
-    # beyond 10 at.% the dilute isotherm has no meaning: say so instead of printing x ~ 1
-    return "–" if x is None else "> 0.1" if x > 0.1 else format(x, ".2g")
+def _row_cells(entry, quantities, spreads: dict[str, float] | None) -> list[str]:
+    """A row's cells in the order of ``quantities`` (missing: '–'), with '± spread' where the
+    committee recomputed the number."""
+    cells = []
+    rec = to_dict(entry)
+    for q in quantities:
+        got = {item["name"]: item["value"] for item in q.items(rec)}
+        names = [q.name] if q.keys is None else [f"{q.name}[{k}]" for k in
+                                                 range(len(rec.get("coverage") or []))]
+        for name in names:
+            value = got.get(name)
+            text = "–" if value is None else q.format(value)
+            spread = (spreads or {}).get(name)
+            if value is not None and spread is not None:
+                text += f" ± {spread:.{len(text.split('.', 1)[1]) if '.' in text else 3}f}"
+            cells.append(text)
+    return cells
 
 
-def screen_rows(screen: SoluteScreen) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of the screen's table: per solute and face E_seg, θ and Δγ at each
-    bulk fraction (T_K), x at θ = 0.5, γ0."""
+def screen_spreads(screen: SoluteScreen, members: dict[str, SoluteScreen] | None
+                   ) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per row ((solute, face) of a free face, (solute, system) of an interface) and
+    declared quantity with a spread: ``{name: {'spread', 'committee'}}`` over the screen's
+    calculator and its committee ``members`` (the sample standard deviation, as every
+    spread of the report)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    if not members:
+        return out
+    main = (screen.calculator or {}).get("label") or "main"
+    for attr, quantities, key in (("entries", SCREEN_ENTRY, "face"),
+                                  ("interfaces", INTERFACE_SCREEN_ENTRY, "system")):
+        rows = {m: {(e.solute, getattr(e, key)): e for e in getattr(r, attr)}
+                for m, r in members.items()}
+        for e in getattr(screen, attr):
+            row = (e.solute, getattr(e, key))
+            for q in quantities:
+                if not q.spread:
+                    continue
+                values = {main: q.values(to_dict(e)).get(q.name)}
+                values.update({m: q.values(to_dict(r[row])).get(q.name)
+                               for m, r in rows.items() if row in r})
+                cv = committee_value(main, values)
+                if cv is not None and cv.n > 1:
+                    out.setdefault(row, {})[q.name] = {"spread": cv.spread,
+                                                       "committee": cv.members}
+    return out
+
+
+def screen_rows(screen: SoluteScreen, members: dict[str, SoluteScreen] | None = None
+                ) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the screen's table: per solute and face the declared quantities
+    (:data:`~interfacemodel.analysis.solute_screen.SCREEN_ENTRY`: E_seg, θ and Δγ at each
+    bulk fraction (T_K), x at θ = 0.5, γ0), ± the committee's spread where ``members``
+    (calculator -> its re-evaluated screen) recomputed them."""
     xs = screen.bulk_fractions
-    header = ["solute", "face", "E_seg (eV)"]
-    header += [f"θ @ {_pct(x)}" for x in xs]
-    header += [f"Δγ @ {_pct(x)} (J/m²)" for x in xs]
-    header += ["x(θ=0.5)", "γ0 (J/m²)", "converged"]
+    header = ["solute", "face"] + [h for q in SCREEN_ENTRY for h in _header(q, xs)]
+    header.append("converged")
+    spreads = screen_spreads(screen, members)
     rows = []
     for e in sorted(screen.entries, key=lambda e: (screen.faces.index(e.face),
                                                    e.E_seg_eV if e.E_seg_eV is not None
                                                    else math.inf)):
-        rows.append([e.solute, f"{screen.host}({e.face})", _f(e.E_seg_eV, "+.3f"),
-                     *[_f(t, ".3g") for t in e.coverage],
-                     *[_f(d, ".3g") for d in e.delta_gamma_J_per_m2],
-                     _x_half(e.x_half_coverage), _f(e.gamma0_J_per_m2, ".3f"),
+        row_spreads = {k: v["spread"] for k, v in spreads.get((e.solute, e.face), {}).items()}
+        rows.append([e.solute, f"{screen.host}({e.face})",
+                     *_row_cells(e, SCREEN_ENTRY, row_spreads),
                      "yes" if e.converged else "NO"])
     return header, rows
 
 
-def interface_rows(screen: SoluteScreen,
-                   system: str | None = None) -> tuple[list[str], list[list[str]]]:
+def interface_rows(screen: SoluteScreen, system: str | None = None,
+                   members: dict[str, SoluteScreen] | None = None
+                   ) -> tuple[list[str], list[list[str]]]:
     """(header, rows) of the interface table of ``system`` (None: every system, one column
-    naming it): per solute E_seg to the film plane touching the coating (eV, < 0:
-    segregates), θ of that plane and Δγ_int (J/m², ≤ 0: the interfacial energy drops) at
-    each bulk fraction (T_K), x at θ = 0.5 and A_site (Å²)."""
+    naming it): per solute the declared quantities
+    (:data:`~interfacemodel.analysis.solute_screen.INTERFACE_SCREEN_ENTRY`: E_seg to the film
+    plane touching the coating (eV, < 0: segregates), θ of that plane and Δγ_int (J/m², ≤ 0:
+    the interfacial energy drops) at each bulk fraction (T_K), x at θ = 0.5, A_site (Å²)),
+    ± the committee's spread where ``members`` recomputed them."""
     xs = screen.bulk_fractions
-    header = (["interface"] if system is None else []) + ["solute", "E_seg (eV)"]
-    header += [f"θ @ {_pct(x)}" for x in xs]
-    header += [f"Δγ_int @ {_pct(x)} (J/m²)" for x in xs]
-    header += ["x(θ=0.5)", "A_site (Å²)", "converged"]
+    header = (["interface"] if system is None else []) + ["solute"]
+    header += [h for q in INTERFACE_SCREEN_ENTRY for h in _header(q, xs)] + ["converged"]
+    spreads = screen_spreads(screen, members)
     systems = screen.systems
     chosen = [e for e in screen.interfaces if system is None or e.system == system]
     rows = []
     for e in sorted(chosen, key=lambda e: (systems.index(e.system),
                                            e.E_seg_eV if e.E_seg_eV is not None
                                            else math.inf)):
+        row_spreads = {k: v["spread"] for k, v in spreads.get((e.solute, e.system), {}).items()}
         rows.append(([f"{screen.host}/{e.coating} ({e.system})"] if system is None else [])
-                    + [e.solute, _f(e.E_seg_eV, "+.3f"),
-                       *[_f(t, ".3g") for t in e.coverage],
-                       *[_f(d, ".3g") for d in e.delta_gamma_int_J_per_m2],
-                       _x_half(e.x_half_coverage), _f(e.A_site_A2, ".2f"),
+                    + [e.solute, *_row_cells(e, INTERFACE_SCREEN_ENTRY, row_spreads),
                        "yes" if e.converged else "NO"])
     return header, rows
 

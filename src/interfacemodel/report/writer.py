@@ -18,7 +18,7 @@ from .figures import make_figures
 from .formatting import MISSING, NOT_CONVERGED_MARK, WARNING_MARK
 from .records import CoatingResult, _check_results
 from .render import _csv_text, _to_html, _to_markdown
-from .solute_screen import plot_screen
+from .solute_screen import plot_screen, screen_spreads
 from .values import report_values
 
 DEFAULT_TITLE = "Protective coatings on Li metal: computed interface physics beside experiment"
@@ -26,14 +26,16 @@ DEFAULT_TITLE = "Protective coatings on Li metal: computed interface physics bes
 
 def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: str = DEFAULT_TITLE,
                  campaign: dict | None = None, overwrite: bool = False,
-                 screen: Any = None) -> dict[str, Path]:
+                 screen: Any = None, screen_members: dict[str, Any] | None = None
+                 ) -> dict[str, Path]:
     """Write the comparison report of ``results`` into the new directory ``out_dir``:
     report.md, report.html (self-contained), results.json, results.csv and figures/*.png.
 
     ``campaign``: what produced the records (name, calculator, ...; JSON-compatible), shown in
     the report and stored in results.json. ``screen``: a solute screen
     (:class:`~interfacemodel.analysis.solute_screen.SoluteScreen`) reported in a section of
-    its own. An existing ``out_dir`` is replaced only with
+    its own, with the committee's spread of its numbers where ``screen_members`` (member ->
+    its re-evaluated screen) are given. An existing ``out_dir`` is replaced only with
     ``overwrite``; the directory is written atomically. Returns {relative path: final path}.
     """
     _check_results(results)
@@ -64,7 +66,7 @@ def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: s
             (tmp / "figures" / name).write_bytes(png)
             written.append(f"figures/{name}")
         blocks = _build_document(results, entries, ranks, exp_rows, trends, figures, title,
-                                 campaign, numbers, screen)
+                                 campaign, numbers, screen, screen_members)
         (tmp / "report.md").write_text(_to_markdown(blocks), encoding="utf-8")
         (tmp / "report.html").write_text(
             _to_html(blocks, title, {n: png for n, _, png in figures}), encoding="utf-8")
@@ -86,7 +88,9 @@ def write_report(results: Sequence[CoatingResult], out_dir: str | Path, title: s
                 k: to_dict(getattr(screen, k)) for k in (
                     "host", "faces", "solutes", "T_K", "bulk_fractions", "entries",
                     "layer_formers", "criterion", "definitions", "converged", "calculator",
-                    "notes", "interfaces", "interface_layer_formers")},
+                    "notes", "interfaces", "interface_layer_formers")} | {
+                "committee": {f"{row[0]}:{row[1]}": spreads for row, spreads in
+                              screen_spreads(screen, screen_members).items()}},
             "versions": package_versions(),
         }
         (tmp / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",

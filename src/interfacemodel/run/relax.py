@@ -126,6 +126,17 @@ def _record(atoms, calc_or_provenance, label: str, **fields) -> EnergyRecord:
         cell_c_A=float(atoms.cell[2, 2]), **fields)
 
 
+def point_record(atoms, calculator, label: str, energy_eV: float, converged: bool = True,
+                 status: str = "relaxed", wall_time_s: float = 0.0) -> EnergyRecord:
+    """The :class:`EnergyRecord` of an energy another routine computed at ``atoms`` (a
+    crystal relaxed with its cell, a NEB image): the structure's counts, area and hash, the
+    energy, flag and ``calculator`` (an object or its provenance) given."""
+    return _record(atoms, calculator, label, status=status, energy_eV=energy_eV,
+                   converged=bool(converged), fmax_target_eV_per_A=None,
+                   fmax_reached_eV_per_A=None, steps=0, steps_max=0, force_calls=0,
+                   wall_time_s=wall_time_s, optimizer=None, relax_normal_cell=False)
+
+
 def single_point(atoms, calc, label: str = "", forces: bool = False) -> EnergyRecord:
     """Energy of ``atoms`` as given (no relaxation): a rigid cleaved slab, a scan point.
     ``forces``: also the largest force on a free atom (eV/Å; fixed atoms read zero), kept as
@@ -375,5 +386,5 @@ def relax_many(
     return run_lockstep(jobs, evaluator, like=calc)
 
 
-__all__ = ["DEFAULT_OPTIMIZER", "EnergyRecord", "element_counts", "in_plane_area", "relax",
+__all__ = ["DEFAULT_OPTIMIZER", "EnergyRecord", "element_counts", "in_plane_area", "point_record", "relax",
            "relax_many", "single_point"]
