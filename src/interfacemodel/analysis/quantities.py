@@ -30,7 +30,7 @@ class Rank:
     """How a quantity ranks the coatings: ``order`` of its column in the ranking, ``title``,
     ``better`` ('higher' or 'lower') and ``why``."""
 
-    order: int
+    order: float  # a fraction places a column between two others
     title: str
     better: str
     why: str
