@@ -35,6 +35,19 @@ def test_young_dupre_flags_extrapolation_and_bad_input():
     assert_one_line(exc)
 
 
+@pytest.mark.parametrize("w", [0.0, 0.2, 0.441, 0.7, 0.882, 1.3])
+def test_spreading_coefficient_is_young_s_balance(w):
+    """S = W_adh − 2γ_lv, by Young's equation γ_lv (cos θ − 1) wherever θ is defined (the
+    same balance read two ways), ≥ 0 exactly where Young–Dupré says complete wetting."""
+    gamma = liquid_li_surface_tension(500.0)
+    angle = young_dupre(w, T_K=500.0)
+    assert angle.spreading_J_per_m2 == pytest.approx(w - 2 * gamma, abs=1e-15)
+    if angle.regime not in ("complete wetting", "no adhesion"):
+        cos_t = math.cos(math.radians(angle.theta_deg))
+        assert angle.spreading_J_per_m2 == pytest.approx(gamma * (cos_t - 1), abs=1e-12)
+    assert (angle.spreading_J_per_m2 >= 0) == (angle.regime == "complete wetting")
+
+
 def test_film_wetting_criterion():
     assert film_wetting(0.2, 0.3, 0.6).wets
     res = film_wetting(0.4, 0.3, 0.6)

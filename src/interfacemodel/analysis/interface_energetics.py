@@ -345,6 +345,16 @@ ENERGETICS: tuple[Quantity, ...] = (
              rank=Rank(3, "contact angle", "lower",
                        "lower contact angle of liquid Li (Young–Dupré): Li wets the coating"),
              table="interface", column="contact angle (°)", figures=("contact angle",)),
+    Quantity("spreading_coefficient_J_per_m2", "spreading coefficient S = W_adh − 2γ_lv",
+             "J/m²", "contact_angle.spreading_J_per_m2", "interface",
+             converged="w_adh_relaxed.converged",
+             status="from W_adh(relaxed) and γ_lv; ≥ 0: liquid Li spreads (complete wetting)",
+             spread=True, short_relaxed=True,
+             rank=Rank(3.5, "spreading S", "higher",
+                       "higher spreading coefficient of liquid Li: S ≥ 0 spreads over the "
+                       "coating; at one temperature it orders the coatings as W_adh relaxed "
+                       "does, on the wetting criterion's own scale (0 = spreading)"),
+             table="interface", column="S (J/m²)"),
     Quantity("wetting_regime", "wetting regime", "", "contact_angle.regime", "interface",
              fmt="text", converged="w_adh_relaxed.converged", status="Young–Dupré",
              table="interface", column="regime", figures=("contact angle",)),

@@ -33,6 +33,9 @@ class ContactAngle:
     regime: str  # 'complete wetting', 'wetting', 'non-wetting', 'no adhesion'
     wets: bool  # θ < 90°
     extrapolated_below_melting: bool
+    #: spreading coefficient S = γ_sv − γ_sl − γ_lv = W_adh − 2 γ_lv (J/m²): ≥ 0, liquid Li
+    #: spreads over the coating (complete wetting); < 0, it stops at θ (None: older records)
+    spreading_J_per_m2: float | None = None
 
 
 def young_dupre(w_adh_J_per_m2: float, T_K: float = LI_MELTING_K,
@@ -55,7 +58,8 @@ def young_dupre(w_adh_J_per_m2: float, T_K: float = LI_MELTING_K,
         regime = "wetting" if theta < 90 else "non-wetting"
     return ContactAngle(theta_deg=theta, cos_theta=cos_t, w_adh_J_per_m2=w_adh_J_per_m2,
                         gamma_lv_J_per_m2=gamma, T_K=T_K, regime=regime, wets=theta < 90,
-                        extrapolated_below_melting=gamma_lv_J_per_m2 is None and T_K < LI_MELTING_K)
+                        extrapolated_below_melting=gamma_lv_J_per_m2 is None and T_K < LI_MELTING_K,
+                        spreading_J_per_m2=w_adh_J_per_m2 - 2.0 * gamma)
 
 
 @dataclass
