@@ -36,14 +36,12 @@ from ..analysis.interface_geometry import AdhesionParts, InterfaceProduct, Surfa
 from ..analysis.points import energies_of, points_of
 from ..analysis.reactivity import ReactionPhases, ReactionProduct, evaluate_reaction
 from ..calculators import check_elements
-from ..models.systems import system_elements, system_recipe
+from ..models.systems import system_elements
 from ..procedures.interfaces import (
     adhesion_parts,
     bulk_reference,
     free_surface_slabs,
-    place_interface,
-    relax_from_gaps,
-    relax_interface,
+    interface_model,
 )
 from ..procedures.phases import reaction_phases
 from ..structures import load_bulk
@@ -69,28 +67,14 @@ def interface_step(system: str, settings: EnergeticsSettings, film: BulkProduct,
     """Build the interface from the relaxed crystals, place it (registry/interlayer scan)
     and relax it (checkpointed). ``tag``: names a second model of the same system in the
     records (``<system><tag>``)."""
-    recipe = system_recipe(system)
-    calc = step_calculator(calculator)
-    model, registry = place_interface(recipe.name, calc, settings, film.atoms, substrate.atoms,
-                                      progress=say)
-    if settings.start_gaps_A:
-        model, relaxed, rec, starts = relax_from_gaps(model, calc, settings, workdir(), say)
-        registry = dict(registry or {"notes": []})
-        registry["starts"] = starts
-        gaps = ", ".join(f"{x['gap_A']:.2f}" for x in starts)
-        spread = max(x["energy_eV"] for x in starts) - rec.energy_eV
-        registry["notes"] = list(registry.get("notes", [])) + [
-            f"relaxed from {len(starts)} gaps ({gaps} Å); kept the start at {model.gap_A:.2f} "
-            f"Å, the others end up to {spread:.3f} eV higher"]
-    else:
-        relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, workdir(), say)
-    meta = model.metadata()
-    finish("interface", recipe.name + tag,
-           {"interface": meta, "registry": registry, "relax": rec},
-           calculator, {"interface_built": model.atoms, "interface_relaxed": relaxed})
-    return InterfaceProduct(recipe.name, meta, registry, relaxed, rec, model.n_interfaces,
-                            list(model.film_miller), list(model.substrate_miller),
-                            model.film_layers, model.substrate_layers, tag)
+    product, built = interface_model(system, step_calculator(calculator), settings,
+                                     film.atoms, substrate.atoms, workdir(), say)
+    product.tag = tag
+    finish("interface", product.system + tag,
+           {"interface": product.metadata, "registry": product.registry,
+            "relax": product.record}, calculator,
+           {"interface_built": built, "interface_relaxed": product.relaxed})
+    return product
 
 
 def adhesion_step(settings: EnergeticsSettings, interface: InterfaceProduct, film: BulkProduct,

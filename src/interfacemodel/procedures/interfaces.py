@@ -13,11 +13,16 @@ from ..analysis.interface_energetics import (
     Progress,
     check_orientation,
 )
-from ..analysis.interface_geometry import AdhesionParts, SurfacesProduct, cleave
+from ..analysis.interface_geometry import (
+    AdhesionParts,
+    InterfaceProduct,
+    SurfacesProduct,
+    cleave,
+)
 from ..errors import UserInputError
 from ..models.registry import scan_registry
 from ..models.slabs import make_slabs
-from ..models.systems import build_system
+from ..models.systems import build_system, system_recipe
 from ..run.bulk import relax_bulk, relax_bulk_many
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord, relax, single_point
 from ..structures import load_bulk
@@ -149,6 +154,34 @@ def relax_from_gaps(model, calc, settings: EnergeticsSettings,
                "converged": bool(rec.converged), "kept": k == best}
               for k, (m, _, rec) in enumerate(runs)]
     return (*runs[best], starts)
+
+
+def interface_model(system: str, calc, settings: EnergeticsSettings, film_bulk, substrate_bulk,
+                    workdir: str | Path | None = None, progress: Progress | None = None
+                    ) -> tuple[InterfaceProduct, Any]:
+    """The interface of ``system`` built from the relaxed crystals, placed (registry and
+    interlayer scan, or relaxed from several gaps) and relaxed (checkpointed under
+    ``workdir``): the product that publishes it, and the model as built (unrelaxed)."""
+    recipe = system_recipe(system)
+    model, registry = place_interface(recipe.name, calc, settings, film_bulk, substrate_bulk,
+                                      progress=progress)
+    if settings.start_gaps_A:
+        model, relaxed, rec, starts = relax_from_gaps(model, calc, settings, workdir, progress)
+        registry = dict(registry or {"notes": []})
+        registry["starts"] = starts
+        gaps = ", ".join(f"{x['gap_A']:.2f}" for x in starts)
+        spread = max(x["energy_eV"] for x in starts) - rec.energy_eV
+        registry["notes"] = list(registry.get("notes", [])) + [
+            f"relaxed from {len(starts)} gaps ({gaps} Å); kept the start at {model.gap_A:.2f} "
+            f"Å, the others end up to {spread:.3f} eV higher"]
+    else:
+        relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, workdir,
+                                       progress)
+    product = InterfaceProduct(recipe.name, model.metadata(), registry, relaxed, rec,
+                               model.n_interfaces, list(model.film_miller),
+                               list(model.substrate_miller), model.film_layers,
+                               model.substrate_layers)
+    return product, model.atoms
 
 
 def adhesion_parts(relaxed, interface_record: EnergyRecord, calc,
