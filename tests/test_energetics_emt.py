@@ -207,3 +207,77 @@ def test_a_registry_scan_that_ends_at_its_largest_gap_is_noted():
     assert lo < gap < hi and notes == []
     gap, (lo, hi), notes = ends["lj"]
     assert gap == hi and "repel at every gap scanned" in notes[0]
+
+
+def _cu_ag_match():
+    """The Cu(100)/Ag(100) model of the cu-ag system built from EMT-relaxed crystals."""
+    from interfacemodel.models.systems import build_system
+    from interfacemodel.procedures.interfaces import bulk_reference
+
+    calc = get_calculator("emt")
+    cu, _, _ = bulk_reference("Cu", calc)
+    ag, _, _ = bulk_reference("Ag", calc)
+    model = build_system("cu-ag", film_layers=3, substrate_layers=3, film_bulk=cu,
+                         substrate_bulk=ag)[0]
+    return cu, model, calc
+
+
+def test_the_strained_film_crystal_equals_plain_ase_biaxial_strain():
+    """Cu(100) on Ag(100), cube on cube: the film's in-plane strain is equibiaxial with the
+    stretch sqrt(A_substrate / A_film) of the match; a conventional Cu cell stretched so in
+    x and y, its c relaxed by ASE's own cell filter, gives the same energy per atom."""
+    from ase.filters import UnitCellFilter
+
+    from interfacemodel.procedures.interfaces import strained_film
+
+    cu, model, calc = _cu_ag_match()
+    strained, rec = strained_film(cu, model.match, calc)
+    assert rec.converged
+    stretch = np.sqrt(model.match.substrate_area_A2 / model.match.film_area_A2)
+    a0 = cu.cell.lengths()[0]
+    plain = bulk("Cu", "fcc", a=a0, cubic=True)
+    plain.set_cell(np.diag([stretch * a0, stretch * a0, a0]), scale_atoms=True)
+    plain.calc = EMT()
+    BFGS(UnitCellFilter(plain, mask=[0, 0, 1, 0, 0, 0]), logfile=None).run(fmax=1e-5)
+    e_bulk = _bulk_energy(cu)
+    de_plain = plain.get_potential_energy() / len(plain) - e_bulk
+    de = rec.energy_eV / len(strained) - e_bulk
+    assert de > 0 and stretch > 1.005  # a real strain, a real cost
+    assert de == pytest.approx(de_plain, rel=0.01, abs=2e-6)
+    # its in-plane lattice is the one pymatgen's builder gave the film in the interface
+    # model (lengths and angle of the interface cell), held through the relaxation
+    a, b = strained.cell[0], strained.cell[1]
+    ia, ib = model.atoms.cell[0], model.atoms.cell[1]
+    assert np.linalg.norm(a) == pytest.approx(np.linalg.norm(ia), rel=1e-9)
+    assert np.linalg.norm(b) == pytest.approx(np.linalg.norm(ib), rel=1e-9)
+    assert a @ b == pytest.approx(ia @ ib, abs=1e-6)
+
+
+def _bulk_energy(atoms):
+    work = atoms.copy()
+    work.calc = EMT()
+    return work.get_potential_energy() / len(work)
+
+
+def test_a_film_at_its_own_lattice_has_no_strain_energy():
+    """The analytic limit: a 'match' whose substrate vectors are the film's own gives the
+    relaxed crystal back, Δe = 0; and the strain energy enters γ_int as N_film Δe / (2A)."""
+    from types import SimpleNamespace
+
+    from interfacemodel.analysis.energetics import film_strain
+    from interfacemodel.procedures.interfaces import strained_film
+
+    cu, model, calc = _cu_ag_match()
+    same = SimpleNamespace(film_sl_vectors_A=model.match.film_sl_vectors_A,
+                           substrate_sl_vectors_A=model.match.film_sl_vectors_A)
+    strained, rec = strained_film(cu, same, calc)
+    assert rec.energy_eV / len(strained) == pytest.approx(_bulk_energy(cu), abs=1e-6)
+    film = single_point(model.atoms[model.atoms.arrays["interface_side"] == 0], calc, "film")
+    bulk_rec = single_point(cu, calc, "bulk")
+    strained2, rec2 = strained_film(cu, model.match, calc)
+    got = film_strain(rec2, bulk_rec, film, None, model.area_A2)
+    de = rec2.energy_eV / len(strained2) - bulk_rec.energy_eV / len(cu)
+    assert got.strain_energy_meV_per_atom == pytest.approx(1000 * de, rel=1e-12)
+    assert got.in_gamma_int_J_per_m2 == pytest.approx(
+        film.natoms * de / (2 * model.area_A2) * EV_PER_A2_TO_J_PER_M2, rel=1e-12)
+    assert got.gamma_int_corrected_J_per_m2 is None

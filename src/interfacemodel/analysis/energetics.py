@@ -340,3 +340,45 @@ def interface_energy(w_adh: WorkOfAdhesion, gamma_film: SurfaceEnergy,
         converged=w_adh.converged and gamma_film.converged and gamma_substrate.converged,
         parts={"film": gamma_film, "substrate": gamma_substrate},
     )
+
+
+@dataclass
+class FilmStrain:
+    """The elastic energy the lattice match puts into the film, and γ_int without it.
+
+    Δe = E(film crystal at the interface's in-plane lattice, its normal relaxed)/atom −
+    E(relaxed film crystal)/atom (eV/atom, ≥ 0 at a minimum of the unstrained crystal). γ of
+    the film as cut is taken against the unstrained crystal over the part's two faces, so
+    γ_int = γ_film + γ_coating − W_adh holds ``in_gamma_int_J_per_m2`` = N_film Δe / (2A)
+    of it (N_film: atoms of the film part, A: the interface area; the film's whole elastic
+    energy N_film Δe / A grows with its thickness, a property of the model, not of the
+    contact); ``gamma_int_corrected_J_per_m2`` = γ_int − that: the interface energy against
+    the strained crystal, what InterOptimus reports as its strain correction."""
+
+    strain_energy_meV_per_atom: float
+    strained_energy_per_atom_eV: float
+    bulk_energy_per_atom_eV: float
+    film_atoms: int
+    area_A2: float
+    in_gamma_int_J_per_m2: float
+    gamma_int_corrected_J_per_m2: float | None
+    converged: bool
+    calculator: dict[str, Any]
+
+
+def film_strain(strained, bulk, film, gamma_int: InterfaceEnergy | None,
+                area_A2: float, allow_unconverged: bool = False) -> FilmStrain:
+    """:class:`FilmStrain` from the energy records of the strained film crystal, the relaxed
+    film crystal and the film part (its atom count), the interface's γ_int (None: not
+    computed) and area ``area_A2`` (Å²); one calculator, converged (unless allowed)."""
+    ok = check_records([strained, bulk, film], allow_unconverged)
+    de = strained.energy_eV / strained.natoms - bulk.energy_eV / bulk.natoms
+    part = film.natoms * de / (2 * area_A2) * EV_PER_A2_TO_J_PER_M2
+    corrected = None if gamma_int is None else gamma_int.gamma_int_J_per_m2 - part
+    return FilmStrain(
+        strain_energy_meV_per_atom=1000 * de,
+        strained_energy_per_atom_eV=strained.energy_eV / strained.natoms,
+        bulk_energy_per_atom_eV=bulk.energy_eV / bulk.natoms, film_atoms=film.natoms,
+        area_A2=area_A2, in_gamma_int_J_per_m2=part, gamma_int_corrected_J_per_m2=corrected,
+        converged=ok and (gamma_int is None or gamma_int.converged),
+        calculator=strained.calculator)

@@ -32,9 +32,11 @@ from ..records import Record, package_versions
 from ..run.relax import DEFAULT_OPTIMIZER, EnergyRecord
 from .energetics import (
     BulkReference,
+    FilmStrain,
     InterfaceEnergy,
     SurfaceEnergy,
     WorkOfAdhesion,
+    film_strain,
     interface_energy,
     li_rich_limit,
     surface_energy,
@@ -111,6 +113,8 @@ class InterfaceEnergetics(Record):
     converged: bool
     wall_time_s: float
     versions: dict[str, str] = field(default_factory=package_versions)
+    #: the film's strain energy and γ_int without it (None: not computed)
+    film_strain: FilmStrain | None = None
 
     def summary_rows(self) -> list[tuple[str, str, str]]:
         """(quantity, value, note) rows for a printed table."""
@@ -242,7 +246,13 @@ def evaluate_energetics(energies: Mapping[str, EnergyRecord], calculator: dict[s
                                         allow_unconverged=allow)
         except UserInputError as exc:
             notes.append(f"γ {tag} not computed: {exc}")
-    records = {rec.label: rec for name, rec in E.items() if not name.endswith("/bulk")}
+    strain = None
+    if "interface/film-strained" in E:
+        strain = film_strain(E["interface/film-strained"], E["film/bulk"],
+                             E["parts/film-relaxed"], gamma_int, E["interface/relaxed"].area_A2,
+                             allow)
+    records = {rec.label: rec for name, rec in E.items()
+               if not name.endswith(("/bulk", "/film-strained"))}
     reaction = reaction or ReactionProduct(None, "")
     return InterfaceEnergetics(
         system=recipe.name, interface=interface.metadata, calculator=calculator,
@@ -252,7 +262,7 @@ def evaluate_energetics(energies: Mapping[str, EnergyRecord], calculator: dict[s
         surface_energies=slabs, reaction=reaction.reaction, reaction_note=reaction.note,
         notes=notes, registry=interface.registry, records=records,
         converged=all(r.converged for r in records.values()),
-        wall_time_s=float(sum(r.wall_time_s for r in records.values())))
+        wall_time_s=float(sum(r.wall_time_s for r in records.values())), film_strain=strain)
 
 
 # --------------------------------------------------------------------------- declarations
@@ -338,6 +348,25 @@ ENERGETICS: tuple[Quantity, ...] = (
                        "lower interface energy: the Li/coating interface costs less, Li "
                        "spreads on the coating instead of balling up"),
              table="interface", column="γ_int (J/m²)", figures=("adhesion",)),
+    Quantity("film_strain_meV_per_atom", "elastic energy of the matched film", "meV/atom",
+             "film_strain.strain_energy_meV_per_atom", "interface", fmt=".2f",
+             converged="film_strain.converged",
+             status=lambda g: f"film crystal at the interface's in-plane lattice (normal "
+                              f"relaxed) − relaxed crystal, per atom; "
+                              f"{g('film_strain.in_gamma_int_J_per_m2', float('nan')):.3f} "
+                              f"J/m² of it in γ_int",
+             spread=True, table="interface", column="film strain (meV/atom)"),
+    Quantity("gamma_int_strain_corrected_J_per_m2", "γ_int without the film's strain energy",
+             "J/m²", "film_strain.gamma_int_corrected_J_per_m2", "interface",
+             converged="film_strain.converged",
+             status="γ_int − N_film Δe/(2A): against the strained film crystal", spread=True,
+             short_relaxed=True,
+             rank=Rank(2.5, "γ_int − strain", "lower",
+                       "lower interface energy once the elastic energy the lattice match puts "
+                       "into the thin Li film is taken out: the contact itself, not the "
+                       "model's film thickness (InterOptimus's strain correction)"),
+             table="interface", column="γ_int strain-corrected (J/m²)",
+             figures=("adhesion",)),
     Quantity("contact_angle_deg", "contact angle of liquid Li", "°",
              "contact_angle.theta_deg", "interface", fmt=".1f",
              converged="w_adh_relaxed.converged", status=_angle_status,

@@ -39,9 +39,16 @@ class InterfaceProduct(Record):
     film_layers: int
     substrate_layers: int
     tag: str = ""  # a second model of the same system (e.g. the DFT check's): its name tag
+    #: the film crystal at the interface's in-plane lattice, its normal relaxed (the film's
+    #: strain energy; None in products made before it was computed)
+    film_strained: Atoms | None = None
+    film_strained_record: EnergyRecord | None = None
 
     def points(self) -> dict[str, Point]:
-        return {"relaxed": Point(self.relaxed, self.record, relaxed=True)}
+        points = {"relaxed": Point(self.relaxed, self.record, relaxed=True)}
+        if self.film_strained is not None:
+            points["film-strained"] = Point(self.film_strained, self.film_strained_record)
+        return points
 
 
 #: the parts of a cleaved interface, as named points: rigid (as cut) and relaxed alone

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from ase.build import make_supercell
+from pymatgen.io.ase import AseAtomsAdaptor
 
 from ..analysis.convergence import converge_with_thickness
 from ..analysis.energetics import BulkReference, surface_energy
@@ -156,6 +161,53 @@ def relax_from_gaps(model, calc, settings: EnergeticsSettings,
     return (*runs[best], starts)
 
 
+def strained_film(film_bulk, match, calc, fmax: float = 0.01, steps: int = 300,
+                  workdir: str | Path | None = None, progress: Progress | None = None):
+    """The film crystal under the strain the lattice match puts on it: the supercell of the
+    relaxed ``film_bulk`` whose in-plane vectors are the match's film supercell vectors (plus
+    the shortest lattice vector out of the plane), turned so that the plane is xy, its
+    in-plane lattice deformed onto the substrate's supercell (the film's in-plane lattice in
+    the interface), then the cell's normal length and the positions relaxed with ``calc``
+    (the in-plane lattice held; the out-of-plane vector's shear is not relaxed, which is
+    exact where the strain keeps the film's mirror planes). Returns ``(atoms,
+    EnergyRecord)``; checkpointed under ``workdir``."""
+    prim = AseAtomsAdaptor.get_atoms(
+        AseAtomsAdaptor.get_structure(film_bulk).get_primitive_structure())
+    basis = prim.cell.array
+    inplane = np.linalg.solve(basis.T, np.asarray(match.film_sl_vectors_A, float).T).T
+    rows = np.rint(inplane)
+    if np.abs(inplane - rows).max() > 1e-3:
+        raise UserInputError(f"the match's film vectors are not lattice vectors of "
+                             f"{film_bulk.get_chemical_formula()} (off by "
+                             f"{np.abs(inplane - rows).max():.2g}): no strained film crystal")
+    third = min((n for n in itertools.product(range(-2, 3), repeat=3)
+                 if abs(np.linalg.det(np.vstack([rows, n]))) > 0.5),
+                key=lambda n: (round(abs(np.linalg.det(np.vstack([rows, n])))),
+                               float(np.linalg.norm(np.asarray(n) @ basis))))
+    matrix = np.vstack([rows, third]).astype(int)
+    if np.linalg.det(matrix) < 0:
+        matrix[2] *= -1
+    atoms = make_supercell(prim, matrix)
+    v1, v2 = atoms.cell[0], atoms.cell[1]
+    e1 = v1 / np.linalg.norm(v1)
+    normal = np.cross(v1, v2) / np.linalg.norm(np.cross(v1, v2))
+    atoms.set_cell(atoms.cell.array @ np.array([e1, np.cross(normal, e1), normal]).T,
+                   scale_atoms=True)  # the plane is xy, the normal z
+    s1, s2 = (np.asarray(v, float) for v in match.substrate_sl_vectors_A)
+    length = np.linalg.norm(s1)
+    target = np.array([[length, 0, 0],
+                       [s1 @ s2 / length, np.linalg.norm(np.cross(s1, s2)) / length, 0],
+                       [0, 0, 1]])
+    cell = atoms.cell.array
+    deform = target.T @ np.linalg.inv(np.array([cell[0], cell[1], [0, 0, 1]]).T)
+    atoms.set_cell(cell @ deform.T, scale_atoms=True)
+    if progress:
+        progress(f"relax the film crystal at the match's in-plane lattice ({len(atoms)} atoms)")
+    ckpt = None if workdir is None else Path(workdir) / "film-strained"
+    return relax(atoms, calc, fmax=fmax, steps=steps, relax_normal_cell=True, checkpoint=ckpt,
+                 label="film crystal, strained as in the interface")
+
+
 def interface_model(system: str, calc, settings: EnergeticsSettings, film_bulk, substrate_bulk,
                     workdir: str | Path | None = None, progress: Progress | None = None
                     ) -> tuple[InterfaceProduct, Any]:
@@ -177,10 +229,13 @@ def interface_model(system: str, calc, settings: EnergeticsSettings, film_bulk, 
     else:
         relaxed, rec = relax_interface(model.atoms, model.label, calc, settings, workdir,
                                        progress)
+    strained, strained_rec = strained_film(film_bulk, model.match, calc, settings.bulk_fmax,
+                                           workdir=workdir, progress=progress)
     product = InterfaceProduct(recipe.name, model.metadata(), registry, relaxed, rec,
                                model.n_interfaces, list(model.film_miller),
                                list(model.substrate_miller), model.film_layers,
-                               model.substrate_layers)
+                               model.substrate_layers, film_strained=strained,
+                               film_strained_record=strained_rec)
     return product, model.atoms
 
 
