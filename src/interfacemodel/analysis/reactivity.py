@@ -27,6 +27,7 @@ from ase import Atoms
 from ..calculators import provenance_label
 from ..errors import UnknownNameError, UserInputError
 from ..records import NOT_SERIALISED, Record, to_dict
+from ..run.relax import EnergyRecord
 from ..structures import bulk_phases, phase_info
 from .points import Point
 from .quantities import Getter, Quantity, Rank
@@ -199,7 +200,7 @@ class ReactionPhases(Record):
     coating: str
     key: str | None
     structures: dict[str, Atoms] = field(default_factory=dict)
-    records: dict[str, Any] = field(default_factory=dict)
+    records: dict[str, EnergyRecord] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     formulas: dict[str, str] = field(default_factory=dict)
