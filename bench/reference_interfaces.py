@@ -35,7 +35,7 @@ from interfacemodel.flows.campaign import check_model_jobs
 from interfacemodel.flows.energetics import InterfaceEnergeticsMaker
 from interfacemodel.flows.identity import flow_of
 from interfacemodel.flows.local import run_flow
-from interfacemodel.flows.specs import energetics_settings
+from interfacemodel.flows.spec_rules import energetics_settings
 
 CASES = (("(111) t0", {"termination": 0}, 6, 3),
          ("(111) t1", {"termination": 1}, 6, 3),

@@ -29,7 +29,8 @@ from pathlib import Path
 from ase.build import make_supercell
 from pymatgen.io.ase import AseAtomsAdaptor
 
-from interfacemodel.analysis.migration import BAND_POINTS, NEBProduct, evaluate_migration
+from interfacemodel.analysis.hop_rates import evaluate_migration
+from interfacemodel.analysis.migration import BAND_POINTS, NEBProduct
 from interfacemodel.calculators import get_calculator
 from interfacemodel.procedures.hops import prepare_bulk_hop
 from interfacemodel.procedures.migration import band_states, hop_band, hop_prefactors

@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from interfacemodel.flows.energetics import interface_energetics
-from interfacemodel.flows.specs import energetics_settings
+from interfacemodel.flows.spec_rules import energetics_settings
 
 PRESET = Path(__file__).resolve().parents[1] / "src" / "interfacemodel" / "workflows" / \
     "presets" / "coating_comparison_quick.yaml"

@@ -10,7 +10,7 @@ import pytest
 
 from interfacemodel.cli import main
 from interfacemodel.errors import UserInputError
-from interfacemodel.flows import specs
+from interfacemodel.flows import spec_rules, specs
 from interfacemodel.flows.specs import load_campaign
 
 REPO = Path(__file__).resolve().parents[1]
@@ -140,16 +140,16 @@ def test_every_accepted_key_has_a_value_rule():
     """The tables cover every key the loader accepts: a new setting cannot slip through."""
     from interfacemodel.analysis.interface_energetics import BUILD_KEYS, EnergeticsSettings
 
-    assert set(specs.SETTINGS_RULES) == {f.name for f in dataclasses.fields(EnergeticsSettings)}
-    assert set(specs.BUILD_RULES) == set(BUILD_KEYS)
-    barrier_keys = set(specs.BARRIER_COMMON).union(*specs.BARRIER_KINDS.values())
-    assert set(specs.BARRIER_RULES) == barrier_keys
-    assert set(specs.SEGREGATION_RULES) == set(specs.SEGREGATION_KEYS)
-    assert set(specs.INTERFACE_RULES) == set(specs.INTERFACE_KEYS)
-    assert set(specs.REPORT_RULES) == set(specs.REPORT_KEYS)
-    assert set(specs.SOLUBILITY_RULES) == set(specs.SOLUBILITY_KEYS)
-    assert set(specs.TOP_RULES) | {"interfaces", "barriers", "segregation", "report",
-                                   "solubility", "solute_screen"} == set(specs.TOP_KEYS)
+    assert set(spec_rules.SETTINGS_RULES) == {f.name for f in dataclasses.fields(EnergeticsSettings)}
+    assert set(spec_rules.BUILD_RULES) == set(BUILD_KEYS)
+    barrier_keys = set(spec_rules.BARRIER_COMMON).union(*spec_rules.BARRIER_KINDS.values())
+    assert set(spec_rules.BARRIER_RULES) == barrier_keys
+    assert set(spec_rules.SEGREGATION_RULES) == set(spec_rules.SEGREGATION_KEYS)
+    assert set(spec_rules.INTERFACE_RULES) == set(spec_rules.INTERFACE_KEYS)
+    assert set(spec_rules.REPORT_RULES) == set(spec_rules.REPORT_KEYS)
+    assert set(spec_rules.SOLUBILITY_RULES) == set(spec_rules.SOLUBILITY_KEYS)
+    assert set(spec_rules.TOP_RULES) | {"interfaces", "barriers", "segregation", "report",
+                                   "solubility", "solute_screen"} == set(spec_rules.TOP_KEYS)
 
 
 def test_good_values_still_load(tmp_path):

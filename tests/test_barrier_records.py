@@ -9,7 +9,7 @@ import pytest
 
 from checks import assert_one_line
 from interfacemodel.analysis.diffusion import bcc_vacancy
-from interfacemodel.analysis.migration import (
+from interfacemodel.analysis.hop_rates import (
     li_self_diffusion_point,
     measured_comparison,
     record_diffusivity,
@@ -17,7 +17,8 @@ from interfacemodel.analysis.migration import (
 from interfacemodel.cli import build_parser
 from interfacemodel.cli.migration import barrier_spec_entry
 from interfacemodel.errors import UserInputError
-from interfacemodel.flows.specs import barrier_elements, barrier_entry
+from interfacemodel.flows.spec_entries import barrier_elements
+from interfacemodel.flows.specs import barrier_entry
 from interfacemodel.records import to_dict
 
 KB = 8.617333262e-5  # eV/K (CODATA 2018)

@@ -15,9 +15,10 @@ from ase.calculators.emt import EMT
 from interfacemodel.analysis.bulk import BulkProduct
 from interfacemodel.analysis.committee import ShortRelaxation, committee_value
 from interfacemodel.analysis.comparison import member_values
+from interfacemodel.analysis.hop_rates import evaluate_migration
 from interfacemodel.analysis.interface_energetics import EnergeticsSettings, evaluate_energetics
 from interfacemodel.analysis.interface_geometry import InterfaceProduct, cleave
-from interfacemodel.analysis.migration import NEBProduct, evaluate_migration
+from interfacemodel.analysis.migration import NEBProduct
 from interfacemodel.calculators import calculator_provenance
 from interfacemodel.errors import UserInputError
 from interfacemodel.models.systems import build_system

@@ -220,6 +220,16 @@ def test_no_module_imports_a_higher_layer():
     assert not bad, "\n".join(bad)
 
 
+#: the most lines a module may have: a module is one concept
+MAX_MODULE_LINES = 600
+
+
+def test_every_module_is_one_concept_of_at_most_600_lines():
+    long = [f"{rel}: {src.count(chr(10))} lines" for rel, src in modules()
+            if src.count("\n") > MAX_MODULE_LINES]
+    assert not long, "split these by concept:\n" + "\n".join(long)
+
+
 def test_what_computes_and_what_renders_stay_apart():
     bad = _violations("separate layer")
     assert not bad, "\n".join(bad)

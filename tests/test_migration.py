@@ -156,8 +156,8 @@ def test_ag_interstitialcy_record_by_hand(ag_interstitialcy):
     from ase.filters import FrechetCellFilter
     from ase.optimize import BFGS
 
+    from interfacemodel.analysis.hop_rates import finish_migration
     from interfacemodel.analysis.intrinsic import IntrinsicDisorder
-    from interfacemodel.analysis.migration import finish_migration
     from interfacemodel.flows.migration import interstitialcy_migration
 
     case, images, neb, states, pre = ag_interstitialcy

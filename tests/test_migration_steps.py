@@ -15,7 +15,8 @@ from ase.io.jsonio import decode, encode
 
 from checks import assert_one_line, au_on_al100_endpoints, plain_ase_au_on_al100_barrier
 from interfacemodel.analysis.diffusion import K_B_EV_PER_K, surface_lattice
-from interfacemodel.analysis.migration import HopCase, MigrationResult, Prefactors, finish_migration
+from interfacemodel.analysis.hop_rates import finish_migration
+from interfacemodel.analysis.migration import HopCase, MigrationResult, Prefactors
 from interfacemodel.calculators import get_calculator
 from interfacemodel.errors import UserInputError
 from interfacemodel.flows.migration import bulk_migration

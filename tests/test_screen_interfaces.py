@@ -218,7 +218,7 @@ def test_spec_systems_all_and_list(tmp_path):
     spec = _spec(tmp_path, both + "solute_screen: {host: Cu, solutes: [Ag], faces: ['100']}\n")
     assert spec.solute_screen["systems"] == []  # default: none
     # restricting the campaign to some coatings keeps only their interfaces in the screen
-    from interfacemodel.flows.specs import select_coatings
+    from interfacemodel.flows.spec_rows import select_coatings
 
     spec = _spec(tmp_path, both + "solute_screen: {host: Cu, solutes: [Ag], faces: ['100'], "
                                   "systems: all}\nreport: true\n")

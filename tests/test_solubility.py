@@ -189,7 +189,7 @@ def _spec(tmp_path, text):
 
 
 def test_spec_solubility_rows_and_screen(tmp_path):
-    from interfacemodel.flows.specs import report_rows
+    from interfacemodel.flows.spec_rows import report_rows
 
     spec = _spec(tmp_path, "name: s\ninterfaces:\n  - system: li-li3bi\n"
                            "solubility: [Bi, {solute: Mg, supercell: 2, "

@@ -7,7 +7,8 @@ import pytest
 
 from checks import assert_one_line
 from interfacemodel.errors import UserInputError
-from interfacemodel.flows.specs import load_campaign, report_rows
+from interfacemodel.flows.spec_rows import report_rows
+from interfacemodel.flows.specs import load_campaign
 from interfacemodel.workflows.constructors import campaign_workflow
 
 SPECS = sorted((Path(__file__).resolve().parents[1] / "workflows").glob("*.yaml"))

@@ -68,10 +68,7 @@ def library_cu_ag():
     """The cu-ag energetics with EMT from the library's steps, composed here by hand (not
     through the flow the campaign is made from)."""
     from interfacemodel.analysis.bulk import BulkProduct
-    from interfacemodel.analysis.interface_energetics import (
-        EnergeticsSettings,
-        evaluate_energetics,
-    )
+    from interfacemodel.analysis.interface_energetics import EnergeticsSettings, evaluate_energetics
     from interfacemodel.analysis.interface_geometry import InterfaceProduct
     from interfacemodel.analysis.points import energies_of, points_of
     from interfacemodel.calculators import calculator_provenance, get_calculator
@@ -134,7 +131,7 @@ def test_emt_campaign_across_three_processes_equals_the_library(tmp_path, librar
     from ase.io import read
 
     from interfacemodel.analysis.diffusion import surface_lattice
-    from interfacemodel.analysis.migration import finish_migration
+    from interfacemodel.analysis.hop_rates import finish_migration
     from interfacemodel.calculators import get_calculator
     from interfacemodel.procedures.hops import prepare_endpoint_hop
     from interfacemodel.procedures.migration import hop_band, hop_prefactors

@@ -64,7 +64,7 @@ def cmd_bulk(args) -> int:
 
 def cmd_energetics(args) -> int:
     from ..flows.energetics import interface_energetics  # lazy: jobflow, ASE, numpy
-    from ..flows.specs import energetics_settings  # lazy: jobflow, ASE, numpy
+    from ..flows.spec_rules import energetics_settings  # lazy: jobflow, ASE, numpy
     from ..models.systems import system_recipe  # lazy: ASE, numpy
     from ..records import to_dict, write_json_atomic  # lazy: ASE, numpy
 

@@ -52,11 +52,12 @@ def barrier_spec_entry(args) -> dict:
 
 def cmd_barrier(args) -> int:
     # flows, calculators, records imported here (ASE, numpy, jobflow): --help stays fast
-    from ..analysis.migration import li_self_diffusion_point, measured_comparison
+    from ..analysis.hop_rates import li_self_diffusion_point, measured_comparison
     from ..calculators import check_elements  # lazy: ASE, numpy
     from ..flows.local import run_flow  # lazy: jobflow, ASE, numpy, scipy
     from ..flows.migration import MigrationMaker  # lazy: jobflow, ASE, numpy, scipy
-    from ..flows.specs import barrier_elements, barrier_entry  # lazy: jobflow, ASE, numpy, scipy
+    from ..flows.spec_entries import barrier_elements  # lazy: jobflow, ASE, numpy, scipy
+    from ..flows.specs import barrier_entry
     from ..models.export import check_output_dir  # lazy: ASE, numpy, scipy
     from ..records import to_dict, write_directory_atomic, write_json_atomic  # lazy: ASE, numpy
     from ..report.migration_plots import plot_arrhenius, plot_energy_profile
@@ -99,7 +100,7 @@ def cmd_barrier(args) -> int:
 
 
 def cmd_diffusivity(args) -> int:
-    from ..analysis.migration import (  # lazy: ASE, numpy, scipy
+    from ..analysis.hop_rates import (  # lazy: ASE, numpy, scipy
         li_self_diffusion_point,
         record_diffusivity,
     )

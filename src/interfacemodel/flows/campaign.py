@@ -41,7 +41,8 @@ from .reevaluation import reevaluation_job
 from .segregation import SegregationMaker
 from .solubility import SolubilityMaker
 from .solute_screen import SoluteScreenMaker
-from .specs import CampaignSpec, report_rows
+from .spec_entries import CampaignSpec
+from .spec_rows import report_rows
 
 #: the name tag of the jobs of a DFT check's own model (an interface, a hop cell)
 CHECK_TAG = " [check model]"

@@ -18,6 +18,7 @@ from ase import Atoms
 from jobflow import Job
 
 from ..analysis.diffusion import surface_lattice
+from ..analysis.hop_rates import evaluate_migration, temperatures
 from ..analysis.interface_energetics import EnergeticsSettings
 from ..analysis.intrinsic import CARRIERS, IntrinsicDisorder, pair_kind_for
 from ..analysis.migration import (
@@ -29,8 +30,6 @@ from ..analysis.migration import (
     MigrationResult,
     NEBProduct,
     Prefactors,
-    evaluate_migration,
-    temperatures,
 )
 from ..analysis.points import energies_of, points_of
 from ..errors import UserInputError
@@ -132,7 +131,7 @@ def diffusivity_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Pref
     """Join: the hop's :class:`~interfacemodel.analysis.migration.MigrationResult`
     (barriers, formation energy, D(T), σ, rates; the carriers of an ionic host from
     ``intrinsic``) from the campaign calculator's energies at the hop's points
-    (:func:`~interfacemodel.analysis.migration.evaluate_migration`)."""
+    (:func:`~interfacemodel.analysis.hop_rates.evaluate_migration`)."""
     inputs = {"name": name, "hop": hop, "band": band, "prefactors": prefactors,
               "temperatures_K": temperatures_K}
     if intrinsic is not None:
@@ -262,7 +261,7 @@ def bulk_migration(host, calc: Any, species: str = "Li", mechanism: str = "vacan
     with :func:`~interfacemodel.flows.local.run_flow`. The physics of each step (formation
     energy against bcc ``species`` or ``li_metal_energy_eV``, ``solute``–vacancy exchange,
     ``sites_frac``, ``defect_fraction``): :func:`~interfacemodel.analysis.migration.\
-prepare_bulk_hop` and :func:`~interfacemodel.analysis.migration.finish_migration`.
+prepare_bulk_hop` and :func:`~interfacemodel.analysis.hop_rates.finish_migration`.
     ``calc``: a calculator spec or object; ``workdir``: checkpoints (a rerun resumes the
     NEB; None: none kept)."""
     maker = MigrationMaker(calculator=calc, n_images=n_images, fmax=fmax, optimizer=optimizer,

@@ -9,13 +9,13 @@ import numpy as np
 from ase.build import make_supercell
 
 from ..analysis.diffusion import Lattice, bcc_vacancy, check_defect_fraction
+from ..analysis.hop_rates import _carrier_density_per_cm3
 from ..analysis.migration import (
     CORRELATION_FACTORS,
     ENDPOINT_FMAX,
     ENDPOINT_MECHANISM,
     HOST_SYMPREC_A,
     HopCase,
-    _carrier_density_per_cm3,
     _say,
     check_bulk_hop,
     check_host_cell,

@@ -18,12 +18,7 @@ from ..analysis.interface_energetics import (
     Progress,
     check_orientation,
 )
-from ..analysis.interface_geometry import (
-    AdhesionParts,
-    InterfaceProduct,
-    SurfacesProduct,
-    cleave,
-)
+from ..analysis.interface_geometry import AdhesionParts, InterfaceProduct, SurfacesProduct, cleave
 from ..errors import UserInputError
 from ..models.registry import scan_registry
 from ..models.slabs import make_slabs

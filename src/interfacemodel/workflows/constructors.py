@@ -19,7 +19,7 @@ from jobflow.managers.fireworks import flow_to_workflow
 
 from ..flows.campaign import campaign_flow
 from ..flows.identity import content_uuid
-from ..flows.specs import CampaignSpec
+from ..flows.spec_entries import CampaignSpec
 from .jobs import HashDupeFinder, JobTask
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from ..errors import UserInputError
 from ..flows.context import RECORD_FILE
 from ..flows.identity import is_job_uuid
-from ..flows.specs import load_campaign, select_coatings
+from ..flows.spec_rows import select_coatings
+from ..flows.specs import load_campaign
 from ..records import check_output_path, write_directory_atomic
 from .constructors import campaign_workflow
 from .launchpad import (
