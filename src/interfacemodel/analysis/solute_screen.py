@@ -112,6 +112,13 @@ DEFINITIONS = {
 
 # --------------------------------------------------------------------------- records
 
+def site_points(site) -> dict[str, Point]:
+    """The relaxed cells of a segregation site (solute in the top or touching layer, and in
+    the middle layer) with their records, as points."""
+    return {key: Point(atoms, site.records.get(key), relaxed=True)
+            for key, atoms in site.geometries.items()}
+
+
 @dataclass
 class SurfaceSegregation(Record):
     """One solute on one face of the host: its segregation energy to the top layer and
@@ -135,8 +142,7 @@ class SurfaceSegregation(Record):
     geometries: dict[str, Atoms] = field(default_factory=dict)  # relaxed cells, as records
 
     def points(self) -> dict[str, Point]:
-        return {key: Point(atoms, self.records.get(key), relaxed=True)
-                for key, atoms in self.geometries.items()}
+        return site_points(self)
 
 
 @dataclass
@@ -206,8 +212,7 @@ class InterfaceSegregation(Record):
     geometries: dict[str, Atoms] = field(default_factory=dict)
 
     def points(self) -> dict[str, Point]:
-        return {key: Point(atoms, self.records.get(key), relaxed=True)
-                for key, atoms in self.geometries.items()}
+        return site_points(self)
 
 
 @dataclass

@@ -33,7 +33,6 @@ from ..analysis.interface_energetics import (
     evaluate_energetics,
 )
 from ..analysis.interface_geometry import AdhesionParts, InterfaceProduct, SurfacesProduct
-from ..analysis.points import energies_of, points_of
 from ..analysis.reactivity import ReactionPhases, ReactionProduct, evaluate_reaction
 from ..calculators import check_elements
 from ..models.systems import system_elements
@@ -45,9 +44,10 @@ from ..procedures.interfaces import (
 )
 from ..procedures.phases import reaction_phases
 from ..structures import load_bulk
-from .context import finish, say, step_calculator, step_provenance, workdir
+from .context import finish, say, step_calculator, workdir
 from .identity import PipelineMaker, step_job
 from .local import run_flow
+from .reevaluation import join_of, main_record
 
 DEFAULT_CALCULATOR = "sevennet"
 
@@ -106,21 +106,19 @@ def reaction_phases_step(coating: str, calculator: str) -> ReactionPhases:
     return phases
 
 
+@join_of(evaluate_reaction)
 def reaction_step(coating: BulkProduct, li: BulkProduct, phases: ReactionPhases,
                   calculator: str) -> ReactionProduct:
     """Join: the reaction energy of Li metal with the coating from the energies of the
     coating, Li and the competing phases (:func:`~interfacemodel.analysis.reactivity.\
 evaluate_reaction`)."""
-    inputs = {"coating": coating, "li": li, "phases": phases}
-    product = evaluate_reaction(energies_of(points_of(inputs)), step_provenance(calculator),
-                                **inputs)
+    product = main_record(evaluate_reaction, calculator, coating=coating, li=li,
+                          phases=phases)
     finish("reaction", coating.phase, product, calculator)
     return product
 
 
-reaction_step.evaluation = evaluate_reaction
-
-
+@join_of(evaluate_energetics)
 def energetics_step(system: str, settings: EnergeticsSettings, interface: InterfaceProduct,
                     film: BulkProduct, substrate: BulkProduct, parts: AdhesionParts,
                     calculator: str, surfaces: SurfacesProduct | None = None,
@@ -128,17 +126,11 @@ def energetics_step(system: str, settings: EnergeticsSettings, interface: Interf
     """Join: the interface's :class:`InterfaceEnergetics` record from the campaign
     calculator's energies at the pipeline's points (:func:`~interfacemodel.analysis.\
 interface_energetics.evaluate_energetics`)."""
-    inputs = {"system": system, "settings": settings, "interface": interface, "film": film,
-              "substrate": substrate, "parts": parts, "surfaces": surfaces,
-              "reaction": reaction}
-    inputs = {k: v for k, v in inputs.items() if v is not None}
-    record = evaluate_energetics(energies_of(points_of(inputs)), step_provenance(calculator),
-                                 **inputs)
+    record = main_record(evaluate_energetics, calculator, system=system, settings=settings,
+                         interface=interface, film=film, substrate=substrate, parts=parts,
+                         surfaces=surfaces, reaction=reaction)
     finish("energetics", record.system, record, calculator)
     return record
-
-
-energetics_step.evaluation = evaluate_energetics
 
 
 

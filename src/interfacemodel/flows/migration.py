@@ -31,16 +31,16 @@ from ..analysis.migration import (
     NEBProduct,
     Prefactors,
 )
-from ..analysis.points import energies_of, points_of
 from ..errors import UserInputError
 from ..procedures import hops
 from ..procedures import migration as hop_work
 from ..procedures.intrinsic import intrinsic_disorder
 from ..structures import load_bulk
-from .context import finish, say, step_calculator, step_provenance, workdir
+from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, InterfaceProduct, bulk_job
 from .identity import PipelineMaker, step_job
 from .local import run_flow
+from .reevaluation import join_of, main_record
 
 #: interface-hop arguments that ask for a model of its own (not a campaign's interface)
 OWN_MODEL_KEYS = ("film_layers", "substrate_layers", "model_index", "relax_fmax")
@@ -125,6 +125,7 @@ def intrinsic_step(host: BulkProduct, kind: str, species: str, supercell: int, f
     return record
 
 
+@join_of(evaluate_migration)
 def diffusivity_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Prefactors,
                      temperatures_K: list[float], calculator: str,
                      intrinsic: IntrinsicDisorder | None = None) -> MigrationResult:
@@ -132,18 +133,12 @@ def diffusivity_step(name: str, hop: HopCase, band: NEBProduct, prefactors: Pref
     (barriers, formation energy, D(T), σ, rates; the carriers of an ionic host from
     ``intrinsic``) from the campaign calculator's energies at the hop's points
     (:func:`~interfacemodel.analysis.hop_rates.evaluate_migration`)."""
-    inputs = {"name": name, "hop": hop, "band": band, "prefactors": prefactors,
-              "temperatures_K": temperatures_K}
-    if intrinsic is not None:
-        inputs["intrinsic"] = intrinsic
     say(f"D(T) and rates at {len(temperatures_K)} temperature(s)")
-    result = evaluate_migration(energies_of(points_of(inputs)), step_provenance(calculator),
-                                **inputs)
+    result = main_record(evaluate_migration, calculator, name=name, hop=hop, band=band,
+                         prefactors=prefactors, temperatures_K=temperatures_K,
+                         intrinsic=intrinsic)
     finish("migration", name, result, calculator)
     return result
-
-
-diffusivity_step.evaluation = evaluate_migration
 
 
 

@@ -20,10 +20,26 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.committee import ShortRelaxation
-from ..analysis.points import Reevaluation
+from ..analysis.points import Reevaluation, energies_of, points_of
 from ..procedures.reevaluation import reevaluate
-from .context import finish, say, step_calculator, workdir
+from .context import finish, say, step_calculator, step_provenance, workdir
 from .identity import step_job
+
+
+def join_of(evaluate: Callable) -> Callable[[Callable], Callable]:
+    """Marks a step as a pipeline's join whose pure evaluation is ``evaluate`` (what
+    :func:`reevaluation_job` runs for another calculator)."""
+    def mark(step: Callable) -> Callable:
+        step.evaluation = evaluate
+        return step
+    return mark
+
+
+def main_record(evaluate: Callable, calculator: str, **inputs: Any) -> Any:
+    """A join's record: ``evaluate`` on the campaign calculator's own energies at the points
+    of ``inputs`` (None inputs left out)."""
+    inputs = {k: v for k, v in inputs.items() if v is not None}
+    return evaluate(energies_of(points_of(inputs)), step_provenance(calculator), **inputs)
 
 
 def evaluation_name(evaluate: Callable) -> str:

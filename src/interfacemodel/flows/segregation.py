@@ -12,13 +12,13 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.points import energies_of, points_of
 from ..analysis.segregation import SegregationCells, SegregationResult, evaluate_segregation
 from ..models.systems import system_recipe
 from ..procedures.segregation import segregation_cells
-from .context import finish, say, step_calculator, step_provenance, workdir
+from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
 from .identity import PipelineMaker, step_job
+from .reevaluation import join_of, main_record
 
 
 def segregation_cells_step(system: str, solute: str, fmax: float, film: BulkProduct,
@@ -34,17 +34,14 @@ def segregation_cells_step(system: str, solute: str, fmax: float, film: BulkProd
     return cells
 
 
+@join_of(evaluate_segregation)
 def segregation_step(cells: SegregationCells, calculator: str) -> SegregationResult:
     """Join: segregation energies (eV, negative: the solute prefers the site) from the
     campaign calculator's energies of the relaxed cells
     (:func:`~interfacemodel.analysis.segregation.evaluate_segregation`)."""
-    result = evaluate_segregation(energies_of(points_of({"cells": cells})),
-                                  step_provenance(calculator), cells=cells)
+    result = main_record(evaluate_segregation, calculator, cells=cells)
     finish("segregation", cells.system, result, calculator)
     return result
-
-
-segregation_step.evaluation = evaluate_segregation
 
 
 @dataclass

@@ -12,7 +12,6 @@ from typing import Any
 from jobflow import Job
 
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.points import energies_of, points_of
 from ..analysis.solubility import (
     SolubilityCells,
     SolubilityResult,
@@ -22,9 +21,10 @@ from ..analysis.solubility import (
 from ..errors import UserInputError
 from ..models.alloys import li_mg_alloy
 from ..procedures.solubility import catalogue_structures, solubility_cells
-from .context import finish, say, step_calculator, step_provenance, workdir
+from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
 from .identity import PipelineMaker, step_job
+from .reevaluation import join_of, main_record
 
 #: the β Li–Mg cells of the hull: bcc 2 × 2 × 2 (16 sites), special-quasirandom-like, seed 0
 SOLID_SOLUTION_SUPERCELL = (2, 2, 2)
@@ -64,17 +64,14 @@ def solubility_cells_step(solute: str, host: BulkProduct, calculator: str, super
     return cells
 
 
+@join_of(evaluate_solubility)
 def solubility_step(cells: SolubilityCells, calculator: str) -> SolubilityResult:
     """Join: ΔH_sol, ΔE_sol (eV per solute atom) and x_sol(T) from the campaign
     calculator's energies of the cells (:func:`~interfacemodel.analysis.solubility.\
 evaluate_solubility`)."""
-    result = evaluate_solubility(energies_of(points_of({"cells": cells})),
-                                 step_provenance(calculator), cells=cells)
+    result = main_record(evaluate_solubility, calculator, cells=cells)
     finish("solubility", cells.solute, result, calculator)
     return result
-
-
-solubility_step.evaluation = evaluate_solubility
 
 
 @dataclass

@@ -17,29 +17,24 @@ from typing import Any
 
 from jobflow import Flow, Job
 
+from ..analysis import solute_screen as screen
 from ..analysis.interface_energetics import EnergeticsSettings
-from ..analysis.points import energies_of, points_of
 from ..analysis.screen_assembly import evaluate_screen
 from ..analysis.solute_screen import (
-    DEFAULT_BULK_FRACTIONS,
-    DEFAULT_FACES,
-    DEFAULT_LAYERS,
-    DEFAULT_T_K,
-    ISSUE_SOLUTES,
     CleanSurface,
     InterfaceSegregation,
     SoluteScreen,
     SurfaceSegregation,
-    check_screen_inputs,
 )
 from ..calculators import check_elements
 from ..errors import UserInputError
 from ..models.systems import system_elements, system_recipe
 from ..procedures.solute_screen import clean_surface, interface_segregation, surface_segregation
 from ..structures import load_bulk
-from .context import finish, say, step_calculator, step_provenance, workdir
+from .context import finish, say, step_calculator, workdir
 from .energetics import DEFAULT_CALCULATOR, BulkProduct, bulk_job
 from .identity import PipelineMaker, flow_of, step_job
+from .reevaluation import join_of, main_record
 
 
 def surface_segregation_step(host: str, solute: str, face: str, layers: int, fmax: float,
@@ -74,17 +69,15 @@ def interface_segregation_step(host: str, solute: str, system: str, fmax: float,
     return result
 
 
+@join_of(evaluate_screen)
 def solute_screen_step(sites: list[SurfaceSegregation], clean: dict[str, CleanSurface],
                        T_K: float, bulk_fractions: list[float], calculator: str,
                        interfaces: list[InterfaceSegregation] | None = None) -> SoluteScreen:
     """The join: the screen's record (isotherm numbers at ``T_K``, layer formers of the
     faces and of the interfaces) from the campaign calculator's energies at its cells
     (:func:`~interfacemodel.analysis.solute_screen.evaluate_screen`)."""
-    inputs = {"sites": sites, "clean": clean, "T_K": T_K, "bulk_fractions": bulk_fractions}
-    if interfaces:
-        inputs["interfaces"] = interfaces
-    result = evaluate_screen(energies_of(points_of(inputs)), step_provenance(calculator),
-                             **inputs)
+    result = main_record(evaluate_screen, calculator, sites=sites, clean=clean, T_K=T_K,
+                         bulk_fractions=bulk_fractions, interfaces=interfaces or None)
     say(f"solute screen of {result.host}: layer formers "
         + (", ".join(f"{d['solute']}({d['face']})" for d in result.layer_formers) or "none")
         + ("; at interfaces " + (", ".join(f"{d['solute']}({d['system']})"
@@ -92,9 +85,6 @@ def solute_screen_step(sites: list[SurfaceSegregation], clean: dict[str, CleanSu
            if result.interfaces else ""))
     finish("solute-screen", result.host, result, calculator)
     return result
-
-
-solute_screen_step.evaluation = evaluate_screen
 
 
 @dataclass
@@ -108,13 +98,13 @@ class SoluteScreenMaker(PipelineMaker):
     name: str = "solute screen"
     calculator: Any = DEFAULT_CALCULATOR  # a spec, or an object for run_flow in this process
     fmax: float = 0.05
-    layers: int = DEFAULT_LAYERS
+    layers: int = screen.DEFAULT_LAYERS
     bulk_fmax: float = EnergeticsSettings.bulk_fmax
-    T_K: float = DEFAULT_T_K
-    bulk_fractions: tuple[float, ...] = DEFAULT_BULK_FRACTIONS
+    T_K: float = screen.DEFAULT_T_K
+    bulk_fractions: tuple[float, ...] = screen.DEFAULT_BULK_FRACTIONS
     clean: bool = True
 
-    def jobs(self, host: str = "Li", solutes=ISSUE_SOLUTES, faces=DEFAULT_FACES,
+    def jobs(self, host: str = "Li", solutes=screen.ISSUE_SOLUTES, faces=screen.DEFAULT_FACES,
              phase: str | None = None,
              interfaces: dict[str, Any] | None = None) -> list[Job]:
         """The bulk job of ``phase`` (default: the catalogue crystal named ``host``), one job
@@ -124,7 +114,7 @@ class SoluteScreenMaker(PipelineMaker):
         named ``interface-segregation:<solute>:<system>``, the join last. Bad input
         (element, calculator coverage, face, a phase without the host, a system whose film
         is not the host): one line, here, before any work."""
-        solutes, faces = check_screen_inputs(host, solutes, faces, self.calculator)
+        solutes, faces = screen.check_screen_inputs(host, solutes, faces, self.calculator)
         phase = phase or host
         elements = sorted(load_bulk(phase).symbol_set)
         if elements != [host]:

@@ -64,18 +64,10 @@ def catalogue_structures(solute: str, host: str = "Li") -> dict[str, Atoms]:
     return {name: load_bulk(name, as_atoms=True) for name in alloy_phase_set(solute, host)}
 
 
-def solubility_cells(host_bulk: Atoms, solute: str, calc, supercell: int = 3,
-                     fmax: float = 0.02, steps: int = 300, temperatures_K=(300.0, 400.0),
-                     threshold: float = SOLUBLE_FRACTION, workdir: str | Path | None = None,
-                     progress: Progress | None = None, allow_unconverged: bool = False,
-                     structures: Mapping[str, Atoms] | None = None) -> SolubilityCells:
-    """The cells of a dilute solubility computed with ``calc``: the perfect host supercell
-    (a single point), the dilute cell with one ``solute`` atom (positions relaxed) and the
-    host–solute hull crystals (``structures``, default the catalogue's set, relaxed with
-    their cells); the numbers from their energies are
-    :func:`~interfacemodel.analysis.solubility.evaluate_solubility`'s. Arguments as
-    :func:`dilute_solubility`."""
-    start = time.perf_counter()
+def _dilute(host_bulk: Atoms, solute: str, calc, supercell: int, fmax: float, steps: int,
+            temperatures_K, threshold: float, workdir, progress, allow_unconverged: bool):
+    """The checked host, temperatures, the perfect supercell and its single point, the
+    dilute cell relaxed and its record."""
     host_symbols = sorted(set(host_bulk.get_chemical_symbols()))
     if len(host_symbols) != 1:
         raise UserInputError(f"the host must be an element crystal, not "
@@ -96,8 +88,28 @@ def solubility_cells(host_bulk: Atoms, solute: str, calc, supercell: int = 3,
         raise UserInputError(f"the dilute {solute}-in-{host} cell did not relax below "
                              f"{fmax} eV/Å in {steps} steps")
     relaxed.calc = None
+    return host, temps, perfect, rec_perfect, relaxed, rec
+
+
+def solubility_cells(host_bulk: Atoms, solute: str, calc, supercell: int = 3,
+                     fmax: float = 0.02, steps: int = 300, temperatures_K=(300.0, 400.0),
+                     threshold: float = SOLUBLE_FRACTION, workdir: str | Path | None = None,
+                     progress: Progress | None = None, allow_unconverged: bool = False,
+                     structures: Mapping[str, Atoms] | None = None) -> SolubilityCells:
+    """The cells of a dilute solubility computed with ``calc``: the perfect host supercell
+    (a single point), the dilute cell with one ``solute`` atom (positions relaxed) and the
+    host–solute hull crystals (``structures``, default the catalogue's set, relaxed with
+    their cells); the numbers from their energies are
+    :func:`~interfacemodel.analysis.solubility.evaluate_solubility`'s. Arguments as
+    :func:`dilute_solubility`."""
+    start = time.perf_counter()
+    host, temps, perfect, rec_perfect, relaxed, rec = _dilute(
+        host_bulk, solute, calc, supercell, fmax, steps, temperatures_K, threshold, workdir,
+        progress, allow_unconverged)
+    relaxed.calc = None
     hull = _relax_structures(catalogue_structures(solute, host) if structures is None
-                             else structures, calc, say, fmax=min(fmax, 0.01))
+                             else structures, calc, progress or (lambda _msg: None),
+                             fmax=min(fmax, 0.01))
     return SolubilityCells(
         solute=solute, host=host, supercell=int(supercell), temperatures_K=temps,
         threshold=float(threshold),
@@ -140,22 +152,10 @@ def dilute_solubility(host_bulk: Atoms, solute: str, calc,
                                    calculator_provenance(calc), cells=cells,
                                    allow_unconverged=allow_unconverged)
     start = time.perf_counter()
-    host_symbols = sorted(set(host_bulk.get_chemical_symbols()))
-    if len(host_symbols) != 1:
-        raise UserInputError(f"the host must be an element crystal, not "
-                             f"{host_bulk.get_chemical_formula()}")
-    host = host_symbols[0]
-    temps = _check_common(solute, host, temperatures_K, threshold)
-    perfect, dilute = _dilute_cell(host_bulk, solute, supercell)
-    e_perfect = single_point(perfect, calc, label=f"{host}{len(perfect)}").energy_eV
-    if e_perfect is None:
-        raise UserInputError("the calculator returned no energy (an input-only calculator?)")
-    ckpt = None if workdir is None else Path(workdir) / f"dilute-{solute}"
-    relaxed, rec = relax(dilute, calc, fmax=fmax, steps=steps, checkpoint=ckpt,
-                         label=f"{host}{len(dilute) - 1}{solute}")
-    if not rec.converged and not allow_unconverged:
-        raise UserInputError(f"the dilute {solute}-in-{host} cell did not relax below "
-                             f"{fmax} eV/Å in {steps} steps")
+    host, temps, perfect, rec_perfect, _, rec = _dilute(
+        host_bulk, solute, calc, supercell, fmax, steps, temperatures_K, threshold, workdir,
+        progress, allow_unconverged)
+    e_perfect = rec_perfect.energy_eV
     result = _assemble(solute, host, e_perfect, len(perfect), rec.energy_eV, dict(phases),
                        temps, threshold, rec.calculator, allow_unconverged)
     result.converged = bool(result.converged and rec.converged)
