@@ -75,24 +75,13 @@ def _short_relaxed(values: dict[str, float]) -> dict[str, float]:
     return {k: v for k, v in values.items() if QUANTITIES[base_name(k)].short_relaxed}
 
 
-def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | None = None,
-                title: str | None = None, functionals: list[str] | None = None,
-                refine: str | None = None, screen: Any = None,
-                screen_members: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The comparison report (report.md, report.html, results.json, results.csv, figures)
-    written into ``report/`` of the current folder. ``rows``: per coating, its records
-    (:data:`~interfacemodel.report.records.RECORD_FIELDS`), its relaxed interface
-    (``interface``, for the picture) and its members' re-evaluations (``committee``:
-    calculator spec → {record field: its :class:`~interfacemodel.analysis.points.\
-Reevaluation`}, and ``reaction`` for the DFT check's reaction with Li alone); the members
-    named in ``functionals`` and ``refine`` (the DFT check) are reported beside the numbers,
-    not in the spread. ``check`` (optional): the DFT check's own model of the interface
-    ({'model': its interface product, 'members': calculator → its record there, the
-    campaign's calculator's from that model's own pipeline}); ``hop_checks`` (optional): per
-    record field the DFT check's own hop cell ({'hop', 'members': calculator → its record
-    there}). ``screen``: the campaign's solute screen
-    (:class:`~interfacemodel.analysis.solute_screen.SoluteScreen`), a section of its own,
-    with ``screen_members`` (calculator → its re-evaluation of the screen)."""
+def coating_results(rows: list[dict[str, Any]], calculator: str | None = None,
+                    functionals: list[str] | None = None,
+                    refine: str | None = None) -> list[CoatingResult]:
+    """The report's rows (:class:`~interfacemodel.report.records.CoatingResult`) from the
+    pipelines' outputs per coating (``rows``, as :func:`report_step` takes them): each
+    member's numbers through the declarations, the members named in ``functionals`` and
+    ``refine`` set apart from the committee's spread."""
     results = []
     for row in rows:
         fields = {part: row.get(part) for part in RECORD_FIELDS}
@@ -127,6 +116,28 @@ Reevaluation`}, and ``reaction`` for the DFT check's reaction with Li alone); th
                                      refine=check or None, refine_model=model,
                                      refine_model_atoms=model_atoms, refine_relaxed=relaxed,
                                      refine_forces=forces, **fields))
+    return results
+
+
+def report_step(campaign: str, rows: list[dict[str, Any]], calculator: str | None = None,
+                title: str | None = None, functionals: list[str] | None = None,
+                refine: str | None = None, screen: Any = None,
+                screen_members: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The comparison report (report.md, report.html, results.json, results.csv, figures)
+    written into ``report/`` of the current folder. ``rows``: per coating, its records
+    (:data:`~interfacemodel.report.records.RECORD_FIELDS`), its relaxed interface
+    (``interface``, for the picture) and its members' re-evaluations (``committee``:
+    calculator spec → {record field: its :class:`~interfacemodel.analysis.points.\
+Reevaluation`}, and ``reaction`` for the DFT check's reaction with Li alone); the members
+    named in ``functionals`` and ``refine`` (the DFT check) are reported beside the numbers,
+    not in the spread. ``check`` (optional): the DFT check's own model of the interface
+    ({'model': its interface product, 'members': calculator → its record there, the
+    campaign's calculator's from that model's own pipeline}); ``hop_checks`` (optional): per
+    record field the DFT check's own hop cell ({'hop', 'members': calculator → its record
+    there}). ``screen``: the campaign's solute screen
+    (:class:`~interfacemodel.analysis.solute_screen.SoluteScreen`), a section of its own,
+    with ``screen_members`` (calculator → its re-evaluation of the screen)."""
+    results = coating_results(rows, calculator, functionals, refine)
     info = {"name": campaign, "calculator": calculator, "fireworks_hash": job_uuid()}
     out = Path.cwd() / "report"
     members = {m: _record(r) for m, r in (screen_members or {}).items()}
