@@ -53,18 +53,18 @@ def _load(name: str) -> Callable:
 
 
 def reevaluation_step(evaluation: str, inputs: dict[str, Any], calculator: str,
-                      short: ShortRelaxation | None = None,
+                      product: str, short: ShortRelaxation | None = None,
                       only: list[str] | None = None) -> Reevaluation:
-    """``calculator``'s record of a pipeline: its single points at the points of the join's
-    ``inputs`` (``only``: those named, e.g. a hop's end points and saddle), the pipeline's
+    """``calculator``'s record of a pipeline (``product``: its join's name, e.g.
+    'energetics:li-lif'; the result document is ``<product>:<calculator>``, kind
+    'reevaluation'): its single points at the points of the join's ``inputs`` (``only``: those named, e.g. a hop's end points and saddle), the pipeline's
     ``evaluation`` on them; with ``short`` (the DFT check) also the record after relaxing,
     for at most a few steps, the relaxed points where its forces disagree."""
     evaluate = _load(evaluation)
-    what = inputs.get("system") or inputs.get("name") or evaluation.rsplit(".", 1)[-1]
-    say(f"{calculator}: single points of {what}")
+    say(f"{calculator}: single points of {product}")
     result = reevaluate(evaluate, inputs, step_calculator(calculator), short=short, only=only,
                         workdir=workdir() if short is not None else None, label=calculator)
-    finish("reevaluation", f"{what}:{calculator}", result, calculator)
+    finish("reevaluation", f"{product}:{calculator}", result, calculator)
     return result
 
 
@@ -88,7 +88,8 @@ def reevaluation_job(join: Job, member: str, *, name: str | None = None,
     if only is not None:
         extra["only"] = sorted(only)
     return step_job(reevaluation_step, name or f"committee:{join.name}:{member}", member,
-                    evaluation=evaluation_name(evaluate), inputs=inputs, **extra)
+                    evaluation=evaluation_name(evaluate), inputs=inputs, product=join.name,
+                    **extra)
 
 
 
